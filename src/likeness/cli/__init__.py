@@ -1,0 +1,1 @@
+"""The ``likeness`` command line (Typer + Rich), calling services through the composition root."""

@@ -1,0 +1,101 @@
+"""``likeness account`` and ``likeness apikey``: who may call the system, and their keys."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from likeness.cli import render
+from likeness.cli.state import state_of
+from likeness.domain.account import Role
+
+accounts = typer.Typer(help="Accounts and their roles.", no_args_is_help=True)
+apikeys = typer.Typer(help="API keys (only a hash is stored).", no_args_is_help=True)
+
+JsonFlag = Annotated[bool, typer.Option("--json", help="Print JSON for programs.")]
+
+
+@accounts.command("add")
+def add_account(
+    ctx: typer.Context,
+    name: Annotated[str, typer.Argument(help="Who the account is for.")],
+    role: Annotated[Role, typer.Option(help="What the account may do.")],
+    performer: Annotated[str | None, typer.Option(
+        help="Performer id (performer and representative roles).")] = None,
+    production: Annotated[str | None, typer.Option(
+        help="Production id (production role).")] = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Create an account."""
+    account = state_of(ctx).services().accounts.add_account(
+        name, role, performer_id=performer, production_id=production
+    )
+    data = render.account_json(account)
+    if as_json:
+        render.emit_json(data)
+    else:
+        render.fields(f"account {account.id}", data)
+
+
+@accounts.command("list")
+def list_accounts(ctx: typer.Context, as_json: JsonFlag = False) -> None:
+    """List accounts."""
+    items = state_of(ctx).services().accounts.list_accounts()
+    if as_json:
+        render.emit_json([render.account_json(a) for a in items])
+        return
+    render.table(
+        f"{len(items)} account(s)",
+        ("id", "name", "role", "performer", "production"),
+        ((a.id, a.name, a.role.value, a.performer_id, a.production_id) for a in items),
+    )
+
+
+@apikeys.command("create")
+def create_key(
+    ctx: typer.Context,
+    account_id: Annotated[str, typer.Argument(help="Account the key acts as.")],
+    label: Annotated[str, typer.Option(help="What the key is for.")] = "",
+    as_json: JsonFlag = False,
+) -> None:
+    """Create an API key. The key is printed once; only its hash is kept."""
+    issued = state_of(ctx).services().accounts.create_api_key(account_id, label)
+    if as_json:
+        render.emit_json({**render.api_key_json(issued.key), "token": issued.token})
+        return
+    typer.echo(issued.token)
+    typer.echo(f"API key {issued.key.id} created; store it now, it will not be shown again.",
+               err=True)
+
+
+@apikeys.command("list")
+def list_keys(
+    ctx: typer.Context,
+    account: Annotated[str | None, typer.Option(help="Only this account's keys.")] = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """List API keys (never their secrets)."""
+    keys = state_of(ctx).services().accounts.list_api_keys(account)
+    if as_json:
+        render.emit_json([render.api_key_json(k) for k in keys])
+        return
+    render.table(
+        f"{len(keys)} API key(s)",
+        ("id", "account", "label", "created", "revoked"),
+        ((k.id, k.account_id, k.label, k.created_at, k.revoked_at) for k in keys),
+    )
+
+
+@apikeys.command("revoke")
+def revoke_key(
+    ctx: typer.Context,
+    key_id: Annotated[str, typer.Argument(help="Key id (the part after llk_).")],
+    as_json: JsonFlag = False,
+) -> None:
+    """Revoke an API key; requests using it are refused from now on."""
+    key = state_of(ctx).services().accounts.revoke_api_key(key_id)
+    if as_json:
+        render.emit_json(render.api_key_json(key))
+    else:
+        typer.echo(f"revoked API key {key.id}")

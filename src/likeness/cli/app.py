@@ -1,0 +1,108 @@
+"""The root command: global options, the error boundary, and ``init``/``status``/``version``."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import click
+import typer
+from rich.console import Console
+from typer.core import TyperGroup
+
+from likeness import __version__
+from likeness.bootstrap import initialise
+from likeness.cli import accounts, performers, productions, render
+from likeness.cli.state import CliState, state_of
+from likeness.errors import LikenessError
+
+# Exit status by error kind; documented in README.md ("Exit status").
+EXIT_CODES = {
+    "error": 1,
+    "configuration": 3,
+    "home": 4,
+    "store": 5,
+    "invalid": 6,
+    "not_found": 7,
+    "conflict": 8,
+    "unauthenticated": 9,
+}
+
+
+class _ErrorBoundary(TyperGroup):
+    """The one place where the CLI turns a ``LikenessError`` into a message and an exit code."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except LikenessError as exc:
+            Console(stderr=True, highlight=False).print(
+                f"error: {exc.diagnostics()}", markup=False, soft_wrap=True
+            )
+            ctx.exit(EXIT_CODES.get(exc.kind, 1))
+        finally:
+            if isinstance(ctx.obj, CliState):
+                ctx.obj.close()
+
+
+app = typer.Typer(
+    cls=_ErrorBoundary,
+    help="Likeness Ledger: consent, compensation and a verifiable ledger for digital replicas.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+app.add_typer(performers.app, name="performer")
+app.add_typer(productions.app, name="production")
+app.add_typer(accounts.accounts, name="account")
+app.add_typer(accounts.apikeys, name="apikey")
+
+JsonFlag = Annotated[bool, typer.Option("--json", help="Print JSON for programs.")]
+
+
+@app.callback()
+def root(
+    ctx: typer.Context,
+    home: Annotated[Path | None, typer.Option(
+        "--home", help="Data home (default: $LIKENESS_HOME or ./likeness-data).",
+        show_default=False)] = None,
+) -> None:
+    ctx.obj = CliState(home=home)
+
+
+@app.command()
+def init(ctx: typer.Context, as_json: JsonFlag = False) -> None:
+    """Create a data home: database, master key and signing key (mode 0600, never printed)."""
+    state = state_of(ctx)
+    layout = initialise(state.settings())
+    if not as_json:
+        typer.echo(f"initialised data home at {layout.root}")
+    _print_status(state, as_json)
+
+
+@app.command()
+def status(ctx: typer.Context, as_json: JsonFlag = False) -> None:
+    """Show the data home, database, schema revision and counts."""
+    _print_status(state_of(ctx), as_json)
+
+
+@app.command()
+def version(as_json: JsonFlag = False) -> None:
+    """Print the version."""
+    if as_json:
+        render.emit_json({"version": __version__, "python": sys.version.split()[0]})
+    else:
+        typer.echo(f"likeness {__version__}")
+
+
+def _print_status(state: CliState, as_json: bool) -> None:
+    data = render.status_json(state.services().status())
+    if as_json:
+        render.emit_json(data)
+    else:
+        render.fields("likeness status", data)
+
+
+def main() -> None:
+    app()

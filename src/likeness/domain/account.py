@@ -1,0 +1,70 @@
+"""Accounts, their roles, and API keys (of which only a hash is kept)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+
+from likeness.domain.ids import AccountId, ApiKeyId, PerformerId, ProductionId
+from likeness.errors import InvalidInputError
+
+
+class Role(StrEnum):
+    PERFORMER = "performer"
+    REPRESENTATIVE = "representative"
+    PRODUCTION = "production"
+    PLATFORM = "platform"
+    AUDITOR = "auditor"
+    ADMIN = "admin"
+
+
+# Which registry record an account of each role must be tied to.
+_NEEDS_PERFORMER = {Role.PERFORMER, Role.REPRESENTATIVE}
+_NEEDS_PRODUCTION = {Role.PRODUCTION}
+
+
+@dataclass(frozen=True)
+class Account:
+    id: AccountId
+    name: str
+    role: Role
+    created_at: datetime
+    performer_id: PerformerId | None = None
+    production_id: ProductionId | None = None
+
+    def __post_init__(self) -> None:
+        if not self.name.strip():
+            raise InvalidInputError("an account needs a name")
+        needs_performer = self.role in _NEEDS_PERFORMER
+        needs_production = self.role in _NEEDS_PRODUCTION
+        if needs_performer != (self.performer_id is not None):
+            raise InvalidInputError(
+                f"a {self.role} account "
+                + ("must name the performer it acts for" if needs_performer
+                   else "cannot be tied to a performer"),
+                hint="use --performer ID only with the performer and representative roles",
+            )
+        if needs_production != (self.production_id is not None):
+            raise InvalidInputError(
+                f"a {self.role} account "
+                + ("must name its production" if needs_production
+                   else "cannot be tied to a production"),
+                hint="use --production ID only with the production role",
+            )
+
+
+@dataclass(frozen=True)
+class ApiKey:
+    """An API key's record. The secret itself is shown once and never stored."""
+
+    id: ApiKeyId
+    account_id: AccountId
+    label: str
+    secret_hash: str
+    created_at: datetime
+    revoked_at: datetime | None = None
+
+    @property
+    def active(self) -> bool:
+        return self.revoked_at is None

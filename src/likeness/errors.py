@@ -1,0 +1,136 @@
+"""The exception hierarchy.
+
+Every error a user can cause is a ``LikenessError`` whose message says what
+went wrong and what to do about it. Entry points (the CLI now, the API later)
+catch ``LikenessError`` in one place and map its ``kind`` to an exit code or
+an HTTP status; nothing below them decides how an error is shown.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+
+class LikenessError(Exception):
+    """Base of every error this package raises on purpose."""
+
+    kind = "error"
+
+    def __init__(self, message: str, *, hint: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.hint = hint
+
+    def diagnostics(self) -> str:
+        """The message, followed by the hint when there is one."""
+        return self.message if self.hint is None else f"{self.message}\n{self.hint}"
+
+
+class ConfigurationError(LikenessError):
+    """A setting is missing, malformed or unsafe."""
+
+    kind = "configuration"
+
+
+class MissingExtraError(ConfigurationError):
+    """An optional dependency is not installed."""
+
+    def __init__(self, feature: str, extra: str) -> None:
+        super().__init__(
+            f"{feature} needs the optional '{extra}' dependencies, which are not installed",
+            hint=f"install them with: pip install 'likeness-ledger[{extra}]'",
+        )
+
+
+class HomeError(LikenessError):
+    """The data home is missing, already initialised or unusable."""
+
+    kind = "home"
+
+
+class HomeNotInitialisedError(HomeError):
+    def __init__(self, home: str) -> None:
+        super().__init__(
+            f"no data home at {home}",
+            hint="run 'likeness init' (or pass --home / set LIKENESS_HOME to an existing one)",
+        )
+
+
+class HomeAlreadyInitialisedError(HomeError):
+    def __init__(self, home: str) -> None:
+        super().__init__(
+            f"{home} is already an initialised data home; nothing was changed",
+            hint="use it as it is, or choose another location with --home / LIKENESS_HOME",
+        )
+
+
+class HomeNotWritableError(HomeError):
+    def __init__(self, home: str, reason: str) -> None:
+        super().__init__(
+            f"cannot write the data home at {home}: {reason}",
+            hint="choose a writable location with --home / LIKENESS_HOME",
+        )
+
+
+class StoreError(LikenessError):
+    """The database could not be reached or refused an operation."""
+
+    kind = "store"
+
+
+class InvalidInputError(LikenessError):
+    """A value given by the user breaks a rule of the domain."""
+
+    kind = "invalid"
+
+
+class NotFoundError(LikenessError):
+    """An id names nothing that exists."""
+
+    kind = "not_found"
+
+    def __init__(self, what: str, identifier: str, *, hint: str | None = None) -> None:
+        super().__init__(f"no {what} with id {identifier!r}", hint=hint)
+        self.what = what
+        self.identifier = identifier
+
+
+class ConflictError(LikenessError):
+    """The operation would contradict something already recorded."""
+
+    kind = "conflict"
+
+
+class AuthenticationError(LikenessError):
+    """A credential is missing, malformed, unknown or revoked."""
+
+    kind = "unauthenticated"
+
+
+@dataclass(frozen=True)
+class RowProblem:
+    """One bad row of a bulk import, by its line number in the file."""
+
+    line: int
+    message: str
+
+    def __str__(self) -> str:
+        return f"line {self.line}: {self.message}"
+
+
+class ImportRejectedError(InvalidInputError):
+    """A bulk import had bad rows; nothing from it was written."""
+
+    shown = 50
+
+    def __init__(self, source: str, problems: Sequence[RowProblem]) -> None:
+        self.problems = tuple(problems)
+        listed = "\n".join(f"  {problem}" for problem in self.problems[: self.shown])
+        more = len(self.problems) - self.shown
+        if more > 0:
+            listed += f"\n  ... and {more} more"
+        super().__init__(
+            f"{source}: {len(self.problems)} bad row(s); nothing was imported\n{listed}",
+            hint="fix the rows listed and import the whole file again",
+        )

@@ -1,0 +1,1 @@
+"""Use cases: the one place where domain, rules, ledger, recognition and store meet."""

@@ -1,0 +1,122 @@
+"""Accounts, their roles and API keys."""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import hmac
+import re
+import secrets
+from dataclasses import dataclass
+
+from likeness.domain.account import Account, ApiKey, Role
+from likeness.domain.ids import AccountId, ApiKeyId, PerformerId, ProductionId
+from likeness.errors import AuthenticationError, ConflictError, InvalidInputError, NotFoundError
+from likeness.services.ports import Clock, IdFactory
+from likeness.store.database import Database
+from likeness.store.repositories import (
+    AccountRepository,
+    PerformerRepository,
+    ProductionRepository,
+)
+
+TOKEN_PREFIX = "llk"
+_TOKEN = re.compile(rf"{TOKEN_PREFIX}_([0-9A-HJKMNP-TV-Z]{{26}})_([A-Za-z0-9_-]{{43}})")
+
+
+@dataclass(frozen=True)
+class IssuedKey:
+    """A new API key: ``token`` is shown to its owner once and never stored."""
+
+    key: ApiKey
+    token: str
+
+
+def _hash(secret: str) -> str:
+    return hashlib.sha256(secret.encode("ascii")).hexdigest()
+
+
+class AccountService:
+    def __init__(self, *, database: Database, clock: Clock, ids: IdFactory) -> None:
+        self._database = database
+        self._clock = clock
+        self._ids = ids
+
+    def add_account(
+        self,
+        name: str,
+        role: Role,
+        *,
+        performer_id: str | None = None,
+        production_id: str | None = None,
+    ) -> Account:
+        account = Account(
+            id=AccountId(self._ids.new()),
+            name=name.strip(),
+            role=role,
+            performer_id=None if performer_id is None else PerformerId(performer_id),
+            production_id=None if production_id is None else ProductionId(production_id),
+            created_at=self._clock.now(),
+        )
+        with self._database.write() as connection:
+            if performer_id is not None and PerformerRepository(connection).get(performer_id) is None:
+                raise NotFoundError("performer", performer_id)
+            if (production_id is not None
+                    and ProductionRepository(connection).get(production_id) is None):
+                raise NotFoundError("production", production_id)
+            AccountRepository(connection).add(account)
+        return account
+
+    def list_accounts(self) -> list[Account]:
+        with self._database.read() as connection:
+            return AccountRepository(connection).list()
+
+    def create_api_key(self, account_id: str, label: str = "") -> IssuedKey:
+        secret = secrets.token_urlsafe(32)
+        key = ApiKey(
+            id=ApiKeyId(self._ids.new()),
+            account_id=AccountId(account_id),
+            label=label.strip(),
+            secret_hash=_hash(secret),
+            created_at=self._clock.now(),
+        )
+        with self._database.write() as connection:
+            repository = AccountRepository(connection)
+            if repository.get(account_id) is None:
+                raise NotFoundError("account", account_id, hint="'likeness account list' shows them")
+            repository.add_key(key)
+        return IssuedKey(key=key, token=f"{TOKEN_PREFIX}_{key.id}_{secret}")
+
+    def revoke_api_key(self, key_id: str) -> ApiKey:
+        now = self._clock.now()
+        with self._database.write() as connection:
+            repository = AccountRepository(connection)
+            key = repository.get_key(key_id)
+            if key is None:
+                raise NotFoundError("API key", key_id, hint="'likeness apikey list' shows them")
+            if key.revoked_at is not None:
+                raise ConflictError(
+                    f"API key {key_id} was already revoked at {key.revoked_at.isoformat()}"
+                )
+            repository.revoke_key(key_id, now)
+        return dataclasses.replace(key, revoked_at=now)
+
+    def list_api_keys(self, account_id: str | None = None) -> list[ApiKey]:
+        with self._database.read() as connection:
+            return AccountRepository(connection).keys(account_id)
+
+    def authenticate(self, token: str) -> Account:
+        """The account a token belongs to; refuses malformed, unknown and revoked tokens alike."""
+        match = _TOKEN.fullmatch(token.strip())
+        if match is None:
+            raise InvalidInputError("malformed API key", hint=f"keys look like {TOKEN_PREFIX}_<id>_<secret>")
+        key_id, secret = match.groups()
+        with self._database.read() as connection:
+            repository = AccountRepository(connection)
+            key = repository.get_key(key_id)
+            valid = key is not None and hmac.compare_digest(key.secret_hash, _hash(secret))
+            if key is None or not valid or not key.active:
+                raise AuthenticationError("API key is unknown or revoked")
+            account = repository.get(key.account_id)
+        assert account is not None  # foreign key
+        return account

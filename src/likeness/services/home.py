@@ -1,0 +1,76 @@
+"""Initialising a data home and reporting its state."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy.engine import make_url
+
+from likeness import __version__
+from likeness.services.ports import Clock
+from likeness.store import migrate
+from likeness.store.database import Database, create_database_engine
+from likeness.store.home import HomeLayout, create_home
+from likeness.store.repositories import (
+    AccountRepository,
+    PerformerRepository,
+    ProductionRepository,
+)
+
+
+def initialise_home(root: Path, *, database_url: str | None, clock: Clock) -> HomeLayout:
+    """Create the data home, its secrets and a migrated database; all or nothing."""
+
+    def populate(staging: HomeLayout) -> None:
+        url = database_url or sqlite_url(staging.database)
+        engine = create_database_engine(url)
+        try:
+            migrate.upgrade(engine)
+        finally:
+            engine.dispose()
+
+    return create_home(root, created_at=clock.now(), populate=populate)
+
+
+def sqlite_url(path: Path) -> str:
+    return f"sqlite:///{path}"
+
+
+@dataclass(frozen=True)
+class HomeStatus:
+    version: str
+    home: str
+    created_at: str
+    database: str
+    schema_revision: str | None
+    schema_head: str
+    performers: int
+    productions: int
+    accounts: int
+    secret_modes: dict[str, str]
+
+    @property
+    def schema_current(self) -> bool:
+        return self.schema_revision == self.schema_head
+
+
+def describe_home(layout: HomeLayout, database: Database) -> HomeStatus:
+    with database.read() as connection:
+        counts = (
+            PerformerRepository(connection).count(),
+            ProductionRepository(connection).count(),
+            AccountRepository(connection).count(),
+        )
+    return HomeStatus(
+        version=__version__,
+        home=str(layout.root),
+        created_at=layout.created_at(),
+        database=make_url(database.engine.url).render_as_string(hide_password=True),
+        schema_revision=migrate.current_revision(database.engine),
+        schema_head=migrate.head_revision(),
+        performers=counts[0],
+        productions=counts[1],
+        accounts=counts[2],
+        secret_modes={name: oct(mode) for name, mode in layout.secret_modes().items()},
+    )

@@ -1,0 +1,22 @@
+"""Ports the services need from the outside world, as small protocols.
+
+Real implementations are built in ``likeness.bootstrap``; deterministic
+fakes ship in ``likeness.testing``.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Protocol
+
+
+class Clock(Protocol):
+    def now(self) -> datetime:
+        """The current time, zone-aware UTC."""
+        ...
+
+
+class IdFactory(Protocol):
+    def new(self) -> str:
+        """A new unique, time-ordered id (a canonical ULID)."""
+        ...

@@ -1,0 +1,252 @@
+"""Registering performers and productions."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from sqlalchemy.exc import IntegrityError
+
+from likeness.domain.ids import PerformerId, ProductionId
+from likeness.domain.performer import Performer, PerformerStatus
+from likeness.domain.production import Production
+from likeness.errors import (
+    ConflictError,
+    ImportRejectedError,
+    InvalidInputError,
+    NotFoundError,
+    RowProblem,
+)
+from likeness.services.inputs import PerformerChanges, PerformerInput, ProductionInput
+from likeness.services.ports import Clock, IdFactory
+from likeness.services.roster import parse_roster
+from likeness.store.database import Database
+from likeness.store.repositories import PerformerRepository, ProductionRepository
+
+_LIST_HINT = "'likeness {0} list' shows the registered ids"
+
+
+@dataclass(frozen=True)
+class ImportSummary:
+    imported: int
+    performer_ids: tuple[PerformerId, ...]
+
+
+class RegistryService:
+    def __init__(self, *, database: Database, clock: Clock, ids: IdFactory) -> None:
+        self._database = database
+        self._clock = clock
+        self._ids = ids
+
+    # -- performers -------------------------------------------------------
+
+    def add_performer(self, data: PerformerInput) -> Performer:
+        performer = self._new_performer(data, self._clock.now())
+        with self._database.write() as connection:
+            repository = PerformerRepository(connection)
+            _refuse_taken_memberships(repository, [performer])
+            with _membership_race_guard():
+                repository.add(performer)
+        return performer
+
+    def update_performer(self, performer_id: str, changes: PerformerChanges) -> Performer:
+        now = self._clock.now()
+        with self._database.write() as connection:
+            repository = PerformerRepository(connection)
+            current = _require_performer(repository, performer_id)
+            updated = _apply(current, changes, now)
+            updated.check_dates_not_after(now.date())
+            if (updated.union, updated.member_number) != (current.union, current.member_number):
+                _refuse_taken_memberships(repository, [updated])
+            with _membership_race_guard():
+                repository.replace(updated)
+        return updated
+
+    def get_performer(self, performer_id: str) -> Performer:
+        with self._database.read() as connection:
+            return _require_performer(PerformerRepository(connection), performer_id)
+
+    def list_performers(self) -> list[Performer]:
+        with self._database.read() as connection:
+            return PerformerRepository(connection).list()
+
+    def import_performers(self, path: Path) -> ImportSummary:
+        """Import every row of a roster CSV, or none: bad rows are all reported by line."""
+        rows, problems = parse_roster(_read_lines(path))
+        now = self._clock.now()
+        built: list[tuple[int, Performer]] = []
+        for row in rows:
+            try:
+                built.append((row.line, self._new_performer(row.performer, now)))
+            except InvalidInputError as exc:
+                problems.append(RowProblem(row.line, exc.message))
+        performers = [performer for _, performer in built]
+        lines = {performer.id: line for line, performer in built}
+        problems.extend(_duplicates_within(performers, lines))
+        with self._database.write() as connection:
+            repository = PerformerRepository(connection)
+            problems.extend(_taken_memberships(repository, performers, lines))
+            if problems:
+                raise ImportRejectedError(str(path), sorted(problems, key=lambda p: p.line))
+            with _membership_race_guard():
+                repository.add_many(performers)
+        return ImportSummary(len(performers), tuple(p.id for p in performers))
+
+    def _new_performer(self, data: PerformerInput, now: datetime) -> Performer:
+        performer = Performer(
+            id=PerformerId(self._ids.new()),
+            legal_name=data.legal_name.strip(),
+            professional_name=_clean(data.professional_name),
+            union=_clean(data.union),
+            member_number=_clean(data.member_number),
+            date_of_birth=data.date_of_birth,
+            status=PerformerStatus.LIVING if data.date_of_death is None
+            else PerformerStatus.DECEASED,
+            date_of_death=data.date_of_death,
+            domicile=_clean(data.domicile),
+            representatives=data.representatives,
+            created_at=now,
+            updated_at=now,
+        )
+        performer.check_dates_not_after(now.date())
+        return performer
+
+    # -- productions ------------------------------------------------------
+
+    def add_production(self, data: ProductionInput) -> Production:
+        production = Production(
+            id=ProductionId(self._ids.new()),
+            title=data.title.strip(),
+            company=data.company.strip(),
+            kind=data.kind,
+            agreement=data.agreement,
+            start_date=data.start_date,
+            end_date=data.end_date,
+            jurisdiction=_clean(data.jurisdiction),
+            created_at=self._clock.now(),
+        )
+        with self._database.write() as connection:
+            ProductionRepository(connection).add(production)
+        return production
+
+    def get_production(self, production_id: str) -> Production:
+        with self._database.read() as connection:
+            production = ProductionRepository(connection).get(production_id)
+        if production is None:
+            raise NotFoundError("production", production_id, hint=_LIST_HINT.format("production"))
+        return production
+
+    def list_productions(self) -> list[Production]:
+        with self._database.read() as connection:
+            return ProductionRepository(connection).list()
+
+
+def _clean(value: str | None) -> str | None:
+    if value is None:
+        return None
+    return value.strip() or None
+
+
+def _require_performer(repository: PerformerRepository, performer_id: str) -> Performer:
+    performer = repository.get(performer_id)
+    if performer is None:
+        raise NotFoundError("performer", performer_id, hint=_LIST_HINT.format("performer"))
+    return performer
+
+
+def _apply(current: Performer, changes: PerformerChanges, now: datetime) -> Performer:
+    updates: dict[str, object] = {
+        name: _clean(value) if isinstance(value, str) else value
+        for name, value in (
+            ("professional_name", changes.professional_name),
+            ("union", changes.union),
+            ("member_number", changes.member_number),
+            ("domicile", changes.domicile),
+            ("date_of_death", changes.date_of_death),
+        )
+        if value is not None
+    }
+    if changes.date_of_death is not None:
+        updates["status"] = PerformerStatus.DECEASED
+    updates["representatives"] = current.representatives + changes.add_representatives
+    updates["updated_at"] = now
+    return dataclasses.replace(current, **updates)  # re-runs every invariant
+
+
+def _membership(performer: Performer) -> tuple[str, str] | None:
+    if performer.union is None or performer.member_number is None:
+        return None
+    return (performer.union, performer.member_number)
+
+
+def _refuse_taken_memberships(
+    repository: PerformerRepository, performers: list[Performer]
+) -> None:
+    for problem in _taken_memberships(repository, performers, {}):
+        raise ConflictError(problem.message, hint="check the number, or update that performer")
+
+
+def _taken_memberships(
+    repository: PerformerRepository, performers: list[Performer], lines: dict[PerformerId, int]
+) -> list[RowProblem]:
+    wanted = {m: p for p in performers if (m := _membership(p)) is not None}
+    holders = repository.holders_of(wanted)
+    return [
+        RowProblem(
+            lines.get(wanted[m].id, 0),
+            f"{m[0]} member number {m[1]} is already registered to performer {holder}",
+        )
+        for m, holder in holders.items()
+        if holder != wanted[m].id
+    ]
+
+
+def _duplicates_within(
+    performers: list[Performer], lines: dict[PerformerId, int]
+) -> list[RowProblem]:
+    first_line: dict[tuple[str, str], int] = {}
+    problems = []
+    for performer in performers:
+        membership = _membership(performer)
+        if membership is None:
+            continue
+        line = lines[performer.id]
+        if membership in first_line:
+            problems.append(RowProblem(
+                line,
+                f"{membership[0]} member number {membership[1]} "
+                f"repeats line {first_line[membership]}",
+            ))
+        else:
+            first_line[membership] = line
+    return problems
+
+
+@contextmanager
+def _membership_race_guard() -> Iterator[None]:
+    """Turn a unique-constraint race (another writer won) into the same conflict message."""
+    try:
+        yield
+    except IntegrityError as exc:
+        raise ConflictError(
+            f"a member number is already registered: {exc.orig}",
+            hint="another writer registered it first; list performers and retry",
+        ) from exc
+
+
+def _read_lines(path: Path) -> list[str]:
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except FileNotFoundError:
+        raise InvalidInputError(f"{path}: no such file") from None
+    except UnicodeDecodeError as exc:
+        raise InvalidInputError(
+            f"{path}: not UTF-8 text (byte {exc.start})", hint="save the CSV as UTF-8"
+        ) from None
+    except OSError as exc:
+        raise InvalidInputError(f"{path}: cannot read ({exc.strerror})") from None
+    return text.splitlines(keepends=True)

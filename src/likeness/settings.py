@@ -1,0 +1,98 @@
+"""The one settings object, read from ``LIKENESS_*`` variables and command-line flags.
+
+Nothing here runs at import: ``load_settings()`` is called by the composition
+root's callers (the CLI, the tests) and the result is passed down.
+Every field is documented in ``docs/configuration.md`` (a test checks it).
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from pathlib import Path
+from typing import Any
+
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
+
+from likeness.errors import ConfigurationError
+
+SUPPORTED_DATABASES = ("sqlite", "postgresql")
+# Values people paste from examples; refused outside development.
+_PLACEHOLDERS = {"", "changeme", "change-me", "secret", "password", "placeholder", "xxx", "todo"}
+
+
+class Environment(StrEnum):
+    DEVELOPMENT = "development"
+    PRODUCTION = "production"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="LIKENESS_", extra="forbid", frozen=True)
+
+    home: Path = Field(
+        default=Path("likeness-data"),
+        description="Data home: database, secrets and vault live here.",
+    )
+    database_url: str | None = Field(
+        default=None,
+        description="SQLAlchemy URL of the database; defaults to SQLite in the data home.",
+    )
+    environment: Environment = Field(
+        default=Environment.DEVELOPMENT,
+        description="development or production; production refuses placeholder secrets.",
+    )
+    master_key: SecretStr | None = Field(
+        default=None,
+        description="Base64 master key; overrides secrets/master.key (for secret stores).",
+    )
+
+    @field_validator("home")
+    @classmethod
+    def _absolute_home(cls, value: Path) -> Path:
+        return value.expanduser().absolute()
+
+    @field_validator("database_url")
+    @classmethod
+    def _valid_database_url(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        try:
+            url = make_url(value)
+        except ArgumentError as exc:
+            raise ValueError(f"not a database URL ({exc})") from None
+        if url.get_backend_name() not in SUPPORTED_DATABASES:
+            raise ValueError(
+                f"unsupported database {url.get_backend_name()!r}; "
+                f"use one of {', '.join(SUPPORTED_DATABASES)}"
+            )
+        return value
+
+    @model_validator(mode="after")
+    def _no_placeholder_secrets(self) -> Settings:
+        if self.environment is Environment.DEVELOPMENT or self.master_key is None:
+            return self
+        if self.master_key.get_secret_value().strip().lower() in _PLACEHOLDERS:
+            raise ValueError("master_key is a placeholder; refused outside development")
+        return self
+
+
+def load_settings(**overrides: Any) -> Settings:
+    """Build settings from the environment, with flags (``overrides``) taking precedence.
+
+    A bad value becomes a ``ConfigurationError`` naming the variable to fix.
+    """
+    given = {key: value for key, value in overrides.items() if value is not None}
+    try:
+        return Settings(**given)
+    except ValidationError as exc:
+        problems = []
+        for error in exc.errors():
+            field = ".".join(str(part) for part in error["loc"]) or "settings"
+            variable = f"LIKENESS_{field.upper()}" if error["loc"] else "settings"
+            problems.append(f"{variable}: {error['msg'].removeprefix('Value error, ')}")
+        raise ConfigurationError(
+            "invalid configuration: " + "; ".join(problems),
+            hint="see docs/configuration.md for every LIKENESS_* setting",
+        ) from None

@@ -1,0 +1,109 @@
+"""Engine construction and transactions.
+
+SQLite runs in WAL mode so readers never block the writer, with foreign keys
+on. Writes start with ``BEGIN IMMEDIATE`` so two writers queue on the lock
+instead of failing half-way when a read transaction tries to upgrade
+(the approach datasette takes in ``datasette/database.py``).
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import DateTime, Engine, create_engine, event
+from sqlalchemy.engine import Connection, Dialect, make_url
+from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.types import TypeDecorator
+
+from likeness.errors import StoreError
+
+_IMMEDIATE = "likeness_immediate"
+BUSY_TIMEOUT_S = 30
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Zone-aware UTC timestamps on every dialect; naive datetimes are refused."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to the store; pass a UTC-aware one")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def create_database_engine(url: str) -> Engine:
+    """An engine for ``url``; SQLite gets WAL, foreign keys and immediate writes."""
+    if make_url(url).get_backend_name() != "sqlite":
+        return create_engine(url, pool_pre_ping=True)
+    engine = create_engine(url, connect_args={"timeout": BUSY_TIMEOUT_S})
+    event.listen(engine, "connect", _configure_sqlite)
+    event.listen(engine, "begin", _begin_sqlite)
+    return engine
+
+
+def _configure_sqlite(dbapi_connection: sqlite3.Connection, _record: Any) -> None:
+    # Let SQLAlchemy's "begin" event emit BEGIN itself (pysqlite's own
+    # transaction handling would defer it and cannot take IMMEDIATE).
+    dbapi_connection.isolation_level = None
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.close()
+
+
+def _begin_sqlite(connection: Connection) -> None:
+    immediate = connection.get_execution_options().get(_IMMEDIATE, False)
+    connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+
+class Database:
+    """Transactions over one engine: ``read()`` for queries, ``write()`` for changes."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    @contextmanager
+    def read(self) -> Iterator[Connection]:
+        with _translated_errors(), self.engine.connect() as connection, connection.begin():
+            yield connection
+
+    @contextmanager
+    def write(self) -> Iterator[Connection]:
+        """One atomic write: everything inside commits together or not at all."""
+        with _translated_errors(), self.engine.connect() as connection:
+            connection = connection.execution_options(**{_IMMEDIATE: True})
+            with connection.begin():
+                yield connection
+
+    def dispose(self) -> None:
+        self.engine.dispose()
+
+
+@contextmanager
+def _translated_errors() -> Iterator[None]:
+    try:
+        yield
+    except OperationalError as exc:
+        raise StoreError(
+            f"the database refused the operation: {exc.orig}",
+            hint="check that the data home is writable and the database is reachable",
+        ) from exc
+    except DBAPIError as exc:
+        if exc.connection_invalidated:
+            raise StoreError(f"lost the database connection: {exc.orig}") from exc
+        raise

@@ -1,0 +1,99 @@
+"""Table definitions. Tables never leave ``store/``: repositories map rows to domain objects.
+
+Kept dialect-neutral (no SQLite- or PostgreSQL-only types) so the same
+migrations run on both.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    Column,
+    Date,
+    ForeignKey,
+    Index,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+
+from likeness.store.database import UTCDateTime
+
+# Named constraints so migrations can refer to them on every dialect.
+metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(column_0_label)s",
+        "uq": "uq_%(table_name)s_%(column_0_name)s",
+        "ck": "ck_%(table_name)s_%(constraint_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+ID = 26  # ULID length
+
+performers = Table(
+    "performers",
+    metadata,
+    Column("id", String(ID), primary_key=True),
+    Column("legal_name", Text, nullable=False),
+    Column("professional_name", Text),
+    Column("union", String(64)),
+    Column("member_number", String(32)),
+    Column("date_of_birth", Date, nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("date_of_death", Date),
+    Column("domicile", String(8)),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+    UniqueConstraint("union", "member_number", name="uq_performers_union_member_number"),
+)
+
+representatives = Table(
+    "representatives",
+    metadata,
+    Column("performer_id", String(ID), ForeignKey("performers.id", ondelete="CASCADE"),
+           primary_key=True),
+    Column("position", String(8), primary_key=True),
+    Column("name", Text, nullable=False),
+    Column("capacity", String(16), nullable=False),
+    Column("contact", Text),
+)
+
+productions = Table(
+    "productions",
+    metadata,
+    Column("id", String(ID), primary_key=True),
+    Column("title", Text, nullable=False),
+    Column("company", Text, nullable=False),
+    Column("kind", String(16), nullable=False),
+    Column("agreement", String(32), nullable=False),
+    Column("jurisdiction", String(8)),
+    Column("start_date", Date, nullable=False),
+    Column("end_date", Date),
+    Column("created_at", UTCDateTime, nullable=False),
+)
+
+accounts = Table(
+    "accounts",
+    metadata,
+    Column("id", String(ID), primary_key=True),
+    Column("name", Text, nullable=False),
+    Column("role", String(16), nullable=False),
+    Column("performer_id", String(ID), ForeignKey("performers.id")),
+    Column("production_id", String(ID), ForeignKey("productions.id")),
+    Column("created_at", UTCDateTime, nullable=False),
+)
+
+api_keys = Table(
+    "api_keys",
+    metadata,
+    Column("id", String(ID), primary_key=True),
+    Column("account_id", String(ID), ForeignKey("accounts.id"), nullable=False),
+    Column("label", Text, nullable=False),
+    Column("secret_hash", String(64), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("revoked_at", UTCDateTime),
+    Index("ix_api_keys_account_id", "account_id"),
+)
