@@ -12,11 +12,16 @@ from datetime import UTC, datetime
 from ulid import ULID
 
 from likeness.services.accounts import AccountService
-from likeness.services.home import HomeStatus, describe_home, initialise_home, sqlite_url
+from likeness.services.home import (
+    HomeStatus,
+    describe_home,
+    initialise_home,
+    migrate_to_head,
+    sqlite_url,
+)
 from likeness.services.ports import Clock, IdFactory
 from likeness.services.registry import RegistryService
 from likeness.settings import Settings
-from likeness.store import migrate
 from likeness.store.database import Database, create_database_engine
 from likeness.store.home import HomeLayout
 
@@ -60,8 +65,7 @@ def build_services(
     layout.require_initialised()
     engine = create_database_engine(settings.database_url or sqlite_url(layout.database))
     database = Database(engine)
-    if migrate.current_revision(engine) != migrate.head_revision():
-        migrate.upgrade(engine)
+    migrate_to_head(engine)
     clock = clock or SystemClock()
     ids = ids or UlidFactory()
     return Services(

@@ -21,15 +21,17 @@ def add_account(
     ctx: typer.Context,
     name: Annotated[str, typer.Argument(help="Who the account is for.")],
     role: Annotated[Role, typer.Option(help="What the account may do.")],
-    performer: Annotated[str | None, typer.Option(
-        help="Performer id (performer and representative roles).")] = None,
-    production: Annotated[str | None, typer.Option(
-        help="Production id (production role).")] = None,
+    performer: Annotated[
+        str | None, typer.Option(help="Performer id (performer and representative roles).")
+    ] = None,
+    production: Annotated[str | None, typer.Option(help="Production id (production role).")] = None,
     as_json: JsonFlag = False,
 ) -> None:
     """Create an account."""
-    account = state_of(ctx).services().accounts.add_account(
-        name, role, performer_id=performer, production_id=production
+    account = (
+        state_of(ctx)
+        .services()
+        .accounts.add_account(name, role, performer_id=performer, production_id=production)
     )
     data = render.account_json(account)
     if as_json:
@@ -65,8 +67,9 @@ def create_key(
         render.emit_json({**render.api_key_json(issued.key), "token": issued.token})
         return
     typer.echo(issued.token)
-    typer.echo(f"API key {issued.key.id} created; store it now, it will not be shown again.",
-               err=True)
+    typer.echo(
+        f"API key {issued.key.id} created; store it now, it will not be shown again.", err=True
+    )
 
 
 @apikeys.command("list")

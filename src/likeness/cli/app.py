@@ -6,9 +6,9 @@ import sys
 from pathlib import Path
 from typing import Annotated, Any
 
-import click
 import typer
 from rich.console import Console
+from typer._click import Context as ClickContext  # typer vendors click; its Context type
 from typer.core import TyperGroup
 
 from likeness import __version__
@@ -33,7 +33,7 @@ EXIT_CODES = {
 class _ErrorBoundary(TyperGroup):
     """The one place where the CLI turns a ``LikenessError`` into a message and an exit code."""
 
-    def invoke(self, ctx: click.Context) -> Any:
+    def invoke(self, ctx: ClickContext) -> Any:
         try:
             return super().invoke(ctx)
         except LikenessError as exc:
@@ -64,9 +64,14 @@ JsonFlag = Annotated[bool, typer.Option("--json", help="Print JSON for programs.
 @app.callback()
 def root(
     ctx: typer.Context,
-    home: Annotated[Path | None, typer.Option(
-        "--home", help="Data home (default: $LIKENESS_HOME or ./likeness-data).",
-        show_default=False)] = None,
+    home: Annotated[
+        Path | None,
+        typer.Option(
+            "--home",
+            help="Data home (default: $LIKENESS_HOME or ./likeness-data).",
+            show_default=False,
+        ),
+    ] = None,
 ) -> None:
     ctx.obj = CliState(home=home)
 

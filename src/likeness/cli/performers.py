@@ -17,16 +17,20 @@ app = typer.Typer(help="Register and read performers.", no_args_is_help=True)
 JsonFlag = Annotated[bool, typer.Option("--json", help="Print JSON for programs.")]
 RepOption = Annotated[
     list[str] | None,
-    typer.Option("--representative", "-r",
-                 help="CAPACITY:NAME (agent, manager, attorney, union, estate, guardian); "
-                      "repeatable."),
+    typer.Option(
+        "--representative",
+        "-r",
+        help="CAPACITY:NAME (agent, manager, attorney, union, estate, guardian); repeatable.",
+    ),
 ]
+
 
 def _show(performer_json: dict[str, object], as_json: bool) -> None:
     if as_json:
         render.emit_json(performer_json)
     else:
         render.fields(f"performer {performer_json['id']}", performer_json)
+
 
 @app.command("add")
 def add(
@@ -55,6 +59,7 @@ def add(
     performer = state_of(ctx).services().registry.add_performer(data)
     _show(render.performer_json(performer), as_json)
 
+
 @app.command("update")
 def update(
     ctx: typer.Context,
@@ -79,6 +84,7 @@ def update(
     performer = state_of(ctx).services().registry.update_performer(performer_id, changes)
     _show(render.performer_json(performer), as_json)
 
+
 @app.command("show")
 def show(
     ctx: typer.Context,
@@ -88,6 +94,7 @@ def show(
     """Show one performer."""
     performer = state_of(ctx).services().registry.get_performer(performer_id)
     _show(render.performer_json(performer), as_json)
+
 
 @app.command("list")
 def list_(ctx: typer.Context, as_json: JsonFlag = False) -> None:
@@ -99,16 +106,31 @@ def list_(ctx: typer.Context, as_json: JsonFlag = False) -> None:
     render.table(
         f"{len(performers)} performer(s)",
         ("id", "legal name", "professional name", "union", "member no.", "born", "status"),
-        ((p.id, p.legal_name, p.professional_name, p.union, p.member_number,
-          p.date_of_birth, p.status.value) for p in performers),
+        (
+            (
+                p.id,
+                p.legal_name,
+                p.professional_name,
+                p.union,
+                p.member_number,
+                p.date_of_birth,
+                p.status.value,
+            )
+            for p in performers
+        ),
     )
+
 
 @app.command("import")
 def import_(
     ctx: typer.Context,
-    csv_file: Annotated[Path, typer.Argument(
-        help=f"UTF-8 CSV with header {','.join(REQUIRED_COLUMNS)} "
-             "[,date_of_death,domicile,representatives].")],
+    csv_file: Annotated[
+        Path,
+        typer.Argument(
+            help=f"UTF-8 CSV with header {','.join(REQUIRED_COLUMNS)} "
+            "[,date_of_death,domicile,representatives]."
+        ),
+    ],
     as_json: JsonFlag = False,
 ) -> None:
     """Import a roster CSV: every row or none; bad rows are reported by line number."""

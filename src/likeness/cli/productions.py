@@ -26,8 +26,9 @@ def add(
     start: Annotated[str, typer.Option(help="Start date, YYYY-MM-DD.")],
     agreement: Annotated[Agreement, typer.Option(help="Governing agreement.")] = Agreement.NONE,
     end: Annotated[str | None, typer.Option(help="End date, YYYY-MM-DD.")] = None,
-    jurisdiction: Annotated[str | None, typer.Option(
-        help="Law governing the contracts, ISO 3166 (US-CA, US-NY, DK).")] = None,
+    jurisdiction: Annotated[
+        str | None, typer.Option(help="Law governing the contracts, ISO 3166 (US-CA, US-NY, DK).")
+    ] = None,
     as_json: JsonFlag = False,
 ) -> None:
     """Register a production."""
@@ -65,8 +66,10 @@ def list_(ctx: typer.Context, as_json: JsonFlag = False) -> None:
     render.table(
         f"{len(productions)} production(s)",
         ("id", "title", "company", "kind", "agreement", "start", "end"),
-        ((p.id, p.title, p.company, p.kind.value, p.agreement.value, p.start_date, p.end_date)
-         for p in productions),
+        (
+            (p.id, p.title, p.company, p.kind.value, p.agreement.value, p.start_date, p.end_date)
+            for p in productions
+        ),
     )
 
 

@@ -85,10 +85,16 @@ def status_json(s: HomeStatus) -> dict[str, Any]:
         "home": s.home,
         "created_at": s.created_at,
         "database": s.database,
-        "schema": {"revision": s.schema_revision, "head": s.schema_head,
-                   "current": s.schema_current},
-        "counts": {"performers": s.performers, "productions": s.productions,
-                   "accounts": s.accounts},
+        "schema": {
+            "revision": s.schema_revision,
+            "head": s.schema_head,
+            "current": s.schema_current,
+        },
+        "counts": {
+            "performers": s.performers,
+            "productions": s.productions,
+            "accounts": s.accounts,
+        },
         "secrets": s.secret_modes,
     }
 
@@ -118,8 +124,10 @@ def fields(title: str, data: dict[str, Any]) -> None:
 
 def _flat(value: Any) -> Any:
     if isinstance(value, list):
-        return "; ".join(", ".join(f"{v}" for v in item.values() if v) if isinstance(item, dict)
-                         else str(item) for item in value)
+        return "; ".join(
+            ", ".join(f"{v}" for v in item.values() if v) if isinstance(item, dict) else str(item)
+            for item in value
+        )
     if isinstance(value, dict):
         return ", ".join(f"{k}={v}" for k, v in value.items())
     return value

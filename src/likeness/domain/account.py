@@ -41,15 +41,21 @@ class Account:
         if needs_performer != (self.performer_id is not None):
             raise InvalidInputError(
                 f"a {self.role} account "
-                + ("must name the performer it acts for" if needs_performer
-                   else "cannot be tied to a performer"),
+                + (
+                    "must name the performer it acts for"
+                    if needs_performer
+                    else "cannot be tied to a performer"
+                ),
                 hint="use --performer ID only with the performer and representative roles",
             )
         if needs_production != (self.production_id is not None):
             raise InvalidInputError(
                 f"a {self.role} account "
-                + ("must name its production" if needs_production
-                   else "cannot be tied to a production"),
+                + (
+                    "must name its production"
+                    if needs_production
+                    else "cannot be tied to a production"
+                ),
                 hint="use --production ID only with the production role",
             )
 

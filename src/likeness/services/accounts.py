@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from likeness.domain.account import Account, ApiKey, Role
 from likeness.domain.ids import AccountId, ApiKeyId, PerformerId, ProductionId
-from likeness.errors import AuthenticationError, ConflictError, InvalidInputError, NotFoundError
+from likeness.errors import AuthenticationError, ConflictError, NotFoundError
 from likeness.services.ports import Clock, IdFactory
 from likeness.store.database import Database
 from likeness.store.repositories import (
@@ -20,7 +20,7 @@ from likeness.store.repositories import (
     ProductionRepository,
 )
 
-TOKEN_PREFIX = "llk"
+TOKEN_PREFIX = "llk"  # noqa: S105 - a public prefix, not a secret
 _TOKEN = re.compile(rf"{TOKEN_PREFIX}_([0-9A-HJKMNP-TV-Z]{{26}})_([A-Za-z0-9_-]{{43}})")
 
 
@@ -59,17 +59,16 @@ class AccountService:
             created_at=self._clock.now(),
         )
         with self._database.write() as connection:
-            if performer_id is not None and PerformerRepository(connection).get(performer_id) is None:
+            if performer_id and PerformerRepository(connection).get(performer_id) is None:
                 raise NotFoundError("performer", performer_id)
-            if (production_id is not None
-                    and ProductionRepository(connection).get(production_id) is None):
+            if production_id and ProductionRepository(connection).get(production_id) is None:
                 raise NotFoundError("production", production_id)
             AccountRepository(connection).add(account)
         return account
 
     def list_accounts(self) -> list[Account]:
         with self._database.read() as connection:
-            return AccountRepository(connection).list()
+            return AccountRepository(connection).all()
 
     def create_api_key(self, account_id: str, label: str = "") -> IssuedKey:
         secret = secrets.token_urlsafe(32)
@@ -83,7 +82,9 @@ class AccountService:
         with self._database.write() as connection:
             repository = AccountRepository(connection)
             if repository.get(account_id) is None:
-                raise NotFoundError("account", account_id, hint="'likeness account list' shows them")
+                raise NotFoundError(
+                    "account", account_id, hint="'likeness account list' shows them"
+                )
             repository.add_key(key)
         return IssuedKey(key=key, token=f"{TOKEN_PREFIX}_{key.id}_{secret}")
 
@@ -109,7 +110,9 @@ class AccountService:
         """The account a token belongs to; refuses malformed, unknown and revoked tokens alike."""
         match = _TOKEN.fullmatch(token.strip())
         if match is None:
-            raise InvalidInputError("malformed API key", hint=f"keys look like {TOKEN_PREFIX}_<id>_<secret>")
+            raise AuthenticationError(
+                "malformed API key", hint=f"keys look like {TOKEN_PREFIX}_<id>_<secret>"
+            )
         key_id, secret = match.groups()
         with self._database.read() as connection:
             repository = AccountRepository(connection)

@@ -5,9 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from sqlalchemy import Engine
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import SQLAlchemyError
 
 from likeness import __version__
+from likeness.errors import StoreError
 from likeness.services.ports import Clock
 from likeness.store import migrate
 from likeness.store.database import Database, create_database_engine
@@ -26,11 +29,24 @@ def initialise_home(root: Path, *, database_url: str | None, clock: Clock) -> Ho
         url = database_url or sqlite_url(staging.database)
         engine = create_database_engine(url)
         try:
-            migrate.upgrade(engine)
+            migrate_to_head(engine)
         finally:
             engine.dispose()
 
     return create_home(root, created_at=clock.now(), populate=populate)
+
+
+def migrate_to_head(engine: Engine) -> None:
+    """Bring the schema to the newest revision; a database that refuses is a ``StoreError``."""
+    try:
+        if migrate.current_revision(engine) != migrate.head_revision():
+            migrate.upgrade(engine)
+    except SQLAlchemyError as exc:
+        url = engine.url.render_as_string(hide_password=True)
+        raise StoreError(
+            f"cannot migrate the database at {url}: {getattr(exc, 'orig', None) or exc}",
+            hint="check LIKENESS_DATABASE_URL and that the database is reachable and writable",
+        ) from exc
 
 
 def sqlite_url(path: Path) -> str:

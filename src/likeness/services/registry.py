@@ -72,7 +72,7 @@ class RegistryService:
 
     def list_performers(self) -> list[Performer]:
         with self._database.read() as connection:
-            return PerformerRepository(connection).list()
+            return PerformerRepository(connection).all()
 
     def import_performers(self, path: Path) -> ImportSummary:
         """Import every row of a roster CSV, or none: bad rows are all reported by line."""
@@ -104,7 +104,8 @@ class RegistryService:
             union=_clean(data.union),
             member_number=_clean(data.member_number),
             date_of_birth=data.date_of_birth,
-            status=PerformerStatus.LIVING if data.date_of_death is None
+            status=PerformerStatus.LIVING
+            if data.date_of_death is None
             else PerformerStatus.DECEASED,
             date_of_death=data.date_of_death,
             domicile=_clean(data.domicile),
@@ -142,7 +143,7 @@ class RegistryService:
 
     def list_productions(self) -> list[Production]:
         with self._database.read() as connection:
-            return ProductionRepository(connection).list()
+            return ProductionRepository(connection).all()
 
 
 def _clean(value: str | None) -> str | None:
@@ -159,22 +160,21 @@ def _require_performer(repository: PerformerRepository, performer_id: str) -> Pe
 
 
 def _apply(current: Performer, changes: PerformerChanges, now: datetime) -> Performer:
-    updates: dict[str, object] = {
-        name: _clean(value) if isinstance(value, str) else value
-        for name, value in (
-            ("professional_name", changes.professional_name),
-            ("union", changes.union),
-            ("member_number", changes.member_number),
-            ("domicile", changes.domicile),
-            ("date_of_death", changes.date_of_death),
-        )
-        if value is not None
-    }
-    if changes.date_of_death is not None:
-        updates["status"] = PerformerStatus.DECEASED
-    updates["representatives"] = current.representatives + changes.add_representatives
-    updates["updated_at"] = now
-    return dataclasses.replace(current, **updates)  # re-runs every invariant
+    def pick(new: str | None, old: str | None) -> str | None:
+        return old if new is None else _clean(new)
+
+    died = changes.date_of_death
+    return dataclasses.replace(  # re-runs every invariant
+        current,
+        professional_name=pick(changes.professional_name, current.professional_name),
+        union=pick(changes.union, current.union),
+        member_number=pick(changes.member_number, current.member_number),
+        domicile=pick(changes.domicile, current.domicile),
+        date_of_death=current.date_of_death if died is None else died,
+        status=current.status if died is None else PerformerStatus.DECEASED,
+        representatives=current.representatives + changes.add_representatives,
+        updated_at=now,
+    )
 
 
 def _membership(performer: Performer) -> tuple[str, str] | None:
@@ -183,9 +183,7 @@ def _membership(performer: Performer) -> tuple[str, str] | None:
     return (performer.union, performer.member_number)
 
 
-def _refuse_taken_memberships(
-    repository: PerformerRepository, performers: list[Performer]
-) -> None:
+def _refuse_taken_memberships(repository: PerformerRepository, performers: list[Performer]) -> None:
     for problem in _taken_memberships(repository, performers, {}):
         raise ConflictError(problem.message, hint="check the number, or update that performer")
 
@@ -216,11 +214,13 @@ def _duplicates_within(
             continue
         line = lines[performer.id]
         if membership in first_line:
-            problems.append(RowProblem(
-                line,
-                f"{membership[0]} member number {membership[1]} "
-                f"repeats line {first_line[membership]}",
-            ))
+            problems.append(
+                RowProblem(
+                    line,
+                    f"{membership[0]} member number {membership[1]} "
+                    f"repeats line {first_line[membership]}",
+                )
+            )
         else:
             first_line[membership] = line
     return problems

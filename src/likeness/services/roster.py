@@ -27,37 +27,40 @@ class RosterRow:
 
 def parse_roster(lines: Iterable[str]) -> tuple[list[RosterRow], list[RowProblem]]:
     """Rows that parsed, and a problem for each that did not (header is line 1)."""
-    reader = csv.DictReader(lines, strict=True)
+    reader = csv.reader(lines, strict=True)
     try:
-        header = reader.fieldnames
+        header = [name.strip() for name in next(reader)]
+    except StopIteration:
+        header = []
     except csv.Error as exc:
         raise InvalidInputError(f"line 1: unreadable CSV header ({exc})") from None
     _check_header(header)
     rows: list[RosterRow] = []
     problems: list[RowProblem] = []
     while True:
+        line = reader.line_num + 1  # where the record starts (a quoted field may span lines)
         try:
-            record = next(reader)
+            fields = next(reader)
         except StopIteration:
             break
         except csv.Error as exc:
-            problems.append(RowProblem(reader.line_num, f"unreadable CSV ({exc})"))
+            problems.append(RowProblem(line, f"unreadable CSV ({exc})"))
             continue
-        line = reader.line_num
+        if not fields:
+            continue  # a blank line
         try:
-            rows.append(RosterRow(line, _performer_input(record)))
+            rows.append(RosterRow(line, _performer_input(header, fields)))
         except InvalidInputError as exc:
             problems.append(RowProblem(line, exc.message))
     return rows, problems
 
 
-def _check_header(header: Iterable[str] | None) -> None:
-    if header is None:
+def _check_header(names: list[str]) -> None:
+    if not names:
         raise InvalidInputError(
             "the file is empty",
             hint=f"the first line must name the columns: {','.join(REQUIRED_COLUMNS)}",
         )
-    names = [name.strip() for name in header]
     missing = [name for name in REQUIRED_COLUMNS if name not in names]
     unknown = [name for name in names if name not in REQUIRED_COLUMNS + OPTIONAL_COLUMNS]
     if missing or unknown:
@@ -68,20 +71,19 @@ def _check_header(header: Iterable[str] | None) -> None:
             parts.append(f"unknown column(s) {', '.join(unknown)}")
         raise InvalidInputError(
             "line 1: " + "; ".join(parts),
-            hint="required: " + ",".join(REQUIRED_COLUMNS)
-            + "; optional: " + ",".join(OPTIONAL_COLUMNS),
+            hint="required: "
+            + ",".join(REQUIRED_COLUMNS)
+            + "; optional: "
+            + ",".join(OPTIONAL_COLUMNS),
         )
 
 
-def _performer_input(record: dict[str | None, str | list[str] | None]) -> PerformerInput:
-    if None in record:
+def _performer_input(header: list[str], fields: list[str]) -> PerformerInput:
+    if len(fields) > len(header):
         raise InvalidInputError("more fields than the header has columns")
-    values = {
-        str(key).strip(): (value.strip() if isinstance(value, str) else "")
-        for key, value in record.items()
-    }
-    if any(value is None for value in record.values()):
+    if len(fields) < len(header):
         raise InvalidInputError("fewer fields than the header has columns")
+    values = {name: value.strip() for name, value in zip(header, fields, strict=True)}
 
     def optional(name: str) -> str | None:
         return values.get(name) or None
@@ -105,9 +107,7 @@ def parse_date(text: str, field: str) -> date:
     try:
         return date.fromisoformat(text)
     except ValueError:
-        raise InvalidInputError(
-            f"{field} {text!r} is not an ISO 8601 date (YYYY-MM-DD)"
-        ) from None
+        raise InvalidInputError(f"{field} {text!r} is not an ISO 8601 date (YYYY-MM-DD)") from None
 
 
 def _optional_date(text: str | None, field: str) -> date | None:

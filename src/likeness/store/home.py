@@ -13,6 +13,7 @@ Layout::
 from __future__ import annotations
 
 import base64
+import contextlib
 import json
 import os
 import secrets
@@ -23,7 +24,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from likeness.errors import HomeAlreadyInitialisedError, HomeNotInitialisedError, HomeNotWritableError
+from likeness.errors import (
+    HomeAlreadyInitialisedError,
+    HomeNotInitialisedError,
+    HomeNotWritableError,
+)
 
 HOME_FORMAT = 1
 SECRET_MODE = 0o600
@@ -108,7 +113,7 @@ def create_home(
             json.dumps({"format": HOME_FORMAT, "created_at": created_at.isoformat()}) + "\n",
             encoding="utf-8",
         )
-        os.replace(staging, root)  # atomic; replaces an empty directory
+        staging.replace(root)  # atomic rename; replaces an empty directory
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         _remove_dirs(created_parents)
@@ -135,10 +140,8 @@ def _make_staging(root: Path) -> str:
 
 def _remove_dirs(directories: list[Path]) -> None:
     for directory in directories:  # deepest first
-        try:
+        with contextlib.suppress(OSError):
             directory.rmdir()
-        except OSError:
-            pass
 
 
 def _write_secrets(layout: HomeLayout) -> None:

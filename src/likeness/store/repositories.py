@@ -58,7 +58,7 @@ class PerformerRepository:
             return None
         return _performer(row, self._representatives_of([row.id]).get(row.id, ()))
 
-    def list(self, *, limit: int | None = None, offset: int = 0) -> list[Performer]:
+    def all(self, *, limit: int | None = None, offset: int = 0) -> list[Performer]:
         query = select(performers).order_by(performers.c.id).offset(offset)
         if limit is not None:
             query = query.limit(limit)
@@ -81,9 +81,7 @@ class PerformerRepository:
                 found[(union, number)] = performer_id
         return found
 
-    def _representatives_of(
-        self, ids: Sequence[str]
-    ) -> dict[str, tuple[Representative, ...]]:
+    def _representatives_of(self, ids: Sequence[str]) -> dict[str, tuple[Representative, ...]]:
         grouped: dict[str, list[Representative]] = {}
         for start in range(0, len(ids), _CHUNK):
             query = (
@@ -174,7 +172,7 @@ class ProductionRepository:
         ).one_or_none()
         return None if row is None else _production(row)
 
-    def list(self) -> list[Production]:
+    def all(self) -> list[Production]:
         rows = self._db.execute(select(productions).order_by(productions.c.id))
         return [_production(row) for row in rows]
 
@@ -217,7 +215,7 @@ class AccountRepository:
         row = self._db.execute(select(accounts).where(accounts.c.id == account_id)).one_or_none()
         return None if row is None else _account(row)
 
-    def list(self) -> list[Account]:
+    def all(self) -> list[Account]:
         return [_account(row) for row in self._db.execute(select(accounts).order_by(accounts.c.id))]
 
     def count(self) -> int:
@@ -247,9 +245,7 @@ class AccountRepository:
         return [_api_key(row) for row in self._db.execute(query)]
 
     def revoke_key(self, key_id: str, at: datetime) -> None:
-        self._db.execute(
-            api_keys.update().where(api_keys.c.id == key_id).values(revoked_at=at)
-        )
+        self._db.execute(api_keys.update().where(api_keys.c.id == key_id).values(revoked_at=at))
 
 
 def _account(row: Row[Any]) -> Account:

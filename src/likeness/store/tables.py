@@ -53,8 +53,12 @@ performers = Table(
 representatives = Table(
     "representatives",
     metadata,
-    Column("performer_id", String(ID), ForeignKey("performers.id", ondelete="CASCADE"),
-           primary_key=True),
+    Column(
+        "performer_id",
+        String(ID),
+        ForeignKey("performers.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
     Column("position", String(8), primary_key=True),
     Column("name", Text, nullable=False),
     Column("capacity", String(16), nullable=False),

@@ -43,8 +43,10 @@ def upgrade() -> None:
         sa.Column("capacity", sa.String(16), nullable=False),
         sa.Column("contact", sa.Text()),
         sa.ForeignKeyConstraint(
-            ["performer_id"], ["performers.id"],
-            name="fk_representatives_performer_id_performers", ondelete="CASCADE",
+            ["performer_id"],
+            ["performers.id"],
+            name="fk_representatives_performer_id_performers",
+            ondelete="CASCADE",
         ),
         sa.PrimaryKeyConstraint("performer_id", "position", name="pk_representatives"),
     )

@@ -1,0 +1,3 @@
+from likeness.cli.app import main
+
+main()

@@ -1,0 +1,79 @@
+"""The data home: created all or nothing, secrets private, a second init refused."""
+
+import json
+import stat
+from pathlib import Path
+
+import pytest
+
+from likeness.bootstrap import build_services, initialise
+from likeness.errors import (
+    HomeAlreadyInitialisedError,
+    HomeNotInitialisedError,
+    HomeNotWritableError,
+    StoreError,
+)
+from likeness.settings import load_settings
+
+
+def snapshot(root: Path) -> dict[str, bytes]:
+    return {
+        str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()
+    }
+
+
+def test_init_creates_database_and_private_secrets(tmp_path: Path) -> None:
+    layout = initialise(load_settings(home=tmp_path / "home"))
+    assert json.loads(layout.marker.read_text())["format"] == 1
+    assert layout.database.is_file()
+    assert stat.S_IMODE(layout.secrets.stat().st_mode) == 0o700
+    for key in (layout.master_key, layout.signing_key):
+        assert stat.S_IMODE(key.stat().st_mode) == 0o600
+    assert layout.master_key.read_bytes() != layout.signing_key.read_bytes()
+    assert [p.name for p in tmp_path.iterdir()] == ["home"]  # no staging left behind
+
+
+def test_second_init_is_refused_and_changes_nothing(tmp_path: Path) -> None:
+    settings = load_settings(home=tmp_path / "home")
+    initialise(settings)
+    before = snapshot(settings.home)
+    with pytest.raises(HomeAlreadyInitialisedError, match="already an initialised data home"):
+        initialise(settings)
+    assert snapshot(settings.home) == before
+
+
+def test_init_into_an_empty_existing_directory(tmp_path: Path) -> None:
+    (tmp_path / "home").mkdir()
+    initialise(load_settings(home=tmp_path / "home"))
+    assert (tmp_path / "home" / "home.json").is_file()
+
+
+def test_unwritable_location_is_refused_and_leaves_nothing(tmp_path: Path) -> None:
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a directory")
+    with pytest.raises(HomeNotWritableError, match="cannot write the data home"):
+        initialise(load_settings(home=blocker / "nested" / "home"))
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a-file"]
+
+
+def test_non_empty_directory_is_not_taken_over(tmp_path: Path) -> None:
+    (tmp_path / "home").mkdir()
+    (tmp_path / "home" / "notes.txt").write_text("mine")
+    with pytest.raises(HomeNotWritableError, match="not an empty directory"):
+        initialise(load_settings(home=tmp_path / "home"))
+    assert [p.name for p in (tmp_path / "home").iterdir()] == ["notes.txt"]
+
+
+def test_database_failure_during_init_leaves_no_home(tmp_path: Path) -> None:
+    unreachable = f"sqlite:///{tmp_path / 'missing-dir' / 'x.db'}"
+    settings = load_settings(home=tmp_path / "deep" / "home", database_url=unreachable)
+    with pytest.raises(StoreError, match="cannot migrate the database"):
+        initialise(settings)
+    assert list(tmp_path.iterdir()) == []  # not even the parent it had to create
+
+
+def test_services_need_an_initialised_home(tmp_path: Path) -> None:
+    with pytest.raises(HomeNotInitialisedError, match="no data home at") as raised:
+        build_services(load_settings(home=tmp_path / "nowhere"))
+    assert "run 'likeness init'" in raised.value.diagnostics()
+    assert not (tmp_path / "nowhere").exists()
