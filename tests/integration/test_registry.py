@@ -174,7 +174,8 @@ def test_import_reports_all_problems_including_duplicates(
         (3, "SAG-AFTRA member number M000000 repeats line 2"),
         (
             5,
-            f"SAG-AFTRA member number M000003 is already registered to performer {holder(services)}",
+            "SAG-AFTRA member number M000003 is already registered to performer "
+            + holder(services),
         ),
         (8, "legal name must not be empty"),
     ]
@@ -218,3 +219,11 @@ def test_concurrent_writers_from_separate_engines_all_land(
         other.close()
     assert errors == []
     assert performer_rows(services) == 100
+
+
+def test_import_of_ten_thousand_rows(services: Services, tmp_path: Path) -> None:
+    """The acceptance size works in one transaction (its speed is in bench/bench_import.py)."""
+    summary = services.registry.import_performers(write_roster(tmp_path / "r.csv", 10_000))
+    assert summary.imported == 10_000
+    assert len(set(summary.performer_ids)) == 10_000
+    assert performer_rows(services) == 10_000
