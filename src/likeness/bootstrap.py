@@ -6,11 +6,14 @@ else creates engines, clocks or id factories.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import base64
+import binascii
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from ulid import ULID
 
+from likeness.errors import ConfigurationError
 from likeness.services.accounts import AccountService
 from likeness.services.home import (
     HomeStatus,
@@ -24,6 +27,8 @@ from likeness.services.registry import RegistryService
 from likeness.settings import Settings
 from likeness.store.database import Database, create_database_engine
 from likeness.store.home import HomeLayout
+
+MASTER_KEY_BYTES = 32
 
 
 class SystemClock:
@@ -39,6 +44,7 @@ class UlidFactory:
 @dataclass
 class Services:
     layout: HomeLayout
+    master_key: bytes = field(repr=False)
     database: Database
     registry: RegistryService
     accounts: AccountService
@@ -48,6 +54,28 @@ class Services:
 
     def close(self) -> None:
         self.database.dispose()
+
+
+def load_master_key(settings: Settings, layout: HomeLayout) -> bytes:
+    """The 32-byte master key: ``LIKENESS_MASTER_KEY`` if set, else ``secrets/master.key``."""
+    if settings.master_key is not None:
+        source, text = "LIKENESS_MASTER_KEY", settings.master_key.get_secret_value()
+    else:
+        source = str(layout.master_key)
+        try:
+            text = layout.master_key.read_text(encoding="ascii")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise ConfigurationError(f"cannot read the master key at {source}: {exc}") from exc
+    try:
+        key = base64.b64decode(text.strip(), validate=True)
+    except binascii.Error:
+        key = b""
+    if len(key) != MASTER_KEY_BYTES:
+        raise ConfigurationError(
+            f"the master key in {source} is not {MASTER_KEY_BYTES} bytes of base64",
+            hint="restore the key the data home was created with; without it the vault is lost",
+        )
+    return key
 
 
 def initialise(settings: Settings, *, clock: Clock | None = None) -> HomeLayout:
@@ -63,6 +91,7 @@ def build_services(
     """Services over an initialised data home, its database migrated to the current schema."""
     layout = HomeLayout(settings.home)
     layout.require_initialised()
+    master_key = load_master_key(settings, layout)
     engine = create_database_engine(settings.database_url or sqlite_url(layout.database))
     database = Database(engine)
     migrate_to_head(engine)
@@ -70,6 +99,7 @@ def build_services(
     ids = ids or UlidFactory()
     return Services(
         layout=layout,
+        master_key=master_key,
         database=database,
         registry=RegistryService(database=database, clock=clock, ids=ids),
         accounts=AccountService(database=database, clock=clock, ids=ids),

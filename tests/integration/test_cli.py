@@ -334,3 +334,16 @@ def test_version() -> None:
     from likeness import __version__
 
     assert json.loads(result.stdout)["version"] == __version__
+
+
+def test_secrets_are_never_printed(tmp_path: Path) -> None:
+    import base64
+
+    home = tmp_path / "home"
+    outputs = [cli(home, "init"), cli(home, "status"), cli(home, "status", "--json")]
+    for name in ("master.key", "signing.key"):
+        encoded = (home / "secrets" / name).read_text().strip()
+        raw = base64.b64decode(encoded)
+        for result in outputs:
+            assert encoded not in result.output
+            assert raw.hex() not in result.output

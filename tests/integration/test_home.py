@@ -77,3 +77,34 @@ def test_services_need_an_initialised_home(tmp_path: Path) -> None:
         build_services(load_settings(home=tmp_path / "nowhere"))
     assert "run 'likeness init'" in raised.value.diagnostics()
     assert not (tmp_path / "nowhere").exists()
+
+
+def test_master_key_comes_from_the_home_or_the_environment(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import base64
+
+    settings = load_settings(home=tmp_path / "home")
+    layout = initialise(settings)
+    services = build_services(settings)
+    assert services.master_key == base64.b64decode(layout.master_key.read_text())
+    assert repr(services.master_key) not in repr(services)
+    services.close()
+
+    override = base64.b64encode(bytes(range(32))).decode()
+    monkeypatch.setenv("LIKENESS_MASTER_KEY", override)
+    services = build_services(load_settings(home=tmp_path / "home"))
+    assert services.master_key == bytes(range(32))
+    services.close()
+
+
+@pytest.mark.parametrize("bad", ["c2hvcnQ=", "not base64!"])
+def test_malformed_master_key_is_refused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, bad: str
+) -> None:
+    from likeness.errors import ConfigurationError
+
+    initialise(load_settings(home=tmp_path / "home"))
+    monkeypatch.setenv("LIKENESS_MASTER_KEY", bad)
+    with pytest.raises(ConfigurationError, match="LIKENESS_MASTER_KEY is not 32 bytes of base64"):
+        build_services(load_settings(home=tmp_path / "home"))
