@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 from ulid import ULID
 
 from likeness.errors import ConfigurationError
+from likeness.ledger.note import Signer
 from likeness.services.accounts import AccountService
 from likeness.services.home import (
     HomeStatus,
@@ -22,13 +23,15 @@ from likeness.services.home import (
     migrate_to_head,
     sqlite_url,
 )
+from likeness.services.ledger import LedgerService
 from likeness.services.ports import Clock, IdFactory
 from likeness.services.registry import RegistryService
 from likeness.settings import Settings
 from likeness.store.database import Database, create_database_engine
-from likeness.store.home import HomeLayout
+from likeness.store.home import HomeLayout, read_secret
 
 MASTER_KEY_BYTES = 32
+SEED_BYTES = 32
 
 
 class SystemClock:
@@ -46,6 +49,7 @@ class Services:
     layout: HomeLayout
     master_key: bytes = field(repr=False)
     database: Database
+    ledger: LedgerService
     registry: RegistryService
     accounts: AccountService
 
@@ -97,10 +101,29 @@ def build_services(
     migrate_to_head(engine)
     clock = clock or SystemClock()
     ids = ids or UlidFactory()
+    ledger = LedgerService(
+        database=database, signer=load_signer(settings, layout), origin=settings.log_origin
+    )
     return Services(
         layout=layout,
         master_key=master_key,
         database=database,
-        registry=RegistryService(database=database, clock=clock, ids=ids),
+        ledger=ledger,
+        registry=RegistryService(database=database, clock=clock, ids=ids, ledger=ledger),
         accounts=AccountService(database=database, clock=clock, ids=ids),
     )
+
+
+def load_signer(settings: Settings, layout: HomeLayout) -> Signer:
+    """The log's checkpoint signer: the Ed25519 seed in ``secrets/signing.key``,
+    named by the log origin."""
+    try:
+        seed = read_secret(layout.signing_key)
+    except (OSError, ValueError) as exc:
+        raise ConfigurationError(
+            f"cannot read the log signing key at {layout.signing_key}: {exc}",
+            hint="restore the key the data home was created with",
+        ) from exc
+    if len(seed) != SEED_BYTES:
+        raise ConfigurationError(f"the log signing key at {layout.signing_key} is not 32 bytes")
+    return Signer(settings.log_origin, seed)

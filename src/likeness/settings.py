@@ -48,6 +48,20 @@ class Settings(BaseSettings):
         description="Base64 master key; overrides secrets/master.key (for secret stores).",
     )
 
+    log_origin: str = Field(
+        default="likeness.localhost/log",
+        description="Origin line of the log's checkpoints, also its signing key's name.",
+    )
+
+    @field_validator("log_origin")
+    @classmethod
+    def _valid_origin(cls, value: str) -> str:
+        if not value or any(c.isspace() or c == "+" for c in value):
+            raise ValueError(
+                "must be non-empty, with no spaces or '+' (e.g. ledger.example.org/log)"
+            )
+        return value
+
     @field_validator("home")
     @classmethod
     def _absolute_home(cls, value: Path) -> Path:

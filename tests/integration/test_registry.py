@@ -39,7 +39,7 @@ def ada(**fields: object) -> PerformerInput:
 def test_performer_round_trips_and_survives_a_restart(
     services: Services, settings: Settings
 ) -> None:
-    added = services.registry.add_performer(ada())
+    added = services.registry.add_performer(ada()).value
     services.close()
     reopened = build_services(settings)
     try:
@@ -50,18 +50,18 @@ def test_performer_round_trips_and_survives_a_restart(
 
 
 def test_duplicate_member_number_is_a_conflict_and_writes_nothing(services: Services) -> None:
-    first = services.registry.add_performer(ada())
+    first = services.registry.add_performer(ada()).value
     with pytest.raises(
         ConflictError,
         match=f"SAG-AFTRA member number 100 is already registered to performer {first.id}",
     ):
-        services.registry.add_performer(ada(legal_name="Someone Else"))
+        services.registry.add_performer(ada(legal_name="Someone Else")).value
     assert performer_rows(services) == 1
 
 
 def test_same_number_in_another_union_is_fine(services: Services) -> None:
-    services.registry.add_performer(ada())
-    services.registry.add_performer(ada(union="Equity"))
+    services.registry.add_performer(ada()).value
+    services.registry.add_performer(ada(union="Equity")).value
     assert performer_rows(services) == 2
 
 
@@ -69,13 +69,13 @@ def test_death_before_birth_writes_nothing(services: Services) -> None:
     with pytest.raises(
         InvalidInputError, match="date of death 1980-01-01 is before date of birth 1990-06-15"
     ):
-        services.registry.add_performer(ada(date_of_death=date(1980, 1, 1)))
+        services.registry.add_performer(ada(date_of_death=date(1980, 1, 1))).value
     assert performer_rows(services) == 0
 
 
 def test_future_birth_date_is_refused(services: Services) -> None:
     with pytest.raises(InvalidInputError, match="in the future"):
-        services.registry.add_performer(ada(date_of_birth=date(2030, 1, 1)))
+        services.registry.add_performer(ada(date_of_birth=date(2030, 1, 1))).value
 
 
 def test_unknown_ids_are_not_found(services: Services) -> None:
@@ -88,12 +88,12 @@ def test_unknown_ids_are_not_found(services: Services) -> None:
 
 
 def test_update_records_a_death_and_adds_representatives(services: Services, clock) -> None:
-    added = services.registry.add_performer(ada())
+    added = services.registry.add_performer(ada()).value
     clock.advance(days=1)
     estate = Representative("Lovelace Estate", RepresentativeCapacity.ESTATE)
     updated = services.registry.update_performer(
         added.id, PerformerChanges(date_of_death=date(2025, 11, 27), add_representatives=(estate,))
-    )
+    ).value
     assert updated.status is PerformerStatus.DECEASED
     assert updated.representatives == (*added.representatives, estate)
     assert updated.updated_at > added.updated_at and updated.created_at == added.created_at
@@ -101,8 +101,8 @@ def test_update_records_a_death_and_adds_representatives(services: Services, clo
 
 
 def test_update_cannot_take_another_performers_number(services: Services) -> None:
-    services.registry.add_performer(ada())
-    other = services.registry.add_performer(ada(member_number="200"))
+    services.registry.add_performer(ada()).value
+    other = services.registry.add_performer(ada(member_number="200")).value
     with pytest.raises(ConflictError):
         services.registry.update_performer(other.id, PerformerChanges(member_number="100"))
     assert services.registry.get_performer(other.id).member_number == "200"
@@ -119,7 +119,7 @@ def test_production_round_trips(services: Services) -> None:
             end_date=date(2026, 9, 1),
             jurisdiction="US-CA",
         )
-    )
+    ).value
     assert services.registry.get_production(added.id) == added
     assert services.registry.list_productions() == [added]
 
@@ -159,7 +159,7 @@ def test_import_with_one_bad_row_imports_nothing_and_names_it(
 def test_import_reports_all_problems_including_duplicates(
     services: Services, tmp_path: Path
 ) -> None:
-    services.registry.add_performer(ada(member_number="M000003"))
+    services.registry.add_performer(ada(member_number="M000003")).value
     path = write_roster(
         tmp_path / "r.csv",
         10,

@@ -13,7 +13,7 @@ from typer.core import TyperGroup
 
 from likeness import __version__
 from likeness.bootstrap import initialise
-from likeness.cli import accounts, performers, productions, render
+from likeness.cli import accounts, log, performers, productions, render
 from likeness.cli.state import CliState, state_of
 from likeness.errors import LikenessError
 
@@ -27,6 +27,7 @@ EXIT_CODES = {
     "not_found": 7,
     "conflict": 8,
     "unauthenticated": 9,
+    "integrity": 10,
 }
 
 
@@ -57,6 +58,7 @@ app.add_typer(performers.app, name="performer")
 app.add_typer(productions.app, name="production")
 app.add_typer(accounts.accounts, name="account")
 app.add_typer(accounts.apikeys, name="apikey")
+app.add_typer(log.app, name="log")
 
 JsonFlag = Annotated[bool, typer.Option("--json", help="Print JSON for programs.")]
 
@@ -90,6 +92,22 @@ def init(ctx: typer.Context, as_json: JsonFlag = False) -> None:
 def status(ctx: typer.Context, as_json: JsonFlag = False) -> None:
     """Show the data home, database, schema revision and counts."""
     _print_status(state_of(ctx), as_json)
+
+
+@app.command()
+def serve(
+    ctx: typer.Context,
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+) -> None:
+    """Serve the log over HTTP: /log/checkpoint and C2SP tlog-tiles under /log/tile/."""
+    import uvicorn
+
+    from likeness.api.logserver import create_log_app
+
+    services = state_of(ctx).services()
+    typer.echo(f"serving the log of {services.layout.root} at http://{host}:{port}/log/", err=True)
+    uvicorn.run(create_log_app(services.ledger), host=host, port=port, log_level="warning")
 
 
 @app.command()

@@ -8,13 +8,19 @@ from typing import Annotated
 import typer
 
 from likeness.cli import render
+from likeness.cli.log import save_receipt
 from likeness.cli.state import state_of
+from likeness.errors import InvalidInputError
 from likeness.services.inputs import PerformerChanges, PerformerInput
 from likeness.services.roster import REQUIRED_COLUMNS, parse_date, parse_representative
 
 app = typer.Typer(help="Register and read performers.", no_args_is_help=True)
 
 JsonFlag = Annotated[bool, typer.Option("--json", help="Print JSON for programs.")]
+ReceiptOption = Annotated[
+    Path | None,
+    typer.Option("--receipt", help="Write the log receipt for this change to a file."),
+]
 RepOption = Annotated[
     list[str] | None,
     typer.Option(
@@ -43,6 +49,7 @@ def add(
     deceased_on: Annotated[str | None, typer.Option(help="Date of death, YYYY-MM-DD.")] = None,
     domicile: Annotated[str | None, typer.Option(help="ISO 3166 code, e.g. US-CA.")] = None,
     representative: RepOption = None,
+    receipt: ReceiptOption = None,
     as_json: JsonFlag = False,
 ) -> None:
     """Register a performer."""
@@ -56,8 +63,10 @@ def add(
         domicile=domicile,
         representatives=tuple(parse_representative(r) for r in representative or ()),
     )
-    performer = state_of(ctx).services().registry.add_performer(data)
-    _show(render.performer_json(performer), as_json)
+    state = state_of(ctx)
+    recorded = state.services().registry.add_performer(data)
+    save_receipt(state, recorded.log_indexes, receipt)
+    _show(render.performer_json(recorded.value), as_json)
 
 
 @app.command("update")
@@ -70,6 +79,7 @@ def update(
     deceased_on: Annotated[str | None, typer.Option(help="Record the date of death.")] = None,
     domicile: Annotated[str | None, typer.Option()] = None,
     representative: RepOption = None,
+    receipt: ReceiptOption = None,
     as_json: JsonFlag = False,
 ) -> None:
     """Change a performer's details, record a death, or add representatives."""
@@ -81,8 +91,30 @@ def update(
         domicile=domicile,
         add_representatives=tuple(parse_representative(r) for r in representative or ()),
     )
-    performer = state_of(ctx).services().registry.update_performer(performer_id, changes)
-    _show(render.performer_json(performer), as_json)
+    state = state_of(ctx)
+    recorded = state.services().registry.update_performer(performer_id, changes)
+    save_receipt(state, recorded.log_indexes, receipt)
+    _show(render.performer_json(recorded.value), as_json)
+
+
+@app.command("erase")
+def erase(
+    ctx: typer.Context,
+    performer_id: Annotated[str, typer.Argument(help="Performer id.")],
+    yes: Annotated[bool, typer.Option("--yes", help="Confirm: this cannot be undone.")] = False,
+    as_json: JsonFlag = False,
+) -> None:
+    """Erase a performer's personal data (registry row, representatives, their accounts,
+    the salt of their log commitments). The log keeps its commitments; proofs stay valid."""
+    if not yes:
+        raise InvalidInputError(
+            f"erasing performer {performer_id} cannot be undone", hint="add --yes to confirm"
+        )
+    recorded = state_of(ctx).services().registry.erase_performer(performer_id)
+    if as_json:
+        render.emit_json({"erased": recorded.value, "log_index": recorded.log_indexes[0]})
+    else:
+        typer.echo(f"erased performer {recorded.value} (log entry {recorded.log_indexes[0]})")
 
 
 @app.command("show")
@@ -136,6 +168,14 @@ def import_(
     """Import a roster CSV: every row or none; bad rows are reported by line number."""
     summary = state_of(ctx).services().registry.import_performers(csv_file)
     if as_json:
-        render.emit_json({"imported": summary.imported, "performer_ids": summary.performer_ids})
+        render.emit_json(
+            {
+                "imported": summary.imported,
+                "performer_ids": summary.performer_ids,
+                "log_indexes": [summary.log_indexes[0], summary.log_indexes[-1]]
+                if summary.log_indexes
+                else [],
+            }
+        )
     else:
         typer.echo(f"imported {summary.imported} performer(s) from {csv_file}")

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated
 
 import typer
 
 from likeness.cli import render
+from likeness.cli.log import save_receipt
 from likeness.cli.state import state_of
 from likeness.domain.production import Agreement, ProductionKind
 from likeness.services.inputs import ProductionInput
@@ -29,6 +31,10 @@ def add(
     jurisdiction: Annotated[
         str | None, typer.Option(help="Law governing the contracts, ISO 3166 (US-CA, US-NY, DK).")
     ] = None,
+    receipt: Annotated[
+        Path | None,
+        typer.Option("--receipt", help="Write the log receipt for this change to a file."),
+    ] = None,
     as_json: JsonFlag = False,
 ) -> None:
     """Register a production."""
@@ -41,8 +47,10 @@ def add(
         end_date=None if end is None else parse_date(end, "end date"),
         jurisdiction=jurisdiction,
     )
-    production = state_of(ctx).services().registry.add_production(data)
-    _show(render.production_json(production), as_json)
+    state = state_of(ctx)
+    recorded = state.services().registry.add_production(data)
+    save_receipt(state, recorded.log_indexes, receipt)
+    _show(render.production_json(recorded.value), as_json)
 
 
 @app.command("show")

@@ -21,11 +21,24 @@ from likeness.errors import (
     NotFoundError,
     RowProblem,
 )
+from likeness.services.events import (
+    Recorded,
+    erased_event,
+    performer_event,
+    performer_key,
+    production_event,
+)
 from likeness.services.inputs import PerformerChanges, PerformerInput, ProductionInput
+from likeness.services.ledger import LedgerService
 from likeness.services.ports import Clock, IdFactory
 from likeness.services.roster import parse_roster
 from likeness.store.database import Database
-from likeness.store.repositories import PerformerRepository, ProductionRepository
+from likeness.store.log_store import SaltRepository
+from likeness.store.repositories import (
+    AccountRepository,
+    PerformerRepository,
+    ProductionRepository,
+)
 
 _LIST_HINT = "'likeness {0} list' shows the registered ids"
 
@@ -34,26 +47,31 @@ _LIST_HINT = "'likeness {0} list' shows the registered ids"
 class ImportSummary:
     imported: int
     performer_ids: tuple[PerformerId, ...]
+    log_indexes: tuple[int, ...]
 
 
 class RegistryService:
-    def __init__(self, *, database: Database, clock: Clock, ids: IdFactory) -> None:
+    def __init__(
+        self, *, database: Database, clock: Clock, ids: IdFactory, ledger: LedgerService
+    ) -> None:
         self._database = database
         self._clock = clock
         self._ids = ids
+        self._ledger = ledger
 
     # -- performers -------------------------------------------------------
 
-    def add_performer(self, data: PerformerInput) -> Performer:
+    def add_performer(self, data: PerformerInput) -> Recorded[Performer]:
         performer = self._new_performer(data, self._clock.now())
         with self._database.write() as connection:
             repository = PerformerRepository(connection)
             _refuse_taken_memberships(repository, [performer])
             with _membership_race_guard():
                 repository.add(performer)
-        return performer
+            indexes = self._ledger.record(connection, [performer_event("added", performer)])
+        return Recorded(performer, tuple(indexes))
 
-    def update_performer(self, performer_id: str, changes: PerformerChanges) -> Performer:
+    def update_performer(self, performer_id: str, changes: PerformerChanges) -> Recorded[Performer]:
         now = self._clock.now()
         with self._database.write() as connection:
             repository = PerformerRepository(connection)
@@ -64,7 +82,21 @@ class RegistryService:
                 _refuse_taken_memberships(repository, [updated])
             with _membership_race_guard():
                 repository.replace(updated)
-        return updated
+            indexes = self._ledger.record(connection, [performer_event("updated", updated)])
+        return Recorded(updated, tuple(indexes))
+
+    def erase_performer(self, performer_id: str) -> Recorded[PerformerId]:
+        """Erase a performer's personal data: the registry row, its representatives, the
+        accounts acting for them and the salt behind their log commitments. The log
+        keeps its entries (commitments only), so every proof stays valid."""
+        now = self._clock.now()
+        with self._database.write() as connection:
+            performer = _require_performer(PerformerRepository(connection), performer_id)
+            AccountRepository(connection).remove_for_performer(performer.id)
+            PerformerRepository(connection).remove(performer.id)
+            SaltRepository(connection).erase(performer_key(performer.id))
+            indexes = self._ledger.record(connection, [erased_event(performer.id, now)])
+        return Recorded(performer.id, tuple(indexes))
 
     def get_performer(self, performer_id: str) -> Performer:
         with self._database.read() as connection:
@@ -94,7 +126,14 @@ class RegistryService:
                 raise ImportRejectedError(str(path), sorted(problems, key=lambda p: p.line))
             with _membership_race_guard():
                 repository.add_many(performers)
-        return ImportSummary(len(performers), tuple(p.id for p in performers))
+            indexes = (
+                self._ledger.record(
+                    connection, [performer_event("imported", p) for p in performers]
+                )
+                if performers
+                else []
+            )
+        return ImportSummary(len(performers), tuple(p.id for p in performers), tuple(indexes))
 
     def _new_performer(self, data: PerformerInput, now: datetime) -> Performer:
         performer = Performer(
@@ -118,7 +157,7 @@ class RegistryService:
 
     # -- productions ------------------------------------------------------
 
-    def add_production(self, data: ProductionInput) -> Production:
+    def add_production(self, data: ProductionInput) -> Recorded[Production]:
         production = Production(
             id=ProductionId(self._ids.new()),
             title=data.title.strip(),
@@ -132,7 +171,8 @@ class RegistryService:
         )
         with self._database.write() as connection:
             ProductionRepository(connection).add(production)
-        return production
+            indexes = self._ledger.record(connection, [production_event("added", production)])
+        return Recorded(production, tuple(indexes))
 
     def get_production(self, production_id: str) -> Production:
         with self._database.read() as connection:

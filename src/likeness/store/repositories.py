@@ -50,6 +50,12 @@ class PerformerRepository:
         if reps:
             self._db.execute(representatives.insert(), reps)
 
+    def remove(self, performer_id: str) -> None:
+        self._db.execute(
+            representatives.delete().where(representatives.c.performer_id == performer_id)
+        )
+        self._db.execute(performers.delete().where(performers.c.id == performer_id))
+
     def get(self, performer_id: str) -> Performer | None:
         row = self._db.execute(
             select(performers).where(performers.c.id == performer_id)
@@ -220,6 +226,12 @@ class AccountRepository:
 
     def count(self) -> int:
         return self._db.execute(select(func.count()).select_from(accounts)).scalar_one()
+
+    def remove_for_performer(self, performer_id: str) -> None:
+        """Delete the accounts (and their keys) that act for a performer."""
+        tied = select(accounts.c.id).where(accounts.c.performer_id == performer_id)
+        self._db.execute(api_keys.delete().where(api_keys.c.account_id.in_(tied)))
+        self._db.execute(accounts.delete().where(accounts.c.performer_id == performer_id))
 
     def add_key(self, key: ApiKey) -> None:
         self._db.execute(

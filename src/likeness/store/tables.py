@@ -7,10 +7,13 @@ migrations run on both.
 from __future__ import annotations
 
 from sqlalchemy import (
+    BigInteger,
     Column,
     Date,
     ForeignKey,
     Index,
+    Integer,
+    LargeBinary,
     MetaData,
     String,
     Table,
@@ -100,4 +103,38 @@ api_keys = Table(
     Column("created_at", UTCDateTime, nullable=False),
     Column("revoked_at", UTCDateTime),
     Index("ix_api_keys_account_id", "account_id"),
+)
+
+# -- the transparency log (see docs/ledger.md) ------------------------------------
+
+log_entries = Table(
+    "log_entries",
+    metadata,
+    Column("idx", BigInteger, primary_key=True, autoincrement=False),
+    Column("data", LargeBinary, nullable=False),
+)
+
+# Complete-subtree hashes by stored-hash index (ledger.merkle.stored_hash_index).
+log_hashes = Table(
+    "log_hashes",
+    metadata,
+    Column("idx", BigInteger, primary_key=True, autoincrement=False),
+    Column("hash", LargeBinary(32), nullable=False),
+)
+
+# One row: the tree size and the signed checkpoint that covers it.
+log_state = Table(
+    "log_state",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=False),
+    Column("size", BigInteger, nullable=False),
+    Column("checkpoint", Text, nullable=False),
+)
+
+# Per-record salts for the log's commitments; deleting one erases what it protects.
+record_salts = Table(
+    "record_salts",
+    metadata,
+    Column("record_key", String(64), primary_key=True),
+    Column("salt", LargeBinary(32), nullable=False),
 )

@@ -1,0 +1,1 @@
+"""HTTP entry points. For now the transparency log's tile server; the full API lands later."""

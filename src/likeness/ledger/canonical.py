@@ -1,0 +1,79 @@
+"""RFC 8785 JSON Canonicalization Scheme (JCS), for the values the log holds.
+
+Objects' keys are sorted by their UTF-16 code units (RFC 8785 §3.2.3), strings
+are written as ECMAScript's JSON.stringify writes them (§3.2.2.2), no
+whitespace is emitted. Numbers are limited to integers within ±(2^53 - 1),
+which serialise identically in every conforming implementation; floats are
+refused (money travels as decimal strings), as are lone surrogates.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+
+MAX_SAFE_INTEGER = 2**53 - 1
+
+JsonValue = None | bool | int | str | Sequence["JsonValue"] | Mapping[str, "JsonValue"]
+
+
+class CanonicalError(ValueError):
+    """A value cannot be canonicalised."""
+
+
+def canonical_json(value: JsonValue) -> bytes:
+    return "".join(_emit(value)).encode("utf-8")
+
+
+def _emit(value: JsonValue) -> list[str]:
+    out: list[str] = []
+    _write(value, out)
+    return out
+
+
+def _write(value: JsonValue, out: list[str]) -> None:
+    if value is None:
+        out.append("null")
+    elif value is True:
+        out.append("true")
+    elif value is False:
+        out.append("false")
+    elif isinstance(value, int):
+        if abs(value) > MAX_SAFE_INTEGER:
+            raise CanonicalError(f"integer {value} is outside the I-JSON safe range")
+        out.append(str(value))
+    elif isinstance(value, str):
+        out.append(_string(value))
+    elif isinstance(value, Mapping):
+        _write_object(value, out)
+    elif isinstance(value, Sequence):
+        out.append("[")
+        for i, item in enumerate(value):
+            if i:
+                out.append(",")
+            _write(item, out)
+        out.append("]")
+    else:
+        raise CanonicalError(f"{type(value).__name__} values are not allowed in log entries")
+
+
+def _write_object(value: Mapping[str, JsonValue], out: list[str]) -> None:
+    for key in value:
+        if not isinstance(key, str):
+            raise CanonicalError("object keys must be strings")
+    out.append("{")
+    for i, key in enumerate(sorted(value, key=lambda k: k.encode("utf-16-be"))):
+        if i:
+            out.append(",")
+        out.append(_string(key))
+        out.append(":")
+        _write(value[key], out)
+    out.append("}")
+
+
+def _string(text: str) -> str:
+    if any(0xD800 <= ord(c) <= 0xDFFF for c in text):
+        raise CanonicalError("strings must not contain lone surrogates")
+    # With ensure_ascii off, Python escapes exactly what JSON.stringify escapes:
+    # quote, backslash, \b \f \n \r \t, other controls as lower-case \u00xx.
+    return json.dumps(text, ensure_ascii=False)

@@ -1,0 +1,199 @@
+"""The transparency log as a use case: record events, serve checkpoints, tiles and
+receipts, and audit the stored tree."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy.engine import Connection
+
+from likeness.errors import InvalidInputError, LikenessError, NotFoundError
+from likeness.ledger import log as tlog
+from likeness.ledger.audit import AuditReport, audit_log
+from likeness.ledger.checkpoint import Checkpoint, open_checkpoint
+from likeness.ledger.entry import SALT_SIZE, LogEvent, encode_entry
+from likeness.ledger.merkle import (
+    EMPTY_ROOT,
+    ProofError,
+    consistency_proof,
+    inclusion_proof,
+    stored_hash_index,
+    verify_consistency,
+)
+from likeness.ledger.note import NoteError, Signer
+from likeness.ledger.receipt import Receipt
+from likeness.ledger.tiles import (
+    TILE_HEIGHT,
+    TILE_WIDTH,
+    TilePathError,
+    encode_bundle,
+    parse_tile_path,
+)
+from likeness.store.database import Database
+from likeness.store.log_store import HashCache, SaltRepository, SqlLogStore
+
+
+class LogIntegrityError(LikenessError):
+    """The stored log does not match what it claims; names the index."""
+
+    kind = "integrity"
+
+
+@dataclass(frozen=True)
+class Tile:
+    data: bytes
+    immutable: bool
+
+
+def record_key(kind: str, identifier: str) -> str:
+    return f"{kind}:{identifier}"
+
+
+class LedgerService:
+    def __init__(self, *, database: Database, signer: Signer, origin: str) -> None:
+        self._database = database
+        self._signer = signer
+        self._origin = origin
+        self._cache = HashCache()
+
+    @property
+    def verifier_key(self) -> str:
+        return self._signer.verifier.encode()
+
+    # -- appending ----------------------------------------------------------
+
+    def record(
+        self, connection: Connection, events: Sequence[tuple[LogEvent, str | None]]
+    ) -> list[int]:
+        """Append events inside the caller's write transaction; returns their indexes.
+
+        Each event comes with the key of the record whose salt commits to its
+        fields (``None`` for an event with no personal fields: a fresh salt is
+        used and discarded). Entries become durable when the caller commits.
+        """
+        salts = SaltRepository(connection).salts_for(k for _, k in events if k is not None)
+        entries = [
+            encode_entry(event, salts[key] if key is not None else _throwaway_salt())
+            for event, key in events
+        ]
+        appended = tlog.append(
+            SqlLogStore(connection, self._cache), entries, signer=self._signer, origin=self._origin
+        )
+        return list(range(appended.first_index, appended.size))
+
+    def append(self, events: Sequence[tuple[LogEvent, str | None]]) -> list[int]:
+        """Append events in a transaction of their own."""
+        with self._database.write() as connection:
+            return self.record(connection, events)
+
+    def append_entries(self, entries: Sequence[bytes]) -> tlog.Appended:
+        """Append already-encoded entries in one transaction (used by the group writer)."""
+        with self._database.write() as connection:
+            store = SqlLogStore(connection, self._cache)
+            return tlog.append(store, entries, signer=self._signer, origin=self._origin)
+
+    # -- reading --------------------------------------------------------------
+
+    def checkpoint(self) -> str:
+        with self._database.read() as connection:
+            note = SqlLogStore(connection).checkpoint()
+        return note if note is not None else self._empty_checkpoint()
+
+    def _empty_checkpoint(self) -> str:
+        return Checkpoint(self._origin, 0, EMPTY_ROOT).sign(self._signer)
+
+    def size(self) -> int:
+        with self._database.read() as connection:
+            return SqlLogStore(connection).size()
+
+    def receipt(self, index: int) -> Receipt:
+        """Entry ``index`` with its inclusion proof against the latest checkpoint."""
+        with self._database.read() as connection:
+            store = SqlLogStore(connection, self._cache)
+            size = store.size()
+            if not 0 <= index < size:
+                raise NotFoundError(
+                    "log entry", str(index), hint=f"the log holds entries 0 to {size - 1}"
+                )
+            note = store.checkpoint()
+            assert note is not None  # a non-empty log always has one
+            return Receipt(
+                index=index,
+                entry=store.entries(index, index + 1)[0],
+                proof=tuple(inclusion_proof(index, size, store)),
+                checkpoint=note,
+            )
+
+    def prove_consistency(self, old_size: int, new_size: int) -> list[bytes]:
+        with self._database.read() as connection:
+            store = SqlLogStore(connection, self._cache)
+            if new_size > store.size():
+                raise InvalidInputError(f"the log has fewer than {new_size} entries")
+            try:
+                return consistency_proof(old_size, new_size, store)
+            except ProofError as exc:
+                raise InvalidInputError(str(exc)) from None
+
+    def tile(self, path: str) -> Tile:
+        """A tile or entry bundle by its tlog-tiles path (``tile/...``)."""
+        try:
+            ref = parse_tile_path(path)
+        except TilePathError as exc:
+            raise InvalidInputError(str(exc)) from None
+        with self._database.read() as connection:
+            store = SqlLogStore(connection, self._cache)
+            size = store.size()
+            if ref.level is None:
+                first = ref.index * TILE_WIDTH
+                if first + ref.width > size:
+                    raise NotFoundError("entry bundle", ref.path(), hint=f"tree size is {size}")
+                data = encode_bundle(store.entries(first, first + ref.width))
+            else:
+                level = ref.level * TILE_HEIGHT
+                available = size >> level  # complete subtrees at that level
+                first = ref.index * TILE_WIDTH
+                if first + ref.width > available:
+                    raise NotFoundError("tile", ref.path(), hint=f"tree size is {size}")
+                indexes = [stored_hash_index(level, first + i) for i in range(ref.width)]
+                data = b"".join(store.read_hashes(indexes))
+        return Tile(data=data, immutable=ref.full)
+
+    # -- auditing ---------------------------------------------------------------
+
+    def audit(self, since: Path | None = None) -> AuditReport:
+        """Re-derive the tree from the stored entries and check it against the checkpoint."""
+        with self._database.read() as connection:
+            report = audit_log(SqlLogStore(connection), self._signer.verifier, self._origin)
+            if report.problem is not None:
+                raise LogIntegrityError(report.problem)
+            if since is not None:
+                report = self._check_since(SqlLogStore(connection), report, since)
+        return report
+
+    def _check_since(self, store: SqlLogStore, report: AuditReport, since: Path) -> AuditReport:
+        try:
+            old = open_checkpoint(since.read_bytes(), self._signer.verifier, origin=self._origin)
+        except OSError as exc:
+            raise InvalidInputError(f"{since}: cannot read ({exc.strerror})") from None
+        except NoteError as exc:
+            raise InvalidInputError(f"{since}: checkpoint rejected: {exc}") from None
+        if old.size > report.size:
+            raise LogIntegrityError(
+                f"saved checkpoint has size {old.size} but the log now has only {report.size} "
+                "entries: history was truncated"
+            )
+        try:
+            proof = consistency_proof(old.size, report.size, store)
+            verify_consistency(old.size, report.size, old.root, report.root, proof)
+        except ProofError as exc:
+            raise LogIntegrityError(
+                f"the log is not consistent with the saved checkpoint of size {old.size}: {exc}"
+            ) from None
+        return report.with_since(old.size, len(proof))
+
+
+def _throwaway_salt() -> bytes:
+    return secrets.token_bytes(SALT_SIZE)

@@ -1,0 +1,174 @@
+"""The transparency log's storage in SQL (``ledger.log.LogStore``), and record salts."""
+
+from __future__ import annotations
+
+import secrets
+import threading
+from collections import OrderedDict
+from collections.abc import Iterable, Iterator, Sequence
+
+from sqlalchemy import delete, insert, select, update
+from sqlalchemy.engine import Connection
+
+from likeness.ledger.entry import SALT_SIZE
+from likeness.store.tables import log_entries, log_hashes, log_state, record_salts
+
+_CHUNK = 500
+_STATE_ID = 1
+
+
+class HashCache:
+    """Stored hashes never change once written, so readers may keep them.
+
+    Bounded LRU, shared by the threads of one process. The audit never uses it.
+    """
+
+    def __init__(self, capacity: int = 1 << 20) -> None:
+        self._capacity = capacity
+        self._items: OrderedDict[int, bytes] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get_many(self, indexes: Iterable[int]) -> dict[int, bytes]:
+        with self._lock:
+            return {i: self._items[i] for i in indexes if i in self._items}
+
+    def put_many(self, found: dict[int, bytes]) -> None:
+        with self._lock:
+            self._items.update(found)
+            while len(self._items) > self._capacity:
+                self._items.popitem(last=False)
+
+
+class SqlLogStore:
+    def __init__(self, connection: Connection, cache: HashCache | None = None) -> None:
+        self._db = connection
+        self._cache = cache
+
+    def size(self) -> int:
+        size = self._db.execute(
+            select(log_state.c.size).where(log_state.c.id == _STATE_ID)
+        ).scalar_one_or_none()
+        return 0 if size is None else int(size)
+
+    def checkpoint(self) -> str | None:
+        return self._db.execute(
+            select(log_state.c.checkpoint).where(log_state.c.id == _STATE_ID)
+        ).scalar_one_or_none()
+
+    def read_hashes(self, indexes: Sequence[int]) -> list[bytes]:
+        found = self._cache.get_many(indexes) if self._cache is not None else {}
+        missing = sorted({i for i in indexes if i not in found})
+        fetched: dict[int, bytes] = {}
+        for start in range(0, len(missing), _CHUNK):
+            chunk = missing[start : start + _CHUNK]
+            rows = self._db.execute(
+                select(log_hashes.c.idx, log_hashes.c.hash).where(log_hashes.c.idx.in_(chunk))
+            )
+            fetched.update((int(i), bytes(h)) for i, h in rows)
+        if len(fetched) != len(missing):
+            absent = sorted(set(missing) - set(fetched))
+            raise LookupError(f"stored hashes missing from the log: {absent[:5]}")
+        if self._cache is not None and fetched:
+            self._cache.put_many(fetched)
+        found.update(fetched)
+        return [found[i] for i in indexes]
+
+    def hash_range(self, start: int, stop: int) -> list[bytes]:
+        """Stored hashes ``[start, stop)`` straight from the table (for the audit)."""
+        rows = self._db.execute(
+            select(log_hashes.c.idx, log_hashes.c.hash)
+            .where(log_hashes.c.idx >= start, log_hashes.c.idx < stop)
+            .order_by(log_hashes.c.idx)
+        ).all()
+        return _contiguous(rows, start, stop, "stored hash")
+
+    def entries(self, start: int, stop: int) -> list[bytes]:
+        rows = self._db.execute(
+            select(log_entries.c.idx, log_entries.c.data)
+            .where(log_entries.c.idx >= start, log_entries.c.idx < stop)
+            .order_by(log_entries.c.idx)
+        ).all()
+        return _contiguous(rows, start, stop, "entry")
+
+    def write(
+        self,
+        *,
+        first_index: int,
+        entries: Sequence[bytes],
+        first_hash: int,
+        hashes: Sequence[bytes],
+        checkpoint: str,
+    ) -> None:
+        self._db.execute(
+            insert(log_entries),
+            [{"idx": first_index + i, "data": data} for i, data in enumerate(entries)],
+        )
+        self._db.execute(
+            insert(log_hashes),
+            [{"idx": first_hash + i, "hash": h} for i, h in enumerate(hashes)],
+        )
+        new_size = first_index + len(entries)
+        changed = self._db.execute(
+            update(log_state)
+            .where(log_state.c.id == _STATE_ID, log_state.c.size == first_index)
+            .values(size=new_size, checkpoint=checkpoint)
+        ).rowcount
+        if changed == 0:
+            if first_index != 0:
+                raise RuntimeError("log size changed under an append; the transaction is void")
+            self._db.execute(
+                insert(log_state), {"id": _STATE_ID, "size": new_size, "checkpoint": checkpoint}
+            )
+
+
+def _contiguous(rows: Sequence[tuple[int, bytes]], start: int, stop: int, what: str) -> list[bytes]:
+    out = []
+    for expected, (index, data) in zip(range(start, stop), rows, strict=False):
+        if index != expected:
+            raise LookupError(f"{what} {expected} is missing from the log")
+        out.append(bytes(data))
+    if len(out) != stop - start:
+        raise LookupError(f"{what} {start + len(out)} is missing from the log")
+    return out
+
+
+class SaltRepository:
+    def __init__(self, connection: Connection) -> None:
+        self._db = connection
+
+    def salts_for(self, record_keys: Iterable[str]) -> dict[str, bytes]:
+        """The salt of each record, created for records that have none yet."""
+        keys = list(dict.fromkeys(record_keys))
+        found: dict[str, bytes] = {}
+        for start in range(0, len(keys), _CHUNK):
+            chunk = keys[start : start + _CHUNK]
+            rows = self._db.execute(
+                select(record_salts.c.record_key, record_salts.c.salt).where(
+                    record_salts.c.record_key.in_(chunk)
+                )
+            )
+            found.update((k, bytes(s)) for k, s in rows)
+        new = {k: secrets.token_bytes(SALT_SIZE) for k in keys if k not in found}
+        if new:
+            self._db.execute(
+                insert(record_salts), [{"record_key": k, "salt": s} for k, s in new.items()]
+            )
+        return found | new
+
+    def get(self, record_key: str) -> bytes | None:
+        salt = self._db.execute(
+            select(record_salts.c.salt).where(record_salts.c.record_key == record_key)
+        ).scalar_one_or_none()
+        return None if salt is None else bytes(salt)
+
+    def erase(self, record_key: str) -> bool:
+        return bool(
+            self._db.execute(
+                delete(record_salts).where(record_salts.c.record_key == record_key)
+            ).rowcount
+        )
+
+
+def iter_chunks(start: int, stop: int, size: int) -> Iterator[tuple[int, int]]:
+    for lo in range(start, stop, size):
+        yield lo, min(lo + size, stop)
