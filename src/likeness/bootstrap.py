@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 from ulid import ULID
 
 from likeness.errors import ConfigurationError
+from likeness.ledger.entry import LogEvent
 from likeness.ledger.note import Signer
 from likeness.services.accounts import AccountService
 from likeness.services.home import (
@@ -24,6 +25,7 @@ from likeness.services.home import (
     sqlite_url,
 )
 from likeness.services.ledger import LedgerService
+from likeness.services.log_writer import LogWriter
 from likeness.services.ports import Clock, IdFactory
 from likeness.services.registry import RegistryService
 from likeness.settings import Settings
@@ -53,10 +55,21 @@ class Services:
     registry: RegistryService
     accounts: AccountService
 
+    _writer: LogWriter[tuple[LogEvent, str | None]] | None = field(default=None, repr=False)
+
+    def log_writer(self) -> LogWriter[tuple[LogEvent, str | None]]:
+        """The group-commit writer for standalone log events, started on first use."""
+        if self._writer is None:
+            self._writer = LogWriter(self.ledger.append)
+        return self._writer
+
     def status(self) -> HomeStatus:
         return describe_home(self.layout, self.database)
 
     def close(self) -> None:
+        if self._writer is not None:
+            self._writer.close()
+            self._writer = None
         self.database.dispose()
 
 

@@ -60,7 +60,7 @@ class Verifier:
 
 def parse_verifier(text: str) -> Verifier:
     """Parse a ``name+hash+base64`` verifier key, checking that its hash matches."""
-    parts = text.strip().split("+")
+    parts = text.strip().split("+", 2)  # base64 may itself contain "+"
     if len(parts) != 3:
         raise NoteError("verifier key must look like name+hash+base64")
     name, hash_hex, blob = parts

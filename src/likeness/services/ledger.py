@@ -89,11 +89,12 @@ class LedgerService:
         with self._database.write() as connection:
             return self.record(connection, events)
 
-    def append_entries(self, entries: Sequence[bytes]) -> tlog.Appended:
-        """Append already-encoded entries in one transaction (used by the group writer)."""
+    def append_entries(self, entries: Sequence[bytes]) -> list[int]:
+        """Append already-encoded entries in one transaction; returns their indexes."""
         with self._database.write() as connection:
             store = SqlLogStore(connection, self._cache)
-            return tlog.append(store, entries, signer=self._signer, origin=self._origin)
+            appended = tlog.append(store, entries, signer=self._signer, origin=self._origin)
+        return list(range(appended.first_index, appended.size))
 
     # -- reading --------------------------------------------------------------
 
