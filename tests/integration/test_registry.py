@@ -55,13 +55,13 @@ def test_duplicate_member_number_is_a_conflict_and_writes_nothing(services: Serv
         ConflictError,
         match=f"SAG-AFTRA member number 100 is already registered to performer {first.id}",
     ):
-        services.registry.add_performer(ada(legal_name="Someone Else")).value
+        services.registry.add_performer(ada(legal_name="Someone Else"))
     assert performer_rows(services) == 1
 
 
 def test_same_number_in_another_union_is_fine(services: Services) -> None:
-    services.registry.add_performer(ada()).value
-    services.registry.add_performer(ada(union="Equity")).value
+    services.registry.add_performer(ada())
+    services.registry.add_performer(ada(union="Equity"))
     assert performer_rows(services) == 2
 
 
@@ -69,13 +69,13 @@ def test_death_before_birth_writes_nothing(services: Services) -> None:
     with pytest.raises(
         InvalidInputError, match="date of death 1980-01-01 is before date of birth 1990-06-15"
     ):
-        services.registry.add_performer(ada(date_of_death=date(1980, 1, 1))).value
+        services.registry.add_performer(ada(date_of_death=date(1980, 1, 1)))
     assert performer_rows(services) == 0
 
 
 def test_future_birth_date_is_refused(services: Services) -> None:
     with pytest.raises(InvalidInputError, match="in the future"):
-        services.registry.add_performer(ada(date_of_birth=date(2030, 1, 1))).value
+        services.registry.add_performer(ada(date_of_birth=date(2030, 1, 1)))
 
 
 def test_unknown_ids_are_not_found(services: Services) -> None:
@@ -101,7 +101,7 @@ def test_update_records_a_death_and_adds_representatives(services: Services, clo
 
 
 def test_update_cannot_take_another_performers_number(services: Services) -> None:
-    services.registry.add_performer(ada()).value
+    services.registry.add_performer(ada())
     other = services.registry.add_performer(ada(member_number="200")).value
     with pytest.raises(ConflictError):
         services.registry.update_performer(other.id, PerformerChanges(member_number="100"))
@@ -159,7 +159,7 @@ def test_import_with_one_bad_row_imports_nothing_and_names_it(
 def test_import_reports_all_problems_including_duplicates(
     services: Services, tmp_path: Path
 ) -> None:
-    services.registry.add_performer(ada(member_number="M000003")).value
+    services.registry.add_performer(ada(member_number="M000003"))
     path = write_roster(
         tmp_path / "r.csv",
         10,

@@ -79,5 +79,5 @@ def test_decode_refuses_non_canonical_bytes() -> None:
 
 def test_naive_timestamps_are_refused() -> None:
     with pytest.raises(ValueError, match="zone-aware"):
-        LogEvent(type="x", at=datetime(2026, 1, 1), ids={})  # noqa: DTZ001
+        LogEvent(type="x", at=datetime(2026, 1, 1), ids={})
     assert LogEvent(type="x", at=datetime(2026, 1, 1, tzinfo=UTC), ids={}).type == "x"

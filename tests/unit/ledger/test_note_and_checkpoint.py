@@ -54,7 +54,7 @@ def test_truncated_checkpoint_is_rejected(cut: int) -> None:
 
 
 def test_resigned_checkpoint_is_rejected() -> None:
-    note, signer = checkpoint_note()
+    _note, signer = checkpoint_note()
     forged = Checkpoint(ORIGIN, 5, bytes(32)).sign(Signer(ORIGIN, OTHER))
     with pytest.raises(NoteError, match=f"not signed by {ORIGIN}"):
         open_checkpoint(forged, signer.verifier)

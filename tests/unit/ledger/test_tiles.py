@@ -1,8 +1,8 @@
 import pytest
 
 from likeness.ledger.tiles import (
-    TileRef,
     TilePathError,
+    TileRef,
     decode_bundle,
     encode_bundle,
     encode_index,
