@@ -99,14 +99,8 @@ class SqlLogStore:
         hashes: Sequence[bytes],
         checkpoint: str,
     ) -> None:
-        self._db.execute(
-            insert(log_entries),
-            [{"idx": first_index + i, "data": data} for i, data in enumerate(entries)],
-        )
-        self._db.execute(
-            insert(log_hashes),
-            [{"idx": first_hash + i, "hash": h} for i, h in enumerate(hashes)],
-        )
+        _bulk_insert(self._db, "log_entries", ("idx", "data"), enumerate(entries, first_index))
+        _bulk_insert(self._db, "log_hashes", ("idx", "hash"), enumerate(hashes, first_hash))
         new_size = first_index + len(entries)
         changed = self._db.execute(
             update(log_state)
@@ -119,6 +113,23 @@ class SqlLogStore:
             self._db.execute(
                 insert(log_state), {"id": _STATE_ID, "size": new_size, "checkpoint": checkpoint}
             )
+
+
+_PLACEHOLDER = {"qmark": "?", "format": "%s", "pyformat": "%s", "numeric": ":{n}"}
+
+
+def _bulk_insert(
+    connection: Connection, table: str, columns: Sequence[str], rows: Iterable[tuple[int, bytes]]
+) -> None:
+    """executemany straight to the driver: the log's appends are its hot path, and
+    SQLAlchemy's per-parameter processing cost more than SQLite's insert itself.
+    Only integers and bytes pass through, which every driver binds natively."""
+    style = connection.dialect.paramstyle
+    if style not in _PLACEHOLDER:
+        raise RuntimeError(f"unsupported DB-API paramstyle {style!r}")
+    marks = ", ".join(_PLACEHOLDER[style].format(n=i + 1) for i in range(len(columns)))
+    statement = f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})"  # noqa: S608 - fixed names
+    connection.exec_driver_sql(statement, list(rows))
 
 
 def _contiguous(rows: Sequence[tuple[int, bytes]], start: int, stop: int, what: str) -> list[bytes]:
