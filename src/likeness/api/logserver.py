@@ -58,8 +58,12 @@ async def _respond(
         note = await asyncio.to_thread(ledger.checkpoint)
         return _text(200, note, cache=REVALIDATE)
     if path.startswith(f"{PREFIX}/tile/"):
+        tile_path = path[len(PREFIX) + 1 :]
         try:
-            tile = await asyncio.to_thread(ledger.tile, path[len(PREFIX) + 1 :])
+            # A full tile served before is in memory: answer without a worker thread.
+            tile = ledger.cached_tile(tile_path)
+            if tile is None:
+                tile = await asyncio.to_thread(ledger.tile, tile_path)
         except InvalidInputError as exc:
             return _text(400, f"{exc.message}\n")
         except NotFoundError as exc:

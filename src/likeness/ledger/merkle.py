@@ -47,14 +47,14 @@ def node_hash(left: bytes, right: bytes) -> bytes:
 
 
 def stored_hash_index(level: int, n: int) -> int:
-    """Index of the hash of the ``n``-th complete subtree of height ``level``."""
-    for _ in range(level):
-        n = 2 * n + 1
-    index = 0
-    while n > 0:
-        index += n
-        n >>= 1
-    return index + level
+    """Index of the hash of the ``n``-th complete subtree of height ``level``.
+
+    Go's tlog computes it with two loops; in closed form: with
+    m = (n + 1)·2^level - 1 (the last leaf under that subtree, re-indexed as if
+    every level were a leaf), the index is Σₖ ⌊m / 2ᵏ⌋ + level = 2m - popcount(m) + level.
+    """
+    m = ((n + 1) << level) - 1
+    return 2 * m - m.bit_count() + level
 
 
 def split_stored_hash_index(index: int) -> tuple[int, int]:

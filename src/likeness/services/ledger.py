@@ -4,6 +4,8 @@ receipts, and audit the stored tree."""
 from __future__ import annotations
 
 import secrets
+import threading
+from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -33,7 +35,9 @@ from likeness.ledger.tiles import (
     parse_tile_path,
 )
 from likeness.store.database import Database
-from likeness.store.log_store import HashCache, SaltRepository, SqlLogStore
+from likeness.store.log_store import HashMirror, SaltRepository, SqlLogStore
+
+FULL_TILE_CACHE = 4096  # tiles of 8 KiB: 32 MiB at most
 
 
 class LogIntegrityError(LikenessError):
@@ -57,7 +61,9 @@ class LedgerService:
         self._database = database
         self._signer = signer
         self._origin = origin
-        self._cache = HashCache()
+        self._mirror = HashMirror()
+        self._full_tiles: OrderedDict[str, bytes] = OrderedDict()
+        self._tiles_lock = threading.Lock()
 
     @property
     def verifier_key(self) -> str:
@@ -80,7 +86,7 @@ class LedgerService:
             for event, key in events
         ]
         appended = tlog.append(
-            SqlLogStore(connection, self._cache), entries, signer=self._signer, origin=self._origin
+            SqlLogStore(connection, self._mirror), entries, signer=self._signer, origin=self._origin
         )
         return list(range(appended.first_index, appended.size))
 
@@ -92,7 +98,7 @@ class LedgerService:
     def append_entries(self, entries: Sequence[bytes]) -> list[int]:
         """Append already-encoded entries in one transaction; returns their indexes."""
         with self._database.write() as connection:
-            store = SqlLogStore(connection, self._cache)
+            store = SqlLogStore(connection, self._mirror)
             appended = tlog.append(store, entries, signer=self._signer, origin=self._origin)
         return list(range(appended.first_index, appended.size))
 
@@ -113,7 +119,7 @@ class LedgerService:
     def receipt(self, index: int) -> Receipt:
         """Entry ``index`` with its inclusion proof against the latest checkpoint."""
         with self._database.read() as connection:
-            store = SqlLogStore(connection, self._cache)
+            store = SqlLogStore(connection, self._mirror)
             size = store.size()
             if not 0 <= index < size:
                 raise NotFoundError(
@@ -130,7 +136,7 @@ class LedgerService:
 
     def prove_consistency(self, old_size: int, new_size: int) -> list[bytes]:
         with self._database.read() as connection:
-            store = SqlLogStore(connection, self._cache)
+            store = SqlLogStore(connection, self._mirror)
             if new_size > store.size():
                 raise InvalidInputError(f"the log has fewer than {new_size} entries")
             try:
@@ -138,14 +144,34 @@ class LedgerService:
             except ProofError as exc:
                 raise InvalidInputError(str(exc)) from None
 
+    def cached_tile(self, path: str) -> Tile | None:
+        """A full tile already served once: full tiles never change, so no query is needed."""
+        with self._tiles_lock:
+            data = self._full_tiles.get(path)
+            if data is not None:
+                self._full_tiles.move_to_end(path)
+        return None if data is None else Tile(data=data, immutable=True)
+
     def tile(self, path: str) -> Tile:
         """A tile or entry bundle by its tlog-tiles path (``tile/...``)."""
+        cached = self.cached_tile(path)
+        if cached is not None:
+            return cached
+        tile = self._read_tile(path)
+        if tile.immutable:
+            with self._tiles_lock:
+                self._full_tiles[path] = tile.data
+                while len(self._full_tiles) > FULL_TILE_CACHE:
+                    self._full_tiles.popitem(last=False)
+        return tile
+
+    def _read_tile(self, path: str) -> Tile:
         try:
             ref = parse_tile_path(path)
         except TilePathError as exc:
             raise InvalidInputError(str(exc)) from None
         with self._database.read() as connection:
-            store = SqlLogStore(connection, self._cache)
+            store = SqlLogStore(connection, self._mirror)
             size = store.size()
             if ref.level is None:
                 first = ref.index * TILE_WIDTH
@@ -159,7 +185,7 @@ class LedgerService:
                 if first + ref.width > available:
                     raise NotFoundError("tile", ref.path(), hint=f"tree size is {size}")
                 indexes = [stored_hash_index(level, first + i) for i in range(ref.width)]
-                data = b"".join(store.read_hashes(indexes))
+                data = store.read_joined(indexes)
         return Tile(data=data, immutable=ref.full)
 
     # -- auditing ---------------------------------------------------------------

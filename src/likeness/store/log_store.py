@@ -4,45 +4,63 @@ from __future__ import annotations
 
 import secrets
 import threading
-from collections import OrderedDict
 from collections.abc import Iterable, Iterator, Sequence
 
 from sqlalchemy import delete, insert, select, update
 from sqlalchemy.engine import Connection
 
 from likeness.ledger.entry import SALT_SIZE
+from likeness.ledger.merkle import HASH_SIZE, stored_hash_count
 from likeness.store.tables import log_entries, log_hashes, log_state, record_salts
 
 _CHUNK = 500
 _STATE_ID = 1
 
 
-class HashCache:
-    """Stored hashes never change once written, so readers may keep them.
+class HashMirror:
+    """An in-memory copy of the stored hashes, 32 bytes each in one ``bytearray``.
 
-    Bounded LRU, shared by the threads of one process. The audit never uses it.
+    Stored hashes are append-only and never change, so a process can mirror
+    them and serve proofs and tiles without a query per hash (64 MB per million
+    entries). ``sync`` pulls whatever other transactions have committed since;
+    it only ever reads committed rows, so a rolled-back append never enters the
+    mirror. The audit never uses it: it re-reads and re-derives everything.
     """
 
-    def __init__(self, capacity: int = 1 << 20) -> None:
-        self._capacity = capacity
-        self._items: OrderedDict[int, bytes] = OrderedDict()
+    def __init__(self) -> None:
+        self._hashes = bytearray()
         self._lock = threading.Lock()
 
-    def get_many(self, indexes: Iterable[int]) -> dict[int, bytes]:
-        with self._lock:
-            return {i: self._items[i] for i in indexes if i in self._items}
+    @property
+    def count(self) -> int:
+        return len(self._hashes) // HASH_SIZE
 
-    def put_many(self, found: dict[int, bytes]) -> None:
+    def sync(self, connection: Connection, upto: int) -> None:
+        """Mirror every stored hash below index ``upto`` (a committed count)."""
         with self._lock:
-            self._items.update(found)
-            while len(self._items) > self._capacity:
-                self._items.popitem(last=False)
+            have = self.count
+            if upto <= have:
+                return
+            rows = connection.exec_driver_sql(
+                f"SELECT idx, hash FROM log_hashes WHERE idx >= {have} AND idx < {upto} "  # noqa: S608 - integers
+                "ORDER BY idx"
+            ).all()
+            fresh = _contiguous(rows, have, upto, "stored hash")
+            self._hashes += b"".join(fresh)
+
+    def read(self, indexes: Sequence[int]) -> list[bytes]:
+        data = self._hashes
+        return [bytes(data[i * HASH_SIZE : (i + 1) * HASH_SIZE]) for i in indexes]
+
+    def join(self, indexes: Sequence[int]) -> bytes:
+        view = memoryview(self._hashes)
+        return b"".join([view[i * HASH_SIZE : (i + 1) * HASH_SIZE] for i in indexes])
 
 
 class SqlLogStore:
-    def __init__(self, connection: Connection, cache: HashCache | None = None) -> None:
+    def __init__(self, connection: Connection, mirror: HashMirror | None = None) -> None:
         self._db = connection
-        self._cache = cache
+        self._mirror = mirror
 
     def size(self) -> int:
         size = self._db.execute(
@@ -56,21 +74,36 @@ class SqlLogStore:
         ).scalar_one_or_none()
 
     def read_hashes(self, indexes: Sequence[int]) -> list[bytes]:
-        found = self._cache.get_many(indexes) if self._cache is not None else {}
-        missing = sorted({i for i in indexes if i not in found})
-        fetched: dict[int, bytes] = {}
-        for start in range(0, len(missing), _CHUNK):
-            chunk = missing[start : start + _CHUNK]
+        if not indexes:
+            return []
+        if self._mirror is not None:
+            highest = max(indexes)
+            if highest >= self._mirror.count:
+                self._mirror.sync(self._db, stored_hash_count(self.size()))
+            if highest < self._mirror.count:
+                return self._mirror.read(indexes)
+        return self._query_hashes(indexes)
+
+    def read_joined(self, indexes: Sequence[int]) -> bytes:
+        """The hashes at ``indexes``, concatenated (a tile's body)."""
+        if indexes and self._mirror is not None:
+            self.read_hashes(indexes[-1:])  # brings the mirror up to date if needed
+            if max(indexes) < self._mirror.count:
+                return self._mirror.join(indexes)
+        return b"".join(self.read_hashes(indexes))
+
+    def _query_hashes(self, indexes: Sequence[int]) -> list[bytes]:
+        wanted = sorted(set(indexes))
+        found: dict[int, bytes] = {}
+        for start in range(0, len(wanted), _CHUNK):
+            chunk = wanted[start : start + _CHUNK]
             rows = self._db.execute(
                 select(log_hashes.c.idx, log_hashes.c.hash).where(log_hashes.c.idx.in_(chunk))
             )
-            fetched.update((int(i), bytes(h)) for i, h in rows)
-        if len(fetched) != len(missing):
-            absent = sorted(set(missing) - set(fetched))
+            found.update((int(i), bytes(h)) for i, h in rows)
+        if len(found) != len(wanted):
+            absent = sorted(set(wanted) - set(found))
             raise LookupError(f"stored hashes missing from the log: {absent[:5]}")
-        if self._cache is not None and fetched:
-            self._cache.put_many(fetched)
-        found.update(fetched)
         return [found[i] for i in indexes]
 
     def hash_range(self, start: int, stop: int) -> list[bytes]:
