@@ -177,8 +177,28 @@ def test_a_truncated_log_fails_against_a_saved_checkpoint(
     saved = tmp_path / "checkpoint"
     saved.write_text(services.ledger.checkpoint())
     tamper(services.layout.database, "DELETE FROM log_entries WHERE idx >= 5")
-    with pytest.raises(LikenessError, match="entry 5 is missing"):
+    with pytest.raises(LikenessError, match="records a size of 10 but stores 5 entries"):
         services.ledger.audit(since=saved)
+
+
+def test_a_deleted_log_state_is_noticed(services: Services) -> None:
+    fill(services, 10)
+    tamper(services.layout.database, "DELETE FROM log_state")
+    with pytest.raises(LikenessError, match="records a size of 0 but stores 10 entries"):
+        services.ledger.audit()
+
+
+def test_missing_hashes_are_reported_as_damage_not_crashes(services: Services) -> None:
+    fill(services, 10)
+    services.close()
+    tamper(services.layout.database, "DELETE FROM log_hashes WHERE idx = 3")
+    reopened = build_services(services_settings(services))
+    try:
+        with pytest.raises(LikenessError, match="the stored log is damaged") as raised:
+            reopened.ledger.receipt(1)
+        assert raised.value.kind == "integrity"
+    finally:
+        reopened.close()
 
 
 def test_bad_saved_checkpoints_are_refused(services: Services, tmp_path: Path) -> None:

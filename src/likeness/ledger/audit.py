@@ -29,6 +29,10 @@ class AuditSource(Protocol):
 
     def hash_range(self, start: int, stop: int) -> list[bytes]: ...
 
+    def stored_counts(self) -> tuple[int, int]:
+        """How many entries and hashes are stored, whatever the recorded size says."""
+        ...
+
 
 @dataclass(frozen=True)
 class AuditReport:
@@ -58,6 +62,16 @@ class AuditReport:
 
 def audit_log(source: AuditSource, verifier: Verifier, origin: str) -> AuditReport:
     size = source.size()
+    entries, hashes = source.stored_counts()
+    if (entries, hashes) != (size, stored_hash_count(size)):
+        return AuditReport(
+            size=size,
+            root=EMPTY_ROOT,
+            problem=(
+                f"the log records a size of {size} but stores {entries} entries and {hashes} "
+                f"hashes (expected {size} and {stored_hash_count(size)})"
+            ),
+        )
     root, problem = _rederive(source, size)
     if problem is not None:
         return AuditReport(size=size, root=root, problem=problem)

@@ -9,8 +9,8 @@ refused (money travels as decimal strings), as are lone surrogates.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping, Sequence
+from json.encoder import encode_basestring
 
 MAX_SAFE_INTEGER = 2**53 - 1
 
@@ -62,7 +62,10 @@ def _write_object(value: Mapping[str, JsonValue], out: list[str]) -> None:
         if not isinstance(key, str):
             raise CanonicalError("object keys must be strings")
     out.append("{")
-    for i, key in enumerate(sorted(value, key=lambda k: k.encode("utf-16-be"))):
+    # For keys in the Basic Multilingual Plane, UTF-16 order is code-point order.
+    bmp = all(k.isascii() or max(k) < "\U00010000" for k in value)
+    keys = sorted(value) if bmp else sorted(value, key=lambda k: k.encode("utf-16-be"))
+    for i, key in enumerate(keys):
         if i:
             out.append(",")
         out.append(_string(key))
@@ -72,8 +75,12 @@ def _write_object(value: Mapping[str, JsonValue], out: list[str]) -> None:
 
 
 def _string(text: str) -> str:
-    if any(0xD800 <= ord(c) <= 0xDFFF for c in text):
-        raise CanonicalError("strings must not contain lone surrogates")
-    # With ensure_ascii off, Python escapes exactly what JSON.stringify escapes:
-    # quote, backslash, \b \f \n \r \t, other controls as lower-case \u00xx.
-    return json.dumps(text, ensure_ascii=False)
+    if not text.isascii():
+        try:
+            text.encode("utf-8")
+        except UnicodeEncodeError:
+            raise CanonicalError("strings must not contain lone surrogates") from None
+    # The encoder behind json.dumps(ensure_ascii=False) escapes exactly what
+    # JSON.stringify escapes: quote, backslash, \b \f \n \r \t, other controls
+    # as lower-case \u00xx.
+    return encode_basestring(text)

@@ -55,7 +55,7 @@ def timestamp(at: datetime) -> str:
 
 def commitment(salt: bytes, name: str, value: JsonValue) -> str:
     message = canonical_json({"field": name, "value": value})
-    return _b64(hmac.new(salt, message, hashlib.sha256).digest())
+    return _b64(hmac.digest(salt, message, "sha256"))
 
 
 def record_digest(record: Mapping[str, JsonValue], salt: bytes) -> str:

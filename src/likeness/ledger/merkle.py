@@ -123,30 +123,63 @@ def _subtree_indexes(lo: int, hi: int, need: list[int]) -> None:
         lo += k
 
 
-def _subtree_hash(lo: int, hi: int, hashes: list[bytes], at: int) -> tuple[bytes, int]:
-    """Hash of leaves [lo, hi) from the stored hashes starting at ``hashes[at]``."""
-    count = 0
-    while lo < hi:
-        k, _ = _maxpow2(hi - lo + 1)
-        count += 1
-        lo += k
-    result = hashes[at + count - 1]
-    for i in range(at + count - 2, at - 1, -1):
-        result = node_hash(hashes[i], result)
-    return result, at + count
-
-
 def tree_hash(size: int, reader: HashReader) -> bytes:
     """The root hash of the first ``size`` leaves (MTH, RFC 9162 §2.1.1)."""
     if size == 0:
         return EMPTY_ROOT
     need: list[int] = []
     _subtree_indexes(0, size, need)
-    root, _ = _subtree_hash(0, size, reader.read_hashes(need), 0)
-    return root
+    return _subtree_hash_of(reader.read_hashes(need), 0, len(need))
 
 
-# -- inclusion proofs ----------------------------------------------------------
+# -- proofs: which stored hashes, then one read --------------------------------------
+#
+# A proof is a path. For node ``index`` at ``level`` in a tree of ``size`` leaves,
+# let ``width`` be the number of nodes at that level and ``inner`` the bit length
+# of ``index ^ (width - 1)``, the height where the path meets the tree's right
+# edge. Below ``inner - 1`` every sibling is a complete subtree; at ``inner - 1``
+# the sibling is the right edge itself, [start, size), possibly incomplete, whose
+# hash is folded from the complete subtrees that tile it; above ``inner`` the
+# path runs along the right edge and takes each left sibling (a 1 bit of
+# ``index``). The same decomposition is used by transparency-dev/merkle.
+
+
+def _path_plan(index: int, level: int, size: int, need: list[int], counts: list[int]) -> None:
+    width = ((size - 1) >> level) + 1
+    inner = (index ^ (width - 1)).bit_length()
+    for r in range(inner - 1):
+        need.append(stored_hash_index(level + r, (index >> r) ^ 1))
+        counts.append(1)
+    if inner:
+        r = inner - 1
+        before = len(need)
+        _subtree_indexes(((index >> r) + 1) << (level + r), size, need)
+        counts.append(len(need) - before)
+    r, rest = inner, index >> inner
+    while rest:
+        if rest & 1:
+            need.append(stored_hash_index(level + r, (index >> r) ^ 1))
+            counts.append(1)
+        rest >>= 1
+        r += 1
+
+
+def _assemble(hashes: list[bytes], counts: list[int]) -> list[bytes]:
+    proof, at = [], 0
+    for count in counts:
+        if count == 1:
+            proof.append(hashes[at])
+        else:
+            proof.append(_subtree_hash_of(hashes, at, count))
+        at += count
+    return proof
+
+
+def _subtree_hash_of(hashes: list[bytes], at: int, count: int) -> bytes:
+    result = hashes[at + count - 1]
+    for i in range(at + count - 2, at - 1, -1):
+        result = node_hash(hashes[i], result)
+    return result
 
 
 def inclusion_proof(index: int, size: int, reader: HashReader) -> list[bytes]:
@@ -154,35 +187,34 @@ def inclusion_proof(index: int, size: int, reader: HashReader) -> list[bytes]:
     if not 0 <= index < size:
         raise ProofError(f"leaf index {index} is not in a tree of size {size}")
     need: list[int] = []
-    _inclusion_indexes(0, size, index, need)
-    proof, _ = _inclusion(0, size, index, reader.read_hashes(need) if need else [], 0)
-    return proof
+    counts: list[int] = []
+    _path_plan(index, 0, size, need, counts)
+    return _assemble(reader.read_hashes(need), counts) if need else []
 
 
-def _inclusion_indexes(lo: int, hi: int, n: int, need: list[int]) -> None:
-    if lo + 1 == hi:
-        return
-    k, _ = _maxpow2(hi - lo)
-    if n < lo + k:
-        _inclusion_indexes(lo, lo + k, n, need)
-        _subtree_indexes(lo + k, hi, need)
-    else:
-        _subtree_indexes(lo, lo + k, need)
-        _inclusion_indexes(lo + k, hi, n, need)
+def consistency_proof(old_size: int, new_size: int, reader: HashReader) -> list[bytes]:
+    """Proof that the tree of ``old_size`` is a prefix of the tree of ``new_size`` (§2.1.4.1).
+
+    It is the inclusion path, in the new tree, of the largest complete subtree that
+    ends at ``old_size``, preceded by that subtree's hash unless it is the whole
+    old tree (``old_size`` a power of two), which the verifier already has.
+    """
+    if not 0 <= old_size <= new_size:
+        raise ProofError(f"cannot prove size {old_size} consistent with smaller size {new_size}")
+    if old_size in (0, new_size):
+        return []
+    level = (old_size & -old_size).bit_length() - 1
+    index = (old_size - 1) >> level
+    need: list[int] = []
+    counts: list[int] = []
+    if index:
+        need.append(stored_hash_index(level, index))
+        counts.append(1)
+    _path_plan(index, level, new_size, need, counts)
+    return _assemble(reader.read_hashes(need), counts)
 
 
-def _inclusion(lo: int, hi: int, n: int, hashes: list[bytes], at: int) -> tuple[list[bytes], int]:
-    if lo + 1 == hi:
-        return [], at
-    k, _ = _maxpow2(hi - lo)
-    if n < lo + k:
-        proof, at = _inclusion(lo, lo + k, n, hashes, at)
-        sibling, at = _subtree_hash(lo + k, hi, hashes, at)
-    else:
-        sibling, at = _subtree_hash(lo, lo + k, hashes, at)
-        proof, at = _inclusion(lo + k, hi, n, hashes, at)
-    proof.append(sibling)
-    return proof, at
+# -- verification (RFC 9162, independent of the generation above) -----------------
 
 
 def verify_inclusion(
@@ -210,52 +242,6 @@ def verify_inclusion(
         raise ProofError("inclusion proof is shorter than the tree is deep")
     if r != root:
         raise ProofError("inclusion proof does not lead to the root hash")
-
-
-# -- consistency proofs ----------------------------------------------------------
-
-
-def consistency_proof(old_size: int, new_size: int, reader: HashReader) -> list[bytes]:
-    """Proof that the tree of ``old_size`` is a prefix of the tree of ``new_size`` (§2.1.4.1)."""
-    if not 0 <= old_size <= new_size:
-        raise ProofError(f"cannot prove size {old_size} consistent with smaller size {new_size}")
-    if old_size in (0, new_size):
-        return []
-    need: list[int] = []
-    _consistency_indexes(0, new_size, old_size, need)
-    proof, _ = _consistency(0, new_size, old_size, reader.read_hashes(need), 0)
-    return proof
-
-
-def _consistency_indexes(lo: int, hi: int, n: int, need: list[int]) -> None:
-    if n == hi:
-        if lo != 0:
-            _subtree_indexes(lo, hi, need)
-        return
-    k, _ = _maxpow2(hi - lo)
-    if n <= lo + k:
-        _consistency_indexes(lo, lo + k, n, need)
-        _subtree_indexes(lo + k, hi, need)
-    else:
-        _subtree_indexes(lo, lo + k, need)
-        _consistency_indexes(lo + k, hi, n, need)
-
-
-def _consistency(lo: int, hi: int, n: int, hashes: list[bytes], at: int) -> tuple[list[bytes], int]:
-    if n == hi:
-        if lo == 0:
-            return [], at
-        subtree, at = _subtree_hash(lo, hi, hashes, at)
-        return [subtree], at
-    k, _ = _maxpow2(hi - lo)
-    if n <= lo + k:
-        proof, at = _consistency(lo, lo + k, n, hashes, at)
-        sibling, at = _subtree_hash(lo + k, hi, hashes, at)
-    else:
-        sibling, at = _subtree_hash(lo, lo + k, hashes, at)
-        proof, at = _consistency(lo + k, hi, n, hashes, at)
-    proof.append(sibling)
-    return proof, at
 
 
 def verify_consistency(

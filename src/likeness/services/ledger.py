@@ -6,7 +6,8 @@ from __future__ import annotations
 import secrets
 import threading
 from collections import OrderedDict
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -50,10 +51,6 @@ class LogIntegrityError(LikenessError):
 class Tile:
     data: bytes
     immutable: bool
-
-
-def record_key(kind: str, identifier: str) -> str:
-    return f"{kind}:{identifier}"
 
 
 class LedgerService:
@@ -118,7 +115,7 @@ class LedgerService:
 
     def receipt(self, index: int) -> Receipt:
         """Entry ``index`` with its inclusion proof against the latest checkpoint."""
-        with self._database.read() as connection:
+        with _integrity(), self._database.read() as connection:
             store = SqlLogStore(connection, self._mirror)
             size = store.size()
             if not 0 <= index < size:
@@ -135,7 +132,7 @@ class LedgerService:
             )
 
     def prove_consistency(self, old_size: int, new_size: int) -> list[bytes]:
-        with self._database.read() as connection:
+        with _integrity(), self._database.read() as connection:
             store = SqlLogStore(connection, self._mirror)
             if new_size > store.size():
                 raise InvalidInputError(f"the log has fewer than {new_size} entries")
@@ -170,7 +167,7 @@ class LedgerService:
             ref = parse_tile_path(path)
         except TilePathError as exc:
             raise InvalidInputError(str(exc)) from None
-        with self._database.read() as connection:
+        with _integrity(), self._database.read() as connection:
             store = SqlLogStore(connection, self._mirror)
             size = store.size()
             if ref.level is None:
@@ -220,6 +217,17 @@ class LedgerService:
                 f"the log is not consistent with the saved checkpoint of size {old.size}: {exc}"
             ) from None
         return report.with_since(old.size, len(proof))
+
+
+@contextmanager
+def _integrity() -> Iterator[None]:
+    """Stored rows the log needs are missing: that is damage, not a bad request."""
+    try:
+        yield
+    except LookupError as exc:
+        raise LogIntegrityError(
+            f"the stored log is damaged: {exc}", hint="run 'likeness log audit' to locate it"
+        ) from exc
 
 
 def _throwaway_salt() -> bytes:

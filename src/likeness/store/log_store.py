@@ -6,7 +6,7 @@ import secrets
 import threading
 from collections.abc import Iterable, Iterator, Sequence
 
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.engine import Connection
 
 from likeness.ledger.entry import SALT_SIZE
@@ -114,6 +114,11 @@ class SqlLogStore:
             .order_by(log_hashes.c.idx)
         ).all()
         return _contiguous(rows, start, stop, "stored hash")
+
+    def stored_counts(self) -> tuple[int, int]:
+        entries = self._db.execute(select(func.count()).select_from(log_entries)).scalar_one()
+        hashes = self._db.execute(select(func.count()).select_from(log_hashes)).scalar_one()
+        return int(entries), int(hashes)
 
     def entries(self, start: int, stop: int) -> list[bytes]:
         rows = self._db.execute(

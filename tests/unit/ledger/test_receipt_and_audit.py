@@ -124,6 +124,9 @@ class Source:
     def hash_range(self, start: int, stop: int) -> list[bytes]:
         return self.store.hashes[start:stop]
 
+    def stored_counts(self) -> tuple[int, int]:
+        return len(self.data), len(self.store.hashes)
+
 
 def test_audit_of_an_intact_log() -> None:
     source = Source(1000)
@@ -156,3 +159,9 @@ def test_audit_rejects_a_checkpoint_that_does_not_match() -> None:
     )
     source.note = Checkpoint(ORIGIN, 100, bytes(32)).sign(Signer(ORIGIN, bytes(32)))
     assert "checkpoint rejected" in (audit_log(source, SIGNER.verifier, ORIGIN).problem or "")
+
+
+def test_audit_notices_rows_beyond_the_recorded_size() -> None:
+    source = Source(10)
+    source.data.append(b"smuggled")
+    assert "stores 11 entries" in (audit_log(source, SIGNER.verifier, ORIGIN).problem or "")
