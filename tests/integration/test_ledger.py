@@ -315,3 +315,23 @@ def test_sigkill_mid_batch_loses_no_returned_append(services: Services, settings
         assert reopened.ledger.audit().ok
     finally:
         reopened.close()
+
+
+def test_cli_checkpoint_audit_since_and_erase(
+    services: Services, settings: Settings, tmp_path: Path
+) -> None:
+    home = ["--home", str(settings.home)]
+    performer = services.registry.add_performer(ada()).value
+    saved = tmp_path / "cp"
+    assert runner.invoke(app, [*home, "log", "checkpoint", "-o", str(saved)]).exit_code == 0
+    assert saved.read_text().split("\n")[:2] == ["likeness.localhost/log", "1"]
+
+    refused = runner.invoke(app, [*home, "performer", "erase", performer.id])
+    assert refused.exit_code == EXIT_CODES["invalid"] and "add --yes" in refused.stderr
+    assert services.registry.get_performer(performer.id) == performer
+
+    erased = runner.invoke(app, [*home, "performer", "erase", performer.id, "--yes", "--json"])
+    assert erased.exit_code == 0 and json.loads(erased.stdout)["log_index"] == 1
+    result = runner.invoke(app, [*home, "log", "audit", "--since", str(saved)])
+    assert result.exit_code == 0, result.output
+    assert "ok: consistent with the saved checkpoint of size 1" in result.stdout

@@ -39,6 +39,13 @@ def _write(path: Path, text: str) -> None:
         raise InvalidInputError(f"{path}: cannot write ({exc.strerror})") from None
 
 
+def _print_or_write(text: str, output: Path | None) -> None:
+    if output is None:
+        typer.echo(text, nl=False)
+    else:
+        _write(output, text)
+
+
 @app.command("key")
 def key(ctx: typer.Context) -> None:
     """Print the log's verifier key (C2SP note form: name+hash+base64)."""
@@ -48,11 +55,7 @@ def key(ctx: typer.Context) -> None:
 @app.command("checkpoint")
 def checkpoint(ctx: typer.Context, output: OutOption = None) -> None:
     """Print (or save) the latest signed checkpoint; keep one to audit against later."""
-    note = state_of(ctx).services().ledger.checkpoint()
-    if output is None:
-        typer.echo(note, nl=False)
-    else:
-        _write(output, note)
+    _print_or_write(state_of(ctx).services().ledger.checkpoint(), output)
 
 
 @app.command("receipt")
@@ -62,11 +65,7 @@ def receipt(
     output: OutOption = None,
 ) -> None:
     """A receipt for an entry: its bytes, inclusion proof and the latest signed checkpoint."""
-    text = state_of(ctx).services().ledger.receipt(index).dumps()
-    if output is None:
-        typer.echo(text, nl=False)
-    else:
-        _write(output, text)
+    _print_or_write(state_of(ctx).services().ledger.receipt(index).dumps(), output)
 
 
 @app.command("verify-receipt")
