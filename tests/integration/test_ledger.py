@@ -335,3 +335,21 @@ def test_cli_checkpoint_audit_since_and_erase(
     result = runner.invoke(app, [*home, "log", "audit", "--since", str(saved)])
     assert result.exit_code == 0, result.output
     assert "ok: consistent with the saved checkpoint of size 1" in result.stdout
+
+
+def test_proofs_from_the_hash_mirror_match_a_fresh_computation(services: Services) -> None:
+    """The mirror grows across its 4,096-hash blocks in steps; every proof it serves
+    must equal one computed from scratch."""
+    from likeness.ledger.merkle import MemoryHashes, inclusion_proof
+
+    reference = MemoryHashes()
+    for step in (1, 2000, 100, 2100, 1, 3000):
+        batch = [f"m {reference.size + i}".encode() for i in range(step)]
+        services.ledger.append_entries(batch)
+        for entry in batch:
+            reference.append(entry)
+        size = reference.size
+        for index in {0, size // 3, size // 2, size - 1}:
+            assert services.ledger.receipt(index).proof == tuple(
+                inclusion_proof(index, size, reference)
+            )

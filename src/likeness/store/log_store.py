@@ -18,7 +18,7 @@ _STATE_ID = 1
 
 
 class HashMirror:
-    """An in-memory copy of the stored hashes, 32 bytes each in one ``bytearray``.
+    """An in-memory copy of the stored hashes, kept as immutable blocks of 4,096.
 
     Stored hashes are append-only and never change, so a process can mirror
     them and serve proofs and tiles without a query per hash (64 MB per million
@@ -27,34 +27,50 @@ class HashMirror:
     mirror. The audit never uses it: it re-reads and re-derives everything.
     """
 
+    _SHIFT = 12  # 4,096 hashes per block; slicing a bytes block copies only the slice
+    _MASK = (1 << _SHIFT) - 1
+
     def __init__(self) -> None:
-        self._hashes = bytearray()
+        self._blocks: list[bytes] = []  # full blocks, then at most one partial block
+        self._count = 0
         self._lock = threading.Lock()
 
     @property
     def count(self) -> int:
-        return len(self._hashes) // HASH_SIZE
+        return self._count
 
     def sync(self, connection: Connection, upto: int) -> None:
         """Mirror every stored hash below index ``upto`` (a committed count)."""
         with self._lock:
-            have = self.count
+            have = self._count
             if upto <= have:
                 return
             rows = connection.exec_driver_sql(
                 f"SELECT idx, hash FROM log_hashes WHERE idx >= {have} AND idx < {upto} "  # noqa: S608 - integers
                 "ORDER BY idx"
             ).all()
-            fresh = _contiguous(rows, have, upto, "stored hash")
-            self._hashes += b"".join(fresh)
+            fresh = b"".join(_contiguous(rows, have, upto, "stored hash"))
+            partial = bool(have & self._MASK)
+            data = (self._blocks[-1] if partial else b"") + fresh
+            size = HASH_SIZE << self._SHIFT
+            blocks = [data[k : k + size] for k in range(0, len(data), size)]
+            # Readers do not take the lock: the partial block is replaced by one it is
+            # a prefix of (one atomic store), new blocks are appended, and only then
+            # does the count that bounds their reads move.
+            if partial:
+                self._blocks[-1] = blocks.pop(0)
+            self._blocks.extend(blocks)
+            self._count = upto
 
     def read(self, indexes: Sequence[int]) -> list[bytes]:
-        data = self._hashes
-        return [bytes(data[i * HASH_SIZE : (i + 1) * HASH_SIZE]) for i in indexes]
+        blocks, shift, mask = self._blocks, self._SHIFT, self._MASK
+        return [
+            blocks[i >> shift][(i & mask) * HASH_SIZE : ((i & mask) + 1) * HASH_SIZE]
+            for i in indexes
+        ]
 
     def join(self, indexes: Sequence[int]) -> bytes:
-        view = memoryview(self._hashes)
-        return b"".join([view[i * HASH_SIZE : (i + 1) * HASH_SIZE] for i in indexes])
+        return b"".join(self.read(indexes))
 
 
 class SqlLogStore:
