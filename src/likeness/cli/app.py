@@ -13,7 +13,7 @@ from typer.core import TyperGroup
 
 from likeness import __version__
 from likeness.bootstrap import initialise
-from likeness.cli import accounts, log, performers, productions, render
+from likeness.cli import accounts, log, performers, productions, render, rules
 from likeness.cli.state import CliState, state_of
 from likeness.errors import LikenessError
 
@@ -59,6 +59,7 @@ app.add_typer(productions.app, name="production")
 app.add_typer(accounts.accounts, name="account")
 app.add_typer(accounts.apikeys, name="apikey")
 app.add_typer(log.app, name="log")
+app.add_typer(rules.app, name="rules")
 
 JsonFlag = Annotated[bool, typer.Option("--json", help="Print JSON for programs.")]
 

@@ -1,0 +1,76 @@
+"""What every rulebook module provides, and the findings they report into."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Protocol
+
+from likeness.domain.consent import Case, ConsentTerms
+from likeness.domain.decision import Reason
+
+# Topics a generic consent check belongs to; each rulebook cites its own clause.
+GRANTED = "granted"
+SCOPE = "scope"
+KIND = "kind"
+MODALITY = "modality"
+SCENES = "scenes"
+PURPOSE = "purpose"
+TERM = "term"
+REVOCATION = "revocation"
+SUSPENSION = "suspension"
+FORM = "form"
+SPECIFIC = "specific"
+GRANTOR = "grantor"
+
+
+@dataclass(frozen=True)
+class Rulebook:
+    id: str
+    title: str
+    effective_from: date
+    effective_until: date | None
+    status: str  # "in force", "bill (not law)", ...
+    clauses: dict[str, str] = field(default_factory=dict)  # topic -> citation
+    uncertain: frozenset[str] = frozenset()  # topics whose rule is tagged UNCERTAIN
+
+    def cite(self, clause: str) -> str:
+        return f"{self.title} {clause}"
+
+    def in_force_on(self, day: date) -> bool:
+        return self.effective_from <= day and (
+            self.effective_until is None or day <= self.effective_until
+        )
+
+
+@dataclass
+class Findings:
+    """Denials and warnings for one consent (or for the case as a whole)."""
+
+    denials: list[Reason] = field(default_factory=list)
+    warnings: list[Reason] = field(default_factory=list)
+
+    def deny(self, rule: str, message: str) -> None:
+        self.denials.append(Reason(rule, message))
+
+    def warn(self, rule: str, message: str) -> None:
+        self.warnings.append(Reason(rule, message))
+
+    def report(self, rule: str, message: str, *, uncertain: bool) -> None:
+        """A rule tagged uncertain in the reference warns; a settled one denies."""
+        if uncertain:
+            self.warn(rule, f"{message} [uncertain rule: warning only]")
+        else:
+            self.deny(rule, message)
+
+
+class RulebookModule(Protocol):
+    RULEBOOK: Rulebook
+
+    def applies(self, case: Case) -> bool: ...
+
+    def exemption(self, case: Case) -> Reason | None: ...
+
+    def check_case(self, case: Case, findings: Findings) -> None: ...
+
+    def check_consent(self, case: Case, consent: ConsentTerms, findings: Findings) -> None: ...

@@ -1,0 +1,73 @@
+"""Is a description of intended use "reasonably specific"? (SAG-AFTRA B2.4, CA Labor Code
+927(a)(2), NY GOL 5-302(1)(b), NO FAKES §2(b)(2)(B)(i)(bb).)
+
+Specificity cannot be fully automated (rules.md B.2 says a person must review
+it), but catch-alls can be refused mechanically: a structured description must
+name a project, a purpose, the media and the territory; a replica bound to
+scenes must list them; and no field may hide a catch-all phrase.
+"""
+
+from __future__ import annotations
+
+import re
+
+from likeness.domain.consent import ReplicaKind, UseDescription
+
+CATCH_ALLS = (
+    "any and all",
+    "any purpose",
+    "all purposes",
+    "any use",
+    "all uses",
+    "any project",
+    "all projects",
+    "any production",
+    "any media",
+    "all media",
+    "hereafter devised",
+    "hereinafter devised",
+    "now known or",
+    "in perpetuity",
+    "perpetual",
+    "forever",
+    "throughout the universe",
+    "without limitation",
+    "unlimited",
+    "whatsoever",
+    "at producer's discretion",
+    "sole discretion",
+)
+_CATCH_ALL = re.compile("|".join(re.escape(p) for p in CATCH_ALLS), re.IGNORECASE)
+
+# Replicas portraying the performer in scenes of a picture must say which scenes.
+SCENE_BOUND = frozenset(
+    {ReplicaKind.EMPLOYMENT_BASED, ReplicaKind.BACKGROUND, ReplicaKind.DIGITAL_ALTERATION}
+)
+
+
+def specificity_problems(description: UseDescription, kind: ReplicaKind) -> list[str]:
+    """Every reason the description is not reasonably specific; empty when it is."""
+    problems = []
+    fields = {
+        "project": description.project,
+        "purpose": description.purpose,
+        "character": description.character or "",
+        "territory": description.territory or "",
+        "media": " / ".join(description.media),
+        "scenes": " / ".join(description.scenes),
+    }
+    for name, text in fields.items():
+        match = _CATCH_ALL.search(text)
+        if match:
+            problems.append(f"the {name} says {match.group(0)!r}, a catch-all, not a specific use")
+    if not description.project.strip():
+        problems.append("the description names no project")
+    if len(description.purpose.split()) < 2:
+        problems.append("the purpose must say what the replica will do (at least two words)")
+    if not description.media:
+        problems.append("the description names no media")
+    if not (description.territory or "").strip():
+        problems.append("the description names no territory")
+    if kind in SCENE_BOUND and not description.scenes:
+        problems.append(f"a {kind.value.replace('_', '-')} replica must list its scenes; none are")
+    return problems
