@@ -69,5 +69,8 @@ def specificity_problems(description: UseDescription, kind: ReplicaKind) -> list
     if not (description.territory or "").strip():
         problems.append("the description names no territory")
     if kind in SCENE_BOUND and not description.scenes:
-        problems.append(f"a {kind.value.replace('_', '-')} replica must list its scenes; none are")
+        problems.append(
+            f"a consent for a {kind.value.replace('_', '-')} replica must list its scenes; "
+            "it lists none"
+        )
     return problems

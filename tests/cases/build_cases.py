@@ -1,0 +1,763 @@
+"""Writes the worked cases in this folder from the hand-written table below.
+
+Every expectation here was worked out by hand from shared/reference/rules.md
+(the clause each case cites) — never by running the engine. Run this script
+after editing the table: ``python tests/cases/build_cases.py``.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+from pathlib import Path
+
+HERE = Path(__file__).parent
+
+PERFORMER = {"id": "P1", "category": "principal", "date_of_birth": "1990-01-01"}
+FILM = {"id": "F1", "kind": "theatrical", "agreement": "sag-aftra-tv-theatrical"}
+DESCRIPTION = {
+    "project": "Night Shift (feature film)",
+    "character": "Dr. Vale",
+    "scenes": ["42", "43", "44"],
+    "purpose": "complete reshoot scenes",
+    "media": ["theatrical release", "streaming"],
+    "territory": "worldwide",
+}
+CONSENT = {
+    "id": "C1",
+    "production_id": "F1",
+    "replica_kind": "employment_based",
+    "modalities": ["face", "body"],
+    "description": DESCRIPTION,
+    "signed_separately": True,
+    "clear_and_conspicuous": True,
+    "granted_by": "performer",
+    "granted_at": "2025-08-10T09:00:00Z",
+    "valid_from": "2025-08-10",
+    "valid_until": "2026-06-30",
+}
+USE = {
+    "production_id": "F1",
+    "replica_kind": "employment_based",
+    "modalities": ["face"],
+    "scenes": ["42", "43"],
+    "purpose": "complete reshoot scenes",
+    "date": "2025-10-01",
+    "days_equivalent": 2,
+}
+
+
+def case(
+    name,
+    cites,
+    summary,
+    expected,
+    *,
+    performer=None,
+    production=None,
+    consents=None,
+    use=None,
+    as_of=None,
+):
+    data = {
+        "description": summary,
+        "cites": cites,
+        "as_of": as_of or (use or {}).get("date", USE["date"]),
+        "performer": {**PERFORMER, **(performer or {})},
+        "production": {**FILM, **(production or {})},
+        "consents": [copy.deepcopy(CONSENT)] if consents is None else consents,
+        "use": {**USE, **(use or {})},
+        "expected": expected,
+    }
+    return name, data
+
+
+def consent(**changes):
+    c = copy.deepcopy(CONSENT)
+    for key, value in changes.items():
+        if key == "description":
+            c["description"] = {**c["description"], **value}
+        else:
+            c[key] = value
+    return c
+
+
+def covered(total, consent_id="C1", **more):
+    return {"decision": "covered", "consent_id": consent_id, "total": total, **more}
+
+
+def not_covered(*rules, **more):
+    return {
+        "decision": "not_covered",
+        "consent_id": None,
+        "total": "0.00",
+        "reason_rules": list(rules),
+        **more,
+    }
+
+
+def exempt(*rules, **more):
+    return {
+        "decision": "exempt",
+        "consent_id": None,
+        "total": "0.00",
+        "reason_rules": list(rules),
+        **more,
+    }
+
+
+BG = {"category": "background"}
+BG_CONSENT = dict(
+    replica_kind="background",
+    modalities=["face", "body"],
+    description={"purpose": "create background replica", "scenes": ["12"], "character": "Commuter"},
+)
+BG_SCAN = {
+    "replica_kind": "background",
+    "modalities": ["face", "body"],
+    "creation": True,
+    "purpose": "create background replica",
+    "scenes": [],
+    "days_equivalent": 1,
+}
+IMA = {"id": "G1", "kind": "interactive", "agreement": "sag-aftra-interactive"}
+COMM = {"id": "AD1", "kind": "commercial", "agreement": "sag-aftra-commercials"}
+NONUNION = {"id": "F9", "kind": "streaming", "agreement": "none"}
+DEAD = {"date_of_birth": "1930-05-05", "deceased_on": "2020-02-02"}
+
+CASES = [
+    # -- compensation for employment-based replicas (M.4, B4.3) -------------------------
+    case(
+        "ebdr_same_picture_pro_rata_above_minimum",
+        "SAG TVT 2023 B4.3; rules.md M.4 example",
+        "Day performer at $1,500/day; replica used for scenes needing 2 days, 2025-10-01: "
+        "max(1,500, 1,246) × 2.",
+        covered("3000.00", compensation_rules=["B4.3"]),
+        performer={"pro_rata_daily_rate": "1500"},
+    ),
+    case(
+        "ebdr_same_picture_minimum_above_pro_rata",
+        "SAG TVT 2023 B4.3; M.4 weekly example",
+        "Weekly performer at $6,000/week (pro-rata $1,200): max(1,200, 1,246) × 2 = 2,492.",
+        covered("2492.00", compensation_rules=["B4.3"]),
+        performer={"pro_rata_daily_rate": "1200"},
+    ),
+    case(
+        "ebdr_no_pro_rata_pays_minimum",
+        "SAG TVT 2023 B4.3; D.2 2024-07-01 row",
+        "No pro-rata rate recorded: the day-performer minimum in force on 2024-09-01 ($1,204) × 3.",
+        covered("3612.00"),
+        consents=[consent(valid_from="2024-08-01", granted_at="2024-08-01T10:00:00Z")],
+        use={"date": "2024-09-01", "days_equivalent": 3},
+    ),
+    case(
+        "ebdr_half_day_equivalent",
+        "SAG TVT 2023 B4.3",
+        "Good-faith estimate of half a day: 0.5 × $1,246.",
+        covered("623.00"),
+        use={"days_equivalent": "0.5"},
+    ),
+    case(
+        "ebdr_before_ai_terms_effective",
+        "SAG TVT 2023 status (AI terms ~2024-03-04, UNCERTAIN)",
+        "Use on 2024-01-15: covered, paid at the 2023-11-09 minimum ($1,158 × 2), with a warning "
+        "that the AI terms may not yet have applied.",
+        covered("2316.00", warnings_contain=["90 days after ratification"]),
+        consents=[consent(valid_from="2024-01-02", granted_at="2024-01-02T10:00:00Z")],
+        use={"date": "2024-01-15"},
+    ),
+    case(
+        "tvt_2026_minimum",
+        "SAG TVT 2026 (3% increase; day $1,283 from 2026-07-01)",
+        "Use on 2026-09-01 under the 2026 agreement: 1.5 × $1,283 = 1,924.50.",
+        covered("1924.50", regimes_include=["SAG-TVT-2026"]),
+        consents=[consent(valid_until="2027-06-30")],
+        use={"date": "2026-09-01", "days_equivalent": "1.5"},
+    ),
+    case(
+        "ebdr_other_picture_negotiated",
+        "SAG TVT 2023 B5.1-B5.2",
+        "Replica made on F0 used in F1 under a new consent for F1 at $2,000/day × 2.",
+        covered("4000.00", compensation_rules=["B5.2"]),
+        consents=[
+            consent(
+                created_for_production_id="F0", compensation={"basis": "per_day", "amount": "2000"}
+            )
+        ],
+    ),
+    # -- exemptions (B4.2, B7.1, B7.2, IMA E2) ------------------------------------------------
+    case(
+        "ebdr_substantially_as_scripted",
+        "SAG TVT 2023 B4.2",
+        "Photography remains substantially as scripted and performed: no consent, no pay.",
+        exempt("B4.2"),
+        consents=[],
+        use={"substantially_as_scripted": True},
+    ),
+    case(
+        "alteration_cosmetic_exempt",
+        "SAG TVT 2023 B7.2",
+        "Cosmetic digital alteration of recorded footage needs no consent.",
+        exempt("B7.2"),
+        consents=[],
+        use={"replica_kind": "digital_alteration", "alteration": "cosmetic"},
+    ),
+    case(
+        "alteration_dialogue_adjustment_exempt",
+        "SAG TVT 2023 B7.2",
+        "An adjustment in dialogue is a listed alteration purpose.",
+        exempt("B7.2"),
+        consents=[],
+        use={"replica_kind": "digital_alteration", "alteration": "dialogue"},
+    ),
+    case(
+        "alteration_substantially_as_recorded",
+        "SAG TVT 2023 B7.1",
+        "An unlisted alteration that leaves the footage substantially as recorded.",
+        exempt("B7.1"),
+        consents=[],
+        use={"replica_kind": "digital_alteration", "substantially_as_scripted": True},
+    ),
+    case(
+        "alteration_needs_consent_and_pays_terms",
+        "SAG TVT 2023 B7.1",
+        "A material alteration (not listed, not as recorded) with a consent paying $500 flat.",
+        covered("500.00"),
+        consents=[
+            consent(
+                replica_kind="digital_alteration", compensation={"basis": "flat", "amount": "500"}
+            )
+        ],
+        use={"replica_kind": "digital_alteration"},
+    ),
+    case(
+        "alteration_without_consent",
+        "SAG TVT 2023 B7.1",
+        "A material alteration with no consent on file.",
+        not_covered("B2.1", reason_messages=["no consent"]),
+        consents=[],
+        use={"replica_kind": "digital_alteration"},
+    ),
+    case(
+        "ima_processing_practice_exempt",
+        "SAG IMA 2025 E2",
+        "Noise reduction is a processing practice under the interactive agreement.",
+        exempt("E2"),
+        production=IMA,
+        consents=[],
+        use={
+            "production_id": "G1",
+            "replica_kind": "digital_alteration",
+            "alteration": "noise_reduction",
+        },
+    ),
+    # -- background actors (B8) and the 2023 scenario ------------------------------------------
+    case(
+        "background_scan_day_general",
+        "SAG TVT 2023 B8.2; D.2 2024-07-01",
+        "A background actor called only to be scanned is paid a full day: $216.",
+        covered("216.00", compensation_rules=["B8.2"]),
+        performer=BG,
+        consents=[
+            consent(**BG_CONSENT, valid_from="2024-07-15", granted_at="2024-07-15T08:00:00Z")
+        ],
+        use={**BG_SCAN, "date": "2024-08-01"},
+    ),
+    case(
+        "background_scan_day_special_ability",
+        "SAG TVT 2023 B8.2; D.2 2025-07-01",
+        "Special-ability background scan day on 2025-09-01: $236.",
+        covered("236.00"),
+        performer={"category": "special_ability_background"},
+        consents=[consent(**BG_CONSENT)],
+        use={**BG_SCAN, "date": "2025-09-01"},
+    ),
+    case(
+        "stand_in_scan_day",
+        "SAG TVT 2023 B8.2; D.2 2023-11-09 (stand-in $243, SECONDARY)",
+        "Stand-in scanned on 2023-12-01: $243.",
+        covered("243.00"),
+        performer={"category": "stand_in"},
+        consents=[
+            consent(**BG_CONSENT, valid_from="2023-11-20", granted_at="2023-11-20T08:00:00Z")
+        ],
+        use={**BG_SCAN, "date": "2023-12-01"},
+    ),
+    case(
+        "background_2023_scenario_other_production",
+        "SAG TVT 2023 B2.5, B5.1, B8.5",
+        "The 2023 scenario: scanned once for F1; the studio wants the replica in F2. The F1 "
+        "consent does not reach F2.",
+        not_covered("B2.5/B5.1", reason_messages=["covers production F1, not F2"]),
+        performer=BG,
+        consents=[consent(**BG_CONSENT)],
+        use={
+            "production_id": "F2",
+            "replica_kind": "background",
+            "modalities": ["face", "body"],
+            "purpose": "create background replica",
+            "scenes": ["12"],
+            "background_headcount_met": True,
+        },
+    ),
+    case(
+        "background_2023_scenario_new_consent_as_principal",
+        "SAG TVT 2023 B8.3, B5.1",
+        "Same replica, now with a consent for F2, used in a principal role for 3 days on "
+        "2025-02-01: principal rate $1,204 × 3.",
+        covered("3612.00", consent_id="C2", compensation_rules=["B8.3"]),
+        performer=BG,
+        consents=[
+            consent(**BG_CONSENT),
+            consent(
+                **{
+                    **BG_CONSENT,
+                    "description": {
+                        "purpose": "portray a principal role",
+                        "scenes": ["5"],
+                        "character": "Station guard",
+                        "project": "Second Film",
+                    },
+                },
+                id="C2",
+                production_id="F2",
+                created_for_production_id="F1",
+                valid_from="2025-01-10",
+                granted_at="2025-01-10T09:00:00Z",
+            ),
+        ],
+        use={
+            "production_id": "F2",
+            "replica_kind": "background",
+            "modalities": ["face", "body"],
+            "purpose": "portray a principal role",
+            "scenes": ["5"],
+            "date": "2025-02-01",
+            "days_equivalent": 3,
+            "as_principal": True,
+            "background_headcount_met": True,
+        },
+    ),
+    case(
+        "background_use_without_terms",
+        "SAG TVT 2023 B8.4-B8.5",
+        "Background replica used as background in its own production: covered; no formula pays "
+        "it, so the engine asks for the bargained terms.",
+        covered("0.00", warnings_contain=["records no amount"]),
+        performer=BG,
+        consents=[consent(**BG_CONSENT)],
+        use={
+            "replica_kind": "background",
+            "modalities": ["face"],
+            "purpose": "create background replica",
+            "scenes": ["12"],
+            "background_headcount_met": True,
+        },
+    ),
+    case(
+        "background_headcount_not_met",
+        "SAG TVT 2023 B8.4",
+        "Replicas may not stand in for the background actors the production must engage.",
+        not_covered("B8.4"),
+        performer=BG,
+        consents=[consent(**BG_CONSENT)],
+        use={
+            "replica_kind": "background",
+            "modalities": ["face"],
+            "purpose": "create background replica",
+            "scenes": ["12"],
+            "background_headcount_met": False,
+        },
+    ),
+    case(
+        "background_headcount_not_attested",
+        "SAG TVT 2023 B8.4",
+        "No headcount attestation: covered, with a warning.",
+        covered("0.00", warnings_contain=["headcount"]),
+        performer=BG,
+        consents=[consent(**BG_CONSENT)],
+        use={
+            "replica_kind": "background",
+            "modalities": ["face"],
+            "purpose": "create background replica",
+            "scenes": ["12"],
+        },
+    ),
+    case(
+        "principal_creation_day",
+        "SAG TVT 2023 B3.4 (UNCERTAIN)",
+        "A principal scanned on a non-work day, 2024-08-05, pro-rata $900: paid the $1,204 "
+        "minimum, with a warning that the rule is unverified.",
+        covered("1204.00", warnings_contain=["creation-day pay"]),
+        performer={"pro_rata_daily_rate": "900"},
+        consents=[
+            consent(
+                description={"purpose": "create employment replica"},
+                valid_from="2024-08-01",
+                granted_at="2024-08-01T08:00:00Z",
+            )
+        ],
+        use={
+            "creation": True,
+            "purpose": "create employment replica",
+            "date": "2024-08-05",
+            "scenes": [],
+            "days_equivalent": 1,
+        },
+    ),
+    # -- independently created replicas (B6) ---------------------------------------------------
+    case(
+        "icdr_flat_terms",
+        "SAG TVT 2023 B6.1-B6.2",
+        "An independently created replica, freely bargained at $20,000.",
+        covered("20000.00", compensation_rules=["B6.2"]),
+        consents=[
+            consent(
+                replica_kind="independently_created",
+                compensation={"basis": "flat", "amount": "20000"},
+            )
+        ],
+        use={"replica_kind": "independently_created"},
+    ),
+    case(
+        "icdr_below_reported_floor",
+        "SAG TVT 2023 B6.2; 2026 C5 floor (UNCERTAIN)",
+        "$500 for 2 day-equivalents is below the reported day-performer floor: covered with a "
+        "warning.",
+        covered("500.00", warnings_contain=["below the day-performer minimum"]),
+        consents=[
+            consent(
+                replica_kind="independently_created",
+                compensation={"basis": "flat", "amount": "500"},
+            )
+        ],
+        use={"replica_kind": "independently_created"},
+    ),
+    # -- scope (B2.4, B2.5) -----------------------------------------------------------------
+    case(
+        "modality_not_consented",
+        "SAG TVT 2023 B2.1",
+        "The consent covers face and body; the use adds the voice.",
+        not_covered("B2.1", reason_messages=["does not cover voice"]),
+        use={"modalities": ["face", "voice"]},
+    ),
+    case(
+        "scene_outside_consent",
+        "SAG TVT 2023 B2.4",
+        "Scene 99 was never described.",
+        not_covered("B2.4", reason_messages=["scene(s) 99"]),
+        use={"scenes": ["42", "99"]},
+    ),
+    case(
+        "purpose_mismatch",
+        "SAG TVT 2023 B2.4",
+        "The consent was for reshoots; the use is a trailer.",
+        not_covered("B2.4", reason_messages=["not the consented purpose"]),
+        use={"purpose": "promotional trailer"},
+    ),
+    case(
+        "replica_kind_mismatch",
+        "SAG TVT 2023 B1",
+        "A consent for an employment-based replica does not cover an independently created one.",
+        not_covered("B1"),
+        use={"replica_kind": "independently_created"},
+    ),
+    # -- term, revocation, suspension (M.3) ------------------------------------------------------
+    case(
+        "revoked_before_use",
+        "M.3 revocation; SAG TVT 2023 B2.9",
+        "Revoked on 2025-09-15; use on 2025-10-01.",
+        not_covered("B2.9", reason_messages=["revoked on 2025-09-15"]),
+        consents=[consent(revoked_at="2025-09-15")],
+    ),
+    case(
+        "revoked_after_use",
+        "M.3 revocation",
+        "Revoked on 2025-11-01, after the 2025-10-01 use: the use stays covered.",
+        covered("2492.00"),
+        performer={"pro_rata_daily_rate": "1200"},
+        consents=[consent(revoked_at="2025-11-01")],
+    ),
+    case(
+        "expired",
+        "M.3 term",
+        "The consent ended on 2025-09-30.",
+        not_covered("B2.9", reason_messages=["expired on 2025-09-30"]),
+        consents=[consent(valid_until="2025-09-30")],
+    ),
+    case(
+        "use_before_term",
+        "M.3 term",
+        "The consent starts on 2025-11-01; the use is on 2025-10-01.",
+        not_covered("B2.9", reason_messages=["before consent C1 starts"]),
+        consents=[consent(valid_from="2025-11-01")],
+    ),
+    case(
+        "ima_strike_suspension",
+        "SAG IMA 2025 E6",
+        "The performer suspended consent during a strike; the use falls inside it.",
+        not_covered("E6", reason_messages=["suspended from 2025-09-20"]),
+        production=IMA,
+        consents=[consent(production_id="G1", suspended=[{"from": "2025-09-20"}])],
+        use={"production_id": "G1"},
+    ),
+    case(
+        "tvt_2026_strike",
+        "SAG TVT 2026 C2",
+        "A replica may not cross a picket line.",
+        not_covered("C2"),
+        consents=[consent(valid_until="2027-06-30")],
+        use={"date": "2026-09-01", "strike_in_effect": True},
+    ),
+    # -- form and specificity (B2.2-B2.4; IMA E3; Commercials F1-F3) -----------------------------
+    case(
+        "not_signed_separately",
+        "SAG TVT 2023 B2.2-B2.3",
+        "Consent buried in the standard terms: not a separately signed writing.",
+        not_covered("B2.3", reason_messages=["not a separately signed writing"]),
+        consents=[consent(signed_separately=False)],
+    ),
+    case(
+        "not_clear_and_conspicuous",
+        "SAG TVT 2023 B2.3",
+        "Not attested clear and conspicuous.",
+        not_covered("B2.3"),
+        consents=[consent(clear_and_conspicuous=False)],
+    ),
+    case(
+        "catch_all_any_and_all_uses",
+        "SAG TVT 2023 B2.4",
+        '"Any and all uses" is not a specific description.',
+        not_covered("B2.4", reason_messages=["'any and all'"]),
+        consents=[consent(description={"purpose": "any and all uses"})],
+        use={"purpose": "any and all uses"},
+    ),
+    case(
+        "catch_all_media_and_perpetuity",
+        "SAG TVT 2023 B2.4",
+        '"All media now known or hereafter devised", "throughout the universe in perpetuity".',
+        not_covered("B2.4", reason_messages=["catch-all"]),
+        consents=[
+            consent(
+                description={
+                    "media": ["all media now known or hereafter devised"],
+                    "territory": "throughout the universe in perpetuity",
+                }
+            )
+        ],
+    ),
+    case(
+        "empty_scene_list",
+        "SAG TVT 2023 B2.4",
+        "An employment-based replica consent that lists no scenes.",
+        not_covered("B2.4", reason_messages=["must list its scenes"]),
+        consents=[consent(description={"scenes": []})],
+    ),
+    case(
+        "commercial_notice_too_short",
+        "SAG Commercials 2025 F1-F2",
+        "Consent signed 24 hours before the services.",
+        not_covered("F1/F2", reason_messages=["less than 48 hours"]),
+        production=COMM,
+        consents=[
+            consent(production_id="AD1", granted_at="2025-09-30T00:00:00Z", valid_from="2025-09-30")
+        ],
+        use={"production_id": "AD1"},
+    ),
+    case(
+        "commercial_per_day_terms",
+        "SAG Commercials 2025 F3; F9 (UNCERTAIN, not applied)",
+        "Consent by rider five days ahead, $900 per day × 2.",
+        covered("1800.00"),
+        production=COMM,
+        consents=[
+            consent(
+                production_id="AD1",
+                granted_at="2025-09-26T09:00:00Z",
+                valid_from="2025-09-26",
+                compensation={"basis": "per_day", "amount": "900"},
+            )
+        ],
+        use={"production_id": "AD1"},
+    ),
+    case(
+        "ima_real_time_generation_not_in_consent",
+        "SAG IMA 2025 E5 (UNCERTAIN)",
+        "An NPC voiced in real time, a use the consent does not mention: warning only.",
+        covered("7500.00", warnings_contain=["real-time generation"]),
+        production=IMA,
+        consents=[
+            consent(
+                production_id="G1",
+                modalities=["voice"],
+                description={"purpose": "voice the character"},
+                compensation={"basis": "flat", "amount": "7500"},
+            )
+        ],
+        use={
+            "production_id": "G1",
+            "modalities": ["voice"],
+            "purpose": "voice the character",
+            "real_time_generation": True,
+        },
+    ),
+    # -- who may consent (B2.7-B2.8; CA Civ 3344.1) ----------------------------------------------
+    case(
+        "not_granted",
+        "SAG TVT 2023 B2.1",
+        "Requested, never granted.",
+        not_covered("B2.1", reason_messages=["has not been granted"]),
+        consents=[consent(granted_by=None, granted_at=None)],
+    ),
+    case(
+        "granted_after_use",
+        "SAG TVT 2023 B2.1",
+        "Granted on 2025-10-05 for a use on 2025-10-01.",
+        not_covered("B2.1", reason_messages=["after the use"]),
+        consents=[consent(granted_at="2025-10-05T09:00:00Z")],
+    ),
+    case(
+        "estate_for_living_performer",
+        "SAG TVT 2023 B2.7",
+        "An estate cannot consent for a living performer.",
+        not_covered("B2.7", reason_messages=["only the performer may consent"]),
+        consents=[consent(granted_by="estate")],
+    ),
+    case(
+        "deceased_estate_in_california",
+        "SAG TVT 2023 B2.7; Cal. Civ. Code §3344.1",
+        "Deceased performer; the estate consents; California nexus.",
+        covered("2492.00", regimes_include=["CA-CIV-3344.1"]),
+        performer={**DEAD, "pro_rata_daily_rate": "1000"},
+        production={"jurisdiction": "US-CA"},
+        consents=[consent(granted_by="estate")],
+    ),
+    case(
+        "deceased_union_in_california",
+        "Cal. Civ. Code §3344.1; M.6 #5",
+        "The union's consent does not replace the statutory right holder's in California.",
+        not_covered("3344.1"),
+        performer=DEAD,
+        production={"jurisdiction": "US-CA"},
+        consents=[consent(granted_by="union")],
+    ),
+    case(
+        "deceased_union_no_state_nexus",
+        "SAG TVT 2023 B2.7",
+        "Union consent for a deceased performer, valid only if no representative can be found: "
+        "covered with a warning.",
+        covered("2492.00", warnings_contain=["no representative"]),
+        performer=DEAD,
+        consents=[consent(granted_by="union")],
+    ),
+    case(
+        "consent_given_in_life",
+        "SAG TVT 2023 B2.8 (UNCERTAIN)",
+        "Consent signed by the performer in 2025-08, who died 2025-09-01.",
+        covered("2492.00", warnings_contain=["given in life"]),
+        performer={"deceased_on": "2025-09-01"},
+    ),
+    case(
+        "minor_sexual_content_2026",
+        "SAG TVT 2026 C3 (detail UNCERTAIN)",
+        "A 16-year-old's replica in a nude scene: warning under the uncertain C3 rule.",
+        covered("1924.50", warnings_contain=["minor"]),
+        performer={"date_of_birth": "2010-03-03"},
+        consents=[consent(valid_until="2027-06-30")],
+        use={"date": "2026-09-01", "days_equivalent": "1.5", "sexual_or_nude": True},
+    ),
+    # -- statutes without a union agreement ---------------------------------------------------
+    case(
+        "nonunion_policy_flat_terms",
+        "Likeness Ledger policy (M.3 fail-closed baseline)",
+        "No agreement, no statute: a specific, separately signed consent paying $1,000.",
+        covered("1000.00"),
+        production=NONUNION,
+        consents=[consent(production_id="F9", compensation={"basis": "flat", "amount": "1000"})],
+        use={"production_id": "F9"},
+    ),
+    case(
+        "california_927_unrepresented_catch_all",
+        "Cal. Labor Code §927(a)",
+        "Non-union California production, no counsel, catch-all description.",
+        not_covered("§927", reason_messages=["unenforceable"]),
+        production={**NONUNION, "jurisdiction": "US-CA"},
+        consents=[consent(production_id="F9", description={"media": ["any media"]})],
+        use={"production_id": "F9"},
+    ),
+    case(
+        "new_york_counsel_specific",
+        "N.Y. GOL §5-302",
+        "Non-union New York production, counsel-negotiated, specific: covered.",
+        covered("1200.00", regimes_include=["NY-GOL-5-302"]),
+        production={**NONUNION, "jurisdiction": "US-NY"},
+        consents=[
+            consent(
+                production_id="F9",
+                representation="counsel",
+                compensation={"basis": "per_day", "amount": "600"},
+            )
+        ],
+        use={"production_id": "F9"},
+    ),
+    case(
+        "illinois_bipa_no_term",
+        "740 ILCS 14/15(b)(2)",
+        "An Illinois scan consent with no length of term.",
+        not_covered("15(b)(2)"),
+        production={"jurisdiction": "US-IL"},
+        consents=[consent(valid_until=None)],
+    ),
+    case(
+        "eu_distribution_disclosure",
+        "EU AI Act Art. 50(4); M.6 #4",
+        "Covered, and the EU release must carry a deep-fake disclosure.",
+        covered("2566.00", warnings_contain=["disclose"], regimes_include=["EU-AIA-50"]),
+        consents=[consent(valid_until="2027-06-30")],
+        use={"date": "2026-09-01", "days_equivalent": 2, "distribution": ["US", "FR"]},
+    ),
+    case(
+        "nofakes_term_cap_warning",
+        "NO FAKES Act (bill) §2(b)(2)(B)",
+        "A non-union 12-year licence: valid, with a warning about the bill's 10-year cap.",
+        covered("1000.00", warnings_contain=["10-year cap"]),
+        production=NONUNION,
+        consents=[
+            consent(
+                production_id="F9",
+                valid_until="2037-08-10",
+                compensation={"basis": "flat", "amount": "1000"},
+            )
+        ],
+        use={"production_id": "F9"},
+    ),
+    # -- choosing among consents ----------------------------------------------------------------
+    case(
+        "no_consent_on_file",
+        "SAG TVT 2023 B2.1",
+        "Nothing on file.",
+        not_covered("B2.1", reason_messages=["no consent"]),
+        consents=[],
+    ),
+    case(
+        "second_consent_covers",
+        "M.3 best matching consent",
+        "C1 was revoked; C2, for the same use, covers it.",
+        covered("2492.00", consent_id="C2"),
+        performer={"pro_rata_daily_rate": "1200"},
+        consents=[consent(revoked_at="2025-09-01"), consent(id="C2")],
+    ),
+]
+
+
+def main() -> None:
+    for old in HERE.glob("*.json"):
+        old.unlink()
+    for number, (name, data) in enumerate(CASES, 1):
+        path = HERE / f"{number:02d}_{name}.json"
+        path.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
+    print(f"wrote {len(CASES)} cases")
+
+
+if __name__ == "__main__":
+    main()

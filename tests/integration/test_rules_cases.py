@@ -1,0 +1,114 @@
+"""Every worked case in tests/cases answers as its file expects, through the CLI."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from likeness.cli.app import EXIT_CODES, app
+
+CASES = sorted((Path(__file__).parents[1] / "cases").glob("*.json"))
+runner = CliRunner()
+
+
+def test_there_are_at_least_forty_cases() -> None:
+    assert len(CASES) >= 40
+    outcomes = {json.loads(p.read_text())["expected"]["decision"] for p in CASES}
+    assert outcomes == {"covered", "exempt", "not_covered"}
+
+
+@pytest.mark.parametrize("path", CASES, ids=lambda p: p.stem)
+def test_case(path: Path) -> None:
+    case = json.loads(path.read_text())
+    assert case["cites"], "every case names the clause it exercises"
+    expected = case["expected"]
+    result = runner.invoke(app, ["rules", "evaluate", str(path)])
+    assert result.exit_code == 0, result.output
+    got = json.loads(result.stdout)
+
+    assert got["decision"] == expected["decision"], got["reasons"]
+    assert got["consent_id"] == expected["consent_id"]
+    assert got["total"] == {"amount": expected["total"], "currency": "USD"}, got["compensation"]
+    lines = sum((Decimal(line["amount"]) for line in got["compensation"]), Decimal(0))
+    assert lines == Decimal(got["total"]["amount"])
+    for rule in expected.get("reason_rules", []):
+        assert any(rule in r["rule"] for r in got["reasons"]), (rule, got["reasons"])
+    for text in expected.get("reason_messages", []):
+        assert any(text in r["message"] for r in got["reasons"]), (text, got["reasons"])
+    for text in expected.get("warnings_contain", []):
+        assert any(text in w["message"] for w in got["warnings"]), (text, got["warnings"])
+    for rule in expected.get("compensation_rules", []):
+        assert any(rule in line["rule"] for line in got["compensation"]), got["compensation"]
+    assert set(expected.get("regimes_include", [])) <= set(got["regimes"])
+    for reason in got["reasons"] + got["warnings"]:
+        assert reason["rule"] and reason["message"]
+
+
+def test_evaluate_reads_standard_input_in_a_real_process() -> None:
+    text = CASES[0].read_text()
+    result = subprocess.run(
+        [sys.executable, "-m", "likeness", "rules", "evaluate", "-"],
+        input=text,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert json.loads(result.stdout)["decision"] == json.loads(text)["expected"]["decision"]
+
+
+@pytest.mark.parametrize(
+    ("mutate", "message"),
+    [
+        (lambda c: c.pop("use"), "use: required"),
+        (
+            lambda c: c["use"].update(date="2025-13-01"),
+            "use.date: '2025-13-01' is not an ISO 8601 date",
+        ),
+        (
+            lambda c: c["consents"][0].update(replica_kind="clone"),
+            "consents[0].replica_kind: 'clone' is not one of",
+        ),
+        (
+            lambda c: c["consents"][0].update(modalities=[]),
+            "consents[0].modalities: name at least one",
+        ),
+        (
+            lambda c: c["use"].update(days_equivalent=-1),
+            "use.days_equivalent: must be a finite, non-negative number",
+        ),
+        (lambda c: c["performer"].update(extra=1), "performer.extra: unknown field"),
+        (
+            lambda c: c["consents"][0]["description"].pop("purpose"),
+            "consents[0].description.purpose: required",
+        ),
+        (
+            lambda c: c["consents"][0].update(signed_separately="yes"),
+            "consents[0].signed_separately: must be true or false",
+        ),
+        (
+            lambda c: c["consents"][0].update(compensation={"basis": "flat"}),
+            "consents[0].compensation.amount: required",
+        ),
+    ],
+)
+def test_malformed_cases_name_the_field(tmp_path: Path, mutate, message: str) -> None:  # type: ignore[no-untyped-def]
+    case = json.loads(CASES[0].read_text())
+    mutate(case)
+    path = tmp_path / "case.json"
+    path.write_text(json.dumps(case))
+    result = runner.invoke(app, ["rules", "evaluate", str(path)])
+    assert result.exit_code == EXIT_CODES["invalid"]
+    assert message in result.stderr
+
+
+def test_not_json(tmp_path: Path) -> None:
+    path = tmp_path / "case.json"
+    path.write_text("{nope")
+    result = runner.invoke(app, ["rules", "evaluate", str(path)])
+    assert result.exit_code == EXIT_CODES["invalid"] and "not JSON" in result.stderr
