@@ -35,5 +35,8 @@ class Money:
         return f"{symbol}{self.amount:,.2f}"
 
 
+_ZERO_USD = Money(Decimal(0), "USD")
+
+
 def zero(currency: str = "USD") -> Money:
-    return Money(Decimal(0), currency)
+    return _ZERO_USD if currency == "USD" else Money(Decimal(0), currency)

@@ -10,6 +10,7 @@ scenes must list them; and no field may hide a catch-all phrase.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from likeness.domain.consent import ReplicaKind, UseDescription
 
@@ -45,9 +46,13 @@ SCENE_BOUND = frozenset(
 )
 
 
-def specificity_problems(description: UseDescription, kind: ReplicaKind) -> list[str]:
-    """Every reason the description is not reasonably specific; empty when it is."""
-    problems = []
+@lru_cache(maxsize=4096)
+def specificity_problems(description: UseDescription, kind: ReplicaKind) -> tuple[str, ...]:
+    """Every reason the description is not reasonably specific; empty when it is.
+
+    Pure and called for every consent of every decision, so results are memoised.
+    """
+    problems: list[str] = []
     fields = {
         "project": description.project,
         "purpose": description.purpose,
@@ -56,10 +61,14 @@ def specificity_problems(description: UseDescription, kind: ReplicaKind) -> list
         "media": " / ".join(description.media),
         "scenes": " / ".join(description.scenes),
     }
-    for name, text in fields.items():
-        match = _CATCH_ALL.search(text)
-        if match:
-            problems.append(f"the {name} says {match.group(0)!r}, a catch-all, not a specific use")
+    joined = "\n".join(fields.values()).casefold()
+    if any(phrase in joined for phrase in CATCH_ALLS):
+        for name, text in fields.items():
+            match = _CATCH_ALL.search(text)
+            if match:
+                problems.append(
+                    f"the {name} says {match.group(0)!r}, a catch-all, not a specific use"
+                )
     if not description.project.strip():
         problems.append("the description names no project")
     if len(description.purpose.split()) < 2:
@@ -73,4 +82,4 @@ def specificity_problems(description: UseDescription, kind: ReplicaKind) -> list
             f"a consent for a {kind.value.replace('_', '-')} replica must list its scenes; "
             "it lists none"
         )
-    return problems
+    return tuple(problems)
