@@ -138,3 +138,44 @@ record_salts = Table(
     Column("record_key", String(64), primary_key=True),
     Column("salt", LargeBinary(32), nullable=False),
 )
+
+# -- consents and uses (see services/consents.py, services/uses.py) -------------------
+
+# An index of consents for listing; their state is the fold of consent_events.
+consents = Table(
+    "consents",
+    metadata,
+    Column("id", String(ID), primary_key=True),
+    Column("performer_id", String(ID), ForeignKey("performers.id"), nullable=False),
+    Column("production_id", String(ID), ForeignKey("productions.id"), nullable=False),
+    Column("requested_at", UTCDateTime, nullable=False),
+    Index("ix_consents_performer_id", "performer_id"),
+)
+
+consent_events = Table(
+    "consent_events",
+    metadata,
+    Column("consent_id", String(ID), ForeignKey("consents.id"), primary_key=True),
+    Column("seq", Integer, primary_key=True, autoincrement=False),
+    Column("type", String(16), nullable=False),
+    Column("at", UTCDateTime, nullable=False),
+    Column("data", Text, nullable=False),  # JSON
+    Column("log_index", BigInteger, nullable=False),
+)
+
+uses = Table(
+    "uses",
+    metadata,
+    Column("id", String(ID), primary_key=True),
+    Column("performer_id", String(ID), ForeignKey("performers.id"), nullable=False),
+    Column("production_id", String(ID), ForeignKey("productions.id"), nullable=False),
+    Column("use_date", Date, nullable=False),
+    Column("facts", Text, nullable=False),  # JSON: the use as reported
+    Column("decision", Text, nullable=False),  # JSON: the decision and its compensation
+    Column("outcome", String(16), nullable=False),
+    Column("total", String(32), nullable=False),  # Decimal as text: exact on every dialect
+    Column("currency", String(3), nullable=False),
+    Column("reported_at", UTCDateTime, nullable=False),
+    Column("log_index", BigInteger, nullable=False),
+    Index("ix_uses_performer_id_use_date", "performer_id", "use_date"),
+)

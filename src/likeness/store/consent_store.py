@@ -1,0 +1,152 @@
+"""Consent events and reported uses in SQL."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import insert, select
+from sqlalchemy.engine import Connection
+
+from likeness.domain.lifecycle import ConsentEvent, EventType
+from likeness.store.tables import consent_events, consents, uses
+
+
+class ConsentEventRepository:
+    def __init__(self, connection: Connection) -> None:
+        self._db = connection
+
+    def create(self, consent_id: str, performer_id: str, production_id: str, at: datetime) -> None:
+        self._db.execute(
+            insert(consents),
+            {
+                "id": consent_id,
+                "performer_id": performer_id,
+                "production_id": production_id,
+                "requested_at": at,
+            },
+        )
+
+    def append(self, event: ConsentEvent, log_index: int) -> None:
+        self._db.execute(
+            insert(consent_events),
+            {
+                "consent_id": event.consent_id,
+                "seq": event.seq,
+                "type": event.type.value,
+                "at": event.at,
+                "data": json.dumps(event.data, sort_keys=True),
+                "log_index": log_index,
+            },
+        )
+
+    def events(self, consent_id: str) -> list[ConsentEvent]:
+        rows = self._db.execute(
+            select(consent_events)
+            .where(consent_events.c.consent_id == consent_id)
+            .order_by(consent_events.c.seq)
+        )
+        return [_event(row) for row in rows]
+
+    def log_indexes(self, consent_id: str) -> list[int]:
+        rows = self._db.execute(
+            select(consent_events.c.log_index)
+            .where(consent_events.c.consent_id == consent_id)
+            .order_by(consent_events.c.seq)
+        )
+        return [int(i) for (i,) in rows]
+
+    def ids(
+        self, *, performer_id: str | None = None, production_id: str | None = None
+    ) -> list[str]:
+        query = select(consents.c.id).order_by(consents.c.id)
+        if performer_id is not None:
+            query = query.where(consents.c.performer_id == performer_id)
+        if production_id is not None:
+            query = query.where(consents.c.production_id == production_id)
+        return [row[0] for row in self._db.execute(query)]
+
+    def events_for_performer(self, performer_id: str) -> dict[str, list[ConsentEvent]]:
+        rows = self._db.execute(
+            select(consent_events)
+            .join(consents, consents.c.id == consent_events.c.consent_id)
+            .where(consents.c.performer_id == performer_id)
+            .order_by(consent_events.c.consent_id, consent_events.c.seq)
+        )
+        grouped: dict[str, list[ConsentEvent]] = {}
+        for row in rows:
+            grouped.setdefault(row.consent_id, []).append(_event(row))
+        return grouped
+
+
+def _event(row: Any) -> ConsentEvent:
+    return ConsentEvent(
+        consent_id=row.consent_id,
+        seq=row.seq,
+        type=EventType(row.type),
+        at=row.at,
+        data=json.loads(row.data),
+    )
+
+
+@dataclass(frozen=True)
+class StoredUse:
+    id: str
+    performer_id: str
+    production_id: str
+    use_date: date
+    facts: dict[str, Any]
+    decision: dict[str, Any]
+    reported_at: datetime
+    log_index: int
+
+
+class UseRepository:
+    def __init__(self, connection: Connection) -> None:
+        self._db = connection
+
+    def add(self, use: StoredUse) -> None:
+        total = use.decision["total"]
+        self._db.execute(
+            insert(uses),
+            {
+                "id": use.id,
+                "performer_id": use.performer_id,
+                "production_id": use.production_id,
+                "use_date": use.use_date,
+                "facts": json.dumps(use.facts, sort_keys=True),
+                "decision": json.dumps(use.decision, sort_keys=True),
+                "outcome": use.decision["decision"],
+                "total": total["amount"],
+                "currency": total["currency"],
+                "reported_at": use.reported_at,
+                "log_index": use.log_index,
+            },
+        )
+
+    def for_performer(self, performer_id: str, start: date, end: date) -> list[StoredUse]:
+        rows = self._db.execute(
+            select(uses)
+            .where(
+                uses.c.performer_id == performer_id,
+                uses.c.use_date >= start,
+                uses.c.use_date <= end,
+            )
+            .order_by(uses.c.use_date, uses.c.id)
+        )
+        return [_use(row) for row in rows]
+
+
+def _use(row: Any) -> StoredUse:
+    return StoredUse(
+        id=row.id,
+        performer_id=row.performer_id,
+        production_id=row.production_id,
+        use_date=row.use_date,
+        facts=json.loads(row.facts),
+        decision=json.loads(row.decision),
+        reported_at=row.reported_at,
+        log_index=int(row.log_index),
+    )
