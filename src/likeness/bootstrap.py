@@ -17,6 +17,7 @@ from likeness.errors import ConfigurationError
 from likeness.ledger.entry import LogEvent
 from likeness.ledger.note import Signer
 from likeness.services.accounts import AccountService
+from likeness.services.consents import ConsentService
 from likeness.services.home import (
     HomeStatus,
     describe_home,
@@ -28,6 +29,7 @@ from likeness.services.ledger import LedgerService
 from likeness.services.log_writer import LogWriter
 from likeness.services.ports import Clock, IdFactory
 from likeness.services.registry import RegistryService
+from likeness.services.uses import UseService
 from likeness.settings import Settings
 from likeness.store.database import Database, create_database_engine
 from likeness.store.home import HomeLayout, read_secret
@@ -54,6 +56,8 @@ class Services:
     ledger: LedgerService
     registry: RegistryService
     accounts: AccountService
+    consents: ConsentService
+    uses: UseService
 
     _writer: LogWriter[tuple[LogEvent, str | None]] | None = field(default=None, repr=False)
 
@@ -124,6 +128,8 @@ def build_services(
         ledger=ledger,
         registry=RegistryService(database=database, clock=clock, ids=ids, ledger=ledger),
         accounts=AccountService(database=database, clock=clock, ids=ids),
+        consents=ConsentService(database=database, clock=clock, ids=ids, ledger=ledger),
+        uses=UseService(database=database, clock=clock, ids=ids, ledger=ledger),
     )
 
 

@@ -102,6 +102,12 @@ class ConflictError(LikenessError):
     kind = "conflict"
 
 
+class PermissionDeniedError(LikenessError):
+    """Someone tried to act for a performer without the authority to."""
+
+    kind = "forbidden"
+
+
 class AuthenticationError(LikenessError):
     """A credential is missing, malformed, unknown or revoked."""
 

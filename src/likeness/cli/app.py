@@ -28,6 +28,7 @@ EXIT_CODES = {
     "conflict": 8,
     "unauthenticated": 9,
     "integrity": 10,
+    "forbidden": 11,
 }
 
 

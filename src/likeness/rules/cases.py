@@ -346,7 +346,7 @@ def _use(data: object) -> UseFacts:
     )
 
 
-def decision_json(decision: Decision) -> dict[str, object]:
+def decision_json(decision: Decision) -> dict[str, Any]:
     return {
         "decision": decision.outcome.value,
         "consent_id": decision.consent_id,
@@ -364,4 +364,26 @@ def decision_json(decision: Decision) -> dict[str, object]:
         "total": {"amount": str(decision.total.amount), "currency": decision.total.currency},
         "regimes": list(decision.regimes),
         "rulebook_version": decision.rulebook_version,
+    }
+
+
+def use_json(use: UseFacts) -> dict[str, Any]:
+    """A use in the case format (the inverse of the ``use`` part of ``parse_case``)."""
+    return {
+        "production_id": use.production_id,
+        "replica_kind": use.replica_kind.value,
+        "modalities": sorted(m.value for m in use.modalities),
+        "scenes": list(use.scenes),
+        "purpose": use.purpose,
+        "date": use.date.isoformat(),
+        "days_equivalent": str(use.days_equivalent),
+        "as_principal": use.as_principal,
+        "substantially_as_scripted": use.substantially_as_scripted,
+        "alteration": None if use.alteration is None else use.alteration.value,
+        "creation": use.creation,
+        "real_time_generation": use.real_time_generation,
+        "sexual_or_nude": use.sexual_or_nude,
+        "strike_in_effect": use.strike_in_effect,
+        "background_headcount_met": use.background_headcount_met,
+        "distribution": list(use.distribution),
     }

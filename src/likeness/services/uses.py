@@ -1,0 +1,162 @@
+"""Reporting uses (each decided by the rulebooks and logged) and performers' statements."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from likeness.domain.consent import (
+    Case,
+    PerformerCategory,
+    PerformerFacts,
+    ProductionFacts,
+    UseFacts,
+)
+from likeness.domain.lifecycle import fold
+from likeness.domain.performer import Performer
+from likeness.errors import InvalidInputError, NotFoundError
+from likeness.ledger.entry import LogEvent
+from likeness.rules.cases import decision_json, use_json
+from likeness.rules.engine import evaluate
+from likeness.services.events import Recorded
+from likeness.services.ledger import LedgerService
+from likeness.services.ports import Clock, IdFactory
+from likeness.store.consent_store import ConsentEventRepository, StoredUse, UseRepository
+from likeness.store.database import Database
+from likeness.store.repositories import PerformerRepository, ProductionRepository
+
+
+@dataclass(frozen=True)
+class UseReport:
+    """A production's report of one use (or scan) of a performer's replica."""
+
+    performer_id: str
+    use: UseFacts
+    category: PerformerCategory = PerformerCategory.PRINCIPAL
+    pro_rata_daily_rate: Decimal | None = None
+    consent_id: str | None = None  # the consent the production relies on, if it names one
+
+
+@dataclass(frozen=True)
+class Statement:
+    performer_id: str
+    start: date
+    end: date
+    uses: tuple[StoredUse, ...]
+    totals: dict[str, Decimal]  # by currency
+
+    def lines_total(self) -> dict[str, Decimal]:
+        """The same totals, summed line by line: a statement reconciles when they agree."""
+        sums: dict[str, Decimal] = defaultdict(Decimal)
+        for use in self.uses:
+            for line in use.decision["compensation"]:
+                sums[line["currency"]] += Decimal(line["amount"])
+        return dict(sums)
+
+
+class UseService:
+    def __init__(
+        self, *, database: Database, clock: Clock, ids: IdFactory, ledger: LedgerService
+    ) -> None:
+        self._database = database
+        self._clock = clock
+        self._ids = ids
+        self._ledger = ledger
+
+    def report(self, report: UseReport) -> Recorded[StoredUse]:
+        now = self._clock.now()
+        use = report.use
+        with self._database.write() as connection:
+            performer = PerformerRepository(connection).get(report.performer_id)
+            if performer is None:
+                raise NotFoundError("performer", report.performer_id)
+            production = ProductionRepository(connection).get(use.production_id)
+            if production is None:
+                raise NotFoundError("production", use.production_id)
+            events = ConsentEventRepository(connection).events_for_performer(performer.id)
+            records = [fold(e) for e in events.values()]
+            if report.consent_id is not None:
+                named = next((r for r in records if r.id == report.consent_id), None)
+                if named is None:
+                    raise NotFoundError(
+                        "consent",
+                        report.consent_id,
+                        hint=f"performer {performer.id} has no such consent",
+                    )
+                _refuse_use_before(named.request.valid_from, use, named.id)
+            case = Case(
+                as_of=use.date,
+                performer=_facts(performer, report),
+                production=ProductionFacts(
+                    id=production.id,
+                    kind=production.kind.value,
+                    agreement=production.agreement.value,
+                    jurisdiction=production.jurisdiction,
+                ),
+                consents=tuple(r.terms() for r in records),
+                use=use,
+            )
+            decision = decision_json(evaluate(case))
+            use_id = self._ids.new()
+            facts = {
+                **use_json(use),
+                "category": report.category.value,
+                "pro_rata_daily_rate": None
+                if report.pro_rata_daily_rate is None
+                else str(report.pro_rata_daily_rate),
+                "consent_named": report.consent_id,
+            }
+            log_event = LogEvent(
+                type="use.reported",
+                at=now,
+                ids={"use": use_id, "performer": performer.id, "production": production.id},
+                record={"facts": facts, "decision": decision},
+            )
+            [index] = self._ledger.record(connection, [(log_event, f"use:{use_id}")])
+            stored = StoredUse(
+                id=use_id,
+                performer_id=performer.id,
+                production_id=production.id,
+                use_date=use.date,
+                facts=facts,
+                decision=decision,
+                reported_at=now,
+                log_index=index,
+            )
+            UseRepository(connection).add(stored)
+        return Recorded(stored, (index,))
+
+    def statement(self, performer_id: str, start: date, end: date) -> Statement:
+        if end < start:
+            raise InvalidInputError(f"the period ends ({end}) before it starts ({start})")
+        with self._database.read() as connection:
+            if PerformerRepository(connection).get(performer_id) is None:
+                raise NotFoundError("performer", performer_id)
+            found = UseRepository(connection).for_performer(performer_id, start, end)
+        totals: dict[str, Decimal] = defaultdict(Decimal)
+        for use in found:
+            total = use.decision["total"]
+            totals[total["currency"]] += Decimal(total["amount"])
+        return Statement(performer_id, start, end, tuple(found), dict(totals))
+
+
+def _facts(performer: Performer, report: UseReport) -> PerformerFacts:
+    return PerformerFacts(
+        id=performer.id,
+        category=report.category,
+        date_of_birth=performer.date_of_birth,
+        deceased_on=performer.date_of_death,
+        pro_rata_daily_rate=report.pro_rata_daily_rate,
+        domicile=performer.domicile,
+    )
+
+
+def _refuse_use_before(valid_from: date, use: UseFacts, consent_id: str) -> None:
+    if use.date < valid_from:
+        raise InvalidInputError(
+            f"the use on {use.date.isoformat()} is dated before consent {consent_id} starts "
+            f"({valid_from.isoformat()}); nothing was recorded",
+            hint="check the use's date, or the consent it relies on",
+        )
