@@ -13,7 +13,7 @@ from typer.core import TyperGroup
 
 from likeness import __version__
 from likeness.bootstrap import initialise
-from likeness.cli import accounts, log, performers, productions, render, rules
+from likeness.cli import accounts, consents, log, performers, productions, render, rules, uses
 from likeness.cli.state import CliState, state_of
 from likeness.errors import LikenessError
 
@@ -61,6 +61,9 @@ app.add_typer(accounts.accounts, name="account")
 app.add_typer(accounts.apikeys, name="apikey")
 app.add_typer(log.app, name="log")
 app.add_typer(rules.app, name="rules")
+app.add_typer(consents.app, name="consent")
+app.add_typer(uses.app, name="use")
+app.command("statement")(uses.statement)
 
 JsonFlag = Annotated[bool, typer.Option("--json", help="Print JSON for programs.")]
 

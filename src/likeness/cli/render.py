@@ -12,6 +12,7 @@ from rich.console import Console
 from rich.table import Table
 
 from likeness.domain.account import Account, ApiKey
+from likeness.domain.lifecycle import ConsentRecord
 from likeness.domain.performer import Performer
 from likeness.domain.production import Production
 from likeness.services.home import HomeStatus
@@ -131,3 +132,29 @@ def _flat(value: Any) -> Any:
     if isinstance(value, dict):
         return ", ".join(f"{k}={v}" for k, v in value.items())
     return value
+
+
+def consent_json(record: ConsentRecord, today: date, log_indexes: list[int]) -> dict[str, Any]:
+    return {
+        "id": record.id,
+        "performer_id": record.performer_id,
+        "production_id": record.production_id,
+        "state": record.state_on(today),
+        "status": record.status.value,
+        "terms": record.request.to_json(),
+        "requested_at": _plain(record.requested_at),
+        "granted_by": None if record.granted_by is None else record.granted_by.value,
+        "signer": record.signer,
+        "signed_separately": record.signed_separately,
+        "clear_and_conspicuous": record.clear_and_conspicuous,
+        "granted_at": _plain(record.granted_at),
+        "answered_at": _plain(record.answered_at),
+        "revoked_at": _plain(record.revoked_at),
+        "suspended": [{"from": _plain(i.start), "until": _plain(i.end)} for i in record.suspended]
+        + (
+            [{"from": _plain(record.suspended_since), "until": None}]
+            if record.suspended_since
+            else []
+        ),
+        "log_indexes": log_indexes,
+    }

@@ -55,6 +55,12 @@ class Statement:
                 sums[line["currency"]] += Decimal(line["amount"])
         return dict(sums)
 
+    def reconciles(self) -> bool:
+        def nonzero(sums: dict[str, Decimal]) -> dict[str, Decimal]:
+            return {currency: amount for currency, amount in sums.items() if amount}
+
+        return nonzero(self.lines_total()) == nonzero(self.totals)
+
 
 class UseService:
     def __init__(

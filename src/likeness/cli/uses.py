@@ -1,0 +1,209 @@
+"""``likeness use report`` and ``likeness statement``."""
+
+from __future__ import annotations
+
+import csv
+import io
+from decimal import Decimal
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from likeness.cli import render
+from likeness.cli.consents import money
+from likeness.cli.log import save_receipt
+from likeness.cli.state import state_of
+from likeness.domain.consent import Alteration, Modality, PerformerCategory, ReplicaKind, UseFacts
+from likeness.services.roster import parse_date
+from likeness.services.uses import Statement, UseReport
+
+app = typer.Typer(help="Report uses of replicas; each is decided and logged.", no_args_is_help=True)
+
+JsonFlag = Annotated[bool, typer.Option("--json", help="Print JSON for programs.")]
+
+
+@app.command("report")
+def report(
+    ctx: typer.Context,
+    performer: Annotated[str, typer.Option(help="Performer id.")],
+    production: Annotated[str, typer.Option(help="Production id.")],
+    kind: Annotated[ReplicaKind, typer.Option(help="Replica kind used.")],
+    modality: Annotated[list[Modality], typer.Option(help="face, body, voice; repeatable.")],
+    purpose: Annotated[str, typer.Option(help="What the replica did.")],
+    on: Annotated[str, typer.Option("--date", help="Date of the use, YYYY-MM-DD.")],
+    scene: Annotated[list[str] | None, typer.Option(help="Scene; repeatable.")] = None,
+    days: Annotated[str, typer.Option(help="Days the performer would have worked.")] = "1",
+    category: Annotated[
+        PerformerCategory, typer.Option(help="The performer's engagement.")
+    ] = PerformerCategory.PRINCIPAL,
+    pro_rata: Annotated[str | None, typer.Option(help="Pro-rata daily rate.")] = None,
+    consent: Annotated[str | None, typer.Option(help="The consent relied on.")] = None,
+    as_principal: Annotated[bool, typer.Option("--as-principal")] = False,
+    as_scripted: Annotated[
+        bool,
+        typer.Option("--as-scripted", help="Substantially as scripted, performed or recorded."),
+    ] = False,
+    alteration: Annotated[Alteration | None, typer.Option(help="Purpose of an alteration.")] = None,
+    creation: Annotated[bool, typer.Option("--creation", help="A scan, not a use.")] = False,
+    headcount_met: Annotated[
+        bool | None,
+        typer.Option(
+            "--headcount-met/--headcount-not-met", help="Background headcount attestation."
+        ),
+    ] = None,
+    receipt: Annotated[Path | None, typer.Option("--receipt", help="Write the receipt.")] = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Report a use: the rulebooks decide it, the log records it, the statement shows it."""
+    use = UseFacts(
+        production_id=production,
+        replica_kind=kind,
+        modalities=frozenset(modality),
+        purpose=purpose,
+        date=parse_date(on, "--date"),
+        scenes=tuple(scene or ()),
+        days_equivalent=money(days) or Decimal(0),
+        as_principal=as_principal,
+        substantially_as_scripted=as_scripted,
+        alteration=alteration,
+        creation=creation,
+        background_headcount_met=headcount_met,
+    )
+    state = state_of(ctx)
+    recorded = state.services().uses.report(
+        UseReport(
+            performer_id=performer,
+            use=use,
+            category=category,
+            pro_rata_daily_rate=money(pro_rata),
+            consent_id=consent,
+        )
+    )
+    save_receipt(state, recorded.log_indexes, receipt)
+    stored = recorded.value
+    data = {"use_id": stored.id, "log_index": stored.log_index, **stored.decision}
+    if as_json:
+        render.emit_json(data)
+        return
+    decision = stored.decision
+    typer.echo(
+        f"use {stored.id}: {decision['decision']}"
+        + (f" under consent {decision['consent_id']}" if decision["consent_id"] else "")
+        + f"; owed {decision['total']['amount']} {decision['total']['currency']}"
+        + f"; log entry {stored.log_index}"
+    )
+    for reason in decision["reasons"]:
+        typer.echo(f"  {reason['rule']}: {reason['message']}")
+    for warning in decision["warnings"]:
+        typer.echo(f"  warning: {warning['rule']}: {warning['message']}")
+
+
+def statement(
+    ctx: typer.Context,
+    performer: Annotated[str, typer.Argument(help="Performer id.")],
+    start: Annotated[str, typer.Option("--from", help="First day, YYYY-MM-DD.")],
+    end: Annotated[str, typer.Option("--to", help="Last day, YYYY-MM-DD.")],
+    as_csv: Annotated[bool, typer.Option("--csv", help="Print CSV, a row per line.")] = False,
+    as_json: JsonFlag = False,
+) -> None:
+    """A performer's statement for a period: every use, its decision, what it pays and the
+    log entry recording it."""
+    result = (
+        state_of(ctx)
+        .services()
+        .uses.statement(performer, parse_date(start, "--from"), parse_date(end, "--to"))
+    )
+    if as_csv:
+        typer.echo(statement_csv(result), nl=False)
+    elif as_json:
+        render.emit_json(statement_json(result))
+    else:
+        render.table(
+            f"statement for {performer}, {start} to {end}",
+            ("date", "use", "production", "decision", "amount", "log index"),
+            [
+                (
+                    u.use_date,
+                    u.id,
+                    u.production_id,
+                    u.decision["decision"],
+                    f"{u.decision['total']['amount']} {u.decision['total']['currency']}",
+                    u.log_index,
+                )
+                for u in result.uses
+            ]
+            + [
+                ("", "", "", "total", f"{amount:.2f} {currency}", "")
+                for currency, amount in sorted(result.totals.items())
+            ],
+        )
+
+
+def statement_json(result: Statement) -> dict[str, Any]:
+    return {
+        "performer_id": result.performer_id,
+        "from": result.start.isoformat(),
+        "to": result.end.isoformat(),
+        "uses": [
+            {
+                "use_id": u.id,
+                "date": u.use_date.isoformat(),
+                "production_id": u.production_id,
+                "decision": u.decision["decision"],
+                "consent_id": u.decision["consent_id"],
+                "compensation": u.decision["compensation"],
+                "total": u.decision["total"],
+                "log_index": u.log_index,
+            }
+            for u in result.uses
+        ],
+        "totals": [
+            {"amount": f"{amount:.2f}", "currency": currency}
+            for currency, amount in sorted(result.totals.items())
+        ],
+        "reconciled": result.reconciles(),
+    }
+
+
+CSV_COLUMNS = (
+    "use_id",
+    "date",
+    "production_id",
+    "decision",
+    "consent_id",
+    "rule",
+    "basis",
+    "amount",
+    "currency",
+    "log_index",
+)
+
+
+def statement_csv(result: Statement) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(CSV_COLUMNS)
+    for u in result.uses:
+        d = u.decision
+        lines = d["compensation"] or [
+            {"rule": "", "basis": "", "amount": "0.00", "currency": d["total"]["currency"]}
+        ]
+        for line in lines:
+            writer.writerow(
+                (
+                    u.id,
+                    u.use_date.isoformat(),
+                    u.production_id,
+                    d["decision"],
+                    d["consent_id"] or "",
+                    line["rule"],
+                    line["basis"],
+                    line["amount"],
+                    line["currency"],
+                    u.log_index,
+                )
+            )
+    for currency, amount in sorted(result.totals.items()):
+        writer.writerow(("TOTAL", "", "", "", "", "", "", f"{amount:.2f}", currency, ""))
+    return out.getvalue()
