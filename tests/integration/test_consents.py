@@ -1,0 +1,444 @@
+"""The consent lifecycle, use reports and statements over a real data home."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from typer.testing import CliRunner
+
+from likeness.bootstrap import Services
+from likeness.cli.app import EXIT_CODES, app
+from likeness.cli.uses import statement_csv, statement_json
+from likeness.domain.consent import (
+    Grantor,
+    Modality,
+    ReplicaKind,
+    UseDescription,
+    UseFacts,
+)
+from likeness.domain.lifecycle import ConsentRequest, EventType, Status, fold
+from likeness.domain.performer import Representative, RepresentativeCapacity
+from likeness.domain.production import Agreement, ProductionKind
+from likeness.errors import (
+    ConflictError,
+    InvalidInputError,
+    NotFoundError,
+    PermissionDeniedError,
+)
+from likeness.ledger.entry import commitment, decode_entry
+from likeness.ledger.note import parse_verifier
+from likeness.ledger.receipt import verify_receipt
+from likeness.services.inputs import PerformerInput, ProductionInput
+from likeness.services.uses import UseReport
+from likeness.settings import Settings
+from likeness.store.log_store import SaltRepository
+from likeness.testing import FixedClock
+
+runner = CliRunner()
+START = datetime(2025, 8, 10, 9, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def world(services: Services, clock: FixedClock) -> tuple[Services, str, str]:
+    clock._now = START  # the fixed clock stands at the day consent is sought
+    performer = services.registry.add_performer(
+        PerformerInput(
+            legal_name="Ada Lovelace",
+            date_of_birth=date(1990, 6, 15),
+            representatives=(Representative("Jane Roe", RepresentativeCapacity.AGENT),),
+        )
+    ).value
+    production = services.registry.add_production(
+        ProductionInput(
+            title="Night Shift",
+            company="Acme",
+            kind=ProductionKind.THEATRICAL,
+            agreement=Agreement.SAG_AFTRA_TV_THEATRICAL,
+            start_date=date(2025, 1, 1),
+        )
+    ).value
+    return services, performer.id, production.id
+
+
+def request(**changes: object) -> ConsentRequest:
+    base: dict[str, object] = {
+        "replica_kind": ReplicaKind.EMPLOYMENT_BASED,
+        "modalities": frozenset({Modality.FACE, Modality.BODY}),
+        "description": UseDescription(
+            project="Night Shift",
+            purpose="complete reshoot scenes",
+            character="Dr. Vale",
+            scenes=("42", "43"),
+            media=("theatrical release",),
+            territory="worldwide",
+        ),
+        "valid_from": date(2025, 8, 10),
+        "valid_until": date(2026, 6, 30),
+    }
+    return ConsentRequest(**{**base, **changes})  # type: ignore[arg-type]
+
+
+def use_on(production_id: str, day: date, days: str = "2") -> UseFacts:
+    return UseFacts(
+        production_id=production_id,
+        replica_kind=ReplicaKind.EMPLOYMENT_BASED,
+        modalities=frozenset({Modality.FACE}),
+        purpose="complete reshoot scenes",
+        date=day,
+        scenes=("42",),
+        days_equivalent=Decimal(days),
+    )
+
+
+def granted(world: tuple[Services, str, str]) -> str:
+    services, performer, production = world
+    consent = services.consents.request(performer, production, request()).value
+    services.consents.grant(
+        consent.id, by=Grantor.PERFORMER, signed_separately=True, clear_and_conspicuous=True
+    )
+    return consent.id
+
+
+def test_every_transition_is_logged_with_a_receipt_that_verifies(world, clock) -> None:  # type: ignore[no-untyped-def]
+    services, performer, production = world
+    verifier = parse_verifier(services.ledger.verifier_key)
+    steps = [services.consents.request(performer, production, request())]
+    cid = steps[0].value.id
+    clock.advance(days=1)
+    steps.append(
+        services.consents.grant(
+            cid,
+            by=Grantor.REPRESENTATIVE,
+            signer="Jane Roe",
+            signed_separately=True,
+            clear_and_conspicuous=True,
+        )
+    )
+    clock.advance(days=1)
+    steps.append(services.consents.suspend(cid, reason="SAG-AFTRA strike"))
+    clock.advance(days=5)
+    steps.append(services.consents.resume(cid))
+    clock.advance(days=1)
+    steps.append(services.consents.revoke(cid, by=Grantor.PERFORMER))
+    indexes = [s.log_indexes[0] for s in steps]
+    assert services.consents.log_indexes(cid) == indexes
+    types = []
+    for index in indexes:
+        receipt = services.ledger.receipt(index)
+        verify_receipt(receipt, verifier)
+        entry = decode_entry(receipt.entry)
+        assert entry["ids"]["consent"] == cid  # type: ignore[index]
+        types.append(entry["type"])
+    assert types == [
+        "consent.requested",
+        "consent.granted",
+        "consent.suspended",
+        "consent.resumed",
+        "consent.revoked",
+    ]
+    final = services.consents.get(cid)
+    assert final.status is Status.REVOKED
+    assert final.suspended[0].start == date(2025, 8, 12)
+    assert b"Night Shift" not in b"".join(services.ledger.receipt(i).entry for i in indexes)
+
+
+def test_replaying_stored_events_rebuilds_the_state_and_matches_the_log(world) -> None:  # type: ignore[no-untyped-def]
+    services, _, _ = world
+    cid = granted(world)
+    events = services.consents.events(cid)
+    assert fold(events) == services.consents.get(cid)
+    # The log's commitments open to exactly the stored event data (with the salt).
+    with services.database.read() as connection:
+        salt = SaltRepository(connection).get(f"consent:{cid}")
+    assert salt is not None
+    for event, index in zip(events, services.consents.log_indexes(cid), strict=True):
+        entry = decode_entry(services.ledger.receipt(index).entry)
+        assert entry["commitments"]["by" if event.type is EventType.GRANTED else "seq"] == (  # type: ignore[index]
+            commitment(salt, "by", event.data["by"])
+            if event.type is EventType.GRANTED
+            else commitment(salt, "seq", event.seq)
+        )
+
+
+# -- bad input: a clear error, nothing changed -------------------------------------------
+
+
+def assert_unchanged(services: Services, before: int) -> None:
+    assert services.ledger.size() == before
+
+
+def test_unknown_consent(world) -> None:  # type: ignore[no-untyped-def]
+    services, _, _ = world
+    before = services.ledger.size()
+    with pytest.raises(NotFoundError, match="no consent with id 'NOPE'"):
+        services.consents.grant(
+            "NOPE", by=Grantor.PERFORMER, signed_separately=True, clear_and_conspicuous=True
+        )
+    assert_unchanged(services, before)
+
+
+@pytest.mark.parametrize(
+    ("by", "signer", "message"),
+    [
+        (Grantor.ESTATE, "Lovelace Estate", "is alive: only they"),
+        (Grantor.UNION, None, "is alive: only they"),
+        (Grantor.REPRESENTATIVE, "Mallory", "'Mallory' is not an authorised representative"),
+        (Grantor.REPRESENTATIVE, None, "None is not an authorised representative"),
+    ],
+)
+def test_grant_by_someone_not_authorised(world, by, signer, message) -> None:  # type: ignore[no-untyped-def]
+    services, performer, production = world
+    cid = services.consents.request(performer, production, request()).value.id
+    before = services.ledger.size()
+    with pytest.raises(PermissionDeniedError, match=message):
+        services.consents.grant(
+            cid, by=by, signer=signer, signed_separately=True, clear_and_conspicuous=True
+        )
+    assert services.consents.get(cid).status is Status.REQUESTED
+    assert_unchanged(services, before)
+
+
+def test_grant_after_expiry(world, clock) -> None:  # type: ignore[no-untyped-def]
+    services, performer, production = world
+    cid = services.consents.request(performer, production, request()).value.id
+    clock._now = datetime(2026, 7, 1, tzinfo=UTC)
+    before = services.ledger.size()
+    with pytest.raises(InvalidInputError, match="its term ended on 2026-06-30"):
+        services.consents.grant(
+            cid, by=Grantor.PERFORMER, signed_separately=True, clear_and_conspicuous=True
+        )
+    assert services.consents.get(cid).status is Status.REQUESTED
+    assert_unchanged(services, before)
+
+
+def test_revoke_twice(world) -> None:  # type: ignore[no-untyped-def]
+    services, _, _ = world
+    cid = granted(world)
+    services.consents.revoke(cid, by=Grantor.PERFORMER)
+    before = services.ledger.size()
+    with pytest.raises(ConflictError, match="already revoked on 2025-08-10"):
+        services.consents.revoke(cid, by=Grantor.PERFORMER)
+    assert len(services.consents.events(cid)) == 3
+    assert_unchanged(services, before)
+
+
+def test_use_dated_before_the_consent(world) -> None:  # type: ignore[no-untyped-def]
+    services, performer, production = world
+    cid = granted(world)
+    before = services.ledger.size()
+    with pytest.raises(InvalidInputError, match=r"dated before consent .* starts \(2025-08-10\)"):
+        services.uses.report(
+            UseReport(performer, use_on(production, date(2025, 7, 1)), consent_id=cid)
+        )
+    assert_unchanged(services, before)
+    assert services.uses.statement(performer, date(2025, 1, 1), date(2025, 12, 31)).uses == ()
+
+
+def test_catch_all_request_is_refused(world) -> None:  # type: ignore[no-untyped-def]
+    services, performer, production = world
+    before = services.ledger.size()
+    vague = UseDescription(
+        project="Night Shift",
+        purpose="any and all uses",
+        media=("all media now known or hereafter devised",),
+        territory="throughout the universe",
+    )
+    with pytest.raises(InvalidInputError, match="not reasonably specific") as raised:
+        services.consents.request(performer, production, request(description=vague))
+    assert (
+        "'any and all'" in raised.value.message and "must list its scenes" in raised.value.message
+    )
+    assert services.consents.find() == []
+    assert_unchanged(services, before)
+
+
+def test_deny_then_grant_is_refused(world) -> None:  # type: ignore[no-untyped-def]
+    services, performer, production = world
+    cid = services.consents.request(performer, production, request()).value.id
+    services.consents.deny(cid, by=Grantor.PERFORMER, reason="not this film")
+    with pytest.raises(ConflictError, match="already denied"):
+        services.consents.grant(
+            cid, by=Grantor.PERFORMER, signed_separately=True, clear_and_conspicuous=True
+        )
+
+
+# -- uses and statements -----------------------------------------------------------------
+
+
+def test_statement_reconciles_and_names_ledger_indexes(world, clock) -> None:  # type: ignore[no-untyped-def]
+    services, performer, production = world
+    cid = granted(world)
+    reports = [
+        services.uses.report(
+            UseReport(
+                performer,
+                use_on(production, date(2025, 9, 1), "2"),
+                pro_rata_daily_rate=Decimal("1500"),
+                consent_id=cid,
+            )
+        ),
+        services.uses.report(UseReport(performer, use_on(production, date(2025, 10, 1), "1.5"))),
+        services.uses.report(UseReport(performer, use_on("X", date(2025, 10, 2))))
+        if False
+        else None,
+    ]
+    services.consents.revoke(cid, by=Grantor.PERFORMER)
+    clock.advance(days=60)
+    after = services.uses.report(UseReport(performer, use_on(production, date(2025, 11, 1))))
+    statement = services.uses.statement(performer, date(2025, 9, 1), date(2025, 11, 30))
+    assert [u.decision["decision"] for u in statement.uses] == ["covered", "covered", "not_covered"]
+    # 2 × $1,500 (pro-rata above minimum) + 1.5 × $1,246 minimum; nothing after revocation.
+    assert statement.totals == {"USD": Decimal("3000.00") + Decimal("1869.00")}
+    assert statement.reconciles()
+    data = statement_json(statement)
+    assert data["reconciled"] is True
+    assert [u["log_index"] for u in data["uses"]] == [
+        reports[0].log_indexes[0],
+        reports[1].log_indexes[0],
+        after.log_indexes[0],
+    ]
+    for use in data["uses"]:
+        entry = decode_entry(services.ledger.receipt(use["log_index"]).entry)
+        assert entry["type"] == "use.reported" and entry["ids"]["use"] == use["use_id"]  # type: ignore[index]
+    rows = list(csv.DictReader(io.StringIO(statement_csv(statement))))
+    assert sum(Decimal(r["amount"]) for r in rows if r["use_id"] != "TOTAL") == Decimal("4869.00")
+    assert rows[-1]["use_id"] == "TOTAL" and rows[-1]["amount"] == "4869.00"
+
+
+def test_unknown_ids_in_use_reports(world) -> None:  # type: ignore[no-untyped-def]
+    services, performer, production = world
+    with pytest.raises(NotFoundError, match="no consent with id 'C-X'"):
+        services.uses.report(
+            UseReport(performer, use_on(production, date(2025, 9, 1)), consent_id="C-X")
+        )
+    with pytest.raises(NotFoundError, match="no production"):
+        services.uses.report(UseReport(performer, use_on("NOPE", date(2025, 9, 1))))
+    with pytest.raises(InvalidInputError, match="ends"):
+        services.uses.statement(performer, date(2025, 2, 1), date(2025, 1, 1))
+
+
+# -- the CLI end to end ------------------------------------------------------------------
+
+
+def test_cli_lifecycle_statement_and_bad_input(world, settings: Settings, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    _, performer, production = world
+    home = ["--home", str(settings.home)]
+
+    def ok(*args: str) -> dict:  # type: ignore[type-arg]
+        result = runner.invoke(app, [*home, *args, "--json"])
+        assert result.exit_code == 0, result.output
+        return json.loads(result.stdout)
+
+    consent = ok(
+        "consent",
+        "request",
+        "--performer",
+        performer,
+        "--production",
+        production,
+        "--kind",
+        "employment_based",
+        "--modality",
+        "face",
+        "--project",
+        "Night Shift",
+        "--purpose",
+        "complete reshoot scenes",
+        "--territory",
+        "worldwide",
+        "--from",
+        "2026-11-01",
+        "--until",
+        "2099-01-01",
+        "--medium",
+        "streaming",
+        "--scene",
+        "42",
+    )
+    receipt = tmp_path / "grant.json"
+    granted_ = ok("consent", "grant", consent["id"], "--by", "performer", "--receipt", str(receipt))
+    assert granted_["state"] == "granted" and len(granted_["log_indexes"]) == 2
+    key = tmp_path / "vkey"
+    key.write_text(runner.invoke(app, [*home, "log", "key"]).stdout)
+    verified = runner.invoke(app, ["log", "verify-receipt", str(receipt), "--key", str(key)])
+    assert "consent.granted" in verified.stdout
+    used = ok(
+        "use",
+        "report",
+        "--performer",
+        performer,
+        "--production",
+        production,
+        "--kind",
+        "employment_based",
+        "--modality",
+        "face",
+        "--purpose",
+        "complete reshoot scenes",
+        "--date",
+        "2026-12-01",
+        "--scene",
+        "42",
+        "--days",
+        "2",
+    )
+    # The CLI runs on the real clock: the grant is dated today, so the use is in December.
+    assert used["decision"] == "covered" and used["total"]["amount"] == "2566.00"
+    statement = ok("statement", performer, "--from", "2026-01-01", "--to", "2026-12-31")
+    assert statement["totals"] == [{"amount": "2566.00", "currency": "USD"}]
+    csv_out = runner.invoke(
+        app, [*home, "statement", performer, "--from", "2025-01-01", "--to", "2025-12-31", "--csv"]
+    ).stdout
+    assert csv_out.splitlines()[0].startswith("use_id,date,production_id,decision")
+
+    ok("consent", "revoke", consent["id"], "--by", "performer")
+    twice = runner.invoke(app, [*home, "consent", "revoke", consent["id"], "--by", "performer"])
+    assert twice.exit_code == EXIT_CODES["conflict"] and "already revoked" in twice.stderr
+    estate = runner.invoke(app, [*home, "consent", "grant", consent["id"], "--by", "estate"])
+    assert estate.exit_code == EXIT_CODES["forbidden"]
+    unknown = runner.invoke(app, [*home, "consent", "show", "NOPE"])
+    assert unknown.exit_code == EXIT_CODES["not_found"]
+    listed = runner.invoke(app, [*home, "consent", "list", "--performer", performer, "--json"])
+    assert [c["state"] for c in json.loads(listed.stdout)] == ["revoked"]
+
+
+# -- property: replay rebuilds state ---------------------------------------------------------
+
+ACTIONS = st.lists(st.sampled_from(["grant", "deny", "revoke", "suspend", "resume"]), max_size=8)
+
+
+@settings(
+    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(ACTIONS)
+def test_replay_rebuilds_the_same_state_for_any_history(world, actions) -> None:  # type: ignore[no-untyped-def]
+    services, performer, production = world
+    cid = services.consents.request(performer, production, request()).value.id
+    for action in actions:
+        try:
+            if action == "grant":
+                services.consents.grant(
+                    cid, by=Grantor.PERFORMER, signed_separately=True, clear_and_conspicuous=True
+                )
+            elif action == "deny":
+                services.consents.deny(cid, by=Grantor.PERFORMER)
+            elif action == "revoke":
+                services.consents.revoke(cid, by=Grantor.PERFORMER)
+            elif action == "suspend":
+                services.consents.suspend(cid, reason="strike")
+            else:
+                services.consents.resume(cid)
+        except (ConflictError, InvalidInputError):
+            pass  # a refused step changes nothing; the replay below proves it
+    events = services.consents.events(cid)
+    assert [e.seq for e in events] == list(range(1, len(events) + 1))
+    assert fold(events) == services.consents.get(cid)
+    assert len(services.consents.log_indexes(cid)) == len(events)
