@@ -63,12 +63,18 @@ def main() -> None:
     p99 = percentile(timings, 0.99)
     base99 = percentile(baseline, 0.99)
     print(f"{len(cases)} cases × {rounds:,} rounds = {len(timings):,} decisions")
-    print(f"evaluate   p50 {percentile(timings, 0.5):6.1f} µs   p99 {p99:6.1f} µs   "
-          f"max {max(timings) / 1000:8.1f} µs   mean {statistics.fmean(timings) / 1000:6.1f} µs")
-    print(f"cold memo  p50 {percentile(cold, 0.5):6.1f} µs   p99 {percentile(cold, 0.99):6.1f} µs"
-          "   (every consent's description re-checked)")
-    print(f"baseline   json.loads of the case: p50 {percentile(baseline, 0.5):6.1f} µs   "
-          f"p99 {base99:6.1f} µs   (evaluate p99 / baseline p99 = {p99 / base99:.1f})")
+    print(
+        f"evaluate   p50 {percentile(timings, 0.5):6.1f} µs   p99 {p99:6.1f} µs   "
+        f"max {max(timings) / 1000:8.1f} µs   mean {statistics.fmean(timings) / 1000:6.1f} µs"
+    )
+    print(
+        f"cold memo  p50 {percentile(cold, 0.5):6.1f} µs   p99 {percentile(cold, 0.99):6.1f} µs"
+        "   (every consent's description re-checked)"
+    )
+    print(
+        f"baseline   json.loads of the case: p50 {percentile(baseline, 0.5):6.1f} µs   "
+        f"p99 {base99:6.1f} µs   (evaluate p99 / baseline p99 = {p99 / base99:.1f})"
+    )
     print(f"slowest case by p99: {slowest} ({percentile(per_case[slowest], 0.99):.1f} µs)")
     print(f"target p99 <= 50 µs: {'met' if p99 <= 50 else 'NOT met'}")
 
