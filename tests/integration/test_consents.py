@@ -442,3 +442,14 @@ def test_replay_rebuilds_the_same_state_for_any_history(world, actions) -> None:
     assert [e.seq for e in events] == list(range(1, len(events) + 1))
     assert fold(events) == services.consents.get(cid)
     assert len(services.consents.log_indexes(cid)) == len(events)
+
+
+def test_erasing_a_performer_erases_their_consents_and_uses(world) -> None:  # type: ignore[no-untyped-def]
+    services, performer, production = world
+    cid = granted(world)
+    services.uses.report(UseReport(performer, use_on(production, date(2025, 9, 1))))
+    services.registry.erase_performer(performer)
+    assert services.consents.find() == []
+    with services.database.read() as connection:
+        assert SaltRepository(connection).get(f"consent:{cid}") is None
+    assert services.ledger.audit().ok

@@ -32,6 +32,7 @@ from likeness.services.inputs import PerformerChanges, PerformerInput, Productio
 from likeness.services.ledger import LedgerService
 from likeness.services.ports import Clock, IdFactory
 from likeness.services.roster import parse_roster
+from likeness.store.consent_store import remove_for_performer
 from likeness.store.database import Database
 from likeness.store.log_store import SaltRepository
 from likeness.store.repositories import (
@@ -87,14 +88,18 @@ class RegistryService:
 
     def erase_performer(self, performer_id: str) -> Recorded[PerformerId]:
         """Erase a performer's personal data: the registry row, its representatives, the
-        accounts acting for them and the salt behind their log commitments. The log
+        accounts acting for them, their consents and reported uses, and the salts behind
+        all their log commitments. The log
         keeps its entries (commitments only), so every proof stays valid."""
         now = self._clock.now()
         with self._database.write() as connection:
             performer = _require_performer(PerformerRepository(connection), performer_id)
             AccountRepository(connection).remove_for_performer(performer.id)
+            salts = SaltRepository(connection)
+            for key in remove_for_performer(connection, performer.id):
+                salts.erase(key)
             PerformerRepository(connection).remove(performer.id)
-            SaltRepository(connection).erase(performer_key(performer.id))
+            salts.erase(performer_key(performer.id))
             indexes = self._ledger.record(connection, [erased_event(performer.id, now)])
         return Recorded(performer.id, tuple(indexes))
 

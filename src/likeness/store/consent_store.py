@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import delete, insert, select
 from sqlalchemy.engine import Connection
 
 from likeness.domain.lifecycle import ConsentEvent, EventType
@@ -79,6 +79,30 @@ class ConsentEventRepository:
         for row in rows:
             grouped.setdefault(row.consent_id, []).append(_event(row))
         return grouped
+
+
+def remove_for_performer(connection: Connection, performer_id: str) -> list[str]:
+    """Delete a performer's consents, their events and reported uses (erasure).
+
+    Returns the record keys whose log-commitment salts must be erased with them.
+    """
+    consent_ids = [
+        r[0]
+        for r in connection.execute(
+            select(consents.c.id).where(consents.c.performer_id == performer_id)
+        )
+    ]
+    use_ids = [
+        r[0]
+        for r in connection.execute(select(uses.c.id).where(uses.c.performer_id == performer_id))
+    ]
+    if consent_ids:
+        connection.execute(
+            delete(consent_events).where(consent_events.c.consent_id.in_(consent_ids))
+        )
+        connection.execute(delete(consents).where(consents.c.id.in_(consent_ids)))
+    connection.execute(delete(uses).where(uses.c.performer_id == performer_id))
+    return [f"consent:{i}" for i in consent_ids] + [f"use:{i}" for i in use_ids]
 
 
 def _event(row: Any) -> ConsentEvent:
