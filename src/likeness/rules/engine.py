@@ -14,11 +14,9 @@ specific, separately signed consent) still applies. Nothing allows by default.
 
 from __future__ import annotations
 
-from types import ModuleType
-
 from likeness.domain.consent import Case, ConsentTerms, Grantor
 from likeness.domain.decision import Decision, Outcome, Reason
-from likeness.domain.money import Money, zero
+from likeness.domain.money import zero
 from likeness.rules import (
     RULEBOOK_VERSION,
     base,
@@ -33,11 +31,11 @@ from likeness.rules import (
     sag_tvt_2023,
     sag_tvt_2026,
 )
-from likeness.rules.base import Findings, Rulebook
+from likeness.rules.base import Findings, Rulebook, RulebookModule
 from likeness.rules.compensation import compensate
 from likeness.rules.specificity import specificity_problems
 
-MODULES: tuple[ModuleType, ...] = (
+MODULES: tuple[RulebookModule, ...] = (
     sag_tvt_2023,
     sag_tvt_2026,
     sag_ima_2025,
@@ -66,7 +64,7 @@ POLICY_CLAUSES = {
 }
 
 
-def applicable(case: Case) -> list[ModuleType]:
+def applicable(case: Case) -> list[RulebookModule]:
     return [module for module in MODULES if module.applies(case)]
 
 
@@ -258,10 +256,3 @@ def _check_grant(case: Case, consent: ConsentTerms, books: list[Rulebook], f: Fi
             f"consent {cid} came from the union: allowed only when no representative "
             "of the deceased performer can be identified or located",
         )
-
-
-def total_of(lines: list[Money]) -> Money:
-    total = zero(lines[0].currency) if lines else zero()
-    for amount in lines:
-        total = total + amount
-    return total

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import secrets
 import threading
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Sequence
 
 from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.engine import Connection
@@ -232,8 +232,3 @@ class SaltRepository:
                 delete(record_salts).where(record_salts.c.record_key == record_key)
             ).rowcount
         )
-
-
-def iter_chunks(start: int, stop: int, size: int) -> Iterator[tuple[int, int]]:
-    for lo in range(start, stop, size):
-        yield lo, min(lo + size, stop)
