@@ -33,6 +33,7 @@ from likeness.services.uses import UseService
 from likeness.settings import Settings
 from likeness.store.database import Database, create_database_engine
 from likeness.store.home import HomeLayout, read_secret
+from likeness.store.vault import VaultFiles
 
 MASTER_KEY_BYTES = 32
 SEED_BYTES = 32
@@ -126,7 +127,9 @@ def build_services(
         master_key=master_key,
         database=database,
         ledger=ledger,
-        registry=RegistryService(database=database, clock=clock, ids=ids, ledger=ledger),
+        registry=RegistryService(
+            database=database, clock=clock, ids=ids, ledger=ledger, vault=VaultFiles(layout.vault)
+        ),
         accounts=AccountService(database=database, clock=clock, ids=ids),
         consents=ConsentService(database=database, clock=clock, ids=ids, ledger=ledger),
         uses=UseService(database=database, clock=clock, ids=ids, ledger=ledger),

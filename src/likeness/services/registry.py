@@ -40,6 +40,7 @@ from likeness.store.repositories import (
     PerformerRepository,
     ProductionRepository,
 )
+from likeness.store.vault import VaultFiles, destroy_data_key
 
 _LIST_HINT = "'likeness {0} list' shows the registered ids"
 
@@ -53,12 +54,19 @@ class ImportSummary:
 
 class RegistryService:
     def __init__(
-        self, *, database: Database, clock: Clock, ids: IdFactory, ledger: LedgerService
+        self,
+        *,
+        database: Database,
+        clock: Clock,
+        ids: IdFactory,
+        ledger: LedgerService,
+        vault: VaultFiles,
     ) -> None:
         self._database = database
         self._clock = clock
         self._ids = ids
         self._ledger = ledger
+        self._vault = vault
 
     # -- performers -------------------------------------------------------
 
@@ -88,8 +96,10 @@ class RegistryService:
 
     def erase_performer(self, performer_id: str) -> Recorded[PerformerId]:
         """Erase a performer's personal data: the registry row, its representatives, the
-        accounts acting for them, their consents and reported uses, and the salts behind
-        all their log commitments. The log
+        accounts acting for them, their consents and reported uses, the salts behind all
+        their log commitments, and their vault data key and files (crypto-shredding).
+        Deleted rows are zeroed (SQLite ``secure_delete``) and the write-ahead log is
+        truncated, so no copy lingers in the database files. The log
         keeps its entries (commitments only), so every proof stays valid."""
         now = self._clock.now()
         with self._database.write() as connection:
@@ -100,7 +110,10 @@ class RegistryService:
                 salts.erase(key)
             PerformerRepository(connection).remove(performer.id)
             salts.erase(performer_key(performer.id))
+            destroy_data_key(connection, performer.id)
             indexes = self._ledger.record(connection, [erased_event(performer.id, now)])
+        self._vault.shred(performer.id)
+        self._database.truncate_wal()
         return Recorded(performer.id, tuple(indexes))
 
     def get_performer(self, performer_id: str) -> Performer:

@@ -62,6 +62,9 @@ def _configure_sqlite(dbapi_connection: sqlite3.Connection, _record: Any) -> Non
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA foreign_keys=ON")
+    # Deleted rows are overwritten with zeros, so erased personal data does not
+    # linger in free pages of the database file.
+    cursor.execute("PRAGMA secure_delete=ON")
     # FULL: a commit is on disk (WAL fsynced) before it returns, so a log index
     # handed back survives power loss, not only a crash. Batching amortises it.
     cursor.execute("PRAGMA synchronous=FULL")
@@ -91,6 +94,20 @@ class Database:
             connection = connection.execution_options(**{_IMMEDIATE: True})
             with connection.begin():
                 yield connection
+
+    def truncate_wal(self) -> None:
+        """Copy the write-ahead log into the database and truncate it to zero bytes, so
+        that page images holding erased data do not survive in the ``-wal`` file."""
+        if self.engine.dialect.name != "sqlite":
+            return
+        with _translated_errors(), self.engine.connect() as connection:
+            busy = connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)").scalar()
+            connection.commit()
+        if busy:
+            raise StoreError(
+                "could not truncate the write-ahead log: another process is reading",
+                hint="run 'likeness performer erase' again once other commands have finished",
+            )
 
     def dispose(self) -> None:
         self.engine.dispose()

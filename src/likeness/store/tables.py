@@ -179,3 +179,12 @@ uses = Table(
     Column("log_index", BigInteger, nullable=False),
     Index("ix_uses_performer_id_use_date", "performer_id", "use_date"),
 )
+
+# Per-performer vault data keys, wrapped by the master key (store/vault.py).
+vault_keys = Table(
+    "vault_keys",
+    metadata,
+    Column("performer_id", String(ID), primary_key=True),
+    Column("wrapped", LargeBinary, nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+)
