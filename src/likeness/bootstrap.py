@@ -16,6 +16,7 @@ from ulid import ULID
 from likeness.errors import ConfigurationError
 from likeness.ledger.entry import LogEvent
 from likeness.ledger.note import Signer
+from likeness.recognition.ports import FaceEncoder
 from likeness.services.accounts import AccountService
 from likeness.services.consents import ConsentService
 from likeness.services.home import (
@@ -28,6 +29,7 @@ from likeness.services.home import (
 from likeness.services.ledger import LedgerService
 from likeness.services.log_writer import LogWriter
 from likeness.services.ports import Clock, IdFactory
+from likeness.services.recognition import RecognitionService
 from likeness.services.registry import RegistryService
 from likeness.services.uses import UseService
 from likeness.settings import Settings
@@ -59,6 +61,7 @@ class Services:
     accounts: AccountService
     consents: ConsentService
     uses: UseService
+    recognition: RecognitionService
 
     _writer: LogWriter[tuple[LogEvent, str | None]] | None = field(default=None, repr=False)
 
@@ -133,7 +136,24 @@ def build_services(
         accounts=AccountService(database=database, clock=clock, ids=ids),
         consents=ConsentService(database=database, clock=clock, ids=ids, ledger=ledger),
         uses=UseService(database=database, clock=clock, ids=ids, ledger=ledger),
+        recognition=RecognitionService(
+            database=database,
+            clock=clock,
+            ids=ids,
+            ledger=ledger,
+            vault=VaultFiles(layout.vault),
+            master_key=master_key,
+            face_encoder=default_face_encoder,
+            face_threshold=settings.face_match_threshold,
+        ),
     )
+
+
+def default_face_encoder() -> FaceEncoder:
+    """dlib, imported only when a face is first encoded (the ``face`` extra)."""
+    from likeness.recognition.dlib_face import DlibFaceEncoder
+
+    return DlibFaceEncoder()
 
 
 def load_signer(settings: Settings, layout: HomeLayout) -> Signer:

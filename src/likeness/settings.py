@@ -53,6 +53,13 @@ class Settings(BaseSettings):
         description="Origin line of the log's checkpoints, also its signing key's name.",
     )
 
+    face_match_threshold: float = Field(
+        default=0.50,
+        gt=0.0,
+        lt=2.0,
+        description="Euclidean distance below which a face is a match (dlib ResNet).",
+    )
+
     @field_validator("log_origin")
     @classmethod
     def _valid_origin(cls, value: str) -> str:

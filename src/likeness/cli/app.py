@@ -13,7 +13,17 @@ from typer.core import TyperGroup
 
 from likeness import __version__
 from likeness.bootstrap import initialise
-from likeness.cli import accounts, consents, log, performers, productions, render, rules, uses
+from likeness.cli import (
+    accounts,
+    consents,
+    log,
+    performers,
+    productions,
+    recognition,
+    render,
+    rules,
+    uses,
+)
 from likeness.cli.state import CliState, state_of
 from likeness.errors import LikenessError
 
@@ -64,6 +74,10 @@ app.add_typer(rules.app, name="rules")
 app.add_typer(consents.app, name="consent")
 app.add_typer(uses.app, name="use")
 app.command("statement")(uses.statement)
+app.command("enrol")(recognition.enrol)
+app.command("identify")(recognition.identify)
+app.command("reindex")(recognition.reindex)
+app.add_typer(recognition.matches, name="match")
 
 JsonFlag = Annotated[bool, typer.Option("--json", help="Print JSON for programs.")]
 

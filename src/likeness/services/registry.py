@@ -40,6 +40,7 @@ from likeness.store.repositories import (
     PerformerRepository,
     ProductionRepository,
 )
+from likeness.store.templates import TemplateRepository
 from likeness.store.vault import VaultFiles, destroy_data_key
 
 _LIST_HINT = "'likeness {0} list' shows the registered ids"
@@ -111,6 +112,7 @@ class RegistryService:
             PerformerRepository(connection).remove(performer.id)
             salts.erase(performer_key(performer.id))
             destroy_data_key(connection, performer.id)
+            TemplateRepository(connection).remove_for_performer(performer.id)
             indexes = self._ledger.record(connection, [erased_event(performer.id, now)])
         self._vault.shred(performer.id)
         self._database.truncate_wal()

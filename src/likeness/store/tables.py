@@ -188,3 +188,25 @@ vault_keys = Table(
     Column("wrapped", LargeBinary, nullable=False),
     Column("created_at", UTCDateTime, nullable=False),
 )
+
+# Biometric templates: the vectors themselves are sealed in the vault (store/vault.py).
+templates = Table(
+    "templates",
+    metadata,
+    Column("id", String(ID), primary_key=True),
+    Column("performer_id", String(ID), ForeignKey("performers.id"), nullable=False),
+    Column("modality", String(8), nullable=False),
+    Column("model_id", String(64), nullable=False),
+    Column("source_sha256", String(64), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Index("ix_templates_performer_id", "performer_id"),
+)
+
+# "This is not me": a (media, performer) pair that identification must never report.
+match_corrections = Table(
+    "match_corrections",
+    metadata,
+    Column("media_sha256", String(64), primary_key=True),
+    Column("performer_id", String(ID), primary_key=True),
+    Column("created_at", UTCDateTime, nullable=False),
+)

@@ -1,0 +1,95 @@
+"""``likeness enrol``, ``identify``, ``match reject`` and ``reindex``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from likeness.cli import render
+from likeness.cli.log import save_receipt
+from likeness.cli.state import state_of
+
+JsonFlag = Annotated[bool, typer.Option("--json", help="Print JSON for programs.")]
+matches = typer.Typer(help="Correct identifications.", no_args_is_help=True)
+
+
+def enrol(
+    ctx: typer.Context,
+    performer_id: Annotated[str, typer.Argument(help="Performer id.")],
+    files: Annotated[list[Path], typer.Argument(help="Photos of the performer, one face each.")],
+    modality: Annotated[
+        str | None, typer.Option(help="face or voice (inferred from the file when omitted).")
+    ] = None,
+    receipt: Annotated[Path | None, typer.Option("--receipt", help="Write the receipt.")] = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Enrol a performer's likeness: every file must pass the quality gates, or none is kept.
+    Raw files and templates are sealed in the vault; the log records a commitment."""
+    state = state_of(ctx)
+    recorded = state.services().recognition.enrol(performer_id, files, modality)
+    save_receipt(state, recorded.log_indexes, receipt)
+    data = {
+        "performer_id": recorded.value.performer_id,
+        "template_ids": list(recorded.value.template_ids),
+        "model_id": recorded.value.model_id,
+        "log_indexes": list(recorded.log_indexes),
+    }
+    if as_json:
+        render.emit_json(data)
+    else:
+        typer.echo(
+            f"enrolled {len(files)} sample(s) for {performer_id} ({recorded.value.model_id})"
+        )
+
+
+def identify(
+    ctx: typer.Context,
+    file: Annotated[Path, typer.Argument(help="A photo.")],
+    as_json: JsonFlag = False,
+) -> None:
+    """Who is in this photo? Every face: its box, the nearest enrolled performer, the
+    distance, and `match` or `unknown` by the calibrated threshold."""
+    result = state_of(ctx).services().recognition.identify(file)
+    data = {
+        "media_sha256": result.media_sha256,
+        "model_id": result.model_id,
+        "threshold": result.threshold,
+        "faces": [
+            {
+                "box": f.box,
+                "decision": f.decision,
+                "performer_id": f.performer_id,
+                "distance": f.distance,
+                "suppressed": list(f.suppressed),
+            }
+            for f in result.faces
+        ],
+        "voices": [],
+    }
+    if as_json:
+        render.emit_json(data)
+        return
+    render.table(
+        f"{len(result.faces)} face(s) in {file}",
+        ("box", "decision", "performer", "distance"),
+        ((f.box, f.decision, f.performer_id, f.distance) for f in result.faces),
+    )
+
+
+@matches.command("reject")
+def reject(
+    ctx: typer.Context,
+    file: Annotated[Path, typer.Argument(help="The media the match was made in.")],
+    performer_id: Annotated[str, typer.Argument(help="The performer wrongly matched.")],
+) -> None:
+    """Mark a match wrong: this performer is never reported in this media again."""
+    added = state_of(ctx).services().recognition.reject_match(file, performer_id)
+    typer.echo("recorded" if added else "already recorded")
+
+
+def reindex(ctx: typer.Context) -> None:
+    """Re-embed templates from the vault with the current encoder version."""
+    made = state_of(ctx).services().recognition.reindex()
+    typer.echo(f"re-embedded {made} template(s)")

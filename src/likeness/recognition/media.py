@@ -1,0 +1,50 @@
+"""Reading images for recognition, with limits and clear refusals."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+from typing import Any
+
+from likeness.errors import InvalidInputError, MissingExtraError
+
+MAX_PIXELS = 40_000_000  # 40 MP: a 20,000 × 20,000 image is refused before decoding
+ACCEPTED = {"JPEG", "PNG", "WEBP", "BMP", "TIFF"}
+
+
+def load_rgb(path: Path) -> Any:
+    """An ``H×W×3`` uint8 array, upright (EXIF orientation applied)."""
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise InvalidInputError(f"{path}: cannot read ({exc.strerror})") from None
+    return load_rgb_bytes(data, str(path))
+
+
+def load_rgb_bytes(data: bytes, path: str) -> Any:
+    try:
+        import numpy as np
+        from PIL import Image, ImageOps
+    except ImportError:
+        raise MissingExtraError("face recognition", "face") from None
+    try:
+        with Image.open(io.BytesIO(data)) as image:
+            if image.format not in ACCEPTED:
+                raise InvalidInputError(
+                    f"{path}: {image.format} images are not accepted",
+                    hint=f"use one of {', '.join(sorted(ACCEPTED))}",
+                )
+            width, height = image.size
+            if width * height > MAX_PIXELS:
+                raise InvalidInputError(
+                    f"{path}: {width} × {height} pixels is more than the "
+                    f"{MAX_PIXELS // 1_000_000} MP limit",
+                    hint="downscale the image first",
+                )
+            image.load()  # decode now, so a truncated file fails here
+            upright = ImageOps.exif_transpose(image).convert("RGB")
+            return np.asarray(upright, dtype=np.uint8)
+    except InvalidInputError:
+        raise
+    except (OSError, SyntaxError, ValueError, Image.DecompressionBombError) as exc:
+        raise InvalidInputError(f"{path}: not a readable image ({exc})") from None

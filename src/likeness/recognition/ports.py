@@ -1,0 +1,62 @@
+"""What the services need from a face encoder and a vector index: plain values only."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+
+@dataclass(frozen=True)
+class Box:
+    x: int
+    y: int
+    width: int
+    height: int
+
+    def as_list(self) -> list[int]:
+        return [self.x, self.y, self.width, self.height]
+
+
+@dataclass(frozen=True)
+class FaceQuality:
+    """Measures the enrolment gates look at."""
+
+    size: int  # the shorter side of the face box, pixels
+    sharpness: float  # variance of the Laplacian inside the box
+    yaw: float  # |left eye–nose| / |right eye–nose| imbalance, 0 = frontal
+
+
+@dataclass(frozen=True)
+class Face:
+    box: Box
+    quality: FaceQuality
+    embedding: tuple[float, ...]
+
+
+class FaceEncoder(Protocol):
+    model_id: str  # name and version; templates of different models are never compared
+    dimension: int
+
+    def faces(self, image: Any) -> list[Face]:
+        """Detect every face in an RGB image (an ``H×W×3`` uint8 array) and embed each."""
+        ...
+
+
+@dataclass(frozen=True)
+class Neighbour:
+    key: str  # template id
+    label: str  # performer id
+    distance: float
+
+
+class VectorIndex(Protocol):
+    model_id: str
+
+    def add(self, key: str, label: str, vector: Sequence[float]) -> None: ...
+
+    def remove_label(self, label: str) -> int: ...
+
+    def search(self, vector: Sequence[float], k: int = 1) -> list[Neighbour]: ...
+
+    def __len__(self) -> int: ...

@@ -1,0 +1,338 @@
+"""Enrolment and identification of faces, over the vault and an exact index.
+
+Enrolment is all or nothing: every file is read and passes the quality gates before
+anything is written. Raw files and templates are sealed in the vault under the
+performer's data key; the index is derived state, kept in memory and rebuilt from the
+vault when the template set changes. Identification answers ``match`` only below a
+distance threshold calibrated on impostor pairs (docs/recognition.md), else ``unknown``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from likeness.errors import InvalidInputError, NotFoundError
+from likeness.ledger.entry import LogEvent
+from likeness.recognition.exact_index import ExactIndex
+from likeness.recognition.media import load_rgb, load_rgb_bytes
+from likeness.recognition.ports import Face, FaceEncoder
+from likeness.services.events import Recorded
+from likeness.services.ledger import LedgerService
+from likeness.services.ports import Clock, IdFactory
+from likeness.store.database import Database
+from likeness.store.repositories import PerformerRepository
+from likeness.store.templates import TemplateRepository, TemplateRow
+from likeness.store.vault import VaultFiles, VaultKeys
+
+IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".webp", ".bmp", ".tif", ".tiff", ".gif"}
+AUDIO_VIDEO_SUFFIXES = {".wav", ".mp3", ".flac", ".ogg", ".m4a", ".mp4", ".mov", ".mkv", ".webm"}
+
+
+@dataclass(frozen=True)
+class Gates:
+    """Enrolment quality gates (docs/recognition.md)."""
+
+    min_face: int = 80  # pixels, the shorter side of the face box
+    min_sharpness: float = 10.0  # variance of the Laplacian of the grey face crop
+    max_yaw: float = 0.45  # eye–nose distance imbalance; 0 is frontal
+
+
+@dataclass(frozen=True)
+class Enrolment:
+    performer_id: str
+    template_ids: tuple[str, ...]
+    model_id: str
+
+
+@dataclass(frozen=True)
+class FaceMatch:
+    box: list[int]
+    decision: str  # "match" | "unknown"
+    performer_id: str | None
+    distance: float | None
+    suppressed: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Identification:
+    media_sha256: str
+    faces: tuple[FaceMatch, ...]
+    voices: tuple[Any, ...] = ()
+    model_id: str = ""
+    threshold: float = 0.0
+
+
+@dataclass
+class _Gallery:
+    index: ExactIndex | None = None
+    template_ids: tuple[str, ...] = ()
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+
+class RecognitionService:
+    def __init__(
+        self,
+        *,
+        database: Database,
+        clock: Clock,
+        ids: IdFactory,
+        ledger: LedgerService,
+        vault: VaultFiles,
+        master_key: bytes,
+        face_encoder: Callable[[], FaceEncoder],
+        face_threshold: float,
+        gates: Gates = Gates(),
+    ) -> None:
+        self._database = database
+        self._clock = clock
+        self._ids = ids
+        self._ledger = ledger
+        self._vault = vault
+        self._master_key = master_key
+        self._make_encoder = face_encoder
+        self._encoder: FaceEncoder | None = None
+        self._encoder_lock = threading.Lock()
+        self.face_threshold = face_threshold
+        self._gates = gates
+        self._gallery = _Gallery()
+
+    def encoder(self) -> FaceEncoder:
+        with self._encoder_lock:
+            if self._encoder is None:
+                self._encoder = self._make_encoder()
+            return self._encoder
+
+    # -- enrolment ------------------------------------------------------------------
+
+    def enrol(
+        self, performer_id: str, paths: Sequence[Path], modality: str | None = None
+    ) -> Recorded[Enrolment]:
+        if not paths:
+            raise InvalidInputError("name at least one photo to enrol")
+        with self._database.read() as connection:
+            if PerformerRepository(connection).get(performer_id) is None:
+                raise NotFoundError("performer", performer_id)
+        samples = [self._face_sample(path, modality) for path in paths]  # all gates first
+        encoder = self.encoder()
+        now = self._clock.now()
+        template_ids = []
+        with self._database.write() as connection:
+            key = VaultKeys(connection, self._master_key).data_key(performer_id, now)
+            repository = TemplateRepository(connection)
+            events = []
+            for _path, raw, face in samples:
+                template_id = self._ids.new()
+                vector = _pack(face.embedding)
+                source = hashlib.sha256(raw).hexdigest()
+                self._vault.seal(performer_id, f"{template_id}.scan", "scan", raw, key)
+                self._vault.seal(performer_id, template_id, "template", vector, key)
+                repository.add(
+                    TemplateRow(template_id, performer_id, "face", encoder.model_id, source, now)
+                )
+                events.append(
+                    (
+                        LogEvent(
+                            type="enrolment.added",
+                            at=now,
+                            ids={"performer": performer_id, "template": template_id},
+                            record={
+                                "modality": "face",
+                                "model_id": encoder.model_id,
+                                "source_sha256": source,
+                                "template_sha256": hashlib.sha256(vector).hexdigest(),
+                            },
+                        ),
+                        f"template:{template_id}",
+                    )
+                )
+                template_ids.append(template_id)
+            indexes = self._ledger.record(connection, events)
+        self.invalidate()
+        return Recorded(
+            Enrolment(performer_id, tuple(template_ids), encoder.model_id), tuple(indexes)
+        )
+
+    def _face_sample(self, path: Path, modality: str | None) -> tuple[Path, bytes, Face]:
+        kind = modality or _infer_modality(path)
+        if kind != "face":
+            raise InvalidInputError(
+                f"{path}: {kind} enrolment is not available in this version",
+                hint="enrol photos (--modality face); voice enrolment is planned",
+            )
+        image = load_rgb(path)
+        faces = self.encoder().faces(image)
+        if len(faces) != 1:
+            raise InvalidInputError(
+                f"{path}: found {len(faces)} faces; an enrolment photo must show exactly one",
+                hint="crop the photo to the performer" if faces else "use a clearer, frontal photo",
+            )
+        face, gates = faces[0], self._gates
+        if face.quality.size < gates.min_face:
+            raise InvalidInputError(
+                f"{path}: the face is {face.quality.size} px; at least "
+                f"{gates.min_face} px are needed"
+            )
+        if face.quality.sharpness < gates.min_sharpness:
+            raise InvalidInputError(
+                f"{path}: the face is too blurred (sharpness "
+                f"{face.quality.sharpness:.1f} < {gates.min_sharpness})"
+            )
+        if face.quality.yaw > gates.max_yaw:
+            raise InvalidInputError(
+                f"{path}: the face is turned too far (yaw {face.quality.yaw:.2f}"
+                f" > {gates.max_yaw}); use a frontal photo"
+            )
+        return path, path.read_bytes(), face
+
+    # -- identification ---------------------------------------------------------------
+
+    def identify(self, path: Path) -> Identification:
+        if _infer_modality(path) != "face":
+            raise InvalidInputError(f"{path}: only photos can be identified in this version")
+        raw = path.read_bytes() if path.is_file() else b""
+        media_sha256 = hashlib.sha256(raw).hexdigest()
+        faces = self.encoder().faces(load_rgb(path))
+        index = self._index()
+        with self._database.read() as connection:
+            suppressed = TemplateRepository(connection).suppressed(media_sha256)
+        matches = tuple(self._decide(face, index, suppressed) for face in faces)
+        return Identification(
+            media_sha256, matches, (), self.encoder().model_id, self.face_threshold
+        )
+
+    def _decide(self, face: Face, index: ExactIndex, suppressed: set[str]) -> FaceMatch:
+        skipped: list[str] = []
+        for neighbour in index.search(face.embedding, k=8):
+            if neighbour.label in suppressed:
+                skipped.append(neighbour.label)
+                continue
+            if neighbour.distance < self.face_threshold:
+                return FaceMatch(
+                    face.box.as_list(),
+                    "match",
+                    neighbour.label,
+                    round(neighbour.distance, 4),
+                    tuple(skipped),
+                )
+            return FaceMatch(
+                face.box.as_list(), "unknown", None, round(neighbour.distance, 4), tuple(skipped)
+            )
+        return FaceMatch(face.box.as_list(), "unknown", None, None, tuple(skipped))
+
+    def reject_match(self, path: Path, performer_id: str) -> bool:
+        """Record that ``performer_id`` is not in this media; the pair stays suppressed."""
+        media_sha256 = hashlib.sha256(path.read_bytes()).hexdigest()
+        with self._database.write() as connection:
+            if PerformerRepository(connection).get(performer_id) is None:
+                raise NotFoundError("performer", performer_id)
+            added = TemplateRepository(connection).add_correction(
+                media_sha256, performer_id, self._clock.now()
+            )
+            if added:
+                self._ledger.record(
+                    connection,
+                    [
+                        (
+                            LogEvent(
+                                type="match.rejected",
+                                at=self._clock.now(),
+                                ids={"performer": performer_id},
+                                record={"media_sha256": media_sha256},
+                            ),
+                            None,
+                        )
+                    ],
+                )
+        return added
+
+    # -- the index: derived from the vault ------------------------------------------------
+
+    def invalidate(self) -> None:
+        with self._gallery.lock:
+            self._gallery.index = None
+
+    def _index(self) -> ExactIndex:
+        encoder = self.encoder()
+        with self._database.read() as connection:
+            rows = TemplateRepository(connection).for_model(encoder.model_id)
+            ids = tuple(r.id for r in rows)
+            with self._gallery.lock:
+                if self._gallery.index is not None and self._gallery.template_ids == ids:
+                    return self._gallery.index
+                index = ExactIndex(encoder.model_id, encoder.dimension)
+                keys = VaultKeys(connection, self._master_key)
+                for row in rows:
+                    key = keys.existing_key(row.performer_id)
+                    if key is None:
+                        continue  # erased: its templates are noise now
+                    vector = self._vault.open(row.performer_id, row.id, "template", key)
+                    index.add(row.id, row.performer_id, _unpack(vector))
+                self._gallery.index, self._gallery.template_ids = index, ids
+                return index
+
+    def reindex(self) -> int:
+        """Re-embed, from the sealed scans, every template made by another model version;
+        returns how many templates were made. The index is then rebuilt."""
+        encoder, now, made = self.encoder(), self._clock.now(), 0
+        with self._database.write() as connection:
+            repository = TemplateRepository(connection)
+            current = {r.source_sha256 for r in repository.for_model(encoder.model_id)}
+            keys = VaultKeys(connection, self._master_key)
+            for row in repository.all():
+                if row.model_id == encoder.model_id or row.source_sha256 in current:
+                    continue
+                key = keys.existing_key(row.performer_id)
+                if key is None:
+                    continue
+                raw = self._vault.open(row.performer_id, f"{row.id}.scan", "scan", key)
+                faces = encoder.faces(load_rgb_bytes(raw, row.id))
+                if len(faces) != 1:
+                    continue  # the new model disagrees about the photo: left for a person
+                template_id = self._ids.new()
+                self._vault.seal(row.performer_id, f"{template_id}.scan", "scan", raw, key)
+                self._vault.seal(
+                    row.performer_id, template_id, "template", _pack(faces[0].embedding), key
+                )
+                repository.add(
+                    TemplateRow(
+                        template_id,
+                        row.performer_id,
+                        row.modality,
+                        encoder.model_id,
+                        row.source_sha256,
+                        now,
+                    )
+                )
+                current.add(row.source_sha256)
+                made += 1
+        self.invalidate()
+        self._index()
+        return made
+
+
+def _infer_modality(path: Path) -> str:
+    suffix = path.suffix.lower()
+    if suffix in IMAGE_SUFFIXES:
+        return "face"
+    if suffix in AUDIO_VIDEO_SUFFIXES:
+        return "voice"
+    raise InvalidInputError(
+        f"{path}: cannot tell the modality from '{suffix}'", hint="pass --modality face|voice"
+    )
+
+
+def _pack(vector: Sequence[float]) -> bytes:
+    import struct
+
+    return struct.pack(f"<{len(vector)}d", *vector)
+
+
+def _unpack(data: bytes) -> tuple[float, ...]:
+    import struct
+
+    return struct.unpack(f"<{len(data) // 8}d", data)
