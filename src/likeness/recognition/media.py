@@ -46,5 +46,11 @@ def load_rgb_bytes(data: bytes, path: str) -> Any:
             return np.asarray(upright, dtype=np.uint8)
     except InvalidInputError:
         raise
-    except (OSError, SyntaxError, ValueError, Image.DecompressionBombError) as exc:
+    except Image.DecompressionBombError:
+        raise InvalidInputError(
+            f"{path}: the image declares more pixels than the {MAX_PIXELS // 1_000_000} MP limit "
+            "(refused before decoding)",
+            hint="downscale the image first",
+        ) from None
+    except (OSError, SyntaxError, ValueError) as exc:
         raise InvalidInputError(f"{path}: not a readable image ({exc})") from None

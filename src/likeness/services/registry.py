@@ -109,10 +109,10 @@ class RegistryService:
             salts = SaltRepository(connection)
             for key in remove_for_performer(connection, performer.id):
                 salts.erase(key)
+            TemplateRepository(connection).remove_for_performer(performer.id)
             PerformerRepository(connection).remove(performer.id)
             salts.erase(performer_key(performer.id))
             destroy_data_key(connection, performer.id)
-            TemplateRepository(connection).remove_for_performer(performer.id)
             indexes = self._ledger.record(connection, [erased_event(performer.id, now)])
         self._vault.shred(performer.id)
         self._database.truncate_wal()
