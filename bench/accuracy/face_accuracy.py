@@ -21,16 +21,13 @@ from __future__ import annotations
 
 import argparse
 import itertools
-import sys
 import time
 from pathlib import Path
 
 import numpy as np
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "src"))
-
-from likeness.recognition.dlib_face import DlibFaceEncoder  # noqa: E402
-from likeness.recognition.media import load_rgb  # noqa: E402
+from likeness.recognition.dlib_face import DlibFaceEncoder
+from likeness.recognition.media import load_rgb
 
 FACES = Path(__file__).resolve().parents[2] / "tests" / "assets" / "faces"
 WOMAN = ("sample1.jpg", 1455)  # her box's x in sample1; she is also in sample3
@@ -58,8 +55,11 @@ def embed_all(encoder: DlibFaceEncoder) -> tuple[list[tuple[str, str, np.ndarray
     elapsed = time.perf_counter() - start
     # the woman's second photo: the sample3 face nearest to her sample1 face
     woman = next(v for label, _, v in faces if label == "woman")
-    s3 = [(float(np.linalg.norm(v - woman)), k) for k, (_, p, v) in enumerate(faces)
-          if p == "sample3.jpg"]
+    s3 = [
+        (float(np.linalg.norm(v - woman)), k)
+        for k, (_, p, v) in enumerate(faces)
+        if p == "sample3.jpg"
+    ]
     _, k = min(s3)
     faces[k] = ("woman", faces[k][1], faces[k][2])
     return faces, elapsed, count
@@ -85,7 +85,7 @@ def main() -> None:
     fmr = float((impostor_a < t).mean())
     # open set: gallery = one photo of each labelled person; probes = everyone else
     gallery = {}
-    for label, photo, vector in faces:
+    for label, _photo, vector in faces:
         if label in ("obama", "biden", "woman") and label not in gallery:
             gallery[label] = vector
     unknown_ok = total = 0
@@ -97,21 +97,35 @@ def main() -> None:
         unknown_ok += best >= t
     ordered = np.sort(impostor_a)
     first_fm = float(ordered[0])
-    print(f"faces: {count} in {len(list(FACES.glob('*.jpg')))} photos; "
-          f"{count / elapsed:.1f} faces/s end to end (decode, HOG up1, 5-pt, ResNet), 1 process")
-    print(f"genuine pairs (independent photos of one person): {len(genuine)}  "
-          f"distance min {genuine_a.min():.3f} mean {genuine_a.mean():.3f} max {genuine_a.max():.3f}")
-    print(f"impostor pairs: {len(impostor)}  distance min {impostor_a.min():.3f} "
-          f"mean {impostor_a.mean():.3f} max {impostor_a.max():.3f}")
-    print(f"at threshold {t}: GMR {gmr:.3f} ({int((genuine_a < t).sum())}/{len(genuine)}), "
-          f"FMR {fmr:.4f} ({int((impostor_a < t).sum())}/{len(impostor)})")
-    print(f"open set: {unknown_ok}/{total} never-enrolled faces came back unknown "
-          f"({unknown_ok / total:.3f})")
-    print(f"closest impostor pair: {first_fm:.3f}; with {len(impostor)} impostor pairs the "
-          f"rule of three bounds FMR below {3 / len(impostor):.4f} (95%) at most — "
-          f"1/1000 needs 3,000 pairs with none under the threshold")
-    print(f"baseline: published LFW accuracy of this model {PUBLISHED_LFW:.2%} "
-          "(pair verification at 0.6 on 6,000 LFW pairs; not measurable here)")
+    print(
+        f"faces: {count} in {len(list(FACES.glob('*.jpg')))} photos; "
+        f"{count / elapsed:.1f} faces/s end to end (decode, HOG up1, 5-pt, ResNet), 1 process"
+    )
+    print(
+        f"genuine pairs (independent photos of one person): {len(genuine)}  distance "
+        f"min {genuine_a.min():.3f} mean {genuine_a.mean():.3f} max {genuine_a.max():.3f}"
+    )
+    print(
+        f"impostor pairs: {len(impostor)}  distance min {impostor_a.min():.3f} "
+        f"mean {impostor_a.mean():.3f} max {impostor_a.max():.3f}"
+    )
+    print(
+        f"at threshold {t}: GMR {gmr:.3f} ({int((genuine_a < t).sum())}/{len(genuine)}), "
+        f"FMR {fmr:.4f} ({int((impostor_a < t).sum())}/{len(impostor)})"
+    )
+    print(
+        f"open set: {unknown_ok}/{total} never-enrolled faces came back unknown "
+        f"({unknown_ok / total:.3f})"
+    )
+    print(
+        f"closest impostor pair: {first_fm:.3f}; with {len(impostor)} impostor pairs the "
+        f"rule of three bounds FMR below {3 / len(impostor):.4f} (95%) at most — "
+        f"1/1000 needs 3,000 pairs with none under the threshold"
+    )
+    print(
+        f"baseline: published LFW accuracy of this model {PUBLISHED_LFW:.2%} "
+        "(pair verification at 0.6 on 6,000 LFW pairs; not measurable here)"
+    )
 
 
 if __name__ == "__main__":

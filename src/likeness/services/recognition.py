@@ -20,7 +20,7 @@ from likeness.errors import InvalidInputError, NotFoundError
 from likeness.ledger.entry import LogEvent
 from likeness.recognition.exact_index import ExactIndex
 from likeness.recognition.media import load_rgb, load_rgb_bytes
-from likeness.recognition.ports import Face, FaceEncoder
+from likeness.recognition.ports import Face, FaceEncoder, VectorIndex
 from likeness.services.events import Recorded
 from likeness.services.ledger import LedgerService
 from likeness.services.ports import Clock, IdFactory
@@ -69,7 +69,7 @@ class Identification:
 
 @dataclass
 class _Gallery:
-    index: ExactIndex | None = None
+    index: VectorIndex | None = None
     template_ids: tuple[str, ...] = ()
     lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -205,7 +205,7 @@ class RecognitionService:
             media_sha256, matches, (), self.encoder().model_id, self.face_threshold
         )
 
-    def _decide(self, face: Face, index: ExactIndex, suppressed: set[str]) -> FaceMatch:
+    def _decide(self, face: Face, index: VectorIndex, suppressed: set[str]) -> FaceMatch:
         skipped: list[str] = []
         for neighbour in index.search(face.embedding, k=8):
             if neighbour.label in suppressed:
@@ -256,7 +256,7 @@ class RecognitionService:
         with self._gallery.lock:
             self._gallery.index = None
 
-    def _index(self) -> ExactIndex:
+    def _index(self) -> VectorIndex:
         encoder = self.encoder()
         with self._database.read() as connection:
             rows = TemplateRepository(connection).for_model(encoder.model_id)
@@ -264,7 +264,7 @@ class RecognitionService:
             with self._gallery.lock:
                 if self._gallery.index is not None and self._gallery.template_ids == ids:
                     return self._gallery.index
-                index = ExactIndex(encoder.model_id, encoder.dimension)
+                index = _new_index(encoder.model_id, encoder.dimension, len(rows))
                 keys = VaultKeys(connection, self._master_key)
                 for row in rows:
                     key = keys.existing_key(row.performer_id)
@@ -313,6 +313,19 @@ class RecognitionService:
         self.invalidate()
         self._index()
         return made
+
+
+# Exact search costs ~0.35 µs per template per query (17 ms at 50,000 on 2 cores); past
+# this size the approximate index answers in well under a millisecond (bench/RESULTS.md).
+EXACT_UP_TO = 20_000
+
+
+def _new_index(model_id: str, dimension: int, size: int) -> VectorIndex:
+    if size <= EXACT_UP_TO:
+        return ExactIndex(model_id, dimension)
+    from likeness.recognition.ann_index import ApproximateIndex
+
+    return ApproximateIndex(model_id, dimension)
 
 
 def _infer_modality(path: Path) -> str:
