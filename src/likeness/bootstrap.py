@@ -16,7 +16,7 @@ from ulid import ULID
 from likeness.errors import ConfigurationError
 from likeness.ledger.entry import LogEvent
 from likeness.ledger.note import Signer
-from likeness.recognition.ports import FaceEncoder
+from likeness.recognition.ports import FaceEncoder, VoiceEncoder
 from likeness.services.accounts import AccountService
 from likeness.services.consents import ConsentService
 from likeness.services.home import (
@@ -145,8 +145,17 @@ def build_services(
             master_key=master_key,
             face_encoder=default_face_encoder,
             face_threshold=settings.face_match_threshold,
+            voice_encoder=default_voice_encoder,
+            voice_threshold=settings.voice_match_threshold,
         ),
     )
+
+
+def default_voice_encoder() -> VoiceEncoder:
+    """Resemblyzer, imported only when a voice is first encoded (the ``voice`` extra)."""
+    from likeness.recognition.resemblyzer_voice import ResemblyzerVoiceEncoder
+
+    return ResemblyzerVoiceEncoder()
 
 
 def default_face_encoder() -> FaceEncoder:

@@ -60,6 +60,13 @@ class Settings(BaseSettings):
         description="Euclidean distance below which a face is a match (dlib ResNet).",
     )
 
+    voice_match_threshold: float = Field(
+        default=0.40,
+        gt=0.0,
+        lt=2.0,
+        description="Euclidean distance between unit d-vectors below which a voice matches.",
+    )
+
     @field_validator("log_origin")
     @classmethod
     def _valid_origin(cls, value: str) -> str:

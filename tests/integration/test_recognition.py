@@ -174,7 +174,7 @@ def gif(path: Path) -> Path:
         ),
         (
             lambda d: (d / "voice.wav").write_bytes(b"RIFF") and d / "voice.wav",
-            "voice enrolment is not available",
+            "not a readable audio or video file",
         ),
     ],
 )

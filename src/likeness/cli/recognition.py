@@ -66,15 +66,25 @@ def identify(
             }
             for f in result.faces
         ],
-        "voices": [],
+        "voices": [
+            {
+                "start": v.box[0],
+                "end": v.box[1],
+                "decision": v.decision,
+                "performer_id": v.performer_id,
+                "distance": v.distance,
+                "suppressed": list(v.suppressed),
+            }
+            for v in result.voices
+        ],
     }
     if as_json:
         render.emit_json(data)
         return
     render.table(
-        f"{len(result.faces)} face(s) in {file}",
-        ("box", "decision", "performer", "distance"),
-        ((f.box, f.decision, f.performer_id, f.distance) for f in result.faces),
+        f"{len(result.faces)} face(s), {len(result.voices)} voice segment(s) in {file}",
+        ("where", "decision", "performer", "distance"),
+        ((f.box, f.decision, f.performer_id, f.distance) for f in (*result.faces, *result.voices)),
     )
 
 

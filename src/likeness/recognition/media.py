@@ -54,3 +54,40 @@ def load_rgb_bytes(data: bytes, path: str) -> Any:
         ) from None
     except (OSError, SyntaxError, ValueError) as exc:
         raise InvalidInputError(f"{path}: not a readable image ({exc})") from None
+
+
+AUDIO_RATE = 16_000
+MAX_AUDIO_SECONDS = 4 * 3600
+
+
+def load_audio(path: Path) -> Any:
+    """Mono float32 samples at 16 kHz from any file FFmpeg decodes (PyAV)."""
+    try:
+        import av
+        import numpy as np
+    except ImportError:
+        raise MissingExtraError("voice recognition", "voice") from None
+    try:
+        container = av.open(str(path))
+    except (av.error.FFmpegError, OSError) as exc:
+        raise InvalidInputError(f"{path}: not a readable audio or video file ({exc})") from None
+    with container:
+        if not container.streams.audio:
+            raise InvalidInputError(f"{path}: has no audio stream")
+        resampler = av.AudioResampler(format="flt", layout="mono", rate=AUDIO_RATE)
+        chunks, total = [], 0
+        try:
+            for frame in container.decode(audio=0):
+                for out in resampler.resample(frame):
+                    samples = out.to_ndarray().reshape(-1)
+                    chunks.append(samples)
+                    total += len(samples)
+                if total > MAX_AUDIO_SECONDS * AUDIO_RATE:
+                    raise InvalidInputError(f"{path}: longer than {MAX_AUDIO_SECONDS // 3600} h")
+            for out in resampler.resample(None):
+                chunks.append(out.to_ndarray().reshape(-1))
+        except av.error.FFmpegError as exc:
+            raise InvalidInputError(f"{path}: audio is damaged ({exc})") from None
+    if not chunks:
+        raise InvalidInputError(f"{path}: the audio stream is empty")
+    return np.concatenate(chunks).astype(np.float32)

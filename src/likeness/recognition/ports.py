@@ -44,6 +44,30 @@ class FaceEncoder(Protocol):
 
 
 @dataclass(frozen=True)
+class VoiceSegment:
+    start: float  # seconds
+    end: float
+    embedding: tuple[float, ...]
+
+
+class VoiceEncoder(Protocol):
+    model_id: str
+    dimension: int
+
+    def speech_seconds(self, samples: Any) -> float:
+        """How much of the 16 kHz audio is speech (voice activity detection)."""
+        ...
+
+    def embed(self, samples: Any) -> tuple[float, ...]:
+        """One L2-normalised embedding of all the speech in the audio."""
+        ...
+
+    def segments(self, samples: Any) -> list[VoiceSegment]:
+        """Speech regions (split at pauses), each embedded."""
+        ...
+
+
+@dataclass(frozen=True)
 class Neighbour:
     key: str  # template id
     label: str  # performer id

@@ -19,8 +19,8 @@ from typing import Any
 from likeness.errors import InvalidInputError, NotFoundError
 from likeness.ledger.entry import LogEvent
 from likeness.recognition.exact_index import ExactIndex
-from likeness.recognition.media import load_rgb, load_rgb_bytes
-from likeness.recognition.ports import Face, FaceEncoder, VectorIndex
+from likeness.recognition.media import load_audio, load_rgb, load_rgb_bytes
+from likeness.recognition.ports import Face, FaceEncoder, VectorIndex, VoiceEncoder
 from likeness.services.events import Recorded
 from likeness.services.ledger import LedgerService
 from likeness.services.ports import Clock, IdFactory
@@ -40,6 +40,15 @@ class Gates:
     min_face: int = 80  # pixels, the shorter side of the face box
     min_sharpness: float = 10.0  # variance of the Laplacian of the grey face crop
     max_yaw: float = 0.45  # eye–nose distance imbalance; 0 is frontal
+    min_speech: float = 3.0  # seconds of speech (voice activity) to enrol a voice
+
+
+@dataclass(frozen=True)
+class _Sample:
+    modality: str
+    model_id: str
+    raw: bytes
+    embedding: tuple[float, ...]
 
 
 @dataclass(frozen=True)
@@ -51,7 +60,9 @@ class Enrolment:
 
 @dataclass(frozen=True)
 class FaceMatch:
-    box: list[int]
+    """A face (``box``: x, y, w, h) or a voice segment (``box``: start, end seconds)."""
+
+    box: list[Any]
     decision: str  # "match" | "unknown"
     performer_id: str | None
     distance: float | None
@@ -86,6 +97,8 @@ class RecognitionService:
         master_key: bytes,
         face_encoder: Callable[[], FaceEncoder],
         face_threshold: float,
+        voice_encoder: Callable[[], VoiceEncoder] | None = None,
+        voice_threshold: float = 0.40,
         gates: Gates = Gates(),
     ) -> None:
         self._database = database
@@ -98,14 +111,25 @@ class RecognitionService:
         self._encoder: FaceEncoder | None = None
         self._encoder_lock = threading.Lock()
         self.face_threshold = face_threshold
+        self._make_voice = voice_encoder
+        self._voice: VoiceEncoder | None = None
+        self.voice_threshold = voice_threshold
         self._gates = gates
-        self._gallery = _Gallery()
+        self._galleries: dict[str, _Gallery] = {}
 
     def encoder(self) -> FaceEncoder:
         with self._encoder_lock:
             if self._encoder is None:
                 self._encoder = self._make_encoder()
             return self._encoder
+
+    def voice_encoder(self) -> VoiceEncoder:
+        with self._encoder_lock:
+            if self._voice is None:
+                if self._make_voice is None:
+                    raise InvalidInputError("voice recognition is not configured")
+                self._voice = self._make_voice()
+            return self._voice
 
     # -- enrolment ------------------------------------------------------------------
 
@@ -117,22 +141,23 @@ class RecognitionService:
         with self._database.read() as connection:
             if PerformerRepository(connection).get(performer_id) is None:
                 raise NotFoundError("performer", performer_id)
-        samples = [self._face_sample(path, modality) for path in paths]  # all gates first
-        encoder = self.encoder()
+        samples = [self._sample(path, modality) for path in paths]  # all gates first
         now = self._clock.now()
         template_ids = []
         with self._database.write() as connection:
             key = VaultKeys(connection, self._master_key).data_key(performer_id, now)
             repository = TemplateRepository(connection)
             events = []
-            for _path, raw, face in samples:
+            for sample in samples:
                 template_id = self._ids.new()
-                vector = _pack(face.embedding)
-                source = hashlib.sha256(raw).hexdigest()
-                self._vault.seal(performer_id, f"{template_id}.scan", "scan", raw, key)
+                vector = _pack(sample.embedding)
+                source = hashlib.sha256(sample.raw).hexdigest()
+                self._vault.seal(performer_id, f"{template_id}.scan", "scan", sample.raw, key)
                 self._vault.seal(performer_id, template_id, "template", vector, key)
                 repository.add(
-                    TemplateRow(template_id, performer_id, "face", encoder.model_id, source, now)
+                    TemplateRow(
+                        template_id, performer_id, sample.modality, sample.model_id, source, now
+                    )
                 )
                 events.append(
                     (
@@ -141,8 +166,8 @@ class RecognitionService:
                             at=now,
                             ids={"performer": performer_id, "template": template_id},
                             record={
-                                "modality": "face",
-                                "model_id": encoder.model_id,
+                                "modality": sample.modality,
+                                "model_id": sample.model_id,
                                 "source_sha256": source,
                                 "template_sha256": hashlib.sha256(vector).hexdigest(),
                             },
@@ -153,17 +178,31 @@ class RecognitionService:
                 template_ids.append(template_id)
             indexes = self._ledger.record(connection, events)
         self.invalidate()
-        return Recorded(
-            Enrolment(performer_id, tuple(template_ids), encoder.model_id), tuple(indexes)
-        )
+        models = ",".join(sorted({sample.model_id for sample in samples}))
+        return Recorded(Enrolment(performer_id, tuple(template_ids), models), tuple(indexes))
 
-    def _face_sample(self, path: Path, modality: str | None) -> tuple[Path, bytes, Face]:
+    def _sample(self, path: Path, modality: str | None) -> _Sample:
         kind = modality or _infer_modality(path)
-        if kind != "face":
+        if kind == "face":
+            _, raw, face = self._face_sample(path)
+            return _Sample("face", self.encoder().model_id, raw, face.embedding)
+        if kind == "voice":
+            return self._voice_sample(path)
+        raise InvalidInputError(f"modality {kind!r} is not face or voice")
+
+    def _voice_sample(self, path: Path) -> _Sample:
+        encoder = self.voice_encoder()
+        samples = load_audio(path)
+        speech = encoder.speech_seconds(samples)
+        if speech < self._gates.min_speech:
             raise InvalidInputError(
-                f"{path}: {kind} enrolment is not available in this version",
-                hint="enrol photos (--modality face); voice enrolment is planned",
+                f"{path}: only {speech:.1f} s of speech; at least "
+                f"{self._gates.min_speech:.0f} s are needed to enrol a voice",
+                hint="record the performer reading a few sentences",
             )
+        return _Sample("voice", encoder.model_id, path.read_bytes(), encoder.embed(samples))
+
+    def _face_sample(self, path: Path) -> tuple[Path, bytes, Face]:
         image = load_rgb(path)
         faces = self.encoder().faces(image)
         if len(faces) != 1:
@@ -192,37 +231,55 @@ class RecognitionService:
     # -- identification ---------------------------------------------------------------
 
     def identify(self, path: Path) -> Identification:
-        if _infer_modality(path) != "face":
-            raise InvalidInputError(f"{path}: only photos can be identified in this version")
-        raw = path.read_bytes() if path.is_file() else b""
+        try:
+            raw = path.read_bytes()
+        except OSError as exc:
+            raise InvalidInputError(f"{path}: cannot read ({exc.strerror})") from None
         media_sha256 = hashlib.sha256(raw).hexdigest()
-        faces = self.encoder().faces(load_rgb(path))
-        index = self._index()
         with self._database.read() as connection:
             suppressed = TemplateRepository(connection).suppressed(media_sha256)
-        matches = tuple(self._decide(face, index, suppressed) for face in faces)
-        return Identification(
-            media_sha256, matches, (), self.encoder().model_id, self.face_threshold
+        if _infer_modality(path) == "face":
+            encoder = self.encoder()
+            faces = encoder.faces(load_rgb(path))
+            index = self._index(encoder.model_id, encoder.dimension)
+            matches = tuple(
+                self._decide(f.box.as_list(), f.embedding, index, suppressed, self.face_threshold)
+                for f in faces
+            )
+            return Identification(media_sha256, matches, (), encoder.model_id, self.face_threshold)
+        voice = self.voice_encoder()
+        index = self._index(voice.model_id, voice.dimension)
+        voices = tuple(
+            self._decide(
+                [segment.start, segment.end],
+                segment.embedding,
+                index,
+                suppressed,
+                self.voice_threshold,
+            )
+            for segment in voice.segments(load_audio(path))
         )
+        return Identification(media_sha256, (), voices, voice.model_id, self.voice_threshold)
 
-    def _decide(self, face: Face, index: VectorIndex, suppressed: set[str]) -> FaceMatch:
+    def _decide(
+        self,
+        where: list[Any],
+        embedding: Sequence[float],
+        index: VectorIndex,
+        suppressed: set[str],
+        threshold: float,
+    ) -> FaceMatch:
         skipped: list[str] = []
-        for neighbour in index.search(face.embedding, k=8):
+        for neighbour in index.search(embedding, k=8):
             if neighbour.label in suppressed:
                 skipped.append(neighbour.label)
                 continue
-            if neighbour.distance < self.face_threshold:
-                return FaceMatch(
-                    face.box.as_list(),
-                    "match",
-                    neighbour.label,
-                    round(neighbour.distance, 4),
-                    tuple(skipped),
-                )
+            decision = "match" if neighbour.distance < threshold else "unknown"
+            performer = neighbour.label if decision == "match" else None
             return FaceMatch(
-                face.box.as_list(), "unknown", None, round(neighbour.distance, 4), tuple(skipped)
+                where, decision, performer, round(neighbour.distance, 4), tuple(skipped)
             )
-        return FaceMatch(face.box.as_list(), "unknown", None, None, tuple(skipped))
+        return FaceMatch(where, "unknown", None, None, tuple(skipped))
 
     def reject_match(self, path: Path, performer_id: str) -> bool:
         """Record that ``performer_id`` is not in this media; the pair stays suppressed."""
@@ -253,18 +310,19 @@ class RecognitionService:
     # -- the index: derived from the vault ------------------------------------------------
 
     def invalidate(self) -> None:
-        with self._gallery.lock:
-            self._gallery.index = None
+        for gallery in list(self._galleries.values()):
+            with gallery.lock:
+                gallery.index = None
 
-    def _index(self) -> VectorIndex:
-        encoder = self.encoder()
+    def _index(self, model_id: str, dimension: int) -> VectorIndex:
+        gallery = self._galleries.setdefault(model_id, _Gallery())
         with self._database.read() as connection:
-            rows = TemplateRepository(connection).for_model(encoder.model_id)
+            rows = TemplateRepository(connection).for_model(model_id)
             ids = tuple(r.id for r in rows)
-            with self._gallery.lock:
-                if self._gallery.index is not None and self._gallery.template_ids == ids:
-                    return self._gallery.index
-                index = _new_index(encoder.model_id, encoder.dimension, len(rows))
+            with gallery.lock:
+                if gallery.index is not None and gallery.template_ids == ids:
+                    return gallery.index
+                index = _new_index(model_id, dimension, len(rows))
                 keys = VaultKeys(connection, self._master_key)
                 for row in rows:
                     key = keys.existing_key(row.performer_id)
@@ -272,7 +330,7 @@ class RecognitionService:
                         continue  # erased: its templates are noise now
                     vector = self._vault.open(row.performer_id, row.id, "template", key)
                     index.add(row.id, row.performer_id, _unpack(vector))
-                self._gallery.index, self._gallery.template_ids = index, ids
+                gallery.index, gallery.template_ids = index, ids
                 return index
 
     def reindex(self) -> int:
@@ -284,7 +342,11 @@ class RecognitionService:
             current = {r.source_sha256 for r in repository.for_model(encoder.model_id)}
             keys = VaultKeys(connection, self._master_key)
             for row in repository.all():
-                if row.model_id == encoder.model_id or row.source_sha256 in current:
+                if (
+                    row.modality != "face"
+                    or row.model_id == encoder.model_id
+                    or (row.source_sha256 in current)
+                ):
                     continue
                 key = keys.existing_key(row.performer_id)
                 if key is None:
@@ -311,7 +373,6 @@ class RecognitionService:
                 current.add(row.source_sha256)
                 made += 1
         self.invalidate()
-        self._index()
         return made
 
 
