@@ -34,8 +34,6 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from tests.server import running_server
-
 from likeness.bootstrap import Services, build_services, initialise
 from likeness.ledger.merkle import (
     MemoryHashes,
@@ -45,6 +43,7 @@ from likeness.ledger.merkle import (
 )
 from likeness.settings import load_settings
 from likeness.store.log_store import SqlLogStore
+from tests.server import running_server
 
 ENTRY = b"x" * 250  # about the size of a registry entry
 

@@ -35,6 +35,7 @@ from likeness.services.uses import UseService
 from likeness.settings import Settings
 from likeness.store.database import Database, create_database_engine
 from likeness.store.home import HomeLayout, read_secret
+from likeness.store.index_files import IndexFiles
 from likeness.store.vault import VaultFiles
 
 MASTER_KEY_BYTES = 32
@@ -131,7 +132,12 @@ def build_services(
         database=database,
         ledger=ledger,
         registry=RegistryService(
-            database=database, clock=clock, ids=ids, ledger=ledger, vault=VaultFiles(layout.vault)
+            database=database,
+            clock=clock,
+            ids=ids,
+            ledger=ledger,
+            vault=VaultFiles(layout.vault),
+            index_files=IndexFiles(layout.index, master_key),
         ),
         accounts=AccountService(database=database, clock=clock, ids=ids),
         consents=ConsentService(database=database, clock=clock, ids=ids, ledger=ledger),
@@ -147,6 +153,7 @@ def build_services(
             face_threshold=settings.face_match_threshold,
             voice_encoder=default_voice_encoder,
             voice_threshold=settings.voice_match_threshold,
+            index_files=IndexFiles(layout.index, master_key),
         ),
     )
 

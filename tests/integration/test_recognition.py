@@ -226,13 +226,35 @@ def test_erasure_removes_templates_and_leaves_no_bytes(services: Services) -> No
         return b"".join(p.read_bytes() for p in services.layout.root.rglob("*") if p.is_file())
 
     assert template not in everything() and photo_slice not in everything()  # sealed
+    services.recognition.identify(FACES / "obama2.jpg")  # builds and saves the index
+    assert list(services.layout.index.glob("*.sealed"))
     services.registry.erase_performer(obama)
+    assert not list(services.layout.index.glob("*.sealed"))
     assert not (services.layout.vault / obama).exists()
     assert template not in everything() and photo_slice not in everything()
     [after] = services.recognition.identify(FACES / "obama3.jpg").faces
     assert after.decision == "unknown"
     assert services.recognition.identify(FACES / "biden.jpg").faces[0].performer_id == biden
+    assert template not in everything()  # the rebuilt index holds only Biden
     assert services.ledger.audit().ok
+
+
+def test_a_saved_index_is_reused_by_the_next_process(
+    services: Services, settings: Settings
+) -> None:
+    from likeness.bootstrap import build_services
+
+    obama = person(services, "Obama")
+    services.recognition.enrol(obama, [FACES / "obama.jpg"])
+    services.recognition.identify(FACES / "obama2.jpg")
+    [saved] = services.layout.index.glob("*.sealed")
+    stamp = saved.stat().st_mtime_ns
+    other = build_services(settings)
+    try:
+        assert other.recognition.identify(FACES / "obama3.jpg").faces[0].performer_id == obama
+    finally:
+        other.close()
+    assert saved.stat().st_mtime_ns == stamp  # loaded, not rebuilt
 
 
 def test_reindex_re_embeds_from_the_vault_for_a_new_model(services: Services) -> None:

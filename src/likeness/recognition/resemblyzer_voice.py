@@ -63,7 +63,6 @@ class ResemblyzerVoiceEncoder:
 
     def embed(self, samples: Any) -> tuple[float, ...]:
         import numpy as np
-
         from resemblyzer import preprocess_wav
 
         model, _ = self._load()

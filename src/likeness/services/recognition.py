@@ -25,6 +25,7 @@ from likeness.services.events import Recorded
 from likeness.services.ledger import LedgerService
 from likeness.services.ports import Clock, IdFactory
 from likeness.store.database import Database
+from likeness.store.index_files import IndexFiles, fingerprint
 from likeness.store.repositories import PerformerRepository
 from likeness.store.templates import TemplateRepository, TemplateRow
 from likeness.store.vault import VaultFiles, VaultKeys
@@ -99,6 +100,7 @@ class RecognitionService:
         face_threshold: float,
         voice_encoder: Callable[[], VoiceEncoder] | None = None,
         voice_threshold: float = 0.40,
+        index_files: IndexFiles | None = None,
         gates: Gates = Gates(),
     ) -> None:
         self._database = database
@@ -116,6 +118,7 @@ class RecognitionService:
         self.voice_threshold = voice_threshold
         self._gates = gates
         self._galleries: dict[str, _Gallery] = {}
+        self._index_files = index_files
 
     def encoder(self) -> FaceEncoder:
         with self._encoder_lock:
@@ -323,15 +326,33 @@ class RecognitionService:
                 if gallery.index is not None and gallery.template_ids == ids:
                     return gallery.index
                 index = _new_index(model_id, dimension, len(rows))
-                keys = VaultKeys(connection, self._master_key)
-                for row in rows:
-                    key = keys.existing_key(row.performer_id)
-                    if key is None:
-                        continue  # erased: its templates are noise now
-                    vector = self._vault.open(row.performer_id, row.id, "template", key)
-                    index.add(row.id, row.performer_id, _unpack(vector))
+                for key, label, vector in self._gallery_entries(connection, rows, dimension):
+                    index.add(key, label, vector)
                 gallery.index, gallery.template_ids = index, ids
                 return index
+
+    def _gallery_entries(
+        self, connection: Any, rows: Sequence[TemplateRow], dimension: int
+    ) -> list[tuple[str, str, tuple[float, ...]]]:
+        """Template vectors: from the sealed index file when it is current, else the vault."""
+        if not rows:
+            return []
+        model_id, stamp = rows[0].model_id, fingerprint([r.id for r in rows])
+        if self._index_files is not None:
+            saved = self._index_files.load(model_id, stamp, dimension)
+            if saved is not None:
+                return saved
+        keys = VaultKeys(connection, self._master_key)
+        entries = []
+        for row in rows:
+            key = keys.existing_key(row.performer_id)
+            if key is None:
+                continue  # erased: its templates are noise now
+            vector = _unpack(self._vault.open(row.performer_id, row.id, "template", key))
+            entries.append((row.id, row.performer_id, vector))
+        if self._index_files is not None:
+            self._index_files.save(model_id, stamp, entries)
+        return entries
 
     def reindex(self) -> int:
         """Re-embed, from the sealed scans, every template made by another model version;

@@ -34,6 +34,7 @@ from likeness.services.ports import Clock, IdFactory
 from likeness.services.roster import parse_roster
 from likeness.store.consent_store import remove_for_performer
 from likeness.store.database import Database
+from likeness.store.index_files import IndexFiles
 from likeness.store.log_store import SaltRepository
 from likeness.store.repositories import (
     AccountRepository,
@@ -62,12 +63,14 @@ class RegistryService:
         ids: IdFactory,
         ledger: LedgerService,
         vault: VaultFiles,
+        index_files: IndexFiles,
     ) -> None:
         self._database = database
         self._clock = clock
         self._ids = ids
         self._ledger = ledger
         self._vault = vault
+        self._index_files = index_files
 
     # -- performers -------------------------------------------------------
 
@@ -115,6 +118,7 @@ class RegistryService:
             destroy_data_key(connection, performer.id)
             indexes = self._ledger.record(connection, [erased_event(performer.id, now)])
         self._vault.shred(performer.id)
+        self._index_files.shred()  # held their templates; rebuilt from the vault on demand
         self._database.truncate_wal()
         return Recorded(performer.id, tuple(indexes))
 

@@ -7,7 +7,8 @@ Layout::
     <home>/secrets/           mode 0700
         master.key            32 random bytes, base64; wraps per-performer data keys
         signing.key           32-byte Ed25519 seed, base64; signs log checkpoints
-    <home>/vault/             sealed raw scans and templates (recognition issue)
+    <home>/vault/             sealed raw scans and templates
+    <home>/index/             sealed index files, derived from the vault (rebuilt on demand)
 """
 
 from __future__ import annotations
@@ -62,6 +63,10 @@ class HomeLayout:
     @property
     def vault(self) -> Path:
         return self.root / "vault"
+
+    @property
+    def index(self) -> Path:
+        return self.root / "index"
 
     def is_initialised(self) -> bool:
         return self.marker.is_file()
