@@ -149,7 +149,7 @@ def build_services(
             ledger=ledger,
             vault=VaultFiles(layout.vault),
             master_key=master_key,
-            face_encoder=default_face_encoder,
+            face_encoder=lambda: default_face_encoder(settings.face_detector),
             face_threshold=settings.face_match_threshold,
             voice_encoder=default_voice_encoder,
             voice_threshold=settings.voice_match_threshold,
@@ -165,11 +165,11 @@ def default_voice_encoder() -> VoiceEncoder:
     return ResemblyzerVoiceEncoder()
 
 
-def default_face_encoder() -> FaceEncoder:
+def default_face_encoder(detector: str = "hog") -> FaceEncoder:
     """dlib, imported only when a face is first encoded (the ``face`` extra)."""
     from likeness.recognition.dlib_face import DlibFaceEncoder
 
-    return DlibFaceEncoder()
+    return DlibFaceEncoder(detector=detector)
 
 
 def load_signer(settings: Settings, layout: HomeLayout) -> Signer:

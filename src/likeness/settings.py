@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -60,6 +60,10 @@ class Settings(BaseSettings):
         description="Euclidean distance below which a face is a match (dlib ResNet).",
     )
 
+    face_detector: Literal["hog", "cnn"] = Field(
+        default="hog",
+        description="dlib face detector: hog (fast, frontal) or cnn (robust, ~90x slower).",
+    )
     voice_match_threshold: float = Field(
         default=0.40,
         gt=0.0,

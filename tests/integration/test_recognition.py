@@ -275,3 +275,14 @@ def test_reindex_re_embeds_from_the_vault_for_a_new_model(services: Services) ->
     assert services.recognition.reindex() == 1
     assert services.recognition.identify(FACES / "obama3.jpg").faces[0].performer_id == obama
     assert services.recognition.reindex() == 0  # idempotent
+
+
+def test_the_cnn_detector_finds_the_same_face() -> None:
+    from likeness.recognition.dlib_face import DlibFaceEncoder
+    from likeness.recognition.media import load_rgb
+
+    image = load_rgb(FACES / "obama2.jpg")
+    [hog] = DlibFaceEncoder().faces(image)
+    [cnn] = DlibFaceEncoder(detector="cnn").faces(image)
+    distance = sum((a - b) ** 2 for a, b in zip(hog.embedding, cnn.embedding, strict=True)) ** 0.5
+    assert distance < 0.2  # the same person, aligned from slightly different boxes

@@ -16,14 +16,18 @@ from likeness.recognition.ports import Box, Face, FaceQuality
 MODEL_ID = "dlib-resnet-v1-5pt@20"
 DIMENSION = 128
 DETECT_MAX_SIDE = 1280  # faces are found on a downscaled copy, embedded at full size
+CNN_MAX_SIDE = 640
 
 
 class DlibFaceEncoder:
     model_id = MODEL_ID
     dimension = DIMENSION
 
-    def __init__(self, *, upsample: int = 1) -> None:
+    def __init__(self, *, upsample: int = 1, detector: str = "hog") -> None:
+        if detector not in ("hog", "cnn"):
+            raise ValueError(f"unknown face detector {detector!r}: use hog or cnn")
         self._upsample = upsample
+        self._detector = detector
         self._lock = threading.Lock()
         self._models: tuple[Any, Any, Any] | None = None
 
@@ -36,7 +40,11 @@ class DlibFaceEncoder:
                 except ImportError:
                     raise MissingExtraError("face recognition", "face") from None
                 self._models = (
-                    dlib.get_frontal_face_detector(),
+                    # CNN (mmod) is more robust to pose but ~90x slower, and its memory
+                    # grows with pixels (8 GB at 1080p, upsample 1): only on small frames.
+                    dlib.cnn_face_detection_model_v1(weights.cnn_face_detector_model_location())
+                    if self._detector == "cnn"
+                    else dlib.get_frontal_face_detector(),
                     dlib.shape_predictor(weights.pose_predictor_five_point_model_location()),
                     dlib.face_recognition_model_v1(weights.face_recognition_model_location()),
                 )
@@ -48,10 +56,14 @@ class DlibFaceEncoder:
 
         detector, predictor, resnet = self._load()
         height, width = image.shape[:2]
-        scale = min(1.0, DETECT_MAX_SIDE / max(height, width))
+        limit = CNN_MAX_SIDE if self._detector == "cnn" else DETECT_MAX_SIDE
+        scale = min(1.0, limit / max(height, width))
         small = image if scale == 1.0 else _resize(image, scale)
         found = []
-        for rect in detector(small, self._upsample):
+        detections = detector(small, self._upsample)
+        if self._detector == "cnn":
+            detections = [d.rect for d in detections]
+        for rect in detections:
             box = dlib.rectangle(
                 int(rect.left() / scale),
                 int(rect.top() / scale),
