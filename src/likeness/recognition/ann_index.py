@@ -94,7 +94,7 @@ class ApproximateIndex:
 
     def set_search_effort(self, expansion_search: int, rerank: int) -> None:
         """Trade speed for recall at query time (the graph is unchanged)."""
-        self._graph.expansion_search = expansion_search
+        self._graph.expansion_search = expansion_search  # type: ignore[misc]  # has a setter
         self._rerank = rerank
 
     def memory_bytes(self) -> int:
