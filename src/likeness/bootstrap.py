@@ -31,11 +31,13 @@ from likeness.services.log_writer import LogWriter
 from likeness.services.ports import Clock, IdFactory
 from likeness.services.recognition import RecognitionService
 from likeness.services.registry import RegistryService
+from likeness.services.scans import ScanService
 from likeness.services.uses import UseService
 from likeness.settings import Settings
 from likeness.store.database import Database, create_database_engine
 from likeness.store.home import HomeLayout, read_secret
 from likeness.store.index_files import IndexFiles
+from likeness.store.sealed_cache import SealedCache
 from likeness.store.vault import VaultFiles
 
 MASTER_KEY_BYTES = 32
@@ -63,6 +65,7 @@ class Services:
     consents: ConsentService
     uses: UseService
     recognition: RecognitionService
+    scans: ScanService
 
     _writer: LogWriter[tuple[LogEvent, str | None]] | None = field(default=None, repr=False)
 
@@ -126,6 +129,22 @@ def build_services(
     ledger = LedgerService(
         database=database, signer=load_signer(settings, layout), origin=settings.log_origin
     )
+    uses = UseService(database=database, clock=clock, ids=ids, ledger=ledger)
+    index_files = IndexFiles(layout.index, master_key)
+    scan_cache = SealedCache(layout.root / "scan-cache", master_key, "scan-cache")
+    recognition = RecognitionService(
+        database=database,
+        clock=clock,
+        ids=ids,
+        ledger=ledger,
+        vault=VaultFiles(layout.vault),
+        master_key=master_key,
+        face_encoder=lambda: default_face_encoder(settings.face_detector),
+        face_threshold=settings.face_match_threshold,
+        voice_encoder=default_voice_encoder,
+        voice_threshold=settings.voice_match_threshold,
+        index_files=index_files,
+    )
     return Services(
         layout=layout,
         master_key=master_key,
@@ -137,23 +156,18 @@ def build_services(
             ids=ids,
             ledger=ledger,
             vault=VaultFiles(layout.vault),
-            index_files=IndexFiles(layout.index, master_key),
+            derived=(index_files, scan_cache),
         ),
         accounts=AccountService(database=database, clock=clock, ids=ids),
         consents=ConsentService(database=database, clock=clock, ids=ids, ledger=ledger),
-        uses=UseService(database=database, clock=clock, ids=ids, ledger=ledger),
-        recognition=RecognitionService(
-            database=database,
-            clock=clock,
-            ids=ids,
+        uses=uses,
+        recognition=recognition,
+        scans=ScanService(
+            recognition=recognition,
+            uses=uses,
             ledger=ledger,
-            vault=VaultFiles(layout.vault),
-            master_key=master_key,
-            face_encoder=lambda: default_face_encoder(settings.face_detector),
-            face_threshold=settings.face_match_threshold,
-            voice_encoder=default_voice_encoder,
-            voice_threshold=settings.voice_match_threshold,
-            index_files=IndexFiles(layout.index, master_key),
+            clock=clock,
+            cache=scan_cache,
         ),
     )
 

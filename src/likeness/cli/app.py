@@ -22,6 +22,7 @@ from likeness.cli import (
     recognition,
     render,
     rules,
+    scan,
     uses,
 )
 from likeness.cli.state import CliState, state_of
@@ -77,6 +78,7 @@ app.command("statement")(uses.statement)
 app.command("enrol")(recognition.enrol)
 app.command("identify")(recognition.identify)
 app.command("reindex")(recognition.reindex)
+app.command("scan")(scan.scan)
 app.add_typer(recognition.matches, name="match")
 
 JsonFlag = Annotated[bool, typer.Option("--json", help="Print JSON for programs.")]

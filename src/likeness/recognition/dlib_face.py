@@ -11,7 +11,7 @@ import threading
 from typing import Any
 
 from likeness.errors import MissingExtraError
-from likeness.recognition.ports import Box, Face, FaceQuality
+from likeness.recognition.ports import Box, Detection, Face, FaceQuality
 
 MODEL_ID = "dlib-resnet-v1-5pt@20"
 DIMENSION = 128
@@ -50,19 +50,18 @@ class DlibFaceEncoder:
                 )
             return self._models
 
-    def faces(self, image: Any) -> list[Face]:
+    def detect(self, image: Any, *, max_side: int | None = None) -> list[Detection]:
         import dlib
-        import numpy as np
 
-        detector, predictor, resnet = self._load()
+        detector, predictor, _ = self._load()
         height, width = image.shape[:2]
-        limit = CNN_MAX_SIDE if self._detector == "cnn" else DETECT_MAX_SIDE
+        limit = max_side or (CNN_MAX_SIDE if self._detector == "cnn" else DETECT_MAX_SIDE)
         scale = min(1.0, limit / max(height, width))
         small = image if scale == 1.0 else _resize(image, scale)
-        found = []
         detections = detector(small, self._upsample)
         if self._detector == "cnn":
             detections = [d.rect for d in detections]
+        found = []
         for rect in detections:
             box = dlib.rectangle(
                 int(rect.left() / scale),
@@ -71,15 +70,16 @@ class DlibFaceEncoder:
                 int(rect.bottom() / scale),
             )
             shape = predictor(image, box)
-            vector = np.asarray(resnet.compute_face_descriptor(image, shape), dtype=np.float64)
-            found.append(
-                Face(
-                    box=_box(box, width, height),
-                    quality=_quality(image, box, shape),
-                    embedding=tuple(float(v) for v in vector),
-                )
-            )
+            found.append(Detection(_box(box, width, height), _quality(image, box, shape), shape))
         return found
+
+    def embed(self, image: Any, detection: Detection) -> tuple[float, ...]:
+        _, _, resnet = self._load()
+        vector = resnet.compute_face_descriptor(image, detection.landmarks)
+        return tuple(float(v) for v in vector)
+
+    def faces(self, image: Any) -> list[Face]:
+        return [Face(d.box, d.quality, self.embed(image, d)) for d in self.detect(image)]
 
 
 def _resize(image: Any, scale: float) -> Any:

@@ -34,12 +34,28 @@ class Face:
     embedding: tuple[float, ...]
 
 
+@dataclass(frozen=True)
+class Detection:
+    box: Box
+    quality: FaceQuality
+    landmarks: Any  # backend-specific, passed back to ``embed``
+
+
 class FaceEncoder(Protocol):
     model_id: str  # name and version; templates of different models are never compared
     dimension: int
 
+    def detect(self, image: Any, *, max_side: int | None = None) -> list[Detection]:
+        """Find faces in an RGB image (``H×W×3`` uint8), searching a copy scaled to at most
+        ``max_side`` pixels (boxes are in full-size coordinates)."""
+        ...
+
+    def embed(self, image: Any, detection: Detection) -> tuple[float, ...]:
+        """The descriptor of one detected face, computed on the full-size image."""
+        ...
+
     def faces(self, image: Any) -> list[Face]:
-        """Detect every face in an RGB image (an ``H×W×3`` uint8 array) and embed each."""
+        """Detect every face and embed each."""
         ...
 
 

@@ -284,6 +284,22 @@ class RecognitionService:
             )
         return FaceMatch(where, "unknown", None, None, tuple(skipped))
 
+    def match_embedding(
+        self, modality: str, embedding: Sequence[float], suppressed: set[str]
+    ) -> FaceMatch:
+        """Identify one embedding (a face track or a voice segment) for a scan."""
+        if modality == "face":
+            encoder: FaceEncoder | VoiceEncoder = self.encoder()
+            threshold = self.face_threshold
+        else:
+            encoder, threshold = self.voice_encoder(), self.voice_threshold
+        index = self._index(encoder.model_id, encoder.dimension)
+        return self._decide([], embedding, index, suppressed, threshold)
+
+    def suppressed_in(self, media_sha256: str) -> set[str]:
+        with self._database.read() as connection:
+            return TemplateRepository(connection).suppressed(media_sha256)
+
     def reject_match(self, path: Path, performer_id: str) -> bool:
         """Record that ``performer_id`` is not in this media; the pair stays suppressed."""
         media_sha256 = hashlib.sha256(path.read_bytes()).hexdigest()

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import Protocol
 
 from sqlalchemy.exc import IntegrityError
 
@@ -34,7 +35,6 @@ from likeness.services.ports import Clock, IdFactory
 from likeness.services.roster import parse_roster
 from likeness.store.consent_store import remove_for_performer
 from likeness.store.database import Database
-from likeness.store.index_files import IndexFiles
 from likeness.store.log_store import SaltRepository
 from likeness.store.repositories import (
     AccountRepository,
@@ -43,6 +43,13 @@ from likeness.store.repositories import (
 )
 from likeness.store.templates import TemplateRepository
 from likeness.store.vault import VaultFiles, destroy_data_key
+
+
+class Shreddable(Protocol):
+    """Derived data that may hold anyone's biometrics, destroyed whole on erasure."""
+
+    def shred(self) -> None: ...
+
 
 _LIST_HINT = "'likeness {0} list' shows the registered ids"
 
@@ -63,14 +70,14 @@ class RegistryService:
         ids: IdFactory,
         ledger: LedgerService,
         vault: VaultFiles,
-        index_files: IndexFiles,
+        derived: Sequence[Shreddable] = (),
     ) -> None:
         self._database = database
         self._clock = clock
         self._ids = ids
         self._ledger = ledger
         self._vault = vault
-        self._index_files = index_files
+        self._derived = tuple(derived)
 
     # -- performers -------------------------------------------------------
 
@@ -118,7 +125,8 @@ class RegistryService:
             destroy_data_key(connection, performer.id)
             indexes = self._ledger.record(connection, [erased_event(performer.id, now)])
         self._vault.shred(performer.id)
-        self._index_files.shred()  # held their templates; rebuilt from the vault on demand
+        for store in self._derived:  # indexes, scan caches: rebuilt from the vault on demand
+            store.shred()
         self._database.truncate_wal()
         return Recorded(performer.id, tuple(indexes))
 

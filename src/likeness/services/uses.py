@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from typing import Any
 
 from likeness.domain.consent import (
     Case,
@@ -133,6 +135,45 @@ class UseService:
             )
             UseRepository(connection).add(stored)
         return Recorded(stored, (index,))
+
+    def decide(
+        self,
+        performer_id: str,
+        use: UseFacts,
+        *,
+        category: PerformerCategory = PerformerCategory.PRINCIPAL,
+    ) -> dict[str, Any]:
+        """The decision for a use, recording nothing (clearance scans). Without a stated
+        purpose, each consent of this production is tried with its own purpose: the
+        question is then whether any consent covers this performer, modality and date."""
+        with self._database.read() as connection:
+            performer = PerformerRepository(connection).get(performer_id)
+            production = ProductionRepository(connection).get(use.production_id)
+            if performer is None or production is None:
+                raise NotFoundError(
+                    "performer or production", f"{performer_id}/{use.production_id}"
+                )
+            events = ConsentEventRepository(connection).events_for_performer(performer.id)
+        records = [fold(e) for e in events.values()]
+        facts = ProductionFacts(
+            id=production.id,
+            kind=production.kind.value,
+            agreement=production.agreement.value,
+            jurisdiction=production.jurisdiction,
+        )
+        person = _facts(performer, UseReport(performer.id, use, category=category))
+        purposes = (
+            [r.request.description.purpose for r in records if r.production_id == use.production_id]
+            if not use.purpose
+            else []
+        )
+        tries = [dataclasses.replace(use, purpose=p) for p in purposes] or [use]
+        decisions = [
+            evaluate(Case(use.date, person, facts, tried, tuple(r.terms() for r in records)))
+            for tried in tries
+        ]
+        chosen = next((d for d in decisions if d.outcome.value != "not_covered"), decisions[0])
+        return decision_json(chosen)
 
     def statement(self, performer_id: str, start: date, end: date) -> Statement:
         if end < start:

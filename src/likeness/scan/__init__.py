@@ -1,0 +1,1 @@
+"""Clearance scans: decode media, find and track faces and voices, build appearances."""

@@ -1,0 +1,117 @@
+"""From per-frame faces and voice segments to appearances: who, when, how sure.
+
+Faces are tracked across sampled frames by box overlap, so a track is embedded a
+few times rather than on every frame; each track is identified once, from the
+average of its embeddings. Tracks and segments of the same person close in time
+merge into one appearance.
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+from dataclasses import dataclass, field
+from typing import Any
+
+from likeness.recognition.ports import Box
+
+EMBED_PER_TRACK = 3
+MERGE_GAP_S = 2.0
+
+
+@dataclass
+class Track:
+    boxes: list[tuple[float, Box]] = field(default_factory=list)
+    embeddings: list[tuple[float, ...]] = field(default_factory=list)
+    thumbnail: str = ""
+
+    @property
+    def start(self) -> float:
+        return self.boxes[0][0]
+
+    @property
+    def end(self) -> float:
+        return self.boxes[-1][0]
+
+    def mean_embedding(self) -> tuple[float, ...]:
+        count = len(self.embeddings)
+        return tuple(sum(values) / count for values in zip(*self.embeddings, strict=True))
+
+
+def overlap(a: Box, b: Box) -> float:
+    """Intersection over union of two boxes."""
+    left, top = max(a.x, b.x), max(a.y, b.y)
+    right = min(a.x + a.width, b.x + b.width)
+    bottom = min(a.y + a.height, b.y + b.height)
+    inter = max(0, right - left) * max(0, bottom - top)
+    union = a.width * a.height + b.width * b.height - inter
+    return inter / union if union else 0.0
+
+
+class Tracker:
+    """Greedy IoU tracking over sampled frames."""
+
+    def __init__(self, max_gap_s: float) -> None:
+        self.tracks: list[Track] = []
+        self._max_gap = max_gap_s
+
+    def wants_embedding(self, time: float, box: Box) -> Track:
+        """The track this detection continues (or a new one)."""
+        best, best_iou = None, 0.3
+        for track in self.tracks:
+            last_time, last_box = track.boxes[-1]
+            if time - last_time > self._max_gap or last_time == time:
+                continue
+            iou = overlap(last_box, box)
+            if iou > best_iou:
+                best, best_iou = track, iou
+        if best is None:
+            best = Track()
+            self.tracks.append(best)
+        best.boxes.append((time, box))
+        return best
+
+
+def thumbnail(image: Any, box: Box, size: int = 96) -> str:
+    """A small JPEG of the face, as a data URI (reports stay self-contained)."""
+    from PIL import Image
+
+    crop = image[box.y : box.y + box.height, box.x : box.x + box.width]
+    picture = Image.fromarray(crop)
+    picture.thumbnail((size, size))
+    buffer = io.BytesIO()
+    picture.save(buffer, format="JPEG", quality=80)
+    return "data:image/jpeg;base64," + base64.b64encode(buffer.getvalue()).decode()
+
+
+@dataclass
+class Appearance:
+    performer_id: str | None
+    modality: str
+    start: float
+    end: float
+    score: float | None  # best (smallest) distance
+    thumbnail: str = ""
+    frames: list[float] = field(default_factory=list)
+
+
+def merge(items: list[Appearance]) -> list[Appearance]:
+    """Join appearances of the same known person and modality separated by short gaps."""
+    items = sorted(items, key=lambda a: (a.modality, a.performer_id or "~", a.start))
+    merged: list[Appearance] = []
+    for item in items:
+        last = merged[-1] if merged else None
+        if (
+            last is not None
+            and item.performer_id is not None
+            and last.performer_id == item.performer_id
+            and last.modality == item.modality
+            and item.start - last.end <= MERGE_GAP_S
+        ):
+            last.end = max(last.end, item.end)
+            last.frames.extend(item.frames)
+            if item.score is not None and (last.score is None or item.score < last.score):
+                last.score, last.thumbnail = item.score, item.thumbnail or last.thumbnail
+        else:
+            merged.append(item)
+    return sorted(merged, key=lambda a: (a.start, a.modality))

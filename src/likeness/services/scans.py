@@ -1,0 +1,281 @@
+"""Clearance scans: every registered likeness in some media, and whether a consent
+covers each appearance.
+
+Per file: frames sampled at ``fps`` (PyAV), faces detected and tracked, each track
+embedded a few times and identified once; the soundtrack's voice segments identified;
+tracks and segments merged into appearances; each appearance of a registered performer
+decided by the rulebooks for this production's use. Detection results are cached,
+sealed, by content hash, so a rerun (or an interrupted batch) skips finished files.
+Each ``not_covered`` appearance is flagged in the ledger.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from likeness.domain.consent import Modality, ReplicaKind, UseFacts
+from likeness.errors import InvalidInputError, LikenessError
+from likeness.ledger.entry import LogEvent
+from likeness.recognition.media import load_audio
+from likeness.scan.appearances import EMBED_PER_TRACK, Appearance, Tracker, merge, thumbnail
+from likeness.scan.frames import has_audio, sample_frames
+from likeness.services.ledger import LedgerService
+from likeness.services.ports import Clock
+from likeness.services.recognition import RecognitionService
+from likeness.services.uses import UseService
+from likeness.store.sealed_cache import SealedCache
+
+SCAN_DETECT_SIDE = 640  # detect on a 640-px copy (17 ms HOG), embed at full size
+MEDIA_SUFFIXES = {
+    ".mp4",
+    ".mov",
+    ".mkv",
+    ".webm",
+    ".avi",
+    ".m4v",
+    ".jpg",
+    ".jpeg",
+    ".png",
+    ".webp",
+    ".wav",
+    ".mp3",
+    ".flac",
+    ".m4a",
+    ".ogg",
+    ".aac",
+}
+
+
+@dataclass(frozen=True)
+class ScanOptions:
+    production_id: str
+    fps: float = 2.0
+    use_date: date | None = None
+    replica_kind: ReplicaKind = ReplicaKind.EMPLOYMENT_BASED
+    purpose: str = ""  # empty: any consented purpose of this production
+
+
+@dataclass
+class MediaResult:
+    path: str
+    sha256: str | None
+    status: str  # "scanned" | "cached" | "error"
+    error: str | None = None
+    duration: float = 0.0
+    appearances: list[dict[str, Any]] = field(default_factory=list)
+
+
+@dataclass
+class ScanReport:
+    production_id: str
+    media: list[MediaResult]
+
+    def appearances(self) -> list[dict[str, Any]]:
+        return [a for m in self.media for a in m.appearances]
+
+    def stats(self) -> dict[str, Any]:
+        items = self.appearances()
+        count = {
+            o: sum(a["decision"] == o for a in items)
+            for o in ("covered", "exempt", "not_covered", "unknown")
+        }
+        return {
+            "media": len(self.media),
+            "errors": sum(m.status == "error" for m in self.media),
+            "cached": sum(m.status == "cached" for m in self.media),
+            "appearances": len(items),
+            **count,
+        }
+
+
+def expand(paths: Iterable[Path]) -> list[Path]:
+    """Files as given, and the media files inside directories (sorted)."""
+    found: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            found.extend(
+                sorted(
+                    p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in MEDIA_SUFFIXES
+                )
+            )
+        else:
+            found.append(path)
+    return found
+
+
+class ScanService:
+    def __init__(
+        self,
+        *,
+        recognition: RecognitionService,
+        uses: UseService,
+        ledger: LedgerService,
+        clock: Clock,
+        cache: SealedCache,
+    ) -> None:
+        self._recognition = recognition
+        self._uses = uses
+        self._ledger = ledger
+        self._clock = clock
+        self._cache = cache
+
+    def scan(
+        self,
+        paths: Iterable[Path],
+        options: ScanOptions,
+        progress: Callable[[Path], None] = lambda _: None,
+    ) -> ScanReport:
+        report = ScanReport(options.production_id, [])
+        for path in expand(paths):
+            progress(path)
+            try:
+                result = self._scan_one(path, options)
+            except LikenessError as exc:  # one bad file never stops the batch
+                result = MediaResult(str(path), None, "error", exc.message)
+            report.media.append(result)
+        self._flag(report, options)
+        return report
+
+    def _scan_one(self, path: Path, options: ScanOptions) -> MediaResult:
+        try:
+            data = path.read_bytes()
+        except OSError as exc:
+            raise InvalidInputError(f"{path}: cannot read ({exc.strerror})") from None
+        if not data:
+            raise InvalidInputError(f"{path}: the file is empty")
+        sha = hashlib.sha256(data).hexdigest()
+        key = f"{sha}-{options.fps:g}.json"
+        cached = self._cache.get(key)
+        raw = json.loads(cached) if cached is not None else self._detect(path, options.fps)
+        if cached is None:
+            self._cache.put(key, json.dumps(raw).encode())
+        suppressed = self._recognition.suppressed_in(sha)
+        appearances = merge([self._identify(item, suppressed) for item in raw["items"]])
+        day = options.use_date or self._clock.now().date()
+        result = MediaResult(
+            str(path), sha, "cached" if cached else "scanned", duration=raw["duration"]
+        )
+        for appearance in appearances:
+            result.appearances.append(self._decide(appearance, options, day, str(path)))
+        return result
+
+    def _detect(self, path: Path, fps: float) -> dict[str, Any]:
+        """Face tracks and voice segments with embeddings; no identities (cacheable)."""
+        encoder = self._recognition.encoder()
+        tracker = Tracker(max_gap_s=1.5 / fps)
+        duration = 0.0
+        for frame in sample_frames(path, fps):
+            duration = max(duration, frame.time)
+            for found in encoder.detect(frame.image, max_side=SCAN_DETECT_SIDE):
+                track = tracker.wants_embedding(frame.time, found.box)
+                if len(track.embeddings) < EMBED_PER_TRACK:  # a few per track, not per frame
+                    track.embeddings.append(encoder.embed(frame.image, found))
+                    if not track.thumbnail:
+                        track.thumbnail = thumbnail(frame.image, found.box)
+        items = [
+            {
+                "modality": "face",
+                "start": t.start,
+                "end": t.end,
+                "frames": [time for time, _ in t.boxes],
+                "thumbnail": t.thumbnail,
+                "embedding": list(t.mean_embedding()),
+            }
+            for t in tracker.tracks
+        ]
+        if has_audio(path):
+            voice = self._recognition.voice_encoder()
+            samples = load_audio(path)
+            duration = max(duration, len(samples) / 16000)
+            items += [
+                {
+                    "modality": "voice",
+                    "start": s.start,
+                    "end": s.end,
+                    "frames": [],
+                    "thumbnail": "",
+                    "embedding": list(s.embedding),
+                }
+                for s in voice.segments(samples)
+            ]
+        return {"duration": round(duration, 3), "items": items}
+
+    def _identify(self, item: dict[str, Any], suppressed: set[str]) -> Appearance:
+        match = self._recognition.match_embedding(item["modality"], item["embedding"], suppressed)
+        return Appearance(
+            performer_id=match.performer_id,
+            modality=item["modality"],
+            start=float(item["start"]),
+            end=float(item["end"]),
+            score=match.distance,
+            thumbnail=item["thumbnail"],
+            frames=list(item["frames"]),
+        )
+
+    def _decide(self, a: Appearance, options: ScanOptions, day: date, media: str) -> dict[str, Any]:
+        base = {
+            "media": media,
+            "performer_id": a.performer_id,
+            "modality": a.modality,
+            "start": round(a.start, 2),
+            "end": round(a.end, 2),
+            "score": None if a.score is None else round(a.score, 4),
+            "thumbnail": a.thumbnail,
+            "frames": [round(t, 2) for t in a.frames],
+        }
+        if a.performer_id is None:
+            return {**base, "decision": "unknown", "consent_id": None, "reasons": []}
+        use = UseFacts(
+            production_id=options.production_id,
+            replica_kind=options.replica_kind,
+            modalities=frozenset({Modality(a.modality)}),
+            purpose=options.purpose,
+            date=day,
+        )
+        decision = self._uses.decide(a.performer_id, use)
+        return {
+            **base,
+            "decision": decision["decision"],
+            "consent_id": decision["consent_id"],
+            "reasons": decision["reasons"],
+        }
+
+    def _flag(self, report: ScanReport, options: ScanOptions) -> None:
+        events = []
+        now = self._clock.now()
+        for media in report.media:
+            for a in media.appearances:
+                if a["decision"] != "not_covered":
+                    continue
+                events.append(
+                    (
+                        LogEvent(
+                            type="appearance.flagged",
+                            at=now,
+                            ids={
+                                "performer": a["performer_id"],
+                                "production": options.production_id,
+                            },
+                            record={
+                                "media_sha256": media.sha256,
+                                "modality": a["modality"],
+                                "start": str(a["start"]),
+                                "end": str(a["end"]),
+                            },
+                        ),
+                        None,
+                    )
+                )
+        if events:
+            indexes = self._ledger.append(events)
+            flagged = iter(indexes)
+            for media in report.media:
+                for a in media.appearances:
+                    if a["decision"] == "not_covered":
+                        a["flag_log_index"] = next(flagged)

@@ -1,0 +1,45 @@
+"""Ground-truth clips for scan tests: real photos composited into video at scripted times."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+FACES = Path(__file__).parent / "assets" / "faces"
+
+
+def make_clip(
+    out: Path,
+    script: list[tuple[float, float, str | None]],
+    *,
+    fps: int = 10,
+    size: tuple[int, int] = (1280, 720),
+) -> Path:
+    """An H.264 MP4 showing each photo (or grey for None) from start to end seconds."""
+    import av
+    import numpy as np
+    from PIL import Image
+
+    width, height = size
+    stills: dict[str | None, np.ndarray] = {None: np.full((height, width, 3), 90, np.uint8)}
+    for _, _, name in script:
+        if name is not None and name not in stills:
+            with Image.open(FACES / name) as photo:
+                photo = photo.convert("RGB")
+                photo.thumbnail((width, height))
+                canvas = Image.new("RGB", (width, height), (90, 90, 90))
+                canvas.paste(photo, ((width - photo.width) // 2, (height - photo.height) // 2))
+                stills[name] = np.asarray(canvas)
+    total = max(end for _, end, _ in script)
+    with av.open(str(out), "w") as container:
+        stream = container.add_stream("libx264", rate=fps)
+        stream.width, stream.height, stream.pix_fmt = width, height, "yuv420p"
+        stream.options = {"preset": "veryfast", "crf": "23"}
+        for i in range(int(total * fps)):
+            t = i / fps
+            name = next((n for start, end, n in script if start <= t < end), None)
+            frame = av.VideoFrame.from_ndarray(stills[name], format="rgb24")
+            for packet in stream.encode(frame):
+                container.mux(packet)
+        for packet in stream.encode():
+            container.mux(packet)
+    return out
