@@ -50,7 +50,9 @@ class DlibFaceEncoder:
                 )
             return self._models
 
-    def detect(self, image: Any, *, max_side: int | None = None) -> list[Detection]:
+    def detect(
+        self, image: Any, *, max_side: int | None = None, upsample: int | None = None
+    ) -> list[Detection]:
         import dlib
 
         detector, predictor, _ = self._load()
@@ -58,7 +60,7 @@ class DlibFaceEncoder:
         limit = max_side or (CNN_MAX_SIDE if self._detector == "cnn" else DETECT_MAX_SIDE)
         scale = min(1.0, limit / max(height, width))
         small = image if scale == 1.0 else _resize(image, scale)
-        detections = detector(small, self._upsample)
+        detections = detector(small, self._upsample if upsample is None else upsample)
         if self._detector == "cnn":
             detections = [d.rect for d in detections]
         found = []
@@ -87,8 +89,11 @@ def _resize(image: Any, scale: float) -> Any:
     from PIL import Image
 
     height, width = image.shape[:2]
-    small = Image.fromarray(image).resize((int(width * scale), int(height * scale)))
-    return np.asarray(small)
+    picture = Image.fromarray(image)
+    factor = int(1 / scale)
+    if factor >= 2 and abs(1 / factor - scale) < 1e-6:
+        return np.asarray(picture.reduce(factor))  # box filter: several times faster
+    return np.asarray(picture.resize((int(width * scale), int(height * scale))))
 
 
 def _box(rect: Any, width: int, height: int) -> Box:

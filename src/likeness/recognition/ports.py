@@ -45,9 +45,12 @@ class FaceEncoder(Protocol):
     model_id: str  # name and version; templates of different models are never compared
     dimension: int
 
-    def detect(self, image: Any, *, max_side: int | None = None) -> list[Detection]:
+    def detect(
+        self, image: Any, *, max_side: int | None = None, upsample: int | None = None
+    ) -> list[Detection]:
         """Find faces in an RGB image (``H×W×3`` uint8), searching a copy scaled to at most
-        ``max_side`` pixels (boxes are in full-size coordinates)."""
+        ``max_side`` pixels (boxes are in full-size coordinates); ``upsample`` trades speed
+        for smaller faces."""
         ...
 
     def embed(self, image: Any, detection: Detection) -> tuple[float, ...]:

@@ -15,7 +15,7 @@ from typing import Any
 
 from likeness.recognition.ports import Box
 
-EMBED_PER_TRACK = 3
+EMBED_PER_TRACK = 2  # two looks at a track; embedding (~85 ms/face) bounds the pipeline
 MERGE_GAP_S = 2.0
 
 

@@ -54,6 +54,34 @@ def sample_frames(path: Path, fps: float) -> Iterator[Frame]:
             raise InvalidInputError(f"{path}: the video is damaged ({exc})") from None
 
 
+def prefetched(frames: Iterator[Frame], depth: int = 4) -> Iterator[Frame]:
+    """Decode in a second thread while the caller detects: FFmpeg releases the GIL, so
+    the two overlap on two cores. Errors from decoding are raised to the caller."""
+    import queue
+    import threading
+
+    done = object()
+    box: queue.Queue[object] = queue.Queue(maxsize=depth)
+
+    def produce() -> None:
+        try:
+            for frame in frames:
+                box.put(frame)
+        except BaseException as exc:  # handed to the consumer
+            box.put(exc)
+        box.put(done)
+
+    threading.Thread(target=produce, daemon=True, name="likeness-decode").start()
+    while True:
+        item = box.get()
+        if item is done:
+            return
+        if isinstance(item, BaseException):
+            raise item
+        assert isinstance(item, Frame)
+        yield item
+
+
 def has_audio(path: Path) -> bool:
     if path.suffix.lower() in IMAGE_SUFFIXES:
         return False
