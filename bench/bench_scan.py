@@ -1,6 +1,7 @@
 """Clearance-scan speed on a 1080p30 H.264 clip with several faces.
 
 Run: .venv/bin/python bench/bench_scan.py [SECONDS] [NAIVE_SECONDS]   (defaults 60 and 3)
+     .venv/bin/python bench/bench_scan.py --ray   (Ray parallel efficiency, 2 workers)
 
 The clip: the six group photos of tests/assets/faces (3-5 faces each), 10 s each, with
 a slow pan so every frame differs; 1920×1080, 30 fps, libx264 veryfast CRF 23 (the
@@ -129,5 +130,39 @@ def main() -> None:
     )
 
 
+def ray_efficiency(seconds: int = 30) -> None:
+    """Two clips: one after the other in this process vs. two Ray workers at once."""
+    from likeness.recognition.resemblyzer_voice import ResemblyzerVoiceEncoder
+    from likeness.scan.ray_runner import RayDetector
+    from likeness.services.scans import detect_media
+
+    encoder, voice = DlibFaceEncoder(), ResemblyzerVoiceEncoder()
+    encoder.faces(np.zeros((64, 64, 3), np.uint8))
+    with tempfile.TemporaryDirectory() as scratch:
+        clips = [Path(scratch) / f"clip{i}.mp4" for i in range(2)]
+        for clip in clips:
+            make_clip(clip, seconds)
+        start = time.perf_counter()
+        for clip in clips:
+            detect_media(clip, 2.0, encoder, lambda: voice)
+        sequential = time.perf_counter() - start
+        detector = RayDetector(num_cpus=2)
+        detector(clips[:1], 2.0)  # start both workers and load their models
+        detector(clips, 2.0)
+        start = time.perf_counter()
+        detector(clips, 2.0)
+        parallel = time.perf_counter() - start
+        detector.shutdown()
+    efficiency = sequential / (2 * parallel)
+    print(
+        f"Ray, 2 local workers, 2 clips of {seconds} s: sequential {sequential:.1f} s, "
+        f"Ray {parallel:.1f} s, parallel efficiency {efficiency:.2f} "
+        f"(target >= 0.85: {'met' if efficiency >= 0.85 else 'NOT met'})"
+    )
+
+
 if __name__ == "__main__":
-    main()
+    if "--ray" in sys.argv:
+        ray_efficiency()
+    else:
+        main()

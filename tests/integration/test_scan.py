@@ -206,3 +206,37 @@ def test_cli_reports_and_release_gate(
         ],
     )
     assert passed.exit_code == 0, passed.output
+
+
+def test_ray_run_matches_the_local_run(
+    services: Services, cast: dict[str, str], tmp_path: Path
+) -> None:
+    pytest.importorskip("ray", reason="the scale extra is installed by scripts/test and CI")
+    from likeness.scan.ray_runner import RayDetector
+
+    clips = [make_clip(tmp_path / "a.mp4", SCRIPT[:2]), make_clip(tmp_path / "b.mp4", SCRIPT[2:])]
+    (tmp_path / "empty.mp4").write_bytes(b"")
+    inputs = [*clips, tmp_path / "empty.mp4", FACES / "obama3.jpg"]
+    local = services.scans.scan(inputs, ScanOptions(production_id=cast["film"]))
+    services.scans._cache.shred()  # the Ray run must detect for itself
+    detector = RayDetector(num_cpus=2)
+    try:
+        distributed = services.scans.scan(
+            inputs, ScanOptions(production_id=cast["film"]), detector=detector
+        )
+    finally:
+        detector.shutdown()
+
+    def comparable(report):  # type: ignore[no-untyped-def]
+        return [
+            (
+                Path(m.path).name,
+                m.status,
+                m.error,
+                [{k: v for k, v in a.items() if k != "flag_log_index"} for a in m.appearances],
+            )
+            for m in report.media
+        ]
+
+    assert comparable(distributed) == comparable(local)
+    assert [m.status for m in distributed.media] == ["scanned", "scanned", "error", "scanned"]

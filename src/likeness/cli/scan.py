@@ -39,6 +39,10 @@ def scan(
         typer.Option(help="The use's purpose; empty: any consented purpose of this production."),
     ] = "",
     on: Annotated[str | None, typer.Option("--date", help="Date of use (default today).")] = None,
+    ray: Annotated[bool, typer.Option("--ray", help="Detect on Ray, one task per file.")] = False,
+    ray_address: Annotated[
+        str | None, typer.Option(help="A Ray cluster address; default: a local Ray instance.")
+    ] = None,
 ) -> None:
     """Find every registered likeness in the media and decide each appearance."""
     services = state_of(ctx).services()
@@ -63,7 +67,16 @@ def scan(
         def step(path: Path) -> None:
             bar.update(task, description=f"scanning {path.name}", advance=0)
 
-        report = services.scans.scan(files, options, progress=step)
+        detector = None
+        if ray or ray_address:
+            from likeness.scan.ray_runner import RayDetector
+
+            detector = RayDetector(ray_address)
+        try:
+            report = services.scans.scan(files, options, progress=step, detector=detector)
+        finally:
+            if detector is not None:
+                detector.shutdown()
         bar.update(task, completed=len(files))
     data = report_json(production, report.media, report.stats())
     if json_path:

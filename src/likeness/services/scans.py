@@ -23,6 +23,7 @@ from likeness.domain.consent import Modality, ReplicaKind, UseFacts
 from likeness.errors import InvalidInputError, LikenessError
 from likeness.ledger.entry import LogEvent
 from likeness.recognition.media import load_audio
+from likeness.recognition.ports import FaceEncoder, VoiceEncoder
 from likeness.scan.appearances import EMBED_PER_TRACK, Appearance, Tracker, merge, thumbnail
 from likeness.scan.frames import has_audio, prefetched, sample_frames
 from likeness.services.ledger import LedgerService
@@ -112,6 +113,49 @@ def expand(paths: Iterable[Path]) -> list[Path]:
     return found
 
 
+def detect_media(
+    path: Path, fps: float, encoder: FaceEncoder, voice: Callable[[], VoiceEncoder]
+) -> dict[str, Any]:
+    """Face tracks and voice segments with embeddings, no identities: the expensive,
+    cacheable part of a scan, and what a Ray task runs for one file."""
+    tracker = Tracker(max_gap_s=1.5 / fps)
+    duration = 0.0
+    for frame in prefetched(sample_frames(path, fps)):
+        duration = max(duration, frame.time)
+        for found in encoder.detect(frame.image, max_side=SCAN_DETECT_SIDE, upsample=SCAN_UPSAMPLE):
+            track = tracker.wants_embedding(frame.time, found.box)
+            if len(track.embeddings) < EMBED_PER_TRACK:  # a few per track, not per frame
+                track.embeddings.append(encoder.embed(frame.image, found))
+                if not track.thumbnail:
+                    track.thumbnail = thumbnail(frame.image, found.box)
+    items = [
+        {
+            "modality": "face",
+            "start": t.start,
+            "end": t.end,
+            "frames": [time for time, _ in t.boxes],
+            "thumbnail": t.thumbnail,
+            "embedding": list(t.mean_embedding()),
+        }
+        for t in tracker.tracks
+    ]
+    if has_audio(path):
+        samples = load_audio(path)
+        duration = max(duration, len(samples) / 16000)
+        items += [
+            {
+                "modality": "voice",
+                "start": s.start,
+                "end": s.end,
+                "frames": [],
+                "thumbnail": "",
+                "embedding": list(s.embedding),
+            }
+            for s in voice().segments(samples)
+        ]
+    return {"duration": round(duration, 3), "items": items}
+
+
 class ScanService:
     def __init__(
         self,
@@ -133,19 +177,29 @@ class ScanService:
         paths: Iterable[Path],
         options: ScanOptions,
         progress: Callable[[Path], None] = lambda _: None,
+        detector: Callable[[list[Path], float], dict[Path, dict[str, Any] | str]] | None = None,
     ) -> ScanReport:
+        """Scan ``paths``. ``detector`` (the Ray runner) may compute the detections of
+        many files at once; identification, decisions and flags always run here, so a
+        distributed run gives the same report as a local one."""
+        files = expand(paths)
+        remote = detector(files, options.fps) if detector is not None else {}
         report = ScanReport(options.production_id, [])
-        for path in expand(paths):
+        for path in files:
             progress(path)
             try:
-                result = self._scan_one(path, options)
+                if isinstance(remote.get(path), str):
+                    raise InvalidInputError(str(remote[path]))
+                result = self._scan_one(path, options, remote.get(path))  # type: ignore[arg-type]
             except LikenessError as exc:  # one bad file never stops the batch
                 result = MediaResult(str(path), None, "error", exc.message)
             report.media.append(result)
         self._flag(report, options)
         return report
 
-    def _scan_one(self, path: Path, options: ScanOptions) -> MediaResult:
+    def _scan_one(
+        self, path: Path, options: ScanOptions, detected: dict[str, Any] | None = None
+    ) -> MediaResult:
         try:
             data = path.read_bytes()
         except OSError as exc:
@@ -155,7 +209,10 @@ class ScanService:
         sha = hashlib.sha256(data).hexdigest()
         key = f"{sha}-{options.fps:g}.json"
         cached = self._cache.get(key)
-        raw = json.loads(cached) if cached is not None else self._detect(path, options.fps)
+        if cached is not None:
+            raw = json.loads(cached)
+        else:
+            raw = detected if detected is not None else self._detect(path, options.fps)
         if cached is None:
             self._cache.put(key, json.dumps(raw).encode())
         suppressed = self._recognition.suppressed_in(sha)
@@ -169,47 +226,7 @@ class ScanService:
         return result
 
     def _detect(self, path: Path, fps: float) -> dict[str, Any]:
-        """Face tracks and voice segments with embeddings; no identities (cacheable)."""
-        encoder = self._recognition.encoder()
-        tracker = Tracker(max_gap_s=1.5 / fps)
-        duration = 0.0
-        for frame in prefetched(sample_frames(path, fps)):
-            duration = max(duration, frame.time)
-            for found in encoder.detect(
-                frame.image, max_side=SCAN_DETECT_SIDE, upsample=SCAN_UPSAMPLE
-            ):
-                track = tracker.wants_embedding(frame.time, found.box)
-                if len(track.embeddings) < EMBED_PER_TRACK:  # a few per track, not per frame
-                    track.embeddings.append(encoder.embed(frame.image, found))
-                    if not track.thumbnail:
-                        track.thumbnail = thumbnail(frame.image, found.box)
-        items = [
-            {
-                "modality": "face",
-                "start": t.start,
-                "end": t.end,
-                "frames": [time for time, _ in t.boxes],
-                "thumbnail": t.thumbnail,
-                "embedding": list(t.mean_embedding()),
-            }
-            for t in tracker.tracks
-        ]
-        if has_audio(path):
-            voice = self._recognition.voice_encoder()
-            samples = load_audio(path)
-            duration = max(duration, len(samples) / 16000)
-            items += [
-                {
-                    "modality": "voice",
-                    "start": s.start,
-                    "end": s.end,
-                    "frames": [],
-                    "thumbnail": "",
-                    "embedding": list(s.embedding),
-                }
-                for s in voice.segments(samples)
-            ]
-        return {"duration": round(duration, 3), "items": items}
+        return detect_media(path, fps, self._recognition.encoder(), self._recognition.voice_encoder)
 
     def _identify(self, item: dict[str, Any], suppressed: set[str]) -> Appearance:
         match = self._recognition.match_embedding(item["modality"], item["embedding"], suppressed)
