@@ -240,3 +240,32 @@ def test_ray_run_matches_the_local_run(
 
     assert comparable(distributed) == comparable(local)
     assert [m.status for m in distributed.media] == ["scanned", "scanned", "error", "scanned"]
+
+
+def test_speech_in_a_clip_is_found_at_its_time(
+    services: Services, cast: dict[str, str], tmp_path: Path
+) -> None:
+    pytest.importorskip("resemblyzer")
+    import shutil
+    import subprocess
+
+    espeak = shutil.which("espeak-ng")
+    if espeak is None:
+        pytest.fail("needs Debian's espeak-ng (scripts/system-deps installs it)")
+    voice = "en-gb-scotland+m5"
+    lines = [
+        "Every performer deserves consent and fair pay for the use of a digital replica.",
+        "The studio asked to scan the background actors on Tuesday morning before lunch.",
+        "Please read the contract carefully and ask your agent about every clause.",
+    ]
+    wavs = []
+    for i, text in enumerate(lines):
+        wavs.append(tmp_path / f"line{i}.wav")
+        subprocess.run([espeak, "-v", voice, "-w", str(wavs[-1]), text], check=True)
+    services.recognition.enrol(cast["obama"], wavs[:2])  # Obama's "voice", for the test
+    clip = make_clip(tmp_path / "talk.mp4", [(0, 16, None)], speech=[(6.0, wavs[2])])
+    report = services.scans.scan([clip], ScanOptions(production_id=cast["film"]))
+    [spoken] = [a for a in report.media[0].appearances if a["modality"] == "voice"]
+    assert spoken["performer_id"] == cast["obama"]
+    assert abs(spoken["start"] - 6.0) <= 1.0
+    assert spoken["decision"] == "not_covered"  # his consent is for his face, not his voice
