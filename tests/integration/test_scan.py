@@ -269,3 +269,34 @@ def test_speech_in_a_clip_is_found_at_its_time(
     assert spoken["performer_id"] == cast["obama"]
     assert abs(spoken["start"] - 6.0) <= 1.0
     assert spoken["decision"] == "not_covered"  # his consent is for his face, not his voice
+
+
+def test_a_16k_frame_and_silent_audio_are_reported_per_file(
+    services: Services, cast: dict[str, str], tmp_path: Path
+) -> None:
+    import wave
+
+    import av
+
+    huge = tmp_path / "16k.mp4"
+    with av.open(str(huge), "w") as container:
+        stream = container.add_stream("libx264", rate=1)
+        stream.width, stream.height, stream.pix_fmt = 15360, 8640, "yuv420p"
+        stream.options = {"preset": "ultrafast"}
+        for packet in stream.encode(av.VideoFrame(15360, 8640, "yuv420p")):
+            container.mux(packet)
+        for packet in stream.encode():
+            container.mux(packet)
+    silent = tmp_path / "silence.wav"
+    with wave.open(str(silent), "wb") as w:
+        w.setnchannels(1)
+        w.setsampwidth(2)
+        w.setframerate(16000)
+        w.writeframes(b"\x00\x00" * 16000 * 3)
+    good = make_clip(tmp_path / "good.mp4", SCRIPT[:1])
+    report = services.scans.scan([huge, silent, good], ScanOptions(production_id=cast["film"]))
+    by_name = {Path(m.path).name: m for m in report.media}
+    assert by_name["16k.mp4"].status == "error"
+    assert "15360 × 8640 frames exceed the 40 MP limit" in str(by_name["16k.mp4"].error)
+    assert by_name["silence.wav"].status == "scanned" and by_name["silence.wav"].appearances == []
+    assert by_name["good.mp4"].appearances[0]["performer_id"] == cast["obama"]
