@@ -113,6 +113,20 @@ def expand(paths: Iterable[Path]) -> list[Path]:
     return found
 
 
+def _content_hash(path: Path) -> str:
+    """SHA-256 of a media file, read in 1 MiB blocks (films do not fit in memory)."""
+    digest = hashlib.sha256()
+    try:
+        with path.open("rb") as handle:
+            for block in iter(lambda: handle.read(1 << 20), b""):
+                digest.update(block)
+            if handle.tell() == 0:
+                raise InvalidInputError(f"{path}: the file is empty")
+    except OSError as exc:
+        raise InvalidInputError(f"{path}: cannot read ({exc.strerror})") from None
+    return digest.hexdigest()
+
+
 def detect_media(
     path: Path, fps: float, encoder: FaceEncoder, voice: Callable[[], VoiceEncoder]
 ) -> dict[str, Any]:
@@ -200,13 +214,7 @@ class ScanService:
     def _scan_one(
         self, path: Path, options: ScanOptions, detected: dict[str, Any] | None = None
     ) -> MediaResult:
-        try:
-            data = path.read_bytes()
-        except OSError as exc:
-            raise InvalidInputError(f"{path}: cannot read ({exc.strerror})") from None
-        if not data:
-            raise InvalidInputError(f"{path}: the file is empty")
-        sha = hashlib.sha256(data).hexdigest()
+        sha = _content_hash(path)
         key = f"{sha}-{options.fps:g}.json"
         cached = self._cache.get(key)
         if cached is not None:
