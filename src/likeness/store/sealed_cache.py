@@ -15,6 +15,8 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
+from likeness.store.shredding import shred_folder
+
 NONCE = 12
 
 
@@ -50,12 +52,4 @@ class SealedCache:
 
     def shred(self) -> None:
         """Overwrite and delete every entry (erasure: entries hold derived biometrics)."""
-        if not self._root.exists():
-            return
-        for path in self._root.iterdir():
-            size = path.stat().st_size
-            with path.open("r+b") as handle:
-                handle.write(b"\0" * size)
-                handle.flush()
-                os.fsync(handle.fileno())
-            path.unlink()
+        shred_folder(self._root)

@@ -21,6 +21,7 @@ from sqlalchemy import delete, insert, select
 from sqlalchemy.engine import Connection
 
 from likeness.errors import LikenessError
+from likeness.store.shredding import shred_folder
 from likeness.store.tables import vault_keys
 
 NONCE = 12
@@ -125,12 +126,6 @@ class VaultFiles:
     def shred(self, performer_id: str) -> None:
         """Overwrite, then remove, every file of the performer."""
         folder = self._root / performer_id
-        if not folder.exists():
-            return
-        for path in folder.iterdir():
-            size = path.stat().st_size
-            with path.open("r+b") as handle:
-                handle.write(b"\0" * size)
-                handle.flush()
-                os.fsync(handle.fileno())
-        shutil.rmtree(folder)
+        shred_folder(folder)
+        if folder.exists():
+            shutil.rmtree(folder)
