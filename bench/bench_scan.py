@@ -28,8 +28,8 @@ from PIL import Image
 
 from likeness.recognition.dlib_face import DlibFaceEncoder
 from likeness.scan.appearances import EMBED_PER_TRACK, Tracker
+from likeness.scan.detect import SCAN_DETECT_SIDE, SCAN_UPSAMPLE
 from likeness.scan.frames import prefetched, sample_frames
-from likeness.services.scans import SCAN_DETECT_SIDE, SCAN_UPSAMPLE
 
 FACES = Path(__file__).resolve().parents[1] / "tests" / "assets" / "faces"
 W, H, FPS = 1920, 1080, 30
@@ -133,8 +133,8 @@ def main() -> None:
 def ray_efficiency(seconds: int = 30) -> None:
     """Two clips: one after the other in this process vs. two Ray workers at once."""
     from likeness.recognition.resemblyzer_voice import ResemblyzerVoiceEncoder
+    from likeness.scan.detect import detect_media
     from likeness.scan.ray_runner import RayDetector
-    from likeness.services.scans import detect_media
 
     encoder, voice = DlibFaceEncoder(), ResemblyzerVoiceEncoder()
     encoder.faces(np.zeros((64, 64, 3), np.uint8))

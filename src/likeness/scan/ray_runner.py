@@ -18,7 +18,7 @@ _ENCODERS: dict[str, Any] = {}
 def _detect_task(path: str, fps: float) -> dict[str, Any] | str:
     from likeness.recognition.dlib_face import DlibFaceEncoder
     from likeness.recognition.resemblyzer_voice import ResemblyzerVoiceEncoder
-    from likeness.services.scans import detect_media
+    from likeness.scan.detect import detect_media
 
     if "face" not in _ENCODERS:  # once per worker process
         _ENCODERS["face"] = DlibFaceEncoder()
