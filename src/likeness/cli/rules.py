@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -24,7 +25,7 @@ def evaluate_case(
 ) -> None:
     """Decide one case (docs/rules-cases.md) and print the decision as JSON."""
     try:
-        text = sys.stdin.read() if case_file == "-" else open(case_file, encoding="utf-8").read()  # noqa: PTH123, SIM115
+        text = sys.stdin.read() if case_file == "-" else Path(case_file).read_text("utf-8")
     except OSError as exc:
         raise InvalidInputError(f"{case_file}: cannot read ({exc.strerror})") from None
     try:

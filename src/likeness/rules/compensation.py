@@ -97,18 +97,19 @@ def _line(rule: str, days: Decimal, rate: Money, label: str, rates: RateRow) -> 
 def _negotiated(
     case: Case, consent: ConsentTerms | None, rule: str, findings: Findings
 ) -> list[CompensationLine]:
-    terms = consent.compensation if consent is not None else None
+    if consent is None:
+        return []
+    terms = consent.compensation
     if terms is None or terms.basis is CompensationBasis.SCALE or terms.amount is None:
-        if consent is not None:
-            findings.warn(
-                "Likeness Ledger: compensation",
-                f"consent {consent.id} records no amount for this use; record the bargained terms",
-            )
+        findings.warn(
+            "Likeness Ledger: compensation",
+            f"consent {consent.id} records no amount for this use; record the bargained terms",
+        )
         return []
     amount = Money(terms.amount, terms.currency)
     if terms.basis is CompensationBasis.PER_DAY:
         days = case.use.days_equivalent
-        basis = f"{_days(days)} × {amount} per day, as agreed in consent {consent.id}"  # type: ignore[union-attr]
+        basis = f"{_days(days)} × {amount} per day, as agreed in consent {consent.id}"
         return [CompensationLine(rule, basis, amount.times(days))]
-    basis = f"{amount} flat, as agreed in consent {consent.id}"  # type: ignore[union-attr]
+    basis = f"{amount} flat, as agreed in consent {consent.id}"
     return [CompensationLine(rule, basis, amount)]

@@ -15,7 +15,7 @@ specific, separately signed consent) still applies. Nothing allows by default.
 from __future__ import annotations
 
 from likeness.domain.consent import Case, ConsentTerms, Grantor
-from likeness.domain.decision import Decision, Outcome, Reason
+from likeness.domain.decision import CompensationLine, Decision, Outcome, Reason
 from likeness.domain.money import zero
 from likeness.rules import (
     RULEBOOK_VERSION,
@@ -112,7 +112,7 @@ def _decision(
     consent_id: str | None,
     reasons: tuple[Reason, ...],
     findings: Findings,
-    lines: list,  # type: ignore[type-arg]
+    lines: list[CompensationLine],
     regimes: tuple[str, ...],
 ) -> Decision:
     total = zero(lines[0].amount.currency) if lines else zero()

@@ -256,8 +256,9 @@ def _membership(performer: Performer) -> tuple[str, str] | None:
 
 
 def _refuse_taken_memberships(repository: PerformerRepository, performers: list[Performer]) -> None:
-    for problem in _taken_memberships(repository, performers, {}):
-        raise ConflictError(problem.message, hint="check the number, or update that performer")
+    problems = _taken_memberships(repository, performers, {})
+    if problems:
+        raise ConflictError(problems[0].message, hint="check the number, or update that performer")
 
 
 def _taken_memberships(

@@ -107,6 +107,10 @@ def expand(paths: Iterable[Path]) -> list[Path]:
     return found
 
 
+def _cache_key(sha256: str, options: ScanOptions) -> str:
+    return f"{sha256}-{options.fps:g}.json"
+
+
 def _content_hash(path: Path) -> str:
     """SHA-256 of a media file, read in 1 MiB blocks (films do not fit in memory)."""
     digest = hashlib.sha256()
@@ -148,25 +152,34 @@ class ScanService:
         many files at once; identification, decisions and flags always run here, so a
         distributed run gives the same report as a local one."""
         files = expand(paths)
-        remote = detector(files, options.fps) if detector is not None else {}
+        remote: dict[Path, dict[str, Any] | str] = {}
+        if detector is not None:  # only what the cache does not already hold
+            remote = detector([p for p in files if not self._is_cached(p, options)], options.fps)
         report = ScanReport(options.production_id, [])
         for path in files:
             progress(path)
             try:
-                if isinstance(remote.get(path), str):
-                    raise InvalidInputError(str(remote[path]))
-                result = self._scan_one(path, options, remote.get(path))  # type: ignore[arg-type]
+                detected = remote.get(path)
+                if isinstance(detected, str):  # the remote worker's refusal
+                    raise InvalidInputError(detected)
+                result = self._scan_one(path, options, detected)
             except LikenessError as exc:  # one bad file never stops the batch
                 result = MediaResult(str(path), None, "error", exc.message)
             report.media.append(result)
         self._flag(report, options)
         return report
 
+    def _is_cached(self, path: Path, options: ScanOptions) -> bool:
+        try:
+            return self._cache.has(_cache_key(_content_hash(path), options))
+        except LikenessError:
+            return False  # reported when the file itself is scanned
+
     def _scan_one(
         self, path: Path, options: ScanOptions, detected: dict[str, Any] | None = None
     ) -> MediaResult:
         sha = _content_hash(path)
-        key = f"{sha}-{options.fps:g}.json"
+        key = _cache_key(sha, options)
         cached = self._cache.get(key)
         if cached is not None:
             raw = json.loads(cached)

@@ -9,6 +9,8 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
+from sqlalchemy.engine import Connection
+
 from likeness.domain.consent import (
     Case,
     PerformerCategory,
@@ -16,7 +18,7 @@ from likeness.domain.consent import (
     ProductionFacts,
     UseFacts,
 )
-from likeness.domain.lifecycle import fold
+from likeness.domain.lifecycle import ConsentRecord, fold
 from likeness.domain.performer import Performer
 from likeness.errors import InvalidInputError, NotFoundError
 from likeness.ledger.entry import LogEvent
@@ -77,14 +79,9 @@ class UseService:
         now = self._clock.now()
         use = report.use
         with self._database.write() as connection:
-            performer = PerformerRepository(connection).get(report.performer_id)
-            if performer is None:
-                raise NotFoundError("performer", report.performer_id)
-            production = ProductionRepository(connection).get(use.production_id)
-            if production is None:
-                raise NotFoundError("production", use.production_id)
-            events = ConsentEventRepository(connection).events_for_performer(performer.id)
-            records = [fold(e) for e in events.values()]
+            performer, production, records = _context(
+                connection, report.performer_id, use.production_id
+            )
             if report.consent_id is not None:
                 named = next((r for r in records if r.id == report.consent_id), None)
                 if named is None:
@@ -97,12 +94,7 @@ class UseService:
             case = Case(
                 as_of=use.date,
                 performer=_facts(performer, report),
-                production=ProductionFacts(
-                    id=production.id,
-                    kind=production.kind.value,
-                    agreement=production.agreement.value,
-                    jurisdiction=production.jurisdiction,
-                ),
+                production=production,
                 consents=tuple(r.terms() for r in records),
                 use=use,
             )
@@ -147,20 +139,7 @@ class UseService:
         purpose, each consent of this production is tried with its own purpose: the
         question is then whether any consent covers this performer, modality and date."""
         with self._database.read() as connection:
-            performer = PerformerRepository(connection).get(performer_id)
-            production = ProductionRepository(connection).get(use.production_id)
-            if performer is None or production is None:
-                raise NotFoundError(
-                    "performer or production", f"{performer_id}/{use.production_id}"
-                )
-            events = ConsentEventRepository(connection).events_for_performer(performer.id)
-        records = [fold(e) for e in events.values()]
-        facts = ProductionFacts(
-            id=production.id,
-            kind=production.kind.value,
-            agreement=production.agreement.value,
-            jurisdiction=production.jurisdiction,
-        )
+            performer, facts, records = _context(connection, performer_id, use.production_id)
         person = _facts(performer, UseReport(performer.id, use, category=category))
         purposes = (
             [r.request.description.purpose for r in records if r.production_id == use.production_id]
@@ -187,6 +166,27 @@ class UseService:
             total = use.decision["total"]
             totals[total["currency"]] += Decimal(total["amount"])
         return Statement(performer_id, start, end, tuple(found), dict(totals))
+
+
+def _context(
+    connection: Connection, performer_id: str, production_id: str
+) -> tuple[Performer, ProductionFacts, list[ConsentRecord]]:
+    """What every decision about a performer's use reads: the performer, the production
+    as the rules see it, and the performer's consents folded from their events."""
+    performer = PerformerRepository(connection).get(performer_id)
+    if performer is None:
+        raise NotFoundError("performer", performer_id)
+    production = ProductionRepository(connection).get(production_id)
+    if production is None:
+        raise NotFoundError("production", production_id)
+    events = ConsentEventRepository(connection).events_for_performer(performer.id)
+    facts = ProductionFacts(
+        id=production.id,
+        kind=production.kind.value,
+        agreement=production.agreement.value,
+        jurisdiction=production.jurisdiction,
+    )
+    return performer, facts, [fold(e) for e in events.values()]
 
 
 def _facts(performer: Performer, report: UseReport) -> PerformerFacts:

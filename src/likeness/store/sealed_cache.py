@@ -32,6 +32,9 @@ class SealedCache:
             ).derive(master_key)
         )
 
+    def has(self, name: str) -> bool:
+        return (self._root / name).is_file()
+
     def get(self, name: str) -> bytes | None:
         try:
             sealed = (self._root / name).read_bytes()
