@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -18,6 +19,7 @@ from likeness.ledger.entry import LogEvent
 from likeness.ledger.note import Signer
 from likeness.recognition.ports import FaceEncoder, VoiceEncoder
 from likeness.services.accounts import AccountService
+from likeness.services.checks import CheckService
 from likeness.services.consents import ConsentService
 from likeness.services.home import (
     HomeStatus,
@@ -28,12 +30,15 @@ from likeness.services.home import (
 )
 from likeness.services.ledger import LedgerService
 from likeness.services.log_writer import LogWriter
+from likeness.services.logins import LoginService
 from likeness.services.ports import Clock, IdFactory
 from likeness.services.recognition import RecognitionService
 from likeness.services.registry import RegistryService
+from likeness.services.scan_jobs import ScanJobService
 from likeness.services.scans import ScanService
 from likeness.services.uses import UseService
-from likeness.settings import Settings
+from likeness.services.webhooks import RetryPolicy, WebhookService
+from likeness.settings import Environment, Settings
 from likeness.store.database import Database, create_database_engine
 from likeness.store.home import HomeLayout, read_secret
 from likeness.store.index_files import IndexFiles
@@ -66,8 +71,15 @@ class Services:
     uses: UseService
     recognition: RecognitionService
     scans: ScanService
+    logins: LoginService
+    webhooks: WebhookService
+    settings: Settings
+    clock: Clock
+    ids: IdFactory
 
     _writer: LogWriter[tuple[LogEvent, str | None]] | None = field(default=None, repr=False)
+    _scan_jobs: ScanJobService | None = field(default=None, repr=False)
+    _executor: ThreadPoolExecutor | None = field(default=None, repr=False)
 
     def log_writer(self) -> LogWriter[tuple[LogEvent, str | None]]:
         """The group-commit writer for standalone log events, started on first use."""
@@ -75,10 +87,40 @@ class Services:
             self._writer = LogWriter(self.ledger.append)
         return self._writer
 
+    @property
+    def checks(self) -> CheckService:
+        return CheckService(
+            uses=self.uses,
+            recognition=self.recognition,
+            append=lambda item: self.log_writer().append(item),
+            receipt=self.ledger.receipt,
+            clock=self.clock,
+        )
+
+    @property
+    def scan_jobs(self) -> ScanJobService:
+        """Scan jobs over HTTP, run on their own threads (started on first use)."""
+        if self._scan_jobs is None:
+            self._executor = ThreadPoolExecutor(
+                max_workers=self.settings.scan_workers, thread_name_prefix="likeness-scan"
+            )
+            self._scan_jobs = ScanJobService(
+                database=self.database,
+                clock=self.clock,
+                ids=self.ids,
+                scans=self.scans,
+                root=self.layout.root / "jobs",
+                executor=self._executor,
+            )
+        return self._scan_jobs
+
     def status(self) -> HomeStatus:
         return describe_home(self.layout, self.database)
 
     def close(self) -> None:
+        if self._executor is not None:
+            self._executor.shutdown(wait=True, cancel_futures=True)
+            self._executor = None
         if self._writer is not None:
             self._writer.close()
             self._writer = None
@@ -129,7 +171,18 @@ def build_services(
     ledger = LedgerService(
         database=database, signer=load_signer(settings, layout), origin=settings.log_origin
     )
-    uses = UseService(database=database, clock=clock, ids=ids, ledger=ledger)
+    webhooks = WebhookService(
+        database=database,
+        clock=clock,
+        ids=ids,
+        master_key=master_key,
+        retry=RetryPolicy(
+            max_attempts=settings.webhook_max_attempts,
+            first_delay=settings.webhook_first_retry_seconds,
+        ),
+        allow_private_hosts=settings.environment is Environment.DEVELOPMENT,
+    )
+    uses = UseService(database=database, clock=clock, ids=ids, ledger=ledger, outbox=webhooks)
     index_files = IndexFiles(layout.index, master_key)
     scan_cache = SealedCache(layout.root / "scan-cache", master_key, "scan-cache")
     recognition = RecognitionService(
@@ -159,7 +212,9 @@ def build_services(
             derived=(index_files, scan_cache),
         ),
         accounts=AccountService(database=database, clock=clock, ids=ids),
-        consents=ConsentService(database=database, clock=clock, ids=ids, ledger=ledger),
+        consents=ConsentService(
+            database=database, clock=clock, ids=ids, ledger=ledger, outbox=webhooks
+        ),
         uses=uses,
         recognition=recognition,
         scans=ScanService(
@@ -168,7 +223,14 @@ def build_services(
             ledger=ledger,
             clock=clock,
             cache=scan_cache,
+            database=database,
+            outbox=webhooks,
         ),
+        logins=LoginService(database=database, clock=clock),
+        webhooks=webhooks,
+        settings=settings,
+        clock=clock,
+        ids=ids,
     )
 
 

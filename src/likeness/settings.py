@@ -71,6 +71,29 @@ class Settings(BaseSettings):
         description="Euclidean distance between unit d-vectors below which a voice matches.",
     )
 
+    max_upload_bytes: int = Field(
+        default=200 * 1024 * 1024,
+        gt=0,
+        description="Largest request body the server accepts (uploads); larger ones get 413.",
+    )
+    scan_workers: int = Field(
+        default=1,
+        ge=1,
+        le=64,
+        description="Threads running clearance-scan jobs submitted over HTTP.",
+    )
+    webhook_first_retry_seconds: float = Field(
+        default=10.0,
+        gt=0.0,
+        description="Delay before a failed webhook's first retry; each retry waits 4x longer.",
+    )
+    webhook_max_attempts: int = Field(
+        default=8,
+        ge=1,
+        le=50,
+        description="Attempts before a webhook delivery is marked failed.",
+    )
+
     @field_validator("log_origin")
     @classmethod
     def _valid_origin(cls, value: str) -> str:

@@ -70,7 +70,11 @@ class ApiKey:
     secret_hash: str
     created_at: datetime
     revoked_at: datetime | None = None
+    expires_at: datetime | None = None
 
     @property
     def active(self) -> bool:
         return self.revoked_at is None
+
+    def usable_at(self, now: datetime) -> bool:
+        return self.active and (self.expires_at is None or now < self.expires_at)

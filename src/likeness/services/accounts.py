@@ -8,10 +8,11 @@ import hmac
 import re
 import secrets
 from dataclasses import dataclass
+from datetime import timedelta
 
 from likeness.domain.account import Account, ApiKey, Role
 from likeness.domain.ids import AccountId, ApiKeyId, PerformerId, ProductionId
-from likeness.errors import AuthenticationError, ConflictError, NotFoundError
+from likeness.errors import AuthenticationError, ConflictError, InvalidInputError, NotFoundError
 from likeness.services.ports import Clock, IdFactory
 from likeness.store.database import Database
 from likeness.store.repositories import (
@@ -70,14 +71,27 @@ class AccountService:
         with self._database.read() as connection:
             return AccountRepository(connection).all()
 
-    def create_api_key(self, account_id: str, label: str = "") -> IssuedKey:
+    def get_account(self, account_id: str) -> Account:
+        with self._database.read() as connection:
+            account = AccountRepository(connection).get(account_id)
+        if account is None:
+            raise NotFoundError("account", account_id, hint="'likeness account list' shows them")
+        return account
+
+    def create_api_key(
+        self, account_id: str, label: str = "", *, expires_in: timedelta | None = None
+    ) -> IssuedKey:
+        if expires_in is not None and expires_in <= timedelta(0):
+            raise InvalidInputError("an API key's lifetime must be positive")
         secret = secrets.token_urlsafe(32)
+        now = self._clock.now()
         key = ApiKey(
             id=ApiKeyId(self._ids.new()),
             account_id=AccountId(account_id),
             label=label.strip(),
             secret_hash=_hash(secret),
-            created_at=self._clock.now(),
+            created_at=now,
+            expires_at=None if expires_in is None else now + expires_in,
         )
         with self._database.write() as connection:
             repository = AccountRepository(connection)
@@ -120,6 +134,12 @@ class AccountService:
             valid = key is not None and hmac.compare_digest(key.secret_hash, _hash(secret))
             if key is None or not valid or not key.active:
                 raise AuthenticationError("API key is unknown or revoked")
+            if not key.usable_at(self._clock.now()):
+                assert key.expires_at is not None
+                raise AuthenticationError(
+                    f"API key {key.id} expired at {key.expires_at.isoformat()}",
+                    hint="ask an administrator for a new key",
+                )
             account = repository.get(key.account_id)
         assert account is not None  # foreign key
         return account

@@ -28,7 +28,7 @@ from likeness.ledger.entry import LogEvent
 from likeness.rules.specificity import specificity_problems
 from likeness.services.events import Recorded
 from likeness.services.ledger import LedgerService
-from likeness.services.ports import Clock, IdFactory
+from likeness.services.ports import Clock, IdFactory, NoOutbox, Notification, Outbox
 from likeness.store.consent_store import ConsentEventRepository
 from likeness.store.database import Database
 from likeness.store.repositories import PerformerRepository, ProductionRepository
@@ -41,18 +41,28 @@ PERSONAL_CAPACITIES = {
 }
 
 
+NOTIFIED = frozenset({EventType.REQUESTED, EventType.GRANTED, EventType.DENIED, EventType.REVOKED})
+
+
 def consent_key(consent_id: str) -> str:
     return f"consent:{consent_id}"
 
 
 class ConsentService:
     def __init__(
-        self, *, database: Database, clock: Clock, ids: IdFactory, ledger: LedgerService
+        self,
+        *,
+        database: Database,
+        clock: Clock,
+        ids: IdFactory,
+        ledger: LedgerService,
+        outbox: Outbox | None = None,
     ) -> None:
         self._database = database
         self._clock = clock
         self._ids = ids
         self._ledger = ledger
+        self._outbox = outbox or NoOutbox()
 
     def request(
         self, performer_id: str, production_id: str, request: ConsentRequest
@@ -168,6 +178,20 @@ class ConsentService:
         )
         [index] = self._ledger.record(connection, [(log_event, consent_key(record.id))])
         ConsentEventRepository(connection).append(event, index)
+        if event.type in NOTIFIED:
+            notification = Notification(
+                type=f"consent.{event.type.value}",
+                at=event.at,
+                performer_id=record.performer_id,
+                production_id=record.production_id,
+                data={
+                    "consent_id": record.id,
+                    "status": record.status.value,
+                    "log_index": index,
+                    "project": record.request.description.project,
+                },
+            )
+            self._outbox.emit(connection, notification)
         return index
 
 

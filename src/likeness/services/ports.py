@@ -6,8 +6,11 @@ fakes ship in ``likeness.testing``.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
-from typing import Protocol
+from typing import Any, Protocol
+
+from sqlalchemy.engine import Connection
 
 
 class Clock(Protocol):
@@ -20,3 +23,26 @@ class IdFactory(Protocol):
     def new(self) -> str:
         """A new unique, time-ordered id (a canonical ULID)."""
         ...
+
+
+@dataclass(frozen=True)
+class Notification:
+    """Something a subscriber may want to hear about (a webhook event)."""
+
+    type: str  # consent.requested, consent.granted, ..., use.reported, appearance.flagged
+    at: datetime
+    performer_id: str | None
+    production_id: str | None
+    data: dict[str, Any]
+
+
+class Outbox(Protocol):
+    def emit(self, connection: Connection, notification: Notification) -> None:
+        """Queue ``notification`` inside the caller's transaction: it is sent only if
+        that transaction commits."""
+        ...
+
+
+class NoOutbox:
+    def emit(self, connection: Connection, notification: Notification) -> None:
+        return None

@@ -41,6 +41,7 @@ from likeness.store.repositories import (
     PerformerRepository,
     ProductionRepository,
 )
+from likeness.store.service_store import erase_performer_traces
 from likeness.store.templates import TemplateRepository
 from likeness.store.vault import VaultFiles, destroy_data_key
 
@@ -120,6 +121,7 @@ class RegistryService:
             for key in remove_for_performer(connection, performer.id):
                 salts.erase(key)
             TemplateRepository(connection).remove_for_performer(performer.id)
+            erase_performer_traces(connection, performer.id)
             PerformerRepository(connection).remove(performer.id)
             salts.erase(performer_key(performer.id))
             destroy_data_key(connection, performer.id)

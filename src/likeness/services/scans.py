@@ -25,9 +25,10 @@ from likeness.ledger.entry import LogEvent
 from likeness.scan.appearances import Appearance, merge
 from likeness.scan.detect import detect_media
 from likeness.services.ledger import LedgerService
-from likeness.services.ports import Clock
+from likeness.services.ports import Clock, NoOutbox, Notification, Outbox
 from likeness.services.recognition import RecognitionService
 from likeness.services.uses import UseService
+from likeness.store.database import Database
 from likeness.store.sealed_cache import SealedCache
 
 MEDIA_SUFFIXES = {
@@ -134,7 +135,11 @@ class ScanService:
         ledger: LedgerService,
         clock: Clock,
         cache: SealedCache,
+        database: Database,
+        outbox: Outbox | None = None,
     ) -> None:
+        self._database = database
+        self._outbox = outbox or NoOutbox()
         self._recognition = recognition
         self._uses = uses
         self._ledger = ledger
@@ -266,10 +271,27 @@ class ScanService:
                         None,
                     )
                 )
-        if events:
-            indexes = self._ledger.append(events)
+        if not events:
+            return
+        with self._database.write() as connection:
+            indexes = self._ledger.record(connection, events)
             flagged = iter(indexes)
             for media in report.media:
                 for a in media.appearances:
-                    if a["decision"] == "not_covered":
-                        a["flag_log_index"] = next(flagged)
+                    if a["decision"] != "not_covered":
+                        continue
+                    a["flag_log_index"] = next(flagged)
+                    notification = Notification(
+                        type="appearance.flagged",
+                        at=now,
+                        performer_id=a["performer_id"],
+                        production_id=options.production_id,
+                        data={
+                            "media_sha256": media.sha256,
+                            "modality": a["modality"],
+                            "start": a["start"],
+                            "end": a["end"],
+                            "log_index": a["flag_log_index"],
+                        },
+                    )
+                    self._outbox.emit(connection, notification)

@@ -26,7 +26,7 @@ from likeness.rules.cases import decision_json, use_json
 from likeness.rules.engine import evaluate
 from likeness.services.events import Recorded
 from likeness.services.ledger import LedgerService
-from likeness.services.ports import Clock, IdFactory
+from likeness.services.ports import Clock, IdFactory, NoOutbox, Notification, Outbox
 from likeness.store.consent_store import ConsentEventRepository, StoredUse, UseRepository
 from likeness.store.database import Database
 from likeness.store.repositories import PerformerRepository, ProductionRepository
@@ -68,12 +68,19 @@ class Statement:
 
 class UseService:
     def __init__(
-        self, *, database: Database, clock: Clock, ids: IdFactory, ledger: LedgerService
+        self,
+        *,
+        database: Database,
+        clock: Clock,
+        ids: IdFactory,
+        ledger: LedgerService,
+        outbox: Outbox | None = None,
     ) -> None:
         self._database = database
         self._clock = clock
         self._ids = ids
         self._ledger = ledger
+        self._outbox = outbox or NoOutbox()
 
     def report(self, report: UseReport) -> Recorded[StoredUse]:
         now = self._clock.now()
@@ -126,6 +133,20 @@ class UseService:
                 log_index=index,
             )
             UseRepository(connection).add(stored)
+            notification = Notification(
+                type="use.reported",
+                at=now,
+                performer_id=performer.id,
+                production_id=production.id,
+                data={
+                    "use_id": use_id,
+                    "date": use.date.isoformat(),
+                    "decision": decision["decision"],
+                    "total": decision["total"],
+                    "log_index": index,
+                },
+            )
+            self._outbox.emit(connection, notification)
         return Recorded(stored, (index,))
 
     def decide(

@@ -18,7 +18,18 @@ from likeness.domain.performer import (
     RepresentativeCapacity,
 )
 from likeness.domain.production import Agreement, Production, ProductionKind
-from likeness.store.tables import accounts, api_keys, performers, productions, representatives
+from likeness.store.tables import (
+    accounts,
+    api_keys,
+    logins,
+    performers,
+    productions,
+    representatives,
+    scan_jobs,
+    sessions,
+    webhook_deliveries,
+    webhooks,
+)
 
 # SQLite allows 32,766 bound parameters per statement; stay well under it.
 _CHUNK = 500
@@ -231,6 +242,13 @@ class AccountRepository:
         """Delete the accounts (and their keys) that act for a performer."""
         tied = select(accounts.c.id).where(accounts.c.performer_id == performer_id)
         self._db.execute(api_keys.delete().where(api_keys.c.account_id.in_(tied)))
+        for table in (logins, sessions, scan_jobs):
+            self._db.execute(table.delete().where(table.c.account_id.in_(tied)))
+        hooks = select(webhooks.c.id).where(webhooks.c.account_id.in_(tied))
+        self._db.execute(
+            webhook_deliveries.delete().where(webhook_deliveries.c.webhook_id.in_(hooks))
+        )
+        self._db.execute(webhooks.delete().where(webhooks.c.account_id.in_(tied)))
         self._db.execute(accounts.delete().where(accounts.c.performer_id == performer_id))
 
     def add_key(self, key: ApiKey) -> None:
@@ -243,6 +261,7 @@ class AccountRepository:
                 "secret_hash": key.secret_hash,
                 "created_at": key.created_at,
                 "revoked_at": key.revoked_at,
+                "expires_at": key.expires_at,
             },
         )
 
@@ -279,4 +298,5 @@ def _api_key(row: Row[Any]) -> ApiKey:
         secret_hash=row.secret_hash,
         created_at=row.created_at,
         revoked_at=row.revoked_at,
+        expires_at=row.expires_at,
     )

@@ -102,7 +102,85 @@ api_keys = Table(
     Column("secret_hash", String(64), nullable=False),
     Column("created_at", UTCDateTime, nullable=False),
     Column("revoked_at", UTCDateTime),
+    Column("expires_at", UTCDateTime),
     Index("ix_api_keys_account_id", "account_id"),
+)
+
+# -- the service: portal logins, sessions, webhooks, scan jobs (api/, services/) -----
+
+# A portal login: an account's username and argon2id password hash.
+logins = Table(
+    "logins",
+    metadata,
+    Column("account_id", String(ID), ForeignKey("accounts.id"), primary_key=True),
+    Column("username", String(64), nullable=False),
+    Column("password_hash", Text, nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+    UniqueConstraint("username", name="uq_logins_username"),
+)
+
+# Portal sessions by the SHA-256 of their cookie; the CSRF token is per session.
+sessions = Table(
+    "sessions",
+    metadata,
+    Column("token_hash", String(64), primary_key=True),
+    Column("account_id", String(ID), ForeignKey("accounts.id"), nullable=False),
+    Column("csrf_token", String(64), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("expires_at", UTCDateTime, nullable=False),
+    Index("ix_sessions_account_id", "account_id"),
+)
+
+webhooks = Table(
+    "webhooks",
+    metadata,
+    Column("id", String(ID), primary_key=True),
+    Column("account_id", String(ID), ForeignKey("accounts.id"), nullable=False),
+    Column("url", Text, nullable=False),
+    Column("secret", LargeBinary, nullable=False),  # sealed under the master key
+    Column("events", Text, nullable=False),  # JSON list of event types
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("disabled_at", UTCDateTime),
+    Index("ix_webhooks_account_id", "account_id"),
+)
+
+# The outbox and delivery log: one row per (event, webhook), written in the same
+# transaction as the event it announces.
+webhook_deliveries = Table(
+    "webhook_deliveries",
+    metadata,
+    Column("id", String(ID), primary_key=True),
+    Column("webhook_id", String(ID), ForeignKey("webhooks.id"), nullable=False),
+    Column("event_id", String(ID), nullable=False),
+    Column("event_type", String(32), nullable=False),
+    Column("performer_id", String(ID)),  # for erasure
+    Column("payload", Text, nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("attempts", Integer, nullable=False),
+    Column("next_attempt_at", UTCDateTime),
+    Column("last_status", Integer),
+    Column("last_error", Text),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("delivered_at", UTCDateTime),
+    Index("ix_webhook_deliveries_status", "status", "next_attempt_at"),
+    Index("ix_webhook_deliveries_webhook_id", "webhook_id"),
+)
+
+scan_jobs = Table(
+    "scan_jobs",
+    metadata,
+    Column("id", String(ID), primary_key=True),
+    Column("account_id", String(ID), ForeignKey("accounts.id"), nullable=False),
+    Column("production_id", String(ID), ForeignKey("productions.id"), nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("options", Text, nullable=False),  # JSON
+    Column("media", Text, nullable=False),  # JSON list of uploaded file names
+    Column("report", Text),  # JSON, once done
+    Column("error", Text),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("finished_at", UTCDateTime),
+    Index("ix_scan_jobs_production_id", "production_id"),
 )
 
 # -- the transparency log (see docs/ledger.md) ------------------------------------
