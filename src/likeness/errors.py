@@ -114,6 +114,18 @@ class AuthenticationError(LikenessError):
     kind = "unauthenticated"
 
 
+class UnsupportedMediaTypeError(LikenessError):
+    """A request body is not of the type the endpoint reads."""
+
+    kind = "unsupported_media_type"
+
+
+class PayloadTooLargeError(LikenessError):
+    """A request body is larger than the configured limit."""
+
+    kind = "payload_too_large"
+
+
 @dataclass(frozen=True)
 class RowProblem:
     """One bad row of a bulk import, by its line number in the file."""

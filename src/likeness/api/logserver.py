@@ -38,7 +38,7 @@ def create_log_app(ledger: LedgerService) -> ASGIApp:
             return
         if scope["type"] != "http":
             return
-        status, headers, body = await _respond(ledger, scope["method"], scope["path"])
+        status, headers, body = await respond(ledger, scope["method"], scope["path"])
         await send({"type": "http.response.start", "status": status, "headers": headers})
         await send(
             {"type": "http.response.body", "body": b"" if scope["method"] == "HEAD" else body}
@@ -47,7 +47,7 @@ def create_log_app(ledger: LedgerService) -> ASGIApp:
     return app
 
 
-async def _respond(
+async def respond(
     ledger: LedgerService, method: str, path: str
 ) -> tuple[int, list[tuple[bytes, bytes]], bytes]:
     if method not in ("GET", "HEAD"):

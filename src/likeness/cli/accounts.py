@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+from datetime import timedelta
 from typing import Annotated
 
 import typer
@@ -40,6 +42,25 @@ def add_account(
         render.fields(f"account {account.id}", data)
 
 
+@accounts.command("password")
+def set_password(
+    ctx: typer.Context,
+    account_id: Annotated[str, typer.Argument(help="Account to give a portal login.")],
+    username: Annotated[str, typer.Option(help="Login name for the portal.")],
+    password_stdin: Annotated[
+        bool, typer.Option("--password-stdin", help="Read the password from standard input.")
+    ] = False,
+) -> None:
+    """Set a portal login (username and password) for an account. The password is asked
+    for twice, or read from standard input; only its argon2id hash is stored."""
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\n")
+    else:
+        password = typer.prompt("password", hide_input=True, confirmation_prompt=True)
+    state_of(ctx).services().logins.set_password(account_id, username, password)
+    typer.echo(f"portal login {username.strip().lower()!r} set for account {account_id}")
+
+
 @accounts.command("list")
 def list_accounts(ctx: typer.Context, as_json: JsonFlag = False) -> None:
     """List accounts."""
@@ -59,10 +80,16 @@ def create_key(
     ctx: typer.Context,
     account_id: Annotated[str, typer.Argument(help="Account the key acts as.")],
     label: Annotated[str, typer.Option(help="What the key is for.")] = "",
+    expires_in_days: Annotated[
+        int | None, typer.Option(min=1, help="Refuse the key after this many days.")
+    ] = None,
     as_json: JsonFlag = False,
 ) -> None:
     """Create an API key. The key is printed once; only its hash is kept."""
-    issued = state_of(ctx).services().accounts.create_api_key(account_id, label)
+    lifetime = None if expires_in_days is None else timedelta(days=expires_in_days)
+    issued = (
+        state_of(ctx).services().accounts.create_api_key(account_id, label, expires_in=lifetime)
+    )
     if as_json:
         render.emit_json({**render.api_key_json(issued.key), "token": issued.token})
         return
@@ -85,8 +112,8 @@ def list_keys(
         return
     render.table(
         f"{len(keys)} API key(s)",
-        ("id", "account", "label", "created", "revoked"),
-        ((k.id, k.account_id, k.label, k.created_at, k.revoked_at) for k in keys),
+        ("id", "account", "label", "created", "expires", "revoked"),
+        ((k.id, k.account_id, k.label, k.created_at, k.expires_at, k.revoked_at) for k in keys),
     )
 
 

@@ -120,15 +120,41 @@ def serve(
     ctx: typer.Context,
     host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+    demo: Annotated[
+        bool,
+        typer.Option(
+            "--demo",
+            help="Create the data home if needed and seed demo performers, a production, "
+            "consents, uses and a scan (development only).",
+        ),
+    ] = False,
+    log_only: Annotated[
+        bool, typer.Option("--log-only", help="Serve only the log (/log/...), not the API.")
+    ] = False,
 ) -> None:
-    """Serve the log over HTTP: /log/checkpoint and C2SP tlog-tiles under /log/tile/."""
+    """Serve the API (/v1, OpenAPI at /openapi.json), the portal (/) and the log (/log)."""
     import uvicorn
 
-    from likeness.api.logserver import create_log_app
+    state = state_of(ctx)
+    if demo:
+        from likeness.demo import prepare_demo_home, seed_demo
 
-    services = state_of(ctx).services()
-    typer.echo(f"serving the log of {services.layout.root} at http://{host}:{port}/log/", err=True)
-    uvicorn.run(create_log_app(services.ledger), host=host, port=port, log_level="warning")
+        prepare_demo_home(state.settings())
+        seeded = seed_demo(state.services())
+        typer.echo(seeded.describe(f"http://{host}:{port}"), err=True)
+    services = state.services()
+    if log_only:
+        from likeness.api.logserver import create_log_app
+
+        typer.echo(
+            f"serving the log of {services.layout.root} at http://{host}:{port}/log/", err=True
+        )
+        uvicorn.run(create_log_app(services.ledger), host=host, port=port, log_level="warning")
+        return
+    from likeness.api.app import create_app
+
+    typer.echo(f"serving {services.layout.root} at http://{host}:{port}/ (API: /docs)", err=True)
+    uvicorn.run(create_app(services), host=host, port=port, log_level="warning")
 
 
 @app.command()

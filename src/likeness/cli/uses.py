@@ -6,7 +6,7 @@ import csv
 import io
 from decimal import Decimal
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 
@@ -17,6 +17,7 @@ from likeness.cli.state import state_of
 from likeness.domain.consent import Alteration, Modality, PerformerCategory, ReplicaKind, UseFacts
 from likeness.services.roster import parse_date
 from likeness.services.uses import Statement, UseReport
+from likeness.services.views import statement_json
 
 app = typer.Typer(help="Report uses of replicas; each is decided and logged.", no_args_is_help=True)
 
@@ -138,32 +139,6 @@ def statement(
                 for currency, amount in sorted(result.totals.items())
             ],
         )
-
-
-def statement_json(result: Statement) -> dict[str, Any]:
-    return {
-        "performer_id": result.performer_id,
-        "from": result.start.isoformat(),
-        "to": result.end.isoformat(),
-        "uses": [
-            {
-                "use_id": u.id,
-                "date": u.use_date.isoformat(),
-                "production_id": u.production_id,
-                "decision": u.decision["decision"],
-                "consent_id": u.decision["consent_id"],
-                "compensation": u.decision["compensation"],
-                "total": u.decision["total"],
-                "log_index": u.log_index,
-            }
-            for u in result.uses
-        ],
-        "totals": [
-            {"amount": f"{amount:.2f}", "currency": currency}
-            for currency, amount in sorted(result.totals.items())
-        ],
-        "reconciled": result.reconciles(),
-    }
 
 
 CSV_COLUMNS = (

@@ -80,7 +80,9 @@ class CheckService:
         return Finding(match.performer_id, modality, match.box, match.distance, decision)
 
     def _record(self, use: UseFacts, findings: list[Finding]) -> CheckResult:
-        covered = all(f.decision is None or f.decision["decision"] != "not_covered" for f in findings)
+        covered = all(
+            f.decision is None or f.decision["decision"] != "not_covered" for f in findings
+        )
         event = LogEvent(
             type="check.performed",
             at=self._clock.now(),

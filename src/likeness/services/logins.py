@@ -91,7 +91,9 @@ class LoginService:
                 )
             sessions = SessionRepository(connection)
             sessions.remove_expired(now)
-            sessions.add(_digest(token), Session(login.account_id, csrf, now + SESSION_LIFETIME), now)
+            sessions.add(
+                _digest(token), Session(login.account_id, csrf, now + SESSION_LIFETIME), now
+            )
             account = AccountRepository(connection).get(login.account_id)
         assert account is not None  # foreign key
         return OpenSession(token, csrf, account)

@@ -17,8 +17,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from likeness.domain.account import Account
-from likeness.errors import InvalidInputError, NotFoundError
+from likeness.domain.account import Account, Role
+from likeness.errors import InvalidInputError, NotFoundError, PermissionDeniedError
 from likeness.scan.report import report_json
 from likeness.services.access import require_production
 from likeness.services.ports import Clock, IdFactory
@@ -108,6 +108,8 @@ class ScanJobService:
         if job is None:
             raise NotFoundError("scan job", job_id)
         require_production(account, job.production_id)
+        if account.role is Role.PLATFORM and job.account_id != account.id:
+            raise PermissionDeniedError(f"scan job {job_id} was submitted by another account")
         return job
 
     def jobs(self, production_id: str | None) -> list[ScanJob]:

@@ -175,6 +175,25 @@ class UseService:
         chosen = next((d for d in decisions if d.outcome.value != "not_covered"), decisions[0])
         return decision_json(chosen)
 
+    def get(self, use_id: str) -> StoredUse:
+        with self._database.read() as connection:
+            found = UseRepository(connection).get(use_id)
+        if found is None:
+            raise NotFoundError("use", use_id)
+        return found
+
+    def recent(
+        self, *, performer_id: str | None = None, production_id: str | None = None, limit: int = 100
+    ) -> list[StoredUse]:
+        with self._database.read() as connection:
+            return UseRepository(connection).recent(
+                performer_id=performer_id, production_id=production_id, limit=limit
+            )
+
+    def count(self) -> int:
+        with self._database.read() as connection:
+            return UseRepository(connection).count()
+
     def statement(self, performer_id: str, start: date, end: date) -> Statement:
         if end < start:
             raise InvalidInputError(f"the period ends ({end}) before it starts ({start})")

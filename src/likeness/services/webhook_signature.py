@@ -74,7 +74,8 @@ def verify(
         raise WebhookSignatureError("missing or malformed webhook-* headers") from None
     if abs(now - timestamp) > tolerance:
         raise WebhookSignatureError(
-            f"timestamp {timestamp} is more than {tolerance} s from now: a stale or replayed request"
+            f"timestamp {timestamp} is more than {tolerance} s from now: "
+            "a stale or replayed request"
         )
     expected = sign(secret, message_id, timestamp, body)
     if not any(hmac.compare_digest(expected, given) for given in signatures):

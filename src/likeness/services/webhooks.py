@@ -292,7 +292,7 @@ class WebhookDispatcher:
         while not self._stop.is_set():
             try:
                 busy = self._deliver() > 0
-            except Exception as exc:  # noqa: BLE001 - keep the dispatcher alive; report it
+            except Exception as exc:
                 self._on_error(exc)
                 busy = False
             if not busy:

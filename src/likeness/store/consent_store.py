@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import delete, insert, select
+from sqlalchemy import delete, func, insert, select
 from sqlalchemy.engine import Connection
 
 from likeness.domain.lifecycle import ConsentEvent, EventType
@@ -161,6 +161,23 @@ class UseRepository:
             .order_by(uses.c.use_date, uses.c.id)
         )
         return [_use(row) for row in rows]
+
+    def get(self, use_id: str) -> StoredUse | None:
+        row = self._db.execute(select(uses).where(uses.c.id == use_id)).one_or_none()
+        return None if row is None else _use(row)
+
+    def recent(
+        self, *, performer_id: str | None, production_id: str | None, limit: int
+    ) -> list[StoredUse]:
+        query = select(uses).order_by(uses.c.id.desc()).limit(limit)
+        if performer_id is not None:
+            query = query.where(uses.c.performer_id == performer_id)
+        if production_id is not None:
+            query = query.where(uses.c.production_id == production_id)
+        return [_use(row) for row in self._db.execute(query)]
+
+    def count(self) -> int:
+        return int(self._db.execute(select(func.count()).select_from(uses)).scalar_one())
 
 
 def _use(row: Any) -> StoredUse:

@@ -201,7 +201,9 @@ class DeliveryRepository:
 
     def record_attempt(self, delivery_id: str, **values: Any) -> None:
         self._db.execute(
-            update(webhook_deliveries).where(webhook_deliveries.c.id == delivery_id).values(**values)
+            update(webhook_deliveries)
+            .where(webhook_deliveries.c.id == delivery_id)
+            .values(**values)
         )
 
 

@@ -1,0 +1,90 @@
+"""The HTTP service: the REST API under ``/v1``, the log under ``/log``, and the portal.
+
+``create_app(services)`` is the one place the web application is assembled; the CLI's
+``likeness serve`` runs it under uvicorn. Database work runs on worker threads (sync
+routes), and recognition and scans always leave the event loop (``run_in_threadpool``
+or the scan-job pool), so one slow scan never stalls the API.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from importlib import resources
+from typing import Any
+
+from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
+
+from likeness import __version__
+from likeness.api import errors, portal
+from likeness.api.limits import BodyLimit
+from likeness.api.routes_consents import router as consents
+from likeness.api.routes_log import public as log_files
+from likeness.api.routes_log import router as log
+from likeness.api.routes_registry import router as registry
+from likeness.api.routes_scans import router as scans
+from likeness.api.routes_uses import router as uses
+from likeness.api.routes_webhooks import router as webhooks
+from likeness.bootstrap import Services
+from likeness.services.webhooks import WebhookDispatcher
+
+log_ = logging.getLogger(__name__)
+
+DESCRIPTION = """Consent, compensation and a verifiable ledger for performers' digital replicas.
+
+Authenticate with an API key (`Authorization: Bearer llk_<id>_<secret>`). Every error
+has the same JSON envelope: `{"error": {"status", "kind", "message", "hint"}}`.
+"""
+
+
+def create_app(services: Services, *, deliver_webhooks: bool = True) -> Any:
+    """The ASGI application (FastAPI inside a request-size limit)."""
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        interrupted = services.scan_jobs.interrupt_unfinished()
+        if interrupted:
+            log_.warning("%d scan job(s) were cut short by the last stop", interrupted)
+        dispatcher = WebhookDispatcher(
+            services.webhooks.deliver_due,
+            on_error=lambda exc: log_.error("webhook delivery failed: %s", exc),
+        )
+        if deliver_webhooks:
+            dispatcher.start()
+        try:
+            yield
+        finally:
+            dispatcher.stop()
+
+    app = FastAPI(
+        title="Likeness Ledger",
+        version=__version__,
+        description=DESCRIPTION,
+        lifespan=lifespan,
+        docs_url="/docs",
+        redoc_url=None,
+    )
+    app.state.services = services
+    app.state.authenticate = services.accounts.authenticate
+    errors.install(app, is_html=portal.is_portal, html_error=portal.portal_error)
+    app.add_exception_handler(
+        portal.LoginRequired,
+        lambda request, exc: portal.login_redirect(request),
+    )
+    for router in (registry, consents, uses, scans, webhooks, log):
+        app.include_router(router)
+    app.include_router(log_files)
+    app.include_router(portal.router)
+    static = resources.files("likeness.api") / "static"
+    app.mount("/static", StaticFiles(directory=str(static)), name="static")
+    return BodyLimit(app, services.settings.max_upload_bytes)
+
+
+def fastapi_app(asgi: Any) -> FastAPI:
+    """The FastAPI application inside ``create_app``'s wrapper (for tests and tools)."""
+    inner = asgi
+    while not isinstance(inner, FastAPI):
+        inner = inner._app
+    return inner

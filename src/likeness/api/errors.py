@@ -1,0 +1,132 @@
+"""One JSON error envelope for every error the API returns.
+
+    {"error": {"status": 404, "kind": "not_found", "message": "...", "hint": "..."}}
+
+``LikenessError`` kinds map to HTTP statuses here and nowhere else (the CLI maps
+the same kinds to exit codes in ``cli/app.py``).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, Response
+from pydantic import BaseModel
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from likeness.errors import LikenessError
+
+log = logging.getLogger(__name__)
+
+STATUS_BY_KIND = {
+    "invalid": 422,
+    "not_found": 404,
+    "conflict": 409,
+    "unauthenticated": 401,
+    "forbidden": 403,
+    "unsupported_media_type": 415,
+    "payload_too_large": 413,
+    "configuration": 503,
+    "store": 503,
+    "home": 503,
+    "integrity": 500,
+    "error": 500,
+}
+KIND_BY_STATUS = {
+    400: "bad_request",
+    401: "unauthenticated",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    409: "conflict",
+    413: "payload_too_large",
+    415: "unsupported_media_type",
+    422: "invalid",
+    500: "error",
+}
+
+
+class ErrorBody(BaseModel):
+    status: int
+    kind: str
+    message: str
+    hint: str | None = None
+    details: list[dict[str, Any]] | None = None
+
+
+class ErrorEnvelope(BaseModel):
+    error: ErrorBody
+
+
+# Declared on every route so clients (and schemathesis) know the envelope.
+ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
+    status: {"model": ErrorEnvelope, "description": kind.replace("_", " ")}
+    for status, kind in KIND_BY_STATUS.items()
+    if status != 405
+}
+
+
+def envelope(
+    status: int,
+    message: str,
+    *,
+    kind: str | None = None,
+    hint: str | None = None,
+    details: list[dict[str, Any]] | None = None,
+    headers: Mapping[str, str] | None = None,
+) -> JSONResponse:
+    body = ErrorBody(
+        status=status,
+        kind=kind or KIND_BY_STATUS.get(status, "error"),
+        message=message,
+        hint=hint,
+        details=details,
+    )
+    return JSONResponse(
+        ErrorEnvelope(error=body).model_dump(exclude_none=True), status_code=status, headers=headers
+    )
+
+
+def likeness_error_response(exc: LikenessError) -> JSONResponse:
+    status = STATUS_BY_KIND.get(exc.kind, 500)
+    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+    return envelope(status, exc.message, kind=exc.kind, hint=exc.hint, headers=headers)
+
+
+HtmlErrors = Callable[[Request, LikenessError, int], Response]
+
+
+def install(app: FastAPI, *, is_html: Callable[[str], bool], html_error: HtmlErrors) -> None:
+    """Errors on the portal's pages (``is_html(path)``) are pages; all others are JSON."""
+
+    @app.exception_handler(LikenessError)
+    async def _likeness(request: Request, exc: LikenessError) -> Response:
+        if is_html(request.url.path):
+            return html_error(request, exc, STATUS_BY_KIND.get(exc.kind, 500))
+        return likeness_error_response(exc)
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
+        errors = [
+            {"loc": [str(p) for p in e.get("loc", ())], "msg": e.get("msg", ""), "type": e["type"]}
+            for e in exc.errors()
+        ]
+        if any(e["type"] == "json_invalid" for e in errors):
+            return envelope(400, "the body is not valid JSON", details=errors)
+        where = "; ".join(f"{'.'.join(e['loc'][1:]) or e['loc'][0]}: {e['msg']}" for e in errors)
+        return envelope(422, f"invalid request: {where}", kind="invalid", details=errors)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        if isinstance(exc.__cause__, LikenessError):  # raised while the body was parsed
+            return likeness_error_response(exc.__cause__)
+        return envelope(exc.status_code, str(exc.detail), headers=exc.headers)
+
+    @app.exception_handler(Exception)
+    async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+        log.exception("unexpected error on %s %s", request.method, request.url.path)
+        return envelope(500, "an unexpected error occurred; it has been logged")

@@ -1,0 +1,86 @@
+"""The log: public tlog-tiles routes under ``/log``, and its status, audit, receipts
+and aggregate counts under ``/v1`` for auditors."""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Path, Request, Response
+
+from likeness.api.deps import Caller, ServicesDep
+from likeness.api.errors import ERROR_RESPONSES
+from likeness.api.logserver import respond
+from likeness.api.schemas import AggregatesOut, AuditOut, LogStatusOut, ReceiptOut
+from likeness.domain.account import Role
+from likeness.services.access import require_role
+
+router = APIRouter(prefix="/v1", tags=["log"], responses=ERROR_RESPONSES)
+public = APIRouter(tags=["log"])
+
+
+@router.get("/log/status", response_model=LogStatusOut)
+def log_status(caller: Caller, services: ServicesDep) -> dict[str, Any]:
+    require_role(caller, Role.AUDITOR)
+    return {
+        "size": services.ledger.size(),
+        "checkpoint": services.ledger.checkpoint(),
+        "verifier_key": services.ledger.verifier_key,
+        "origin": services.settings.log_origin,
+    }
+
+
+@router.get("/log/audit", response_model=AuditOut)
+def log_audit(caller: Caller, services: ServicesDep) -> dict[str, Any]:
+    """Recompute every hash and check the signed checkpoint (seconds per million entries)."""
+    require_role(caller, Role.AUDITOR)
+    return services.ledger.audit().to_json()
+
+
+@router.get("/log/receipts/{index}", response_model=ReceiptOut)
+def receipt(
+    index: Annotated[int, Path(ge=0, le=2**62)], caller: Caller, services: ServicesDep
+) -> dict[str, Any]:
+    require_role(caller, Role.AUDITOR)
+    return services.ledger.receipt(index).to_json()
+
+
+@router.get("/aggregates", response_model=AggregatesOut)
+def aggregates(caller: Caller, services: ServicesDep) -> dict[str, Any]:
+    """Counts without personal data: consents by state, uses, flags, the log's size."""
+    require_role(caller, Role.AUDITOR)
+    today = services.clock.now().date()
+    states = Counter(r.state_on(today) for r in services.consents.find())
+    flagged = sum(
+        1
+        for job in services.scan_jobs.jobs(None)
+        for a in (job.report or {}).get("appearances", [])
+        if a.get("decision") == "not_covered"
+    )
+    status = services.status()
+    return {
+        "performers": status.performers,
+        "productions": status.productions,
+        "consents": dict(states),
+        "uses": services.uses.count(),
+        "flagged_appearances": flagged,
+        "log_size": services.ledger.size(),
+    }
+
+
+@public.get("/healthz", include_in_schema=False)
+async def healthz() -> Response:
+    return Response("ok\n", media_type="text/plain")
+
+
+@public.api_route("/log/checkpoint", methods=["GET", "HEAD"], include_in_schema=False)
+@public.api_route("/log/tile/{tile_path:path}", methods=["GET", "HEAD"], include_in_schema=False)
+async def log_files(request: Request) -> Response:
+    status, headers, body = await respond(
+        request.app.state.services.ledger, request.method, request.url.path
+    )
+    response = Response(body, status_code=status)
+    for name, value in headers:
+        if name != b"content-length":
+            response.headers[name.decode()] = value.decode()
+    return response

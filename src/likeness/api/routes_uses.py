@@ -1,0 +1,132 @@
+"""``/v1/uses``, statements and ``/v1/check``."""
+
+from __future__ import annotations
+
+import json
+import tempfile
+from datetime import date
+from pathlib import Path
+from typing import Annotated, Any
+
+from fastapi import APIRouter, File, Form, Query, UploadFile
+from pydantic import ValidationError
+from starlette.concurrency import run_in_threadpool
+
+from likeness.api.deps import Caller, JsonBody, MultipartBody, ServicesDep
+from likeness.api.errors import ERROR_RESPONSES
+from likeness.api.present import check_out, use_facts, use_out
+from likeness.api.schemas import (
+    CheckIn,
+    CheckOut,
+    DecisionOut,
+    StatementOut,
+    UseIn,
+    UseOut,
+    UseReportIn,
+)
+from likeness.api.uploads import save_uploads
+from likeness.domain.account import Role
+from likeness.errors import InvalidInputError
+from likeness.services.access import (
+    require_party,
+    require_performer,
+    require_production,
+    require_role,
+    visible_scope,
+)
+from likeness.services.uses import UseReport
+from likeness.services.views import statement_json
+
+router = APIRouter(prefix="/v1", responses=ERROR_RESPONSES)
+
+
+@router.post(
+    "/uses", response_model=UseOut, status_code=201, tags=["uses"], dependencies=[JsonBody]
+)
+def report_use(body: UseReportIn, caller: Caller, services: ServicesDep) -> dict[str, Any]:
+    """Report a use: decided by the rulebooks in force, logged, and on the statement."""
+    require_role(caller, Role.PRODUCTION)
+    require_production(caller, body.use.production_id)
+    report = UseReport(
+        performer_id=body.performer_id,
+        use=use_facts(body.use.model_dump()),
+        category=body.category,
+        pro_rata_daily_rate=body.pro_rata_daily_rate,
+        consent_id=body.consent_id,
+    )
+    return use_out(services.uses.report(report).value)
+
+
+@router.post("/uses/preview", response_model=DecisionOut, tags=["uses"], dependencies=[JsonBody])
+def preview_use(body: UseReportIn, caller: Caller, services: ServicesDep) -> dict[str, Any]:
+    """What reporting this use would decide and cost; nothing is recorded."""
+    require_role(caller, Role.PRODUCTION)
+    require_production(caller, body.use.production_id)
+    return services.uses.decide(
+        body.performer_id, use_facts(body.use.model_dump()), category=body.category
+    )
+
+
+@router.get("/uses", response_model=list[UseOut], tags=["uses"])
+def list_uses(
+    caller: Caller, services: ServicesDep, limit: Annotated[int, Query(ge=1, le=1000)] = 100
+) -> list[dict[str, Any]]:
+    performer_id, production_id = visible_scope(caller)
+    found = services.uses.recent(
+        performer_id=performer_id, production_id=production_id, limit=limit
+    )
+    return [use_out(u) for u in found]
+
+
+@router.get("/uses/{use_id}", response_model=UseOut, tags=["uses"])
+def get_use(use_id: str, caller: Caller, services: ServicesDep) -> dict[str, Any]:
+    use = services.uses.get(use_id)
+    require_party(caller, use.performer_id, use.production_id)
+    return use_out(use)
+
+
+@router.get(
+    "/performers/{performer_id}/statement", response_model=StatementOut, tags=["performers"]
+)
+def statement(
+    performer_id: str,
+    caller: Caller,
+    services: ServicesDep,
+    start: Annotated[date, Query(alias="from")],
+    end: Annotated[date, Query(alias="to")],
+) -> dict[str, Any]:
+    """Every use in the period, what each pays, and the log entry recording it."""
+    require_performer(caller, performer_id)
+    return statement_json(services.uses.statement(performer_id, start, end))
+
+
+@router.post("/check", response_model=CheckOut, tags=["check"], dependencies=[JsonBody])
+def check(body: CheckIn, caller: Caller, services: ServicesDep) -> dict[str, Any]:
+    """Is this intended use of this performer's likeness covered by consent? The answer
+    carries the reasons and a receipt for the check's entry in the log."""
+    require_role(caller, Role.PLATFORM, Role.PRODUCTION)
+    require_production(caller, body.use.production_id)
+    result = services.checks.check_performer(body.performer_id, use_facts(body.use.model_dump()))
+    return check_out(result, services.ledger.verifier_key)
+
+
+@router.post("/check/media", response_model=CheckOut, tags=["check"], dependencies=[MultipartBody])
+async def check_media(
+    caller: Caller,
+    services: ServicesDep,
+    file: Annotated[UploadFile, File(description="An image or audio (or video) to check.")],
+    use: Annotated[str, Form(max_length=20000, description="The intended use, as JSON (UseIn).")],
+) -> dict[str, Any]:
+    """Like ``/v1/check``, for every face or voice recognised in an uploaded file."""
+    require_role(caller, Role.PLATFORM, Role.PRODUCTION)
+    try:
+        intended = UseIn.model_validate(json.loads(use))
+    except (ValueError, ValidationError) as exc:
+        raise InvalidInputError(f"the 'use' field is not a valid use: {exc}") from None
+    require_production(caller, intended.production_id)
+    with tempfile.TemporaryDirectory(prefix="likeness-check-") as folder:
+        [path] = await save_uploads([file], Path(folder))
+        result = await run_in_threadpool(
+            services.checks.check_media, path, use_facts(intended.model_dump())
+        )
+    return check_out(result, services.ledger.verifier_key)

@@ -1,0 +1,325 @@
+"""Request and response bodies of the HTTP API (the OpenAPI document is built from these)."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from typing import Annotated, Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from likeness.domain.account import Role
+from likeness.domain.consent import (
+    Alteration,
+    CompensationBasis,
+    Grantor,
+    Modality,
+    PerformerCategory,
+    ReplicaKind,
+    Representation,
+)
+from likeness.domain.production import Agreement, ProductionKind
+
+Text = Annotated[str, Field(min_length=1, max_length=500)]
+ShortText = Annotated[str, Field(max_length=500)]
+Items = Annotated[list[Text], Field(max_length=50)]
+Id = Annotated[str, Field(min_length=1, max_length=64)]
+Amount = Annotated[Decimal, Field(ge=0, le=Decimal("1e12"), max_digits=16, decimal_places=2)]
+
+
+class In(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class Out(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+
+# -- registry -------------------------------------------------------------------
+
+
+class RepresentativeIn(In):
+    name: Text
+    capacity: Annotated[str, Field(pattern="^(agent|manager|attorney|guardian|estate)$")]
+    contact: ShortText | None = None
+
+
+class PerformerIn(In):
+    legal_name: Text
+    date_of_birth: date
+    professional_name: Text | None = None
+    union: Annotated[str, Field(max_length=64)] | None = None
+    member_number: Annotated[str, Field(max_length=32)] | None = None
+    date_of_death: date | None = None
+    domicile: Annotated[str, Field(max_length=8)] | None = None
+    representatives: Annotated[list[RepresentativeIn], Field(max_length=20)] = []
+
+
+class PerformerOut(Out):
+    id: str
+    legal_name: str
+    professional_name: str | None
+    status: str
+    date_of_birth: str
+    representatives: list[dict[str, Any]]
+
+
+class ProductionIn(In):
+    title: Text
+    company: Text
+    kind: ProductionKind
+    agreement: Agreement
+    start_date: date
+    end_date: date | None = None
+    jurisdiction: Annotated[str, Field(max_length=8)] | None = None
+
+
+class ProductionOut(Out):
+    id: str
+    title: str
+    company: str
+    kind: str
+    agreement: str
+
+
+# -- consents -------------------------------------------------------------------
+
+
+class UseDescriptionIn(In):
+    project: Text
+    purpose: Text
+    territory: Text
+    media: Annotated[list[Text], Field(min_length=1, max_length=50)]
+    scenes: Items = []
+    character: Text | None = None
+
+
+class CompensationIn(In):
+    basis: CompensationBasis
+    amount: Amount | None = None
+    currency: Annotated[str, Field(pattern="^[A-Z]{3}$")] = "USD"
+
+
+class ConsentRequestIn(In):
+    performer_id: Id
+    production_id: Id
+    replica_kind: ReplicaKind
+    modalities: Annotated[list[Modality], Field(min_length=1, max_length=3)]
+    description: UseDescriptionIn
+    valid_from: date
+    valid_until: date | None = None
+    compensation: CompensationIn | None = None
+    representation: Representation | None = None
+    real_time_generation: bool = False
+    created_for_production_id: Id | None = None
+
+
+class AnswerIn(In):
+    """Who answers is known from the caller; an admin acting for an estate or the union
+    names ``by`` and ``signer``."""
+
+    by: Grantor | None = None
+    signer: Text | None = None
+    signed_separately: bool = True
+    clear_and_conspicuous: bool = True
+    reason: ShortText = ""
+
+
+class ConsentOut(Out):
+    id: str
+    performer_id: str
+    production_id: str
+    state: str
+    status: str
+    terms: dict[str, Any]
+    log_indexes: list[int]
+
+
+# -- uses and checks ------------------------------------------------------------
+
+
+class UseIn(In):
+    production_id: Id
+    replica_kind: ReplicaKind
+    modalities: Annotated[list[Modality], Field(min_length=1, max_length=3)]
+    purpose: Text
+    date: date
+    scenes: Items = []
+    days_equivalent: Annotated[Decimal, Field(ge=0, le=10000, max_digits=8, decimal_places=2)] = (
+        Decimal(1)
+    )
+    as_principal: bool = False
+    substantially_as_scripted: bool = False
+    alteration: Alteration | None = None
+    creation: bool = False
+    real_time_generation: bool = False
+    sexual_or_nude: bool = False
+    background_headcount_met: bool | None = None
+    distribution: Items = []
+
+
+class UseReportIn(In):
+    performer_id: Id
+    use: UseIn
+    category: PerformerCategory = PerformerCategory.PRINCIPAL
+    pro_rata_daily_rate: Amount | None = None
+    consent_id: Id | None = None
+
+
+class DecisionOut(Out):
+    decision: str
+    consent_id: str | None
+    reasons: list[dict[str, Any]]
+    warnings: list[dict[str, Any]]
+    compensation: list[dict[str, Any]]
+    total: dict[str, Any]
+
+
+class UseOut(Out):
+    use_id: str
+    performer_id: str
+    production_id: str
+    date: str
+    log_index: int
+    decision: DecisionOut
+
+
+class StatementOut(Out):
+    performer_id: str
+    uses: list[dict[str, Any]]
+    totals: list[dict[str, Any]]
+    reconciled: bool
+
+
+class CheckIn(In):
+    performer_id: Id
+    use: UseIn
+    category: PerformerCategory = PerformerCategory.PRINCIPAL
+
+
+class ReceiptOut(Out):
+    format: str
+    index: int
+    entry: str
+    inclusion_proof: list[str]
+    checkpoint: str
+
+
+class FindingOut(Out):
+    performer_id: str | None
+    modality: str
+    where: list[Any]
+    distance: float | None
+    decision: str
+    consent_id: str | None
+    reasons: list[dict[str, Any]]
+    warnings: list[dict[str, Any]]
+    total: dict[str, Any] | None
+
+
+class CheckOut(Out):
+    covered: bool
+    findings: list[FindingOut]
+    log_index: int
+    receipt: ReceiptOut
+    verifier_key: str
+
+
+# -- scans, webhooks, accounts, log ---------------------------------------------------
+
+
+class ScanJobOut(Out):
+    id: str
+    production_id: str
+    status: str
+    media: list[str]
+    options: dict[str, Any]
+    error: str | None
+    created_at: str
+    finished_at: str | None
+    summary: dict[str, Any] | None
+
+
+class WebhookIn(In):
+    url: Annotated[str, Field(min_length=8, max_length=2000)]
+    events: Annotated[list[Text], Field(min_length=1, max_length=10)]
+
+
+class WebhookOut(Out):
+    id: str
+    url: str
+    events: list[str]
+    created_at: str
+    active: bool
+
+
+class NewWebhookOut(WebhookOut):
+    secret: str
+
+
+class DeliveryOut(Out):
+    id: str
+    event_id: str
+    event_type: str
+    status: str
+    attempts: int
+    last_status: int | None
+    last_error: str | None
+    created_at: str
+    delivered_at: str | None
+    next_attempt_at: str | None
+
+
+class AccountIn(In):
+    name: Text
+    role: Role
+    performer_id: Id | None = None
+    production_id: Id | None = None
+
+
+class AccountOut(Out):
+    id: str
+    name: str
+    role: str
+    performer_id: str | None
+    production_id: str | None
+
+
+class ApiKeyIn(In):
+    label: ShortText = ""
+    expires_in_days: Annotated[int, Field(ge=1, le=3650)] | None = None
+
+
+class ApiKeyOut(Out):
+    id: str
+    account_id: str
+    label: str
+    active: bool
+    expires_at: str | None
+
+
+class NewApiKeyOut(ApiKeyOut):
+    token: str
+
+
+class LogStatusOut(Out):
+    size: int
+    checkpoint: str
+    verifier_key: str
+    origin: str
+
+
+class AuditOut(Out):
+    ok: bool
+    size: int
+    root: str
+    problem: str | None
+
+
+class AggregatesOut(Out):
+    performers: int
+    productions: int
+    consents: dict[str, int]
+    uses: int
+    flagged_appearances: int
+    log_size: int
