@@ -1,0 +1,259 @@
+"""The authorisation matrix: every API endpoint × every role, allowed and denied.
+
+Each role's account is tied to performer A or production X, as its role requires; the
+``*_other`` accounts are tied to performer B / production Y and stand for "somebody
+else's records". Every route under /v1 must appear in ``MATRIX`` (a test fails when a
+new route is added without its row), and for every role the answer is either an
+authorisation refusal (403) or not one.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from likeness.api.app import fastapi_app
+from likeness.bootstrap import Services
+from tests.api_world import OTHERS, ROLES, World, bearer, build_world, client, use_body
+
+ALL = frozenset((*ROLES, *OTHERS))
+PERFORMER_SIDE = frozenset({"performer", "representative"})
+OWNERS = PERFORMER_SIDE | {"admin"}
+PARTIES = OWNERS | {"production"}
+LISTERS = PARTIES | {"performer_other", "production_other"}
+SUBSCRIBERS = LISTERS
+PRODUCERS = frozenset({"production", "admin"})
+CHECKERS = frozenset({"production", "platform", "admin"})
+AUDIT = frozenset({"auditor", "admin"})
+ADMIN = frozenset({"admin"})
+
+Request = Callable[[World], dict[str, Any]]
+
+
+def no_body(world: World) -> dict[str, Any]:
+    return {}
+
+
+def photo(world: World) -> dict[str, Any]:
+    return {"files": {"files": ("face.jpg", b"not really a jpeg", "image/jpeg")}}
+
+
+def consent_body(world: World) -> dict[str, Any]:
+    return {
+        "json": {
+            "performer_id": world.performer,
+            "production_id": world.production,
+            "replica_kind": "employment_based",
+            "modalities": ["face"],
+            "description": {
+                "project": "The Long Night",
+                "purpose": "walk through the market crowd in scene 12",
+                "territory": "worldwide",
+                "media": ["theatrical release"],
+                "scenes": ["scene 12"],
+            },
+            "valid_from": world.today.isoformat(),
+            "valid_until": world.today.replace(year=world.today.year + 1).isoformat(),
+        }
+    }
+
+
+def answer(world: World) -> dict[str, Any]:
+    return {"json": {"reason": "test", "by": "performer"}}
+
+
+def use_report(world: World) -> dict[str, Any]:
+    return {
+        "json": {"performer_id": world.performer, "use": use_body(world.production, world.today)}
+    }
+
+
+def scan_upload(world: World) -> dict[str, Any]:
+    return {
+        "files": {"files": ("clip.mp4", b"\x00" * 64, "video/mp4")},
+        "data": {"production_id": world.production},
+    }
+
+
+def check_media(world: World) -> dict[str, Any]:
+    return {
+        "files": {"file": ("face.jpg", b"not really a jpeg", "image/jpeg")},
+        "data": {"use": json.dumps(use_body(world.production, world.today))},
+    }
+
+
+# (method, path template, who may, request body)
+MATRIX: list[tuple[str, str, frozenset[str], Request]] = [
+    ("GET", "/v1/me", ALL, no_body),
+    ("GET", "/v1/performers", OWNERS | {"performer_other"}, no_body),
+    (
+        "POST",
+        "/v1/performers",
+        ADMIN,
+        lambda w: {"json": {"legal_name": "New Person", "date_of_birth": "1990-01-01"}},
+    ),
+    ("GET", "/v1/performers/{performer}", OWNERS, no_body),
+    ("POST", "/v1/performers/{performer}/enrolment", OWNERS, photo),
+    (
+        "GET",
+        "/v1/performers/{performer}/statement",
+        OWNERS,
+        lambda w: {"params": {"from": "2026-01-01", "to": "2026-12-31"}},
+    ),
+    ("GET", "/v1/productions", PRODUCERS | {"production_other"}, no_body),
+    (
+        "POST",
+        "/v1/productions",
+        ADMIN,
+        lambda w: {
+            "json": {
+                "title": "T",
+                "company": "C",
+                "kind": "theatrical",
+                "agreement": "none",
+                "start_date": "2026-01-01",
+            }
+        },
+    ),
+    ("GET", "/v1/productions/{production}", PRODUCERS, no_body),
+    ("GET", "/v1/accounts", ADMIN, no_body),
+    ("POST", "/v1/accounts", ADMIN, lambda w: {"json": {"name": "x", "role": "auditor"}}),
+    ("POST", "/v1/accounts/{auditor_account}/keys", ADMIN, lambda w: {"json": {"label": "x"}}),
+    ("DELETE", "/v1/keys/{spare_key}", ADMIN, no_body),
+    ("GET", "/v1/consents", LISTERS, no_body),
+    ("POST", "/v1/consents", PRODUCERS, consent_body),
+    ("GET", "/v1/consents/{consent}", PARTIES, no_body),
+    ("POST", "/v1/consents/{requested}/grant", OWNERS, answer),
+    ("POST", "/v1/consents/{requested}/deny", OWNERS, answer),
+    ("POST", "/v1/consents/{consent}/revoke", OWNERS, answer),
+    ("GET", "/v1/consents/{consent}/receipts", PARTIES, no_body),
+    ("POST", "/v1/uses", PRODUCERS, use_report),
+    ("POST", "/v1/uses/preview", PRODUCERS, use_report),
+    ("GET", "/v1/uses", LISTERS, no_body),
+    ("GET", "/v1/uses/{use}", PARTIES, no_body),
+    (
+        "POST",
+        "/v1/check",
+        CHECKERS,
+        lambda w: {"json": {"performer_id": w.performer, "use": use_body(w.production, w.today)}},
+    ),
+    ("POST", "/v1/check/media", CHECKERS, check_media),
+    ("POST", "/v1/scans", CHECKERS, scan_upload),
+    ("GET", "/v1/scans", PRODUCERS | {"production_other"}, no_body),
+    ("GET", "/v1/scans/{job}", PRODUCERS, no_body),
+    ("GET", "/v1/scans/{job}/report", PRODUCERS, no_body),
+    ("GET", "/v1/scans/{job}/report.html", PRODUCERS, no_body),
+    (
+        "POST",
+        "/v1/webhooks",
+        SUBSCRIBERS,
+        lambda w: {"json": {"url": "http://127.0.0.1:9/hook", "events": ["consent.granted"]}},
+    ),
+    ("GET", "/v1/webhooks", SUBSCRIBERS, no_body),
+    ("DELETE", "/v1/webhooks/{webhook}", frozenset({"performer", "admin"}), no_body),
+    ("GET", "/v1/webhooks/{webhook}/deliveries", frozenset({"performer", "admin"}), no_body),
+    ("GET", "/v1/log/status", AUDIT, no_body),
+    ("GET", "/v1/log/audit", AUDIT, no_body),
+    ("GET", "/v1/log/receipts/{index}", AUDIT, no_body),
+    ("GET", "/v1/aggregates", AUDIT, no_body),
+]
+
+
+@pytest.fixture(scope="module")
+def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[World, TestClient]]:
+    from likeness.bootstrap import build_services, initialise
+    from likeness.settings import load_settings
+    from likeness.testing import FixedClock
+
+    settings = load_settings(home=tmp_path_factory.mktemp("matrix") / "home")
+    clock = FixedClock()
+    initialise(settings, clock=clock)
+    services: Services = build_services(settings, clock=clock)
+    built = build_world(services)
+    yield built, client(services)
+    services.close()
+
+
+def fill(template: str, world: World, extra: dict[str, str]) -> str:
+    values = {
+        "performer": world.performer,
+        "production": world.production,
+        "consent": world.consent,
+        "requested": world.requested,
+        "use": world.use,
+        "job": world.job,
+        "index": "0",
+        "auditor_account": world.accounts["auditor"],
+        **extra,
+    }
+    return template.format(**values)
+
+
+def test_every_api_route_is_in_the_matrix(world: tuple[World, TestClient]) -> None:
+    app = fastapi_app(world[1].app)
+    served = {
+        (method, _path_shape(path))
+        for path, operations in app.openapi()["paths"].items()
+        for method in operations
+    }
+    listed = {(m.lower(), _path_shape(p)) for m, p, _, _ in MATRIX}
+    assert served == listed
+    assert all(path.startswith("/v1/") for path in app.openapi()["paths"])
+
+
+def _path_shape(path: str) -> str:
+    return re.sub(r"\{[^}]+\}", "{}", path)
+
+
+@pytest.mark.parametrize("role", sorted(ALL))
+@pytest.mark.parametrize(
+    ("method", "template", "allowed", "body"), MATRIX, ids=[f"{m} {p}" for m, p, _, _ in MATRIX]
+)
+def test_matrix(
+    world: tuple[World, TestClient],
+    role: str,
+    method: str,
+    template: str,
+    allowed: frozenset[str],
+    body: Request,
+) -> None:
+    w, http = world
+    services = w.services
+    extra = {
+        "spare_key": services.accounts.create_api_key(w.accounts["auditor"], "spare").key.id,
+        "webhook": services.webhooks.subscribe(
+            services.accounts.get_account(w.accounts["performer"]),
+            "http://127.0.0.1:9/h",
+            ["use.reported"],
+        ).webhook.id,
+    }
+    response = http.request(
+        method, fill(template, w, extra), headers=bearer(w.tokens[role]), **body(w)
+    )
+    if role in allowed:
+        assert response.status_code not in (401, 403), response.text
+        assert response.status_code < 500, response.text
+    else:
+        assert response.status_code == 403, response.text
+        assert response.json()["error"]["kind"] == "forbidden"
+
+
+@pytest.mark.parametrize(
+    ("method", "template", "body"),
+    [(m, p, b) for m, p, _, b in MATRIX],
+    ids=[f"{m} {p}" for m, p, _, _ in MATRIX],
+)
+def test_every_route_refuses_a_request_without_a_key(
+    world: tuple[World, TestClient], method: str, template: str, body: Request
+) -> None:
+    w, http = world
+    extra = {"spare_key": "01J0000000000000000000000Z", "webhook": "01J0000000000000000000000Z"}
+    response = http.request(method, fill(template, w, extra), **body(w))
+    assert response.status_code == 401
+    assert response.headers["www-authenticate"] == "Bearer"
+    assert response.json()["error"]["kind"] == "unauthenticated"
