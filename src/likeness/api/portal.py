@@ -272,7 +272,7 @@ def _production_view(services: Services, account: Account) -> dict[str, Any]:
 
 def _admin_view(services: Services) -> dict[str, Any]:
     return {
-        "status": services.status(),
+        "home_status": services.status(),
         "consents": _consent_rows(services, services.consents.find()),
         "log_size": services.ledger.size(),
     }

@@ -1,0 +1,210 @@
+"""The portal without a browser: logins, sessions, CSRF, and who sees which page."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+from likeness.bootstrap import Services, build_services, initialise
+from likeness.settings import load_settings
+from likeness.testing import FixedClock
+from tests.api_world import PASSWORD, World, build_world, client
+
+
+@pytest.fixture
+def world(tmp_path: Path, clock: FixedClock) -> Iterator[tuple[World, TestClient]]:
+    settings = load_settings(home=tmp_path / "home")
+    initialise(settings, clock=clock)
+    services: Services = build_services(settings, clock=clock)
+    yield build_world(services), client(services)
+    services.close()
+
+
+def csrf_in(html: str) -> str:
+    found = re.search(r'name="csrf_token" value="([^"]+)"', html)
+    assert found is not None
+    return found.group(1)
+
+
+def log_in(http: TestClient, username: str, password: str = PASSWORD) -> str:
+    form = http.get("/login")
+    answer = http.post(
+        "/login",
+        data={"username": username, "password": password, "csrf_token": csrf_in(form.text)},
+    )
+    assert answer.status_code == 303, answer.text
+    return csrf_in(http.get("/portal", follow_redirects=True).text)
+
+
+def test_login_sets_a_secure_session_and_logout_ends_it(world: tuple[World, TestClient]) -> None:
+    w, http = world
+    form = http.get("/login")
+    answer = http.post(
+        "/login",
+        data={"username": "performer", "password": PASSWORD, "csrf_token": csrf_in(form.text)},
+    )
+    cookie = answer.headers["set-cookie"]
+    assert "ll_session=" in cookie
+    assert "HttpOnly" in cookie
+    assert "SameSite=lax" in cookie
+    token = http.cookies["ll_session"]
+    with w.services.database.read() as connection:  # only a hash is stored
+        rows = connection.exec_driver_sql("SELECT token_hash FROM sessions").fetchall()
+    assert token not in {r[0] for r in rows}
+    page = http.get("/portal")
+    assert page.status_code == 200
+    assert "Requests waiting for your answer" in page.text
+    http.post("/logout", data={"csrf_token": csrf_in(page.text)})
+    http.cookies.set("ll_session", token)  # replaying the old cookie does not work
+    assert http.get("/portal").headers["location"] == "/login"
+
+
+def test_wrong_passwords_and_unknown_users_get_the_same_answer(
+    world: tuple[World, TestClient],
+) -> None:
+    _, http = world
+    answers = []
+    for username, password in (("performer", "wrong password!"), ("nobody", PASSWORD)):
+        form = http.get("/login")
+        answers.append(
+            http.post(
+                "/login",
+                data={"username": username, "password": password, "csrf_token": csrf_in(form.text)},
+            )
+        )
+    assert [a.status_code for a in answers] == [401, 401]
+    assert all("wrong username or password" in a.text for a in answers)
+    assert "ll_session" not in http.cookies
+
+
+def test_login_without_its_csrf_cookie_is_refused(world: tuple[World, TestClient]) -> None:
+    _, http = world
+    answer = http.post(
+        "/login", data={"username": "performer", "password": PASSWORD, "csrf_token": "forged"}
+    )
+    assert answer.status_code == 403
+    assert "security token" in answer.text
+
+
+def test_state_changes_without_the_csrf_token_are_refused(world: tuple[World, TestClient]) -> None:
+    w, http = world
+    token = log_in(http, "performer")
+    url = f"/portal/consents/{w.requested}/grant"
+    missing = http.post(url, data={"confirm": "yes"})
+    assert missing.status_code == 403
+    assert "CSRF" in missing.text
+    forged = http.post(url, data={"confirm": "yes", "csrf_token": "x" * 43})
+    assert forged.status_code == 403
+    assert w.services.consents.get(w.requested).status.value == "requested"  # nothing changed
+    done = http.post(url, data={"confirm": "yes", "csrf_token": token})
+    assert done.status_code == 303
+    assert w.services.consents.get(w.requested).status.value == "granted"
+    with_header = http.post(
+        f"/portal/consents/{w.consent}/revoke", headers={"X-CSRF-Token": token}, data={}
+    )
+    assert with_header.status_code == 303
+    assert w.services.consents.get(w.consent).status.value == "revoked"
+
+
+def test_the_review_page_states_the_use_in_plain_language(world: tuple[World, TestClient]) -> None:
+    w, http = world
+    log_in(http, "performer")
+    page = http.get(f"/portal/consents/{w.requested}")
+    assert page.status_code == 200
+    plain = re.search(r'id="plain-language">([^<]+)<', page.text)
+    assert plain is not None
+    text = plain.group(1)
+    assert "The Long Night (Northlight)" in text
+    assert "deliver the closing speech in the town hall scene" in text
+    assert "scene 41" in text and "theatrical release" in text and "worldwide" in text
+    assert 'id="grant"' in page.text and 'id="deny"' in page.text
+    assert '<label for="confirm"' in page.text
+
+
+# (page, roles that may open it); every other role gets 403 (or the login page).
+PAGES = [
+    ("/portal/consents/new", {"production", "production_other", "admin"}),
+    ("/portal/uses/new", {"production", "production_other", "admin"}),
+    ("/portal/scans", {"production", "production_other", "admin"}),
+    ("/portal/scans/{job}", {"production", "admin"}),
+    ("/portal/consents/{consent}", {"performer", "representative", "production", "admin"}),
+    ("/portal/log", {"auditor", "admin"}),
+    ("/portal/receipts/{index}", {"performer", "representative", "production", "auditor", "admin"}),
+]
+
+
+@pytest.mark.parametrize(
+    "role",
+    [
+        "performer",
+        "representative",
+        "production",
+        "platform",
+        "auditor",
+        "admin",
+        "performer_other",
+        "production_other",
+    ],
+)
+def test_who_may_open_each_page(world: tuple[World, TestClient], role: str) -> None:
+    w, http = world
+    log_in(http, w.usernames[role])
+    index = w.services.consents.log_indexes(w.consent)[0]
+    for template, allowed in PAGES:
+        url = template.format(job=w.job, consent=w.consent, index=index)
+        answer = http.get(url)
+        if role in allowed:
+            assert answer.status_code == 200, (url, answer.text)
+        else:
+            assert answer.status_code == 403, (url, answer.status_code)
+    assert http.get("/portal").status_code in (200, 303)
+
+
+def test_pages_without_a_session_send_you_to_login(world: tuple[World, TestClient]) -> None:
+    w, http = world
+    for url in ("/portal", f"/portal/consents/{w.consent}", "/portal/log"):
+        answer = http.get(url)
+        assert answer.status_code == 303
+        assert answer.headers["location"] == "/login"
+    htmx = http.post("/portal/uses/preview", headers={"HX-Request": "true"})
+    assert htmx.headers.get("hx-redirect") == "/login"
+
+
+def test_a_production_requests_consent_and_previews_its_cost(
+    world: tuple[World, TestClient],
+) -> None:
+    w, http = world
+    token = log_in(http, "production")
+    form = {
+        "csrf_token": token,
+        "performer_id": w.performer,
+        "replica_kind": "employment_based",
+        "modality": "face",
+        "project": "The Long Night",
+        "purpose": "all uses",
+        "media": "any media",
+        "territory": "universe",
+        "valid_from": w.today.isoformat(),
+    }
+    vague = http.post("/portal/consents", data=form)
+    assert vague.status_code == 422
+    assert "not reasonably specific" in vague.text
+    assert 'value="The Long Night"' in vague.text  # what was typed is kept
+    preview = http.post(
+        "/portal/uses/preview",
+        headers={"X-CSRF-Token": token},
+        data={
+            "performer_id": w.performer,
+            "replica_kind": "employment_based",
+            "modality": "face",
+            "purpose": "deliver the closing speech in the town hall scene",
+            "date": w.today.isoformat(),
+            "days": "1",
+        },
+    )
+    assert 'id="preview-decision">covered<' in preview.text
+    assert re.search(r'id="preview-total">\d+\.\d\d USD<', preview.text)
