@@ -172,8 +172,9 @@ def build_world(services: Services) -> World:
     return world
 
 
-def client(services: Services) -> TestClient:
-    return TestClient(create_app(services, deliver_webhooks=False), follow_redirects=False)
+def client(services: Services, *, deliver_webhooks: bool = False) -> TestClient:
+    app = create_app(services, deliver_webhooks=deliver_webhooks)
+    return TestClient(app, follow_redirects=False)
 
 
 def bearer(token: str) -> dict[str, str]:
