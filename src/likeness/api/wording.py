@@ -40,14 +40,14 @@ def describe_consent(record: ConsentRecord, production: Production | None) -> st
         parts.append(f"as the character {d.character}")
     if d.scenes:
         parts.append(f"in {_join(list(d.scenes))}")
-    parts.append(f"shown in {_join(list(d.media))} in {d.territory}")
+    parts.append(f"shown in {_join(list(d.media))} (territory: {d.territory})")
     until = (
         f"until {r.valid_until.isoformat()}"
         if r.valid_until
         else "with no end date (it lasts until you revoke it)"
     )
     parts.append(f"from {r.valid_from.isoformat()} {until}")
-    text = ", ".join(parts[:2]) + " " + ", ".join(parts[2:]) + "."
+    text = f"{parts[0]} {parts[1]}, " + ", ".join(parts[2:]) + "."
     if r.compensation is not None:
         c = r.compensation
         pay = {

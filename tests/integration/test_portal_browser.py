@@ -1,0 +1,140 @@
+"""The consent flow in a real browser (Debian's Chromium driven by Playwright, with
+``executable_path``) against a real ``likeness serve`` process: a production requests
+consent, the performer logs in and grants it, the production sees it covered and its cost."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from likeness.bootstrap import build_services, initialise
+from likeness.settings import load_settings
+from tests.api_world import PASSWORD, World, build_world
+from tests.integration.test_scan_report_browser import CHROMIUM, FLAGS
+from tests.server import running_server
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+
+@pytest.fixture
+def served(tmp_path: Path) -> Iterator[tuple[World, str]]:
+    settings = load_settings(home=tmp_path / "home")
+    initialise(settings)
+    services = build_services(settings)
+    world = build_world(services)
+    services.close()
+    with running_server(settings.home) as base:
+        yield world, base
+
+
+@pytest.fixture
+def browser() -> Iterator[Any]:
+    playwright = pytest.importorskip("playwright.sync_api")
+    with playwright.sync_playwright() as p:
+        launched = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS, headless=True)
+        yield launched
+        launched.close()
+
+
+def log_in(page: Any, base: str, username: str) -> None:
+    page.goto(f"{base}/login")
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    page.wait_for_url(re.compile(r".*/portal.*"))
+
+
+def test_consent_requested_granted_then_covered_with_its_cost(
+    served: tuple[World, str], browser: Any, tmp_path: Path
+) -> None:
+    world, base = served
+    performer_id = world.performer_other  # Bo Other: no consent with this production yet
+    purpose = "appear as the ferry captain in the harbour sequence"
+
+    production = browser.new_context()
+    page = production.new_page()
+    log_in(page, base, "production")
+    page.get_by_role("link", name="Request consent").first.click()
+    page.get_by_label("Performer id").fill(performer_id)
+    page.get_by_label("face").check()
+    page.get_by_label("Project").fill("The Long Night")
+    page.get_by_label("What the replica will do").fill(purpose)
+    page.get_by_label("Scenes or script pages").fill("scene 7")
+    page.get_by_label("Media").fill("theatrical release")
+    page.get_by_label("Territory").fill("worldwide")
+    page.get_by_label("From").fill(world.today.isoformat())
+    page.get_by_label("Until").fill(world.today.replace(year=world.today.year + 1).isoformat())
+    page.get_by_label("Pay", exact=True).select_option("flat")
+    page.get_by_label("Amount in USD").fill("1500")
+    page.get_by_role("button", name="Send request").click()
+    page.wait_for_url(re.compile(r".*/portal/consents/.*"))
+    consent_url = page.url.split("?")[0]
+    assert page.locator("#consent-state").inner_text() == "requested"
+
+    performer = browser.new_context()
+    mine = performer.new_page()
+    log_in(mine, base, "performer-other")
+    pending = mine.get_by_role("region", name=re.compile("Requests waiting"))
+    consent_id = consent_url.rsplit("/", 1)[1]
+    pending.get_by_role("link", name=consent_id).click()
+    assert mine.url.split("?")[0] == consent_url
+    plain = mine.locator("#plain-language").inner_text()
+    assert purpose in plain and "1500" in plain and "scene 7" in plain
+    mine.get_by_label(re.compile("agree to exactly this use")).check()
+    mine.get_by_role("button", name="Grant consent").click()
+    mine.wait_for_url(re.compile(r".*flash=.*"))
+    assert mine.locator("#consent-state").inner_text() == "granted"
+    mine.screenshot(path=str(tmp_path / "granted.png"))
+
+    page.reload()
+    assert page.locator("#consent-state").inner_text() == "granted"
+    page.get_by_role("link", name="Report a use").first.click()
+    page.get_by_label("Performer id").fill(performer_id)
+    page.get_by_label("face").check()
+    page.get_by_label("What the replica did").fill(purpose)
+    page.get_by_label("Date of the use").fill(world.today.isoformat())
+    page.get_by_role("button", name="Preview cost").click()
+    decision = page.locator("#preview-decision")
+    decision.wait_for()
+    assert decision.inner_text() == "covered"
+    total = page.locator("#preview-total").inner_text()
+    assert re.fullmatch(r"\d+\.\d\d USD", total)
+    assert float(total.split()[0]) > 0
+    page.get_by_role("button", name="Report the use").click()
+    page.wait_for_url(re.compile(r".*/portal\?flash=.*"))
+    assert "covered" in page.locator(".flash").inner_text()
+    assert total.split()[0] in page.locator(".flash").inner_text()
+    page.screenshot(path=str(tmp_path / "production.png"), full_page=True)
+
+
+def test_pages_are_usable_from_the_keyboard_with_labelled_controls(
+    served: tuple[World, str], browser: Any
+) -> None:
+    world, base = served
+    page = browser.new_page()
+    log_in(page, base, "performer")
+    page.goto(f"{base}/portal/consents/{world.requested}")
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.textContent") == "Skip to content"
+    page.keyboard.press("Enter")
+    assert page.evaluate("location.hash") == "#main"
+    for url in ("/portal", f"/portal/consents/{world.requested}"):
+        page.goto(f"{base}{url}")
+        unlabelled = page.evaluate(
+            """() => [...document.querySelectorAll('input:not([type=hidden]), select, textarea')]
+                .filter(el => !(el.labels && el.labels.length) && !el.getAttribute('aria-label'))
+                .map(el => el.name)"""
+        )
+        assert unlabelled == [], url
+    page.goto(f"{base}/portal/consents/{world.requested}")
+    page.focus("#confirm")
+    page.keyboard.press("Space")
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.id") == "grant"
+    page.keyboard.press("Enter")
+    page.wait_for_url(re.compile(r".*flash=.*"))
+    assert page.locator("#consent-state").inner_text() == "granted"
