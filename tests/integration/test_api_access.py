@@ -147,7 +147,6 @@ MATRIX: list[tuple[str, str, frozenset[str], Request]] = [
     ("GET", "/v1/scans", PRODUCERS | {"production_other"}, no_body),
     ("GET", "/v1/scans/{job}", PRODUCERS, no_body),
     ("GET", "/v1/scans/{job}/report", PRODUCERS, no_body),
-    ("GET", "/v1/scans/{job}/report.html", PRODUCERS, no_body),
     (
         "POST",
         "/v1/webhooks",

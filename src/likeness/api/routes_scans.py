@@ -6,7 +6,6 @@ from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, File, Form, UploadFile
-from fastapi.responses import HTMLResponse
 
 from likeness.api.deps import Caller, MultipartBody, ServicesDep
 from likeness.api.errors import ERROR_RESPONSES
@@ -16,7 +15,6 @@ from likeness.api.uploads import save_uploads
 from likeness.domain.account import Role
 from likeness.domain.consent import ReplicaKind
 from likeness.errors import ConflictError
-from likeness.scan.report import report_html
 from likeness.services.access import require_production, require_role
 from likeness.services.scan_jobs import Upload
 from likeness.services.scans import ScanOptions
@@ -72,18 +70,10 @@ def get_scan(job_id: str, caller: Caller, services: ServicesDep) -> dict[str, An
 
 @router.get("/{job_id}/report", response_model=Out)
 def scan_report(job_id: str, caller: Caller, services: ServicesDep) -> dict[str, Any]:
-    """The report (docs/scan-report.md) once the job is done."""
+    """The report (docs/scan-report.md) once the job is done. The portal shows it as a
+    self-contained HTML timeline."""
     require_role(caller, Role.PRODUCTION, Role.PLATFORM)
     job = services.scan_jobs.get(caller, job_id)
     if job.report is None:
         raise ConflictError(f"scan {job_id} is {job.status}; its report is not ready")
     return job.report
-
-
-@router.get("/{job_id}/report.html", response_class=HTMLResponse)
-def scan_report_html(job_id: str, caller: Caller, services: ServicesDep) -> str:
-    require_role(caller, Role.PRODUCTION, Role.PLATFORM)
-    job = services.scan_jobs.get(caller, job_id)
-    if job.report is None:
-        raise ConflictError(f"scan {job_id} is {job.status}; its report is not ready")
-    return report_html(job.report)
