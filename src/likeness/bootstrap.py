@@ -17,6 +17,7 @@ from ulid import ULID
 from likeness.errors import ConfigurationError
 from likeness.ledger.entry import LogEvent
 from likeness.ledger.note import Signer
+from likeness.ledger.receipt import Receipt
 from likeness.recognition.ports import FaceEncoder, VoiceEncoder
 from likeness.services.accounts import AccountService
 from likeness.services.checks import CheckService
@@ -46,6 +47,7 @@ from likeness.store.sealed_cache import SealedCache
 from likeness.store.vault import VaultFiles
 
 MASTER_KEY_BYTES = 32
+Event = tuple[LogEvent, str | None]  # an event and the key of its record's salt
 SEED_BYTES = 32
 
 
@@ -77,23 +79,29 @@ class Services:
     clock: Clock
     ids: IdFactory
 
-    _writer: LogWriter[tuple[LogEvent, str | None]] | None = field(default=None, repr=False)
+    _writer: LogWriter[Event, int] | None = field(default=None, repr=False)
+    _receipt_writer: LogWriter[Event, Receipt] | None = field(default=None, repr=False)
     _scan_jobs: ScanJobService | None = field(default=None, repr=False)
     _executor: ThreadPoolExecutor | None = field(default=None, repr=False)
 
-    def log_writer(self) -> LogWriter[tuple[LogEvent, str | None]]:
+    def log_writer(self) -> LogWriter[Event, int]:
         """The group-commit writer for standalone log events, started on first use."""
         if self._writer is None:
             self._writer = LogWriter(self.ledger.append)
         return self._writer
+
+    def receipt_writer(self) -> LogWriter[Event, Receipt]:
+        """Group commit that answers each event with its receipt (checks)."""
+        if self._receipt_writer is None:
+            self._receipt_writer = LogWriter(self.ledger.append_with_receipts)
+        return self._receipt_writer
 
     @property
     def checks(self) -> CheckService:
         return CheckService(
             uses=self.uses,
             recognition=self.recognition,
-            append=lambda item: self.log_writer().append(item),
-            receipt=self.ledger.receipt,
+            append=lambda item: self.receipt_writer().submit(item),
             clock=self.clock,
         )
 
@@ -121,9 +129,10 @@ class Services:
         if self._executor is not None:
             self._executor.shutdown(wait=True, cancel_futures=True)
             self._executor = None
-        if self._writer is not None:
-            self._writer.close()
-            self._writer = None
+        for writer in (self._writer, self._receipt_writer):
+            if writer is not None:
+                writer.close()
+        self._writer = self._receipt_writer = None
         self.database.dispose()
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -306,6 +307,9 @@ def test_api_key_lifecycle(home: Path) -> None:
     try:
         assert services.accounts.authenticate(token).id == account["id"]
         assert ok_json(home, "apikey", "revoke", issued["id"])["active"] is False  # type: ignore[index]
+        # Revoked by another process: this one's key cache notices within ChangeWatch's
+        # max_age (0.1 s), the longest it leaves the change counter unread.
+        time.sleep(0.15)
         with pytest.raises(AuthenticationError, match="unknown or revoked"):
             services.accounts.authenticate(token)
         with pytest.raises(AuthenticationError, match="malformed"):

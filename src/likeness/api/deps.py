@@ -23,7 +23,7 @@ def get_services(request: Request) -> Services:
     return services
 
 
-def get_caller(
+async def get_caller(
     request: Request,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Security(bearer)],
 ) -> Account:
@@ -32,6 +32,8 @@ def get_caller(
             "this endpoint needs an API key",
             hint="send 'Authorization: Bearer llk_<id>_<secret>' (see 'likeness apikey create')",
         )
+    # On the event loop: a cache hit costs microseconds; a miss is one short indexed read,
+    # cheaper than the hop to a worker thread that every request would otherwise pay.
     account: Account = request.app.state.authenticate(credentials.credentials)
     return account
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from decimal import Decimal
 from typing import Any
 
 from likeness.domain.consent import Alteration, Modality, ReplicaKind, UseFacts
@@ -104,7 +105,7 @@ def use_facts(data: dict[str, Any]) -> UseFacts:
         purpose=data["purpose"],
         date=data["date"] if isinstance(data["date"], date) else date.fromisoformat(data["date"]),
         scenes=tuple(data.get("scenes") or ()),
-        days_equivalent=data.get("days_equivalent", 1),
+        days_equivalent=Decimal(str(data.get("days_equivalent", 1))),
         as_principal=data.get("as_principal", False),
         substantially_as_scripted=data.get("substantially_as_scripted", False),
         alteration=None if data.get("alteration") is None else Alteration(data["alteration"]),

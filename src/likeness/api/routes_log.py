@@ -73,9 +73,13 @@ async def healthz() -> Response:
     return Response("ok\n", media_type="text/plain")
 
 
-@public.api_route("/log/checkpoint", methods=["GET", "HEAD"], include_in_schema=False)
-@public.api_route("/log/tile/{tile_path:path}", methods=["GET", "HEAD"], include_in_schema=False)
+@public.api_route(
+    "/log/{log_path:path}",
+    methods=["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE"],
+    include_in_schema=False,
+)
 async def log_files(request: Request) -> Response:
+    """The C2SP tlog-tiles layout, answered by the same code as ``serve --log-only``."""
     status, headers, body = await respond(
         request.app.state.services.ledger, request.method, request.url.path
     )

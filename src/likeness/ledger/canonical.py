@@ -22,16 +22,45 @@ class CanonicalError(ValueError):
 
 
 def canonical_json(value: JsonValue) -> bytes:
-    return "".join(_emit(value)).encode("utf-8")
+    return canonical_text(value).encode("utf-8")
 
 
-def _emit(value: JsonValue) -> list[str]:
+def canonical_text(value: JsonValue) -> str:
     out: list[str] = []
     _write(value, out)
-    return out
+    return "".join(out)
+
+
+def object_text(members: Mapping[str, str]) -> str:
+    """An object whose members' values are already canonical text (for building one
+    canonical document out of parts canonicalised once)."""
+    out = ["{"]
+    for i, key in enumerate(_sorted_keys(members)):
+        if i:
+            out.append(",")
+        out.append(_string(key))
+        out.append(":")
+        out.append(members[key])
+    out.append("}")
+    return "".join(out)
 
 
 def _write(value: JsonValue, out: list[str]) -> None:
+    kind = type(value)  # exact types first: the common case, without isinstance chains
+    if kind is str:
+        out.append(_string(value))  # type: ignore[arg-type]
+        return
+    if kind is dict:
+        _write_object(value, out)  # type: ignore[arg-type]
+        return
+    if kind is list or kind is tuple:
+        out.append("[")
+        for i, item in enumerate(value):  # type: ignore[arg-type]
+            if i:
+                out.append(",")
+            _write(item, out)
+        out.append("]")
+        return
     if value is None:
         out.append("null")
     elif value is True:
@@ -57,14 +86,18 @@ def _write(value: JsonValue, out: list[str]) -> None:
         raise CanonicalError(f"{type(value).__name__} values are not allowed in log entries")
 
 
-def _write_object(value: Mapping[str, JsonValue], out: list[str]) -> None:
+def _sorted_keys(value: Mapping[str, object]) -> list[str]:
     for key in value:
         if not isinstance(key, str):
             raise CanonicalError("object keys must be strings")
-    out.append("{")
     # For keys in the Basic Multilingual Plane, UTF-16 order is code-point order.
     bmp = all(k.isascii() or max(k) < "\U00010000" for k in value)
-    keys = sorted(value) if bmp else sorted(value, key=lambda k: k.encode("utf-16-be"))
+    return sorted(value) if bmp else sorted(value, key=lambda k: k.encode("utf-16-be"))
+
+
+def _write_object(value: Mapping[str, JsonValue], out: list[str]) -> None:
+    keys = _sorted_keys(value)
+    out.append("{")
     for i, key in enumerate(keys):
         if i:
             out.append(",")

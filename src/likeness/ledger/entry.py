@@ -23,7 +23,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from likeness.ledger.canonical import JsonValue, canonical_json
+from likeness.ledger.canonical import JsonValue, canonical_json, canonical_text, object_text
 
 ENTRY_VERSION = 1
 SALT_SIZE = 32
@@ -54,28 +54,39 @@ def timestamp(at: datetime) -> str:
 
 
 def commitment(salt: bytes, name: str, value: JsonValue) -> str:
-    message = canonical_json({"field": name, "value": value})
-    return _b64(hmac.digest(salt, message, "sha256"))
+    return _commit(salt, name, canonical_text(value))
 
 
 def record_digest(record: Mapping[str, JsonValue], salt: bytes) -> str:
-    return _b64(hashlib.sha256(canonical_json({"record": record, "salt": _b64(salt)})).digest())
+    return _digest({name: canonical_text(value) for name, value in record.items()}, salt)
+
+
+# The same documents as canonical_json({"field": name, "value": value}) and
+# canonical_json({"record": record, "salt": ...}), built from each field's canonical
+# text so that a field is canonicalised once per entry, not twice.
+def _commit(salt: bytes, name: str, value_text: str) -> str:
+    message = object_text({"field": canonical_text(name), "value": value_text})
+    return _b64(hmac.digest(salt, message.encode("utf-8"), "sha256"))
+
+
+def _digest(field_texts: Mapping[str, str], salt: bytes) -> str:
+    document = object_text({"record": object_text(field_texts), "salt": canonical_text(_b64(salt))})
+    return _b64(hashlib.sha256(document.encode("utf-8")).digest())
 
 
 def encode_entry(event: LogEvent, salt: bytes) -> bytes:
     """The entry's canonical bytes: what the log stores and hashes."""
     if len(salt) != SALT_SIZE:
         raise ValueError(f"a record salt is {SALT_SIZE} bytes")
+    texts = {name: canonical_text(value) for name, value in event.record.items()}
     return canonical_json(
         {
             "v": ENTRY_VERSION,
             "type": event.type,
             "at": timestamp(event.at),
             "ids": dict(event.ids),
-            "record_sha256": record_digest(event.record, salt),
-            "commitments": {
-                name: commitment(salt, name, value) for name, value in event.record.items()
-            },
+            "record_sha256": _digest(texts, salt),
+            "commitments": {name: _commit(salt, name, text) for name, text in texts.items()},
         }
     )
 

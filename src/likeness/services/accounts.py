@@ -7,13 +7,16 @@ import hashlib
 import hmac
 import re
 import secrets
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 from datetime import timedelta
 
 from likeness.domain.account import Account, ApiKey, Role
 from likeness.domain.ids import AccountId, ApiKeyId, PerformerId, ProductionId
 from likeness.errors import AuthenticationError, ConflictError, InvalidInputError, NotFoundError
+from likeness.services.caching import VersionedCache
 from likeness.services.ports import Clock, IdFactory
+from likeness.store.change_counter import ChangeWatch, bump
 from likeness.store.database import Database
 from likeness.store.repositories import (
     AccountRepository,
@@ -38,10 +41,20 @@ def _hash(secret: str) -> str:
 
 
 class AccountService:
-    def __init__(self, *, database: Database, clock: Clock, ids: IdFactory) -> None:
+    def __init__(
+        self,
+        *,
+        database: Database,
+        clock: Clock,
+        ids: IdFactory,
+        counter: Callable[[], Hashable] | None = None,
+    ) -> None:
         self._database = database
         self._clock = clock
         self._ids = ids
+        self._counter = counter or ChangeWatch(database)
+        # key id -> (key, account), valid while the change counter stands still
+        self._keys: VersionedCache[tuple[ApiKey, Account]] = VersionedCache()
 
     def add_account(
         self,
@@ -114,6 +127,7 @@ class AccountService:
                     f"API key {key_id} was already revoked at {key.revoked_at.isoformat()}"
                 )
             repository.revoke_key(key_id, now)
+            bump(connection)
         return dataclasses.replace(key, revoked_at=now)
 
     def list_api_keys(self, account_id: str | None = None) -> list[ApiKey]:
@@ -128,18 +142,25 @@ class AccountService:
                 "malformed API key", hint=f"keys look like {TOKEN_PREFIX}_<id>_<secret>"
             )
         key_id, secret = match.groups()
-        with self._database.read() as connection:
-            repository = AccountRepository(connection)
-            key = repository.get_key(key_id)
-            valid = key is not None and hmac.compare_digest(key.secret_hash, _hash(secret))
-            if key is None or not valid or not key.active:
-                raise AuthenticationError("API key is unknown or revoked")
-            if not key.usable_at(self._clock.now()):
-                assert key.expires_at is not None
-                raise AuthenticationError(
-                    f"API key {key.id} expired at {key.expires_at.isoformat()}",
-                    hint="ask an administrator for a new key",
-                )
-            account = repository.get(key.account_id)
-        assert account is not None  # foreign key
+        version = self._counter()
+        found = self._keys.get(key_id, version)
+        if found is None:
+            with self._database.read() as connection:
+                repository = AccountRepository(connection)
+                key = repository.get_key(key_id)
+                account = None if key is None else repository.get(key.account_id)
+                if key is not None and account is not None:
+                    found = (key, account)
+                    self._keys.put(key_id, version, found)
+        if found is None or not hmac.compare_digest(found[0].secret_hash, _hash(secret)):
+            raise AuthenticationError("API key is unknown or revoked")
+        key, account = found
+        if not key.active:
+            raise AuthenticationError("API key is unknown or revoked")
+        if not key.usable_at(self._clock.now()):
+            assert key.expires_at is not None
+            raise AuthenticationError(
+                f"API key {key.id} expired at {key.expires_at.isoformat()}",
+                hint="ask an administrator for a new key",
+            )
         return account

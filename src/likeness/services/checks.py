@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Callable
+from concurrent.futures import Future
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -24,7 +25,8 @@ from likeness.services.ports import Clock
 from likeness.services.recognition import FaceMatch, RecognitionService
 from likeness.services.uses import UseService
 
-Append = Callable[[tuple[LogEvent, str | None]], int]
+# Submits an event to group commit; the future holds its receipt once durable.
+Append = Callable[[tuple[LogEvent, str | None]], "Future[Receipt]"]
 
 
 @dataclass(frozen=True)
@@ -51,16 +53,20 @@ class CheckService:
         uses: UseService,
         recognition: RecognitionService,
         append: Append,
-        receipt: Callable[[int], Receipt],
         clock: Clock,
     ) -> None:
         self._uses = uses
         self._recognition = recognition
         self._append = append
-        self._receipt = receipt
         self._clock = clock
 
     def check_performer(self, performer_id: str, use: UseFacts) -> CheckResult:
+        return self.start_performer_check(performer_id, use).result()
+
+    def start_performer_check(self, performer_id: str, use: UseFacts) -> Future[CheckResult]:
+        """Decide now (from the decision cache, or a short read), and return a future
+        that completes when the check's log entry is durable. A server awaits it
+        without holding a thread (``asyncio.wrap_future``)."""
         decision = self._uses.decide(performer_id, use)
         modality = ",".join(sorted(m.value for m in use.modalities))
         return self._record(use, [Finding(performer_id, modality, [], None, decision)])
@@ -70,7 +76,7 @@ class CheckService:
         found = self._recognition.identify(path)
         findings = [self._finding(m, "face", use) for m in found.faces]
         findings += [self._finding(m, "voice", use) for m in found.voices]
-        return self._record(use, findings)
+        return self._record(use, findings).result()
 
     def _finding(self, match: FaceMatch, modality: str, use: UseFacts) -> Finding:
         if match.performer_id is None:
@@ -79,7 +85,7 @@ class CheckService:
         decision = self._uses.decide(match.performer_id, narrowed)
         return Finding(match.performer_id, modality, match.box, match.distance, decision)
 
-    def _record(self, use: UseFacts, findings: list[Finding]) -> CheckResult:
+    def _record(self, use: UseFacts, findings: list[Finding]) -> Future[CheckResult]:
         covered = all(
             f.decision is None or f.decision["decision"] != "not_covered" for f in findings
         )
@@ -101,5 +107,15 @@ class CheckService:
                 ],
             },
         )
-        index = self._append((event, None))
-        return CheckResult(covered, tuple(findings), index, self._receipt(index))
+        done: Future[CheckResult] = Future()
+
+        def finish(appended: Future[Receipt]) -> None:
+            error = appended.exception()
+            if error is not None:
+                done.set_exception(error)
+                return
+            receipt = appended.result()
+            done.set_result(CheckResult(covered, tuple(findings), receipt.index, receipt))
+
+        self._append((event, None)).add_done_callback(finish)
+        return done

@@ -29,6 +29,7 @@ from likeness.rules.specificity import specificity_problems
 from likeness.services.events import Recorded
 from likeness.services.ledger import LedgerService
 from likeness.services.ports import Clock, IdFactory, NoOutbox, Notification, Outbox
+from likeness.store.change_counter import bump
 from likeness.store.consent_store import ConsentEventRepository
 from likeness.store.database import Database
 from likeness.store.repositories import PerformerRepository, ProductionRepository
@@ -178,6 +179,7 @@ class ConsentService:
         )
         [index] = self._ledger.record(connection, [(log_event, consent_key(record.id))])
         ConsentEventRepository(connection).append(event, index)
+        bump(connection)  # cached decisions about this performer are stale now
         if event.type in NOTIFIED:
             notification = Notification(
                 type=f"consent.{event.type.value}",

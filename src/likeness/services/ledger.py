@@ -77,6 +77,12 @@ class LedgerService:
         fields (``None`` for an event with no personal fields: a fresh salt is
         used and discarded). Entries become durable when the caller commits.
         """
+        _, appended = self._record(connection, events)
+        return list(range(appended.first_index, appended.size))
+
+    def _record(
+        self, connection: Connection, events: Sequence[tuple[LogEvent, str | None]]
+    ) -> tuple[list[bytes], tlog.Appended]:
         salts = SaltRepository(connection).salts_for(k for _, k in events if k is not None)
         entries = [
             encode_entry(event, salts[key] if key is not None else _throwaway_salt())
@@ -85,7 +91,27 @@ class LedgerService:
         appended = tlog.append(
             SqlLogStore(connection, self._mirror), entries, signer=self._signer, origin=self._origin
         )
-        return list(range(appended.first_index, appended.size))
+        return entries, appended
+
+    def append_with_receipts(self, events: Sequence[tuple[LogEvent, str | None]]) -> list[Receipt]:
+        """Append events in a transaction of their own and return each one's receipt
+        against the checkpoint signed in that transaction (proofs from the hash mirror,
+        after the commit, so an uncommitted hash never enters it)."""
+        with self._database.write() as connection:
+            entries, appended = self._record(connection, events)
+        with _integrity(), self._database.read() as connection:
+            store = SqlLogStore(connection, self._mirror)
+            return [
+                Receipt(
+                    index=index,
+                    entry=entry,
+                    proof=tuple(inclusion_proof(index, appended.size, store)),
+                    checkpoint=appended.checkpoint,
+                )
+                for index, entry in zip(
+                    range(appended.first_index, appended.size), entries, strict=True
+                )
+            ]
 
     def append(self, events: Sequence[tuple[LogEvent, str | None]]) -> list[int]:
         """Append events in a transaction of their own."""

@@ -16,6 +16,7 @@ from concurrent.futures import Future
 from typing import Generic, TypeVar
 
 T = TypeVar("T")
+R = TypeVar("R")
 
 _STOP = object()
 
@@ -24,9 +25,9 @@ class LogWriterClosedError(RuntimeError):
     pass
 
 
-class LogWriter(Generic[T]):
+class LogWriter(Generic[T, R]):
     def __init__(
-        self, commit: Callable[[Sequence[T]], Sequence[int]], *, max_batch: int = 256
+        self, commit: Callable[[Sequence[T]], Sequence[R]], *, max_batch: int = 256
     ) -> None:
         self._commit = commit
         self._max_batch = max_batch
@@ -36,16 +37,16 @@ class LogWriter(Generic[T]):
         self._thread = threading.Thread(target=self._run, name="likeness-log-writer", daemon=True)
         self._thread.start()
 
-    def submit(self, item: T) -> Future[int]:
-        future: Future[int] = Future()
+    def submit(self, item: T) -> Future[R]:
+        future: Future[R] = Future()
         with self._lock:
             if self._closed:
                 raise LogWriterClosedError("the log writer is closed")
             self._queue.put((item, future))
         return future
 
-    def append(self, item: T) -> int:
-        """Append and wait until durable; returns the log index."""
+    def append(self, item: T) -> R:
+        """Append and wait until durable; returns what ``commit`` gave for the item."""
         return self.submit(item).result()
 
     def close(self) -> None:
@@ -60,7 +61,7 @@ class LogWriter(Generic[T]):
     def _run(self) -> None:
         stopping = False
         while not stopping:
-            batch: list[tuple[T, Future[int]]] = []
+            batch: list[tuple[T, Future[R]]] = []
             first = self._queue.get()
             if first is _STOP:
                 return
@@ -76,12 +77,12 @@ class LogWriter(Generic[T]):
                 batch.append(item)  # type: ignore[arg-type]
             self._commit_batch(batch)
 
-    def _commit_batch(self, batch: list[tuple[T, Future[int]]]) -> None:
+    def _commit_batch(self, batch: list[tuple[T, Future[R]]]) -> None:
         try:
             indexes = self._commit([item for item, _ in batch])
         except BaseException as exc:  # every waiter learns why; nothing was committed
             for _, future in batch:
                 future.set_exception(exc)
             return
-        for index, (_, future) in zip(indexes, batch, strict=True):
-            future.set_result(index)
+        for result, (_, future) in zip(indexes, batch, strict=True):
+            future.set_result(result)

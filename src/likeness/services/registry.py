@@ -33,6 +33,7 @@ from likeness.services.inputs import PerformerChanges, PerformerInput, Productio
 from likeness.services.ledger import LedgerService
 from likeness.services.ports import Clock, IdFactory
 from likeness.services.roster import parse_roster
+from likeness.store.change_counter import bump
 from likeness.store.consent_store import remove_for_performer
 from likeness.store.database import Database
 from likeness.store.log_store import SaltRepository
@@ -85,6 +86,7 @@ class RegistryService:
     def add_performer(self, data: PerformerInput) -> Recorded[Performer]:
         performer = self._new_performer(data, self._clock.now())
         with self._database.write() as connection:
+            bump(connection)  # cached keys and decisions are stale now
             repository = PerformerRepository(connection)
             _refuse_taken_memberships(repository, [performer])
             with _membership_race_guard():
@@ -95,6 +97,7 @@ class RegistryService:
     def update_performer(self, performer_id: str, changes: PerformerChanges) -> Recorded[Performer]:
         now = self._clock.now()
         with self._database.write() as connection:
+            bump(connection)  # cached keys and decisions are stale now
             repository = PerformerRepository(connection)
             current = _require_performer(repository, performer_id)
             updated = _apply(current, changes, now)
@@ -115,6 +118,7 @@ class RegistryService:
         keeps its entries (commitments only), so every proof stays valid."""
         now = self._clock.now()
         with self._database.write() as connection:
+            bump(connection)  # cached keys and decisions are stale now
             performer = _require_performer(PerformerRepository(connection), performer_id)
             AccountRepository(connection).remove_for_performer(performer.id)
             salts = SaltRepository(connection)
@@ -154,6 +158,7 @@ class RegistryService:
         lines = {performer.id: line for line, performer in built}
         problems.extend(_duplicates_within(performers, lines))
         with self._database.write() as connection:
+            bump(connection)  # cached keys and decisions are stale now
             repository = PerformerRepository(connection)
             problems.extend(_taken_memberships(repository, performers, lines))
             if problems:
@@ -204,6 +209,7 @@ class RegistryService:
             created_at=self._clock.now(),
         )
         with self._database.write() as connection:
+            bump(connection)  # cached keys and decisions are stale now
             ProductionRepository(connection).add(production)
             indexes = self._ledger.record(connection, [production_event("added", production)])
         return Recorded(production, tuple(indexes))

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 from collections import defaultdict
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -24,9 +26,11 @@ from likeness.errors import InvalidInputError, NotFoundError
 from likeness.ledger.entry import LogEvent
 from likeness.rules.cases import decision_json, use_json
 from likeness.rules.engine import evaluate
+from likeness.services.caching import VersionedCache
 from likeness.services.events import Recorded
 from likeness.services.ledger import LedgerService
 from likeness.services.ports import Clock, IdFactory, NoOutbox, Notification, Outbox
+from likeness.store.change_counter import ChangeWatch
 from likeness.store.consent_store import ConsentEventRepository, StoredUse, UseRepository
 from likeness.store.database import Database
 from likeness.store.repositories import PerformerRepository, ProductionRepository
@@ -75,12 +79,17 @@ class UseService:
         ids: IdFactory,
         ledger: LedgerService,
         outbox: Outbox | None = None,
+        counter: Callable[[], Hashable] | None = None,
     ) -> None:
         self._database = database
         self._clock = clock
         self._ids = ids
         self._ledger = ledger
         self._outbox = outbox or NoOutbox()
+        self._counter = counter or ChangeWatch(database)
+        # Decisions are a pure function of the store's state and the use: cached under
+        # the change counter, which every consent, performer and production write bumps.
+        self._decisions: VersionedCache[dict[str, Any]] = VersionedCache()
 
     def report(self, report: UseReport) -> Recorded[StoredUse]:
         now = self._clock.now()
@@ -159,6 +168,11 @@ class UseService:
         """The decision for a use, recording nothing (clearance scans). Without a stated
         purpose, each consent of this production is tried with its own purpose: the
         question is then whether any consent covers this performer, modality and date."""
+        cache_key = (performer_id, use, category)
+        version = self._counter()
+        cached = self._decisions.get(cache_key, version)
+        if cached is not None:
+            return copy.deepcopy(cached)
         with self._database.read() as connection:
             performer, facts, records = _context(connection, performer_id, use.production_id)
         person = _facts(performer, UseReport(performer.id, use, category=category))
@@ -173,7 +187,9 @@ class UseService:
             for tried in tries
         ]
         chosen = next((d for d in decisions if d.outcome.value != "not_covered"), decisions[0])
-        return decision_json(chosen)
+        decided = decision_json(chosen)
+        self._decisions.put(cache_key, version, copy.deepcopy(decided))
+        return decided
 
     def get(self, use_id: str) -> StoredUse:
         with self._database.read() as connection:

@@ -216,6 +216,8 @@ class WebhookService:
     def deliver_due(self, limit: int = 50) -> int:
         """Attempt every due delivery once; returns how many were attempted."""
         claimed = self._claim(limit)
+        if not claimed:
+            return 0
         with httpx.Client(timeout=self._timeout, follow_redirects=False) as client:
             for delivery, hook in claimed:
                 self._attempt(client, delivery, hook)

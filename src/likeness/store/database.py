@@ -9,6 +9,7 @@ instead of failing half-way when a read transaction tries to upgrade
 from __future__ import annotations
 
 import sqlite3
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -45,11 +46,19 @@ class UTCDateTime(TypeDecorator[datetime]):
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
+POOL_SIZE = 40
+CHANGED = "likeness.changed"  # set in Connection.info by change_counter.bump
+
+
 def create_database_engine(url: str) -> Engine:
     """An engine for ``url``; SQLite gets WAL, foreign keys and immediate writes."""
     if make_url(url).get_backend_name() != "sqlite":
         return create_engine(url, pool_pre_ping=True)
-    engine = create_engine(url, connect_args={"timeout": BUSY_TIMEOUT_S})
+    # A server runs up to 40 request threads: keep that many connections open rather
+    # than opening (and configuring) an overflow connection per request under load.
+    engine = create_engine(
+        url, connect_args={"timeout": BUSY_TIMEOUT_S}, pool_size=POOL_SIZE, max_overflow=8
+    )
     event.listen(engine, "connect", _configure_sqlite)
     event.listen(engine, "begin", _begin_sqlite)
     return engine
@@ -81,6 +90,10 @@ class Database:
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
+        # Counts this process's committed writes that marked themselves CHANGED
+        # (store/change_counter.py): caches see those at once, without a query.
+        self.generation = 0
+        self._generation_lock = threading.Lock()
 
     @contextmanager
     def read(self) -> Iterator[Connection]:
@@ -92,8 +105,14 @@ class Database:
         """One atomic write: everything inside commits together or not at all."""
         with _translated_errors(), self.engine.connect() as connection:
             connection = connection.execution_options(**{_IMMEDIATE: True})
-            with connection.begin():
-                yield connection
+            try:
+                with connection.begin():
+                    yield connection
+                if connection.info.get(CHANGED):
+                    with self._generation_lock:
+                        self.generation += 1
+            finally:
+                connection.info.pop(CHANGED, None)
 
     def truncate_wal(self) -> None:
         """Copy the write-ahead log into the database and truncate it to zero bytes, so

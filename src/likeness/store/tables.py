@@ -106,6 +106,15 @@ api_keys = Table(
     Index("ix_api_keys_account_id", "account_id"),
 )
 
+# One row, bumped by every write that can change who a key belongs to or how a use is
+# decided (consents, performers, productions, keys): in-process caches compare it.
+change_counter = Table(
+    "change_counter",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=False),
+    Column("n", BigInteger, nullable=False),
+)
+
 # -- the service: portal logins, sessions, webhooks, scan jobs (api/, services/) -----
 
 # A portal login: an account's username and argon2id password hash.
