@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -203,6 +204,18 @@ def test_every_api_route_is_in_the_matrix(world: tuple[World, TestClient]) -> No
     listed = {(m.lower(), _path_shape(p)) for m, p, _, _ in MATRIX}
     assert served == listed
     assert all(path.startswith("/v1/") for path in app.openapi()["paths"])
+
+
+def test_every_api_route_is_documented(world: tuple[World, TestClient]) -> None:
+    text = (Path(__file__).resolve().parents[2] / "docs" / "api.md").read_text(encoding="utf-8")
+    paths = fastapi_app(world[1].app).openapi()["paths"]
+    missing = [
+        f"{method.upper()} {path}"
+        for path, operations in paths.items()
+        for method in operations
+        if f"`{method.upper()} {path}`" not in text
+    ]
+    assert missing == []
 
 
 def _path_shape(path: str) -> str:

@@ -8,7 +8,8 @@ A small ASGI application, mounted at ``/log``::
 
 Full tiles never change and are served as immutable; partial tiles and the
 checkpoint must be revalidated. Database work runs in a worker thread, off the
-event loop. The routes stay when the full API (FastAPI) lands.
+event loop. ``likeness serve`` sends /log/... here ahead of the FastAPI app
+(``app.LogFirst``); ``likeness serve --log-only`` runs this small app alone.
 """
 
 from __future__ import annotations
@@ -38,7 +39,7 @@ def create_log_app(ledger: LedgerService) -> ASGIApp:
             return
         if scope["type"] != "http":
             return
-        status, headers, body = await respond(ledger, scope["method"], scope["path"])
+        status, headers, body = await _respond(ledger, scope["method"], scope["path"])
         await send({"type": "http.response.start", "status": status, "headers": headers})
         await send(
             {"type": "http.response.body", "body": b"" if scope["method"] == "HEAD" else body}
@@ -47,7 +48,7 @@ def create_log_app(ledger: LedgerService) -> ASGIApp:
     return app
 
 
-async def respond(
+async def _respond(
     ledger: LedgerService, method: str, path: str
 ) -> tuple[int, list[tuple[bytes, bytes]], bytes]:
     if method not in ("GET", "HEAD"):

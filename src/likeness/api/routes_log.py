@@ -1,16 +1,16 @@
-"""The log: public tlog-tiles routes under ``/log``, and its status, audit, receipts
-and aggregate counts under ``/v1`` for auditors."""
+"""The log's status, audit, receipts and aggregate counts under ``/v1`` for auditors,
+and ``/healthz``. The public tiles under ``/log`` are answered by ``logserver.py``
+ahead of FastAPI (``app.LogFirst``)."""
 
 from __future__ import annotations
 
 from collections import Counter
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Request, Response
+from fastapi import APIRouter, Path, Response
 
 from likeness.api.deps import Caller, ServicesDep
 from likeness.api.errors import ERROR_RESPONSES
-from likeness.api.logserver import respond
 from likeness.api.schemas import AggregatesOut, AuditOut, LogStatusOut, ReceiptOut
 from likeness.domain.account import Role
 from likeness.services.access import require_role
@@ -71,20 +71,3 @@ def aggregates(caller: Caller, services: ServicesDep) -> dict[str, Any]:
 @public.get("/healthz", include_in_schema=False)
 async def healthz() -> Response:
     return Response("ok\n", media_type="text/plain")
-
-
-@public.api_route(
-    "/log/{log_path:path}",
-    methods=["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE"],
-    include_in_schema=False,
-)
-async def log_files(request: Request) -> Response:
-    """The C2SP tlog-tiles layout, answered by the same code as ``serve --log-only``."""
-    status, headers, body = await respond(
-        request.app.state.services.ledger, request.method, request.url.path
-    )
-    response = Response(body, status_code=status)
-    for name, value in headers:
-        if name != b"content-length":
-            response.headers[name.decode()] = value.decode()
-    return response
