@@ -212,16 +212,20 @@ def dashboard(request: Request, session: Session) -> Response:
     return page(request, "platform.html", session)
 
 
+def _title(services: Services, production_id: str) -> str:
+    return services.registry.get_production(production_id).title
+
+
+def _name(services: Services, performer_id: str) -> str:
+    person = services.registry.get_performer(performer_id)
+    return person.professional_name or person.legal_name
+
+
 def _consent_rows(services: Services, records: list[ConsentRecord]) -> list[dict[str, Any]]:
     today = services.clock.now().date()
-    titles: dict[str, str] = {}
-    names: dict[str, str] = {}
-    for r in records:  # only the productions and performers these consents name
-        if r.production_id not in titles:
-            titles[r.production_id] = services.registry.get_production(r.production_id).title
-        if r.performer_id not in names:
-            person = services.registry.get_performer(r.performer_id)
-            names[r.performer_id] = person.professional_name or person.legal_name
+    # only the productions and performers these consents name
+    titles = {r.production_id: _title(services, r.production_id) for r in records}
+    names = {r.performer_id: _name(services, r.performer_id) for r in records}
     return [
         {
             "id": r.id,
@@ -246,7 +250,7 @@ def _performer_view(services: Services, account: Account) -> dict[str, Any]:
     year = services.uses.statement(performer.id, date(today.year, 1, 1), date(today.year, 12, 31))
     earnings = {c: f"{a:.2f}" for c, a in sorted(year.totals.items())}
     flagged = [
-        {**a, "job": job.id, "production_id": job.production_id}
+        {**a, "job": job.id, "production": _title(services, job.production_id)}
         for job in services.scan_jobs.jobs(None)
         for a in (job.report or {}).get("appearances", [])
         if a.get("performer_id") == performer.id and a.get("decision") == "not_covered"
@@ -257,6 +261,7 @@ def _performer_view(services: Services, account: Account) -> dict[str, Any]:
         "active": [r for r in rows if r["state"] in ("granted", "suspended")],
         "past": [r for r in rows if r["state"] in ("denied", "revoked", "expired")],
         "uses": uses,
+        "titles": {u.production_id: _title(services, u.production_id) for u in uses},
         "earnings": earnings,
         "year": today.year,
         "flagged": flagged,
@@ -266,10 +271,13 @@ def _performer_view(services: Services, account: Account) -> dict[str, Any]:
 def _production_view(services: Services, account: Account) -> dict[str, Any]:
     assert account.production_id is not None
     production = services.registry.get_production(account.production_id)
+    uses = services.uses.recent(production_id=production.id, limit=200)
+    names = {u.performer_id: _name(services, u.performer_id) for u in uses}
     return {
         "production": production,
         "consents": _consent_rows(services, services.consents.find(production_id=production.id)),
-        "uses": services.uses.recent(production_id=production.id, limit=200),
+        "uses": uses,
+        "names": names,
         "jobs": [scan_job_out(j) for j in services.scan_jobs.jobs(production.id)],
     }
 
