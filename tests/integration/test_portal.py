@@ -81,6 +81,30 @@ def test_wrong_passwords_and_unknown_users_get_the_same_answer(
     assert "ll_session" not in http.cookies
 
 
+def test_repeated_failures_lock_a_username_for_a_while(world: tuple[World, TestClient]) -> None:
+    w, http = world
+
+    def attempt(username: str, password: str) -> int:
+        form = http.get("/login")
+        return http.post(
+            "/login",
+            data={"username": username, "password": password, "csrf_token": csrf_in(form.text)},
+        ).status_code
+
+    for username in ("performer", "nobody-at-all"):  # known and unknown names alike
+        assert [attempt(username, "not the password") for _ in range(5)] == [401] * 5
+        form = http.get("/login")
+        locked = http.post(
+            "/login",
+            data={"username": username, "password": PASSWORD, "csrf_token": csrf_in(form.text)},
+        )
+        assert locked.status_code == 401
+        assert "too many failed logins" in locked.text
+    assert attempt("production", PASSWORD) == 303  # other usernames are unaffected
+    w.services.clock.advance(minutes=16)  # type: ignore[attr-defined]
+    assert attempt("performer", PASSWORD) == 303  # the window has passed
+
+
 def test_login_without_its_csrf_cookie_is_refused(world: tuple[World, TestClient]) -> None:
     _, http = world
     answer = http.post(

@@ -242,3 +242,19 @@ def test_private_addresses_are_refused_in_production(tmp_path: Path) -> None:
             services.webhooks.subscribe(account, "http://127.0.0.1/h", ["consent.exploded"])
     finally:
         services.close()
+
+
+def test_a_suspension_and_its_end_are_announced(world: tuple[World, TestClient]) -> None:
+    w, http = world
+    receiver = Receiver([])
+    try:
+        subscribe(
+            http, w.tokens["production"], receiver.url, ["consent.suspended", "consent.resumed"]
+        )
+        w.services.consents.suspend(w.consent, reason="SAG-AFTRA strike")
+        w.services.consents.resume(w.consent)
+        w.services.webhooks.deliver_due()
+    finally:
+        receiver.close()
+    types = [json.loads(body)["type"] for _, body in receiver.requests]
+    assert sorted(types) == ["consent.resumed", "consent.suspended"]

@@ -42,9 +42,6 @@ PERSONAL_CAPACITIES = {
 }
 
 
-NOTIFIED = frozenset({EventType.REQUESTED, EventType.GRANTED, EventType.DENIED, EventType.REVOKED})
-
-
 def consent_key(consent_id: str) -> str:
     return f"consent:{consent_id}"
 
@@ -180,20 +177,20 @@ class ConsentService:
         [index] = self._ledger.record(connection, [(log_event, consent_key(record.id))])
         ConsentEventRepository(connection).append(event, index)
         bump(connection)  # cached decisions about this performer are stale now
-        if event.type in NOTIFIED:
-            notification = Notification(
-                type=f"consent.{event.type.value}",
-                at=event.at,
-                performer_id=record.performer_id,
-                production_id=record.production_id,
-                data={
-                    "consent_id": record.id,
-                    "status": record.status.value,
-                    "log_index": index,
-                    "project": record.request.description.project,
-                },
-            )
-            self._outbox.emit(connection, notification)
+        # every step of a consent is news to its parties
+        notification = Notification(
+            type=f"consent.{event.type.value}",
+            at=event.at,
+            performer_id=record.performer_id,
+            production_id=record.production_id,
+            data={
+                "consent_id": record.id,
+                "status": record.status.value,
+                "log_index": index,
+                "project": record.request.description.project,
+            },
+        )
+        self._outbox.emit(connection, notification)
         return index
 
 

@@ -11,8 +11,9 @@ import hashlib
 import hmac
 import re
 import secrets
+import threading
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -27,6 +28,10 @@ from likeness.store.service_store import Login, LoginRepository, Session, Sessio
 USERNAME = re.compile(r"[a-z0-9][a-z0-9._-]{1,63}")
 MIN_PASSWORD = 12
 SESSION_LIFETIME = timedelta(hours=12)
+# Guessing passwords: after this many failures for one username within the window,
+# that username is refused until the window has passed since the first of them.
+MAX_FAILURES = 5
+FAILURE_WINDOW = timedelta(minutes=15)
 # Verifying against this keeps an unknown username as slow as a wrong password.
 _DUMMY_HASH = PasswordHasher().hash("not a password of anyone's")
 
@@ -49,6 +54,22 @@ class LoginService:
         self._database = database
         self._clock = clock
         self._hasher = hasher or PasswordHasher()
+        self._failures: dict[str, list[datetime]] = {}
+        self._lock = threading.Lock()
+
+    def _refuse_if_throttled(self, name: str, now: datetime) -> None:
+        with self._lock:
+            recent = [t for t in self._failures.get(name, []) if now - t < FAILURE_WINDOW]
+            if recent:
+                self._failures[name] = recent
+            else:
+                self._failures.pop(name, None)
+        if len(recent) >= MAX_FAILURES:
+            until = (recent[0] + FAILURE_WINDOW).strftime("%H:%M UTC")
+            raise AuthenticationError(
+                f"too many failed logins for {name!r}; try again after {until}",
+                hint="ask an administrator to set a new password if you have forgotten it",
+            )
 
     def set_password(
         self, account_id: str, username: str, password: str, *, min_length: int = MIN_PASSWORD
@@ -73,16 +94,25 @@ class LoginService:
             logins.set(Login(account_id, username, password_hash), now)
 
     def log_in(self, username: str, password: str) -> OpenSession:
-        """Check a password and open a session; the same refusal for every failure."""
+        """Check a password and open a session; the same refusal for every failure.
+
+        Failures are counted per username (known or not, so the count reveals nothing)
+        in this process: the sixth within 15 minutes is refused without a check."""
+        name = username.strip().lower()
+        now = self._clock.now()
+        self._refuse_if_throttled(name, now)
         with self._database.read() as connection:
-            login = LoginRepository(connection).by_username(username.strip().lower())
+            login = LoginRepository(connection).by_username(name)
         try:
             self._hasher.verify(login.password_hash if login else _DUMMY_HASH, password)
         except (VerificationError, InvalidHashError):
             login = None
         if login is None:
+            with self._lock:
+                self._failures.setdefault(name, []).append(now)
             raise AuthenticationError("wrong username or password")
-        now = self._clock.now()
+        with self._lock:
+            self._failures.pop(name, None)
         token, csrf = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
         with self._database.write() as connection:
             if self._hasher.check_needs_rehash(login.password_hash):

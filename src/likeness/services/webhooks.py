@@ -40,6 +40,8 @@ EVENT_TYPES = (
     "consent.granted",
     "consent.denied",
     "consent.revoked",
+    "consent.suspended",
+    "consent.resumed",
     "use.reported",
     "appearance.flagged",
 )
