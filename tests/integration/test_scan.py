@@ -98,6 +98,14 @@ def test_scan_matches_the_script(services: Services, cast: dict[str, str], tmp_p
     entry = decode_entry(services.ledger.receipt(woman["flag_log_index"]).entry)
     assert entry["type"] == "appearance.flagged"
     assert entry["ids"] == {"performer": cast["woman"], "production": cast["film"]}
+    # ... and listed for the performer it shows (their dashboard), and only for them
+    [flag] = services.scans.flags_for(cast["woman"])
+    assert (flag.log_index, flag.production_id, flag.modality) == (
+        woman["flag_log_index"],
+        cast["film"],
+        "face",
+    )
+    assert services.scans.flags_for(cast["obama"]) == []
 
 
 def test_second_scan_is_served_from_the_cache(

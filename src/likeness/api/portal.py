@@ -249,19 +249,16 @@ def _performer_view(services: Services, account: Account) -> dict[str, Any]:
     today = services.clock.now().date()
     year = services.uses.statement(performer.id, date(today.year, 1, 1), date(today.year, 12, 31))
     earnings = {c: f"{a:.2f}" for c, a in sorted(year.totals.items())}
-    flagged = [
-        {**a, "job": job.id, "production": _title(services, job.production_id)}
-        for job in services.scan_jobs.jobs(None)
-        for a in (job.report or {}).get("appearances", [])
-        if a.get("performer_id") == performer.id and a.get("decision") == "not_covered"
-    ]
+    flagged = services.scans.flags_for(performer.id)
+    titles = {u.production_id: _title(services, u.production_id) for u in uses}
+    titles |= {f.production_id: _title(services, f.production_id) for f in flagged}
     return {
         "performer": performer,
         "pending": [r for r in rows if r["state"] == "requested"],
         "active": [r for r in rows if r["state"] in ("granted", "suspended")],
         "past": [r for r in rows if r["state"] in ("denied", "revoked", "expired")],
         "uses": uses,
-        "titles": {u.production_id: _title(services, u.production_id) for u in uses},
+        "titles": titles,
         "earnings": earnings,
         "year": today.year,
         "flagged": flagged,
@@ -546,7 +543,7 @@ def scan_report(request: Request, job_id: str, session: Session) -> HTMLResponse
 
 
 def _own_indexes(services: Services, account: Account) -> set[int]:
-    """The log entries recording the consents and uses this account is party to."""
+    """The log entries recording the consents, uses and flags this account is party to."""
     performer_id = account.performer_id if account.role in PERFORMER_SIDE else None
     production_id = account.production_id if account.role is Role.PRODUCTION else None
     if performer_id is None and production_id is None:
@@ -558,6 +555,8 @@ def _own_indexes(services: Services, account: Account) -> set[int]:
         performer_id=performer_id, production_id=production_id, limit=10000
     ):
         found.add(use.log_index)
+    if performer_id is not None:
+        found.update(f.log_index for f in services.scans.flags_for(performer_id))
     return found
 
 
@@ -567,7 +566,7 @@ def download_receipt(request: Request, index: int, session: Session) -> Response
     sees_all = session.account.role in (Role.AUDITOR, Role.ADMIN)
     if not sees_all and index not in _own_indexes(services, session.account):
         raise PermissionDeniedError(
-            f"log entry {index} does not record one of your consents or uses"
+            f"log entry {index} does not record one of your consents, uses or flags"
         )
     receipt = services.ledger.receipt(index)
     return Response(

@@ -51,12 +51,7 @@ def aggregates(caller: Caller, services: ServicesDep) -> dict[str, Any]:
     require_role(caller, Role.AUDITOR)
     today = services.clock.now().date()
     states = Counter(r.state_on(today) for r in services.consents.find())
-    flagged = sum(
-        1
-        for job in services.scan_jobs.jobs(None)
-        for a in (job.report or {}).get("appearances", [])
-        if a.get("decision") == "not_covered"
-    )
+    flagged = services.scans.flag_count()
     status = services.status()
     return {
         "performers": status.performers,

@@ -30,6 +30,7 @@ from likeness.services.recognition import RecognitionService
 from likeness.services.uses import UseService
 from likeness.store.database import Database
 from likeness.store.sealed_cache import SealedCache
+from likeness.store.service_store import Flag, FlagRepository
 
 MEDIA_SUFFIXES = {
     ".mp4",
@@ -174,6 +175,15 @@ class ScanService:
         self._flag(report, options)
         return report
 
+    def flags_for(self, performer_id: str) -> list[Flag]:
+        """Appearances of this performer that no consent covered, newest first."""
+        with self._database.read() as connection:
+            return FlagRepository(connection).for_performer(performer_id)
+
+    def flag_count(self) -> int:
+        with self._database.read() as connection:
+            return FlagRepository(connection).count()
+
     def _is_cached(self, path: Path, options: ScanOptions) -> bool:
         try:
             return self._cache.has(_cache_key(_content_hash(path), options))
@@ -276,11 +286,25 @@ class ScanService:
         with self._database.write() as connection:
             indexes = self._ledger.record(connection, events)
             flagged = iter(indexes)
+            rows = []
             for media in report.media:
                 for a in media.appearances:
                     if a["decision"] != "not_covered":
                         continue
                     a["flag_log_index"] = next(flagged)
+                    rows.append(
+                        Flag(
+                            log_index=a["flag_log_index"],
+                            performer_id=a["performer_id"],
+                            production_id=options.production_id,
+                            media=Path(media.path).name,
+                            media_sha256=media.sha256,
+                            modality=a["modality"],
+                            start=str(a["start"]),
+                            end=str(a["end"]),
+                            flagged_at=now,
+                        )
+                    )
                     notification = Notification(
                         type="appearance.flagged",
                         at=now,
@@ -295,3 +319,4 @@ class ScanService:
                         },
                     )
                     self._outbox.emit(connection, notification)
+            FlagRepository(connection).add_many(rows)

@@ -8,10 +8,17 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Row, and_, delete, select, update
+from sqlalchemy import Row, and_, delete, func, select, update
 from sqlalchemy.engine import Connection
 
-from likeness.store.tables import logins, scan_jobs, sessions, webhook_deliveries, webhooks
+from likeness.store.tables import (
+    flags,
+    logins,
+    scan_jobs,
+    sessions,
+    webhook_deliveries,
+    webhooks,
+)
 
 
 @dataclass(frozen=True)
@@ -256,8 +263,76 @@ class ScanJobRepository:
         return int(result.rowcount)
 
 
+@dataclass(frozen=True)
+class Flag:
+    """An appearance no consent covered when it was scanned."""
+
+    log_index: int
+    performer_id: str
+    production_id: str
+    media: str
+    media_sha256: str | None
+    modality: str
+    start: str
+    end: str
+    flagged_at: datetime
+
+
+class FlagRepository:
+    def __init__(self, connection: Connection) -> None:
+        self._db = connection
+
+    def add_many(self, items: Sequence[Flag]) -> None:
+        if not items:
+            return
+        self._db.execute(
+            flags.insert(),
+            [
+                {
+                    "log_index": f.log_index,
+                    "performer_id": f.performer_id,
+                    "production_id": f.production_id,
+                    "media": f.media,
+                    "media_sha256": f.media_sha256,
+                    "modality": f.modality,
+                    "start_s": f.start,
+                    "end_s": f.end,
+                    "flagged_at": f.flagged_at,
+                }
+                for f in items
+            ],
+        )
+
+    def for_performer(self, performer_id: str, limit: int = 500) -> list[Flag]:
+        query = (
+            select(flags)
+            .where(flags.c.performer_id == performer_id)
+            .order_by(flags.c.log_index.desc())
+            .limit(limit)
+        )
+        return [
+            Flag(
+                log_index=int(row.log_index),
+                performer_id=row.performer_id,
+                production_id=row.production_id,
+                media=row.media,
+                media_sha256=row.media_sha256,
+                modality=row.modality,
+                start=row.start_s,
+                end=row.end_s,
+                flagged_at=row.flagged_at,
+            )
+            for row in self._db.execute(query)
+        ]
+
+    def count(self) -> int:
+        return int(self._db.execute(select(func.count()).select_from(flags)).scalar_one())
+
+
 def erase_performer_traces(connection: Connection, performer_id: str) -> None:
-    """Webhook payloads naming a performer, and scan reports showing them, go with them."""
+    """Webhook payloads naming a performer, their flags, and scan reports showing them,
+    go with them."""
+    connection.execute(delete(flags).where(flags.c.performer_id == performer_id))
     connection.execute(
         delete(webhook_deliveries).where(webhook_deliveries.c.performer_id == performer_id)
     )

@@ -297,3 +297,20 @@ match_corrections = Table(
     Column("performer_id", String(ID), primary_key=True),
     Column("created_at", UTCDateTime, nullable=False),
 )
+
+# Appearances a clearance scan found no consent for (each also an appearance.flagged
+# log entry), listed for the performer they show and counted for auditors.
+flags = Table(
+    "flags",
+    metadata,
+    Column("log_index", BigInteger, primary_key=True, autoincrement=False),
+    Column("performer_id", String(ID), ForeignKey("performers.id"), nullable=False),
+    Column("production_id", String(ID), ForeignKey("productions.id"), nullable=False),
+    Column("media", Text, nullable=False),  # the file's name as scanned
+    Column("media_sha256", String(64)),
+    Column("modality", String(8), nullable=False),
+    Column("start_s", String(16), nullable=False),  # seconds as decimal text
+    Column("end_s", String(16), nullable=False),
+    Column("flagged_at", UTCDateTime, nullable=False),
+    Index("ix_flags_performer_id", "performer_id"),
+)
