@@ -11,14 +11,12 @@ from likeness.api.deps import Caller, MultipartBody, ServicesDep
 from likeness.api.errors import ERROR_RESPONSES
 from likeness.api.present import scan_job_out
 from likeness.api.schemas import Out, ScanJobOut
-from likeness.api.uploads import save_uploads
+from likeness.api.uploads import stage_scan
 from likeness.domain.account import Role
 from likeness.domain.consent import ReplicaKind
 from likeness.errors import ConflictError
 from likeness.services.access import require_production, require_role
-from likeness.services.scan_jobs import Upload
 from likeness.services.scans import ScanOptions
-from likeness.store.shredding import shred_folder
 
 router = APIRouter(prefix="/v1/scans", tags=["scans"], responses=ERROR_RESPONSES)
 
@@ -37,13 +35,7 @@ async def submit_scan(
     """Queue a clearance scan; poll ``GET /v1/scans/{id}`` until it is done."""
     require_role(caller, Role.PRODUCTION, Role.PLATFORM)
     require_production(caller, production_id)
-    jobs = services.scan_jobs
-    job_id, folder = jobs.new_job_folder()
-    try:
-        paths = await save_uploads(files, folder)
-    except BaseException:
-        shred_folder(folder)
-        raise
+    job_id, uploads = await stage_scan(services.scan_jobs, files)
     options = ScanOptions(
         production_id=production_id,
         fps=fps,
@@ -51,8 +43,7 @@ async def submit_scan(
         replica_kind=replica_kind,
         purpose=purpose,
     )
-    uploads = [Upload(f.filename or p.name, p) for f, p in zip(files, paths, strict=True)]
-    return scan_job_out(jobs.submit(caller, job_id, options, uploads))
+    return scan_job_out(services.scan_jobs.submit(caller, job_id, options, uploads))
 
 
 @router.get("", response_model=list[ScanJobOut])

@@ -7,7 +7,8 @@ from pathlib import Path
 from fastapi import UploadFile
 
 from likeness.errors import InvalidInputError
-from likeness.services.scan_jobs import safe_name
+from likeness.services.scan_jobs import ScanJobService, Upload, safe_name
+from likeness.store.shredding import shred_folder
 
 CHUNK = 1024 * 1024
 
@@ -25,3 +26,14 @@ async def save_uploads(files: list[UploadFile], folder: Path) -> list[Path]:
             raise InvalidInputError(f"{upload.filename or 'an upload'} is empty")
         paths.append(path)
     return paths
+
+
+async def stage_scan(jobs: ScanJobService, files: list[UploadFile]) -> tuple[str, list[Upload]]:
+    """A new job's id and its uploads saved in its folder; nothing is left on failure."""
+    job_id, folder = jobs.new_job_folder()
+    try:
+        paths = await save_uploads(files, folder)
+    except BaseException:
+        shred_folder(folder)
+        raise
+    return job_id, [Upload(f.filename or p.name, p) for f, p in zip(files, paths, strict=True)]

@@ -1,0 +1,122 @@
+"""The dashboard of each role, and the webhook delivery log."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from likeness.api.portal.pages import (
+    Session,
+    page,
+    services_of,
+)
+from likeness.api.present import scan_job_out
+from likeness.bootstrap import Services
+from likeness.domain.account import Account, Role
+from likeness.domain.lifecycle import ConsentRecord
+from likeness.services.access import (
+    PERFORMER_SIDE,
+)
+
+router = APIRouter(include_in_schema=False)
+
+
+@router.get("/portal")
+def dashboard(request: Request, session: Session) -> Response:
+    services = services_of(request)
+    account = session.account
+    if account.role in PERFORMER_SIDE:
+        return page(request, "performer.html", session, **_performer_view(services, account))
+    if account.role is Role.PRODUCTION:
+        return page(request, "production.html", session, **_production_view(services, account))
+    if account.role is Role.AUDITOR:
+        return RedirectResponse("/portal/log", status_code=303)
+    if account.role is Role.ADMIN:
+        return page(request, "admin.html", session, **_admin_view(services))
+    return page(request, "platform.html", session)
+
+
+def _title(services: Services, production_id: str) -> str:
+    return services.registry.get_production(production_id).title
+
+
+def _name(services: Services, performer_id: str) -> str:
+    person = services.registry.get_performer(performer_id)
+    return person.professional_name or person.legal_name
+
+
+def _consent_rows(services: Services, records: list[ConsentRecord]) -> list[dict[str, Any]]:
+    today = services.clock.now().date()
+    # only the productions and performers these consents name
+    titles = {r.production_id: _title(services, r.production_id) for r in records}
+    names = {r.performer_id: _name(services, r.performer_id) for r in records}
+    return [
+        {
+            "id": r.id,
+            "state": r.state_on(today),
+            "production": titles[r.production_id],
+            "performer": names[r.performer_id],
+            "project": r.request.description.project,
+            "purpose": r.request.description.purpose,
+            "until": r.request.valid_until,
+            "log_indexes": services.consents.log_indexes(r.id),
+        }
+        for r in records
+    ]
+
+
+def _performer_view(services: Services, account: Account) -> dict[str, Any]:
+    assert account.performer_id is not None
+    performer = services.registry.get_performer(account.performer_id)
+    rows = _consent_rows(services, services.consents.find(performer_id=performer.id))
+    uses = services.uses.recent(performer_id=performer.id, limit=200)
+    today = services.clock.now().date()
+    year = services.uses.statement(performer.id, date(today.year, 1, 1), date(today.year, 12, 31))
+    earnings = {c: f"{a:.2f}" for c, a in sorted(year.totals.items())}
+    flagged = services.scans.flags_for(performer.id)
+    titles = {u.production_id: _title(services, u.production_id) for u in uses}
+    titles |= {f.production_id: _title(services, f.production_id) for f in flagged}
+    return {
+        "performer": performer,
+        "pending": [r for r in rows if r["state"] == "requested"],
+        "active": [r for r in rows if r["state"] in ("granted", "suspended")],
+        "past": [r for r in rows if r["state"] in ("denied", "revoked", "expired")],
+        "uses": uses,
+        "titles": titles,
+        "earnings": earnings,
+        "year": today.year,
+        "flagged": flagged,
+    }
+
+
+def _production_view(services: Services, account: Account) -> dict[str, Any]:
+    assert account.production_id is not None
+    production = services.registry.get_production(account.production_id)
+    uses = services.uses.recent(production_id=production.id, limit=200)
+    names = {u.performer_id: _name(services, u.performer_id) for u in uses}
+    return {
+        "production": production,
+        "consents": _consent_rows(services, services.consents.find(production_id=production.id)),
+        "uses": uses,
+        "names": names,
+        "jobs": [scan_job_out(j) for j in services.scan_jobs.jobs(production.id)],
+    }
+
+
+def _admin_view(services: Services) -> dict[str, Any]:
+    return {
+        "home_status": services.status(),
+        "consents": _consent_rows(services, services.consents.find()),
+        "log_size": services.ledger.size(),
+    }
+
+
+@router.get("/portal/webhooks")
+def webhooks_page(request: Request, session: Session) -> HTMLResponse:
+    services = services_of(request)
+    hooks = services.webhooks.webhooks(session.account)
+    logs = {h.id: services.webhooks.deliveries(session.account, h.id) for h in hooks}
+    return page(request, "webhooks.html", session, hooks=hooks, logs=logs)

@@ -1,0 +1,70 @@
+"""Clearance scans: upload, progress, report."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, File, Form, Request, UploadFile
+from fastapi.responses import HTMLResponse, Response
+
+from likeness.api.portal.pages import (
+    Csrf,
+    Session,
+    back,
+    page,
+    services_of,
+)
+from likeness.api.present import scan_job_out
+from likeness.api.uploads import stage_scan
+from likeness.domain.account import Role
+from likeness.errors import (
+    InvalidInputError,
+)
+from likeness.scan.report import report_html
+from likeness.services.access import (
+    require_role,
+)
+from likeness.services.scans import ScanOptions
+
+router = APIRouter(include_in_schema=False)
+
+
+@router.get("/portal/scans")
+def scans_page(request: Request, session: Session) -> HTMLResponse:
+    account = session.account
+    require_role(account, Role.PRODUCTION)
+    jobs = services_of(request).scan_jobs.jobs(account.production_id)
+    return page(request, "scans.html", session, jobs=[scan_job_out(j) for j in jobs])
+
+
+@router.post("/portal/scans")
+async def submit_scan(
+    request: Request,
+    session: Csrf,
+    files: Annotated[list[UploadFile], File()],
+    purpose: Annotated[str, Form(max_length=500)] = "",
+) -> Response:
+    account = session.account
+    require_role(account, Role.PRODUCTION)
+    jobs = services_of(request).scan_jobs
+    production_id = account.production_id or ""
+    job_id, uploads = await stage_scan(jobs, files)
+    jobs.submit(account, job_id, ScanOptions(production_id=production_id, purpose=purpose), uploads)
+    return back(f"/portal/scans/{job_id}", "Scan queued.")
+
+
+@router.get("/portal/scans/{job_id}")
+def scan_page(request: Request, job_id: str, session: Session) -> HTMLResponse:
+    require_role(session.account, Role.PRODUCTION)
+    job = services_of(request).scan_jobs.get(session.account, job_id)
+    name = "_scan_status.html" if request.headers.get("hx-request") else "scan.html"
+    return page(request, name, session, job=scan_job_out(job), report=job.report)
+
+
+@router.get("/portal/scans/{job_id}/report.html")
+def scan_report(request: Request, job_id: str, session: Session) -> HTMLResponse:
+    require_role(session.account, Role.PRODUCTION)
+    job = services_of(request).scan_jobs.get(session.account, job_id)
+    if job.report is None:
+        raise InvalidInputError(f"scan {job_id} is {job.status}; its report is not ready")
+    return HTMLResponse(report_html(job.report))
