@@ -82,6 +82,7 @@ class Services:
     _writer: LogWriter[Event, int] | None = field(default=None, repr=False)
     _receipt_writer: LogWriter[Event, Receipt] | None = field(default=None, repr=False)
     _scan_jobs: ScanJobService | None = field(default=None, repr=False)
+    _checks: CheckService | None = field(default=None, repr=False)
     _executor: ThreadPoolExecutor | None = field(default=None, repr=False)
 
     def log_writer(self) -> LogWriter[Event, int]:
@@ -98,12 +99,14 @@ class Services:
 
     @property
     def checks(self) -> CheckService:
-        return CheckService(
-            uses=self.uses,
-            recognition=self.recognition,
-            append=lambda item: self.receipt_writer().submit(item),
-            clock=self.clock,
-        )
+        if self._checks is None:  # built once: this is the API's hot path
+            self._checks = CheckService(
+                uses=self.uses,
+                recognition=self.recognition,
+                append=lambda item: self.receipt_writer().submit(item),
+                clock=self.clock,
+            )
+        return self._checks
 
     @property
     def scan_jobs(self) -> ScanJobService:

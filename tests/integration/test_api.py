@@ -271,5 +271,10 @@ def test_the_log_is_served_without_a_key(world: tuple[World, TestClient]) -> Non
     checkpoint = http.get("/log/checkpoint")
     assert checkpoint.status_code == 200
     assert checkpoint.text.startswith(w.services.settings.log_origin + "\n")
-    assert http.get("/log/tile/0/000.p/3").status_code in (200, 404)
+    size = w.services.ledger.size()
+    assert 0 < size < 256  # one partial level-0 tile holds every hash
+    tile = http.get(f"/log/tile/0/000.p/{size}")
+    assert tile.status_code == 200
+    assert len(tile.content) == 32 * size
+    assert http.get(f"/log/tile/0/000.p/{size + 1}").status_code == 404
     assert http.get("/healthz").text == "ok\n"

@@ -236,14 +236,13 @@ def test_matrix(
 ) -> None:
     w, http = world
     services = w.services
-    extra = {
-        "spare_key": services.accounts.create_api_key(w.accounts["auditor"], "spare").key.id,
-        "webhook": services.webhooks.subscribe(
-            services.accounts.get_account(w.accounts["performer"]),
-            "http://127.0.0.1:9/h",
-            ["use.reported"],
-        ).webhook.id,
-    }
+    extra = {}  # a key to revoke and a webhook to delete, fresh for each case that needs one
+    if "{spare_key}" in template:
+        extra["spare_key"] = services.accounts.create_api_key(w.accounts["auditor"], "x").key.id
+    if "{webhook}" in template:
+        owner = services.accounts.get_account(w.accounts["performer"])
+        hook = services.webhooks.subscribe(owner, "http://127.0.0.1:9/h", ["use.reported"])
+        extra["webhook"] = hook.webhook.id
     response = http.request(
         method, fill(template, w, extra), headers=bearer(w.tokens[role]), **body(w)
     )

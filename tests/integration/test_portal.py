@@ -218,6 +218,9 @@ def test_a_production_requests_consent_and_previews_its_cost(
     assert vague.status_code == 422
     assert "not reasonably specific" in vague.text
     assert 'value="The Long Night"' in vague.text  # what was typed is kept
+    undated = http.post("/portal/consents", data=form | {"valid_from": "someday"})
+    assert undated.status_code == 422
+    assert "valid_from:" in undated.text  # the field the request model refused, by name
     preview = http.post(
         "/portal/uses/preview",
         headers={"X-CSRF-Token": token},

@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import date
-from decimal import Decimal
 from typing import Any
 
-from likeness.domain.consent import Alteration, Modality, ReplicaKind, UseFacts
 from likeness.services.checks import CheckResult
 from likeness.services.views import plain
 from likeness.store.consent_store import StoredUse
@@ -94,24 +91,3 @@ def check_out(result: CheckResult, verifier_key: str) -> dict[str, Any]:
         "receipt": result.receipt.to_json(),
         "verifier_key": verifier_key,
     }
-
-
-def use_facts(data: dict[str, Any]) -> UseFacts:
-    """A use from a validated ``UseIn`` body (``model_dump()``)."""
-    return UseFacts(
-        production_id=data["production_id"],
-        replica_kind=ReplicaKind(data["replica_kind"]),
-        modalities=frozenset(Modality(m) for m in data["modalities"]),
-        purpose=data["purpose"],
-        date=data["date"] if isinstance(data["date"], date) else date.fromisoformat(data["date"]),
-        scenes=tuple(data.get("scenes") or ()),
-        days_equivalent=Decimal(str(data.get("days_equivalent", 1))),
-        as_principal=data.get("as_principal", False),
-        substantially_as_scripted=data.get("substantially_as_scripted", False),
-        alteration=None if data.get("alteration") is None else Alteration(data["alteration"]),
-        creation=data.get("creation", False),
-        real_time_generation=data.get("real_time_generation", False),
-        sexual_or_nude=data.get("sexual_or_nude", False),
-        background_headcount_met=data.get("background_headcount_met"),
-        distribution=tuple(data.get("distribution") or ()),
-    )

@@ -12,13 +12,17 @@ from likeness.api.schemas import AnswerIn, ConsentOut, ConsentRequestIn, Receipt
 from likeness.bootstrap import Services
 from likeness.domain.account import Account, Role
 from likeness.domain.consent import (
-    CompensationTerms,
     Grantor,
-    UseDescription,
 )
-from likeness.domain.lifecycle import ConsentRecord, ConsentRequest
+from likeness.domain.lifecycle import ConsentRecord
 from likeness.errors import InvalidInputError
-from likeness.services.access import require_party, require_production, require_role, visible_scope
+from likeness.services.access import (
+    require_party,
+    require_performer,
+    require_production,
+    require_role,
+    visible_scope,
+)
 from likeness.services.events import Recorded
 from likeness.services.views import consent_json
 
@@ -32,34 +36,6 @@ def consent_out(services: Services, record: ConsentRecord) -> dict[str, Any]:
 
 def _recorded(services: Services, recorded: Recorded[ConsentRecord]) -> dict[str, Any]:
     return consent_out(services, recorded.value)
-
-
-def consent_request(body: ConsentRequestIn) -> ConsentRequest:
-    d = body.description
-    return ConsentRequest(
-        replica_kind=body.replica_kind,
-        modalities=frozenset(body.modalities),
-        description=UseDescription(
-            project=d.project,
-            purpose=d.purpose,
-            character=d.character,
-            scenes=tuple(d.scenes),
-            media=tuple(d.media),
-            territory=d.territory,
-        ),
-        valid_from=body.valid_from,
-        valid_until=body.valid_until,
-        compensation=None
-        if body.compensation is None
-        else CompensationTerms(
-            basis=body.compensation.basis,
-            amount=body.compensation.amount,
-            currency=body.compensation.currency,
-        ),
-        representation=body.representation,
-        real_time_generation=body.real_time_generation,
-        created_for_production_id=body.created_for_production_id,
-    )
 
 
 def acting_as(caller: Account, body: AnswerIn) -> tuple[Grantor, str | None]:
@@ -91,9 +67,7 @@ def request_consent(
     """A production asks a performer for consent to a specifically described use."""
     require_role(caller, Role.PRODUCTION)
     require_production(caller, body.production_id)
-    recorded = services.consents.request(
-        body.performer_id, body.production_id, consent_request(body)
-    )
+    recorded = services.consents.request(body.performer_id, body.production_id, body.to_request())
     return _recorded(services, recorded)
 
 
@@ -107,8 +81,7 @@ def get_consent(consent_id: str, caller: Caller, services: ServicesDep) -> dict[
 def _answerable(caller: Account, services: Services, consent_id: str) -> ConsentRecord:
     require_role(caller, Role.PERFORMER, Role.REPRESENTATIVE)
     record = services.consents.get(consent_id)
-    if caller.role is not Role.ADMIN:
-        require_party(caller, record.performer_id, "")
+    require_performer(caller, record.performer_id)
     return record
 
 

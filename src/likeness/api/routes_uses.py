@@ -16,7 +16,7 @@ from starlette.concurrency import run_in_threadpool
 
 from likeness.api.deps import Caller, JsonBody, MultipartBody, ServicesDep
 from likeness.api.errors import ERROR_RESPONSES
-from likeness.api.present import check_out, use_facts, use_out
+from likeness.api.present import check_out, use_out
 from likeness.api.schemas import (
     CheckIn,
     CheckOut,
@@ -51,7 +51,7 @@ def report_use(body: UseReportIn, caller: Caller, services: ServicesDep) -> dict
     require_production(caller, body.use.production_id)
     report = UseReport(
         performer_id=body.performer_id,
-        use=use_facts(body.use.model_dump()),
+        use=body.use.to_facts(),
         category=body.category,
         pro_rata_daily_rate=body.pro_rata_daily_rate,
         consent_id=body.consent_id,
@@ -64,9 +64,7 @@ def preview_use(body: UseReportIn, caller: Caller, services: ServicesDep) -> dic
     """What reporting this use would decide and cost; nothing is recorded."""
     require_role(caller, Role.PRODUCTION)
     require_production(caller, body.use.production_id)
-    return services.uses.decide(
-        body.performer_id, use_facts(body.use.model_dump()), category=body.category
-    )
+    return services.uses.decide(body.performer_id, body.use.to_facts(), category=body.category)
 
 
 @router.get("/uses", response_model=list[UseOut], tags=["uses"])
@@ -111,9 +109,7 @@ async def check(body: CheckIn, caller: Caller, services: ServicesDep) -> JSONRes
     # The hot path of the API. Deciding reads the decision cache (a short query when it
     # misses); the log append is awaited without holding a worker thread; the answer is
     # built to CheckOut's shape (the schema test holds it to that) and sent as-is.
-    pending = services.checks.start_performer_check(
-        body.performer_id, use_facts(body.use.model_dump())
-    )
+    pending = services.checks.start_performer_check(body.performer_id, body.use.to_facts())
     result = await asyncio.wrap_future(pending)
     return JSONResponse(check_out(result, services.ledger.verifier_key))
 
@@ -134,7 +130,5 @@ async def check_media(
     require_production(caller, intended.production_id)
     with tempfile.TemporaryDirectory(prefix="likeness-check-") as folder:
         [path] = await save_uploads([file], Path(folder))
-        result = await run_in_threadpool(
-            services.checks.check_media, path, use_facts(intended.model_dump())
-        )
+        result = await run_in_threadpool(services.checks.check_media, path, intended.to_facts())
     return check_out(result, services.ledger.verifier_key)

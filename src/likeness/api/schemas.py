@@ -12,12 +12,16 @@ from likeness.domain.account import Role
 from likeness.domain.consent import (
     Alteration,
     CompensationBasis,
+    CompensationTerms,
     Grantor,
     Modality,
     PerformerCategory,
     ReplicaKind,
     Representation,
+    UseDescription,
+    UseFacts,
 )
+from likeness.domain.lifecycle import ConsentRequest
 from likeness.domain.production import Agreement, ProductionKind
 
 Text = Annotated[str, Field(min_length=1, max_length=500)]
@@ -113,6 +117,33 @@ class ConsentRequestIn(In):
     real_time_generation: bool = False
     created_for_production_id: Id | None = None
 
+    def to_request(self) -> ConsentRequest:
+        d = self.description
+        return ConsentRequest(
+            replica_kind=self.replica_kind,
+            modalities=frozenset(self.modalities),
+            description=UseDescription(
+                project=d.project,
+                purpose=d.purpose,
+                character=d.character,
+                scenes=tuple(d.scenes),
+                media=tuple(d.media),
+                territory=d.territory,
+            ),
+            valid_from=self.valid_from,
+            valid_until=self.valid_until,
+            compensation=None
+            if self.compensation is None
+            else CompensationTerms(
+                basis=self.compensation.basis,
+                amount=self.compensation.amount,
+                currency=self.compensation.currency,
+            ),
+            representation=self.representation,
+            real_time_generation=self.real_time_generation,
+            created_for_production_id=self.created_for_production_id,
+        )
+
 
 class AnswerIn(In):
     """Who answers is known from the caller; an admin acting for an estate or the union
@@ -156,6 +187,25 @@ class UseIn(In):
     sexual_or_nude: bool = False
     background_headcount_met: bool | None = None
     distribution: Items = []
+
+    def to_facts(self) -> UseFacts:
+        return UseFacts(
+            production_id=self.production_id,
+            replica_kind=self.replica_kind,
+            modalities=frozenset(self.modalities),
+            purpose=self.purpose,
+            date=self.date,
+            scenes=tuple(self.scenes),
+            days_equivalent=self.days_equivalent,
+            as_principal=self.as_principal,
+            substantially_as_scripted=self.substantially_as_scripted,
+            alteration=self.alteration,
+            creation=self.creation,
+            real_time_generation=self.real_time_generation,
+            sexual_or_nude=self.sexual_or_nude,
+            background_headcount_met=self.background_headcount_met,
+            distribution=tuple(self.distribution),
+        )
 
 
 class UseReportIn(In):

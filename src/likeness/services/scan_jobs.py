@@ -99,7 +99,7 @@ class ScanJobService:
         except BaseException:
             shred_folder(folder)
             raise
-        self._executor.submit(self._run, job_id, options, [u.path for u in uploads], uploads)
+        self._executor.submit(self._run, job_id, options, uploads)
         return job
 
     def get(self, account: Account, job_id: str) -> ScanJob:
@@ -120,12 +120,10 @@ class ScanJobService:
         with self._database.write() as connection:
             return ScanJobRepository(connection).interrupt_unfinished(self._clock.now())
 
-    def _run(
-        self, job_id: str, options: ScanOptions, paths: list[Path], uploads: Sequence[Upload]
-    ) -> None:
+    def _run(self, job_id: str, options: ScanOptions, uploads: Sequence[Upload]) -> None:
         self._set(job_id, "running")
         try:
-            report = self._scans.scan(paths, options)
+            report = self._scans.scan([u.path for u in uploads], options)
             data = report_json(options.production_id, report.media, report.stats())
             names = {str(u.path): u.name for u in uploads}
             _rename_media(data, names)

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
-from decimal import Decimal, InvalidOperation
-
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 from starlette.concurrency import run_in_threadpool
@@ -18,17 +15,12 @@ from likeness.api.portal.pages import (
     services_of,
     split_lines,
 )
+from likeness.api.schemas import ConsentRequestIn
 from likeness.api.wording import describe_consent
 from likeness.domain.account import Role
 from likeness.domain.consent import (
-    CompensationBasis,
-    CompensationTerms,
     Grantor,
-    Modality,
-    ReplicaKind,
-    UseDescription,
 )
-from likeness.domain.lifecycle import ConsentRequest
 from likeness.errors import (
     InvalidInputError,
     LikenessError,
@@ -37,6 +29,7 @@ from likeness.errors import (
 from likeness.services.access import (
     PERFORMER_SIDE,
     require_party,
+    require_performer,
     require_production,
     require_role,
 )
@@ -61,9 +54,9 @@ async def request_consent(request: Request, session: Csrf) -> Response:
     production_id = account.production_id or values.get("production_id", "")
     try:
         require_production(account, production_id)
-        terms = _consent_terms(values, modalities)
+        body = _consent_form(values, modalities, production_id)
         recorded = await run_in_threadpool(
-            services.consents.request, values.get("performer_id", "").strip(), production_id, terms
+            services.consents.request, body.performer_id, production_id, body.to_request()
         )
     except (LikenessError, ValueError) as exc:
         message = problem(exc)
@@ -78,33 +71,33 @@ async def request_consent(request: Request, session: Csrf) -> Response:
     return back(f"/portal/consents/{recorded.value.id}", "Consent requested.")
 
 
-def _consent_terms(values: dict[str, str], modalities: list[str]) -> ConsentRequest:
+def _consent_form(
+    values: dict[str, str], modalities: list[str], production_id: str
+) -> ConsentRequestIn:
+    """The form as the API's request body, validated by the same model."""
     if not modalities:
         raise InvalidInputError("choose at least one of face, body or voice")
-    amount = values.get("pay_amount", "").strip()
     basis = values.get("pay_basis", "").strip()
-    try:
-        money = Decimal(amount) if amount else None
-    except InvalidOperation:
-        raise InvalidInputError(f"the amount {amount!r} is not a number") from None
-    return ConsentRequest(
-        replica_kind=ReplicaKind(values.get("replica_kind", "")),
-        modalities=frozenset(Modality(m) for m in modalities),
-        description=UseDescription(
-            project=values.get("project", "").strip(),
-            purpose=values.get("purpose", "").strip(),
-            character=values.get("character", "").strip() or None,
-            scenes=split_lines(values.get("scenes", "")),
-            media=split_lines(values.get("media", "")),
-            territory=values.get("territory", "").strip(),
-        ),
-        valid_from=date.fromisoformat(values.get("valid_from", "")),
-        valid_until=date.fromisoformat(values["valid_until"])
-        if values.get("valid_until")
-        else None,
-        compensation=None
-        if not basis
-        else CompensationTerms(basis=CompensationBasis(basis), amount=money, currency="USD"),
+    return ConsentRequestIn.model_validate(
+        {
+            "performer_id": values.get("performer_id", "").strip(),
+            "production_id": production_id,
+            "replica_kind": values.get("replica_kind", ""),
+            "modalities": modalities,
+            "description": {
+                "project": values.get("project", "").strip(),
+                "purpose": values.get("purpose", "").strip(),
+                "character": values.get("character", "").strip() or None,
+                "scenes": list(split_lines(values.get("scenes", ""))),
+                "media": list(split_lines(values.get("media", ""))),
+                "territory": values.get("territory", "").strip(),
+            },
+            "valid_from": values.get("valid_from", ""),
+            "valid_until": values.get("valid_until") or None,
+            "compensation": None
+            if not basis
+            else {"basis": basis, "amount": values.get("pay_amount", "").strip() or None},
+        }
     )
 
 
@@ -134,7 +127,7 @@ async def answer_consent(request: Request, consent_id: str, action: str, session
     services = services_of(request)
     require_role(account, Role.PERFORMER, Role.REPRESENTATIVE)
     record = services.consents.get(consent_id)
-    require_party(account, record.performer_id, "")
+    require_performer(account, record.performer_id)
     if account.role is Role.ADMIN:
         raise PermissionDeniedError("administrators answer through the API, naming who signs")
     by = Grantor.PERFORMER if account.role is Role.PERFORMER else Grantor.REPRESENTATIVE

@@ -10,6 +10,7 @@ from urllib.parse import quote
 from fastapi import Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
+from pydantic import ValidationError
 
 from likeness.bootstrap import Services
 from likeness.errors import (
@@ -116,5 +117,12 @@ def split_lines(text: str) -> tuple[str, ...]:
 
 
 def problem(exc: Exception) -> str:
-    """What to show in a form for a refused value (a domain error, or a bad date or enum)."""
-    return exc.diagnostics() if isinstance(exc, LikenessError) else str(exc)
+    """What to show in a form for a refused value: a domain error, or the fields the
+    request model refused."""
+    if isinstance(exc, LikenessError):
+        return exc.diagnostics()
+    if isinstance(exc, ValidationError):
+        return "; ".join(
+            f"{'.'.join(str(part) for part in e['loc'])}: {e['msg']}" for e in exc.errors()
+        )
+    return str(exc)

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
-from decimal import Decimal, InvalidOperation
-
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 from starlette.concurrency import run_in_threadpool
@@ -18,13 +15,9 @@ from likeness.api.portal.pages import (
     services_of,
     split_lines,
 )
+from likeness.api.schemas import UseIn
 from likeness.api.wording import describe_decision
 from likeness.domain.account import Account, Role
-from likeness.domain.consent import (
-    Modality,
-    ReplicaKind,
-    UseFacts,
-)
 from likeness.errors import (
     InvalidInputError,
     LikenessError,
@@ -45,24 +38,23 @@ def use_form(request: Request, session: Session) -> HTMLResponse:
 
 
 def _use_from(account: Account, values: dict[str, str], modalities: list[str]) -> UseReport:
+    """The form as the API's use, validated by the same model."""
     if not modalities:
         raise InvalidInputError("choose at least one of face, body or voice")
     production_id = account.production_id or values.get("production_id", "")
     require_production(account, production_id)
-    try:
-        days = Decimal(values.get("days", "1") or "1")
-    except InvalidOperation:
-        raise InvalidInputError("days must be a number") from None
-    use = UseFacts(
-        production_id=production_id,
-        replica_kind=ReplicaKind(values.get("replica_kind", "")),
-        modalities=frozenset(Modality(m) for m in modalities),
-        purpose=values.get("purpose", "").strip(),
-        date=date.fromisoformat(values.get("date", "")),
-        scenes=split_lines(values.get("scenes", "")),
-        days_equivalent=days,
+    use = UseIn.model_validate(
+        {
+            "production_id": production_id,
+            "replica_kind": values.get("replica_kind", ""),
+            "modalities": modalities,
+            "purpose": values.get("purpose", "").strip(),
+            "date": values.get("date", ""),
+            "scenes": list(split_lines(values.get("scenes", ""))),
+            "days_equivalent": values.get("days", "") or "1",
+        }
     )
-    return UseReport(performer_id=values.get("performer_id", "").strip(), use=use)
+    return UseReport(performer_id=values.get("performer_id", "").strip(), use=use.to_facts())
 
 
 async def _use_form_values(request: Request) -> tuple[dict[str, str], list[str]]:
