@@ -56,8 +56,9 @@ def acting_as(caller: Account, body: AnswerIn) -> tuple[Grantor, str | None]:
 def list_consents(caller: Caller, services: ServicesDep) -> list[dict[str, Any]]:
     """Consents the caller is party to (all of them, for an admin)."""
     performer_id, production_id = visible_scope(caller)
-    found = services.consents.find(performer_id=performer_id, production_id=production_id)
-    return [consent_out(services, r) for r in found]
+    today = services.clock.now().date()
+    found = services.consents.find_indexed(performer_id, production_id)
+    return [consent_json(record, today, indexes) for record, indexes in found]
 
 
 @router.post("", response_model=ConsentOut, status_code=201, dependencies=[JsonBody])

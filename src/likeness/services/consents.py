@@ -128,10 +128,20 @@ class ConsentService:
     def find(
         self, *, performer_id: str | None = None, production_id: str | None = None
     ) -> list[ConsentRecord]:
+        return [record for record, _ in self.find_indexed(performer_id, production_id)]
+
+    def find_indexed(
+        self, performer_id: str | None = None, production_id: str | None = None
+    ) -> list[tuple[ConsentRecord, list[int]]]:
+        """Consents with the log indexes of their steps (for lists with receipts)."""
         with self._database.read() as connection:
-            repository = ConsentEventRepository(connection)
-            ids = repository.ids(performer_id=performer_id, production_id=production_id)
-            return [fold(repository.events(i)) for i in ids]
+            histories = ConsentEventRepository(connection).histories(
+                performer_id=performer_id, production_id=production_id
+            )
+        return [
+            (fold(event for event, _ in history), [index for _, index in history])
+            for history in histories.values()
+        ]
 
     def log_indexes(self, consent_id: str) -> list[int]:
         with self._database.read() as connection:

@@ -58,15 +58,23 @@ class ConsentEventRepository:
         )
         return [int(i) for (i,) in rows]
 
-    def ids(
+    def histories(
         self, *, performer_id: str | None = None, production_id: str | None = None
-    ) -> list[str]:
-        query = select(consents.c.id).order_by(consents.c.id)
+    ) -> dict[str, list[tuple[ConsentEvent, int]]]:
+        """Every matching consent's events with their log indexes, in one query."""
+        query = (
+            select(consent_events)
+            .join(consents, consents.c.id == consent_events.c.consent_id)
+            .order_by(consent_events.c.consent_id, consent_events.c.seq)
+        )
         if performer_id is not None:
             query = query.where(consents.c.performer_id == performer_id)
         if production_id is not None:
             query = query.where(consents.c.production_id == production_id)
-        return [row[0] for row in self._db.execute(query)]
+        grouped: dict[str, list[tuple[ConsentEvent, int]]] = {}
+        for row in self._db.execute(query):
+            grouped.setdefault(row.consent_id, []).append((_event(row), int(row.log_index)))
+        return grouped
 
     def events_for_performer(self, performer_id: str) -> dict[str, list[ConsentEvent]]:
         rows = self._db.execute(

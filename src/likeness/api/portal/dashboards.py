@@ -16,7 +16,6 @@ from likeness.api.portal.pages import (
 from likeness.api.present import scan_job_out
 from likeness.bootstrap import Services
 from likeness.domain.account import Account, Role
-from likeness.domain.lifecycle import ConsentRecord
 from likeness.services.access import (
     PERFORMER_SIDE,
 )
@@ -48,11 +47,14 @@ def _name(services: Services, performer_id: str) -> str:
     return person.professional_name or person.legal_name
 
 
-def _consent_rows(services: Services, records: list[ConsentRecord]) -> list[dict[str, Any]]:
+def _consent_rows(
+    services: Services, performer_id: str | None = None, production_id: str | None = None
+) -> list[dict[str, Any]]:
     today = services.clock.now().date()
+    found = services.consents.find_indexed(performer_id, production_id)
     # only the productions and performers these consents name
-    titles = {r.production_id: _title(services, r.production_id) for r in records}
-    names = {r.performer_id: _name(services, r.performer_id) for r in records}
+    titles = {r.production_id: _title(services, r.production_id) for r, _ in found}
+    names = {r.performer_id: _name(services, r.performer_id) for r, _ in found}
     return [
         {
             "id": r.id,
@@ -62,16 +64,16 @@ def _consent_rows(services: Services, records: list[ConsentRecord]) -> list[dict
             "project": r.request.description.project,
             "purpose": r.request.description.purpose,
             "until": r.request.valid_until,
-            "log_indexes": services.consents.log_indexes(r.id),
+            "log_indexes": indexes,
         }
-        for r in records
+        for r, indexes in found
     ]
 
 
 def _performer_view(services: Services, account: Account) -> dict[str, Any]:
     assert account.performer_id is not None
     performer = services.registry.get_performer(account.performer_id)
-    rows = _consent_rows(services, services.consents.find(performer_id=performer.id))
+    rows = _consent_rows(services, performer_id=performer.id)
     uses = services.uses.recent(performer_id=performer.id, limit=200)
     today = services.clock.now().date()
     year = services.uses.statement(performer.id, date(today.year, 1, 1), date(today.year, 12, 31))
@@ -99,7 +101,7 @@ def _production_view(services: Services, account: Account) -> dict[str, Any]:
     names = {u.performer_id: _name(services, u.performer_id) for u in uses}
     return {
         "production": production,
-        "consents": _consent_rows(services, services.consents.find(production_id=production.id)),
+        "consents": _consent_rows(services, production_id=production.id),
         "uses": uses,
         "names": names,
         "jobs": [scan_job_out(j) for j in services.scan_jobs.jobs(production.id)],
@@ -109,7 +111,7 @@ def _production_view(services: Services, account: Account) -> dict[str, Any]:
 def _admin_view(services: Services) -> dict[str, Any]:
     return {
         "home_status": services.status(),
-        "consents": _consent_rows(services, services.consents.find()),
+        "consents": _consent_rows(services),
         "log_size": services.ledger.size(),
     }
 
