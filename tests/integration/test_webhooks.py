@@ -145,6 +145,9 @@ def test_only_the_parties_hear_of_an_event(world: tuple[World, TestClient]) -> N
         mine.close()
         theirs.close()
     assert theirs.requests == []
+    other = w.services.accounts.get_account(w.accounts["performer_other"])
+    [hook] = w.services.webhooks.webhooks(other)
+    assert w.services.webhooks.deliveries(other, hook.id) == []  # nothing was even queued
     assert json.loads(mine.requests[0][1])["data"]["use_id"] == reported.json()["use_id"]
 
 

@@ -7,6 +7,7 @@ every state-changing form and htmx request must echo.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
 import re
@@ -32,8 +33,13 @@ SESSION_LIFETIME = timedelta(hours=12)
 # that username is refused until the window has passed since the first of them.
 MAX_FAILURES = 5
 FAILURE_WINDOW = timedelta(minutes=15)
-# Verifying against this keeps an unknown username as slow as a wrong password.
-_DUMMY_HASH = PasswordHasher().hash("not a password of anyone's")
+
+
+@functools.cache
+def _dummy_hash() -> str:
+    """Verifying against this keeps an unknown username as slow as a wrong password.
+    Made on first use: hashing at import would slow every CLI command."""
+    return PasswordHasher().hash("not a password of anyone's")
 
 
 @dataclass(frozen=True)
@@ -104,7 +110,7 @@ class LoginService:
         with self._database.read() as connection:
             login = LoginRepository(connection).by_username(name)
         try:
-            self._hasher.verify(login.password_hash if login else _DUMMY_HASH, password)
+            self._hasher.verify(login.password_hash if login else _dummy_hash(), password)
         except (VerificationError, InvalidHashError):
             login = None
         if login is None:
