@@ -227,6 +227,9 @@ class WebhookService:
 
     def _claim(self, limit: int) -> list[tuple[Delivery, Webhook]]:
         now = self._clock.now()
+        with self._database.read() as connection:  # the usual answer: nothing is due
+            if not DeliveryRepository(connection).due(now, 1):
+                return []
         with self._database.write() as connection:
             deliveries = DeliveryRepository(connection)
             hooks = WebhookRepository(connection)
