@@ -1,21 +1,42 @@
-"""The exception hierarchy.
+"""The exception hierarchy: every error class of the package, and the one list of kinds.
 
 Every error a user can cause is a ``LikenessError`` whose message says what
-went wrong and what to do about it. Entry points (the CLI now, the API later)
-catch ``LikenessError`` in one place and map its ``kind`` to an exit code or
-an HTTP status; nothing below them decides how an error is shown.
+went wrong and what to do about it. Entry points catch ``LikenessError`` in one
+place and map its ``kind`` (an ``ErrorKind``) to an exit code (``cli/app.py``) or
+an HTTP status (``api/errors.py``); nothing below them decides how an error is
+shown. A test fails when a kind has no exit code or no status, or when a
+``LikenessError`` subclass is defined outside this module.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from enum import StrEnum
+from typing import ClassVar
+
+
+class ErrorKind(StrEnum):
+    """What went wrong, as entry points tell it (the ``kind`` of the API's error envelope)."""
+
+    ERROR = "error"  # unexpected
+    CONFIGURATION = "configuration"
+    HOME = "home"
+    STORE = "store"
+    INVALID = "invalid"
+    NOT_FOUND = "not_found"
+    CONFLICT = "conflict"
+    UNAUTHENTICATED = "unauthenticated"
+    FORBIDDEN = "forbidden"
+    UNSUPPORTED_MEDIA_TYPE = "unsupported_media_type"
+    PAYLOAD_TOO_LARGE = "payload_too_large"
+    INTEGRITY = "integrity"
 
 
 class LikenessError(Exception):
     """Base of every error this package raises on purpose."""
 
-    kind = "error"
+    kind: ClassVar[ErrorKind] = ErrorKind.ERROR
 
     def __init__(self, message: str, *, hint: str | None = None) -> None:
         super().__init__(message)
@@ -30,7 +51,7 @@ class LikenessError(Exception):
 class ConfigurationError(LikenessError):
     """A setting is missing, malformed or unsafe."""
 
-    kind = "configuration"
+    kind = ErrorKind.CONFIGURATION
 
 
 class MissingExtraError(ConfigurationError):
@@ -46,7 +67,7 @@ class MissingExtraError(ConfigurationError):
 class HomeError(LikenessError):
     """The data home is missing, already initialised or unusable."""
 
-    kind = "home"
+    kind = ErrorKind.HOME
 
 
 class HomeNotInitialisedError(HomeError):
@@ -76,19 +97,19 @@ class HomeNotWritableError(HomeError):
 class StoreError(LikenessError):
     """The database could not be reached or refused an operation."""
 
-    kind = "store"
+    kind = ErrorKind.STORE
 
 
 class InvalidInputError(LikenessError):
     """A value given by the user breaks a rule of the domain."""
 
-    kind = "invalid"
+    kind = ErrorKind.INVALID
 
 
 class NotFoundError(LikenessError):
     """An id names nothing that exists."""
 
-    kind = "not_found"
+    kind = ErrorKind.NOT_FOUND
 
     def __init__(self, what: str, identifier: str, *, hint: str | None = None) -> None:
         super().__init__(f"no {what} with id {identifier!r}", hint=hint)
@@ -99,31 +120,31 @@ class NotFoundError(LikenessError):
 class ConflictError(LikenessError):
     """The operation would contradict something already recorded."""
 
-    kind = "conflict"
+    kind = ErrorKind.CONFLICT
 
 
 class PermissionDeniedError(LikenessError):
     """Someone tried to act for a performer without the authority to."""
 
-    kind = "forbidden"
+    kind = ErrorKind.FORBIDDEN
 
 
 class AuthenticationError(LikenessError):
     """A credential is missing, malformed, unknown or revoked."""
 
-    kind = "unauthenticated"
+    kind = ErrorKind.UNAUTHENTICATED
 
 
 class UnsupportedMediaTypeError(LikenessError):
     """A request body is not of the type the endpoint reads."""
 
-    kind = "unsupported_media_type"
+    kind = ErrorKind.UNSUPPORTED_MEDIA_TYPE
 
 
 class PayloadTooLargeError(LikenessError):
     """A request body is larger than the configured limit."""
 
-    kind = "payload_too_large"
+    kind = ErrorKind.PAYLOAD_TOO_LARGE
 
 
 @dataclass(frozen=True)
@@ -152,3 +173,23 @@ class ImportRejectedError(InvalidInputError):
             f"{source}: {len(self.problems)} bad row(s); nothing was imported\n{listed}",
             hint="fix the rows listed and import the whole file again",
         )
+
+
+class CaseError(InvalidInputError):
+    """A rules case file (docs/rules-cases.md) is malformed; the message names the field."""
+
+
+class LogIntegrityError(LikenessError):
+    """The stored log does not match what it claims; names the index."""
+
+    kind = ErrorKind.INTEGRITY
+
+
+class VaultError(LikenessError):
+    """A sealed vault file is damaged, was moved, or its key is gone."""
+
+    kind = ErrorKind.INTEGRITY
+
+
+class WebhookSignatureError(AuthenticationError):
+    """A webhook request is unsigned, wrongly signed, stale or replayed."""

@@ -2,8 +2,8 @@
 
     {"error": {"status": 404, "kind": "not_found", "message": "...", "hint": "..."}}
 
-``LikenessError`` kinds map to HTTP statuses here and nowhere else (the CLI maps
-the same kinds to exit codes in ``cli/app.py``).
+Every ``ErrorKind`` maps to an HTTP status here and nowhere else (the CLI maps the
+same kinds to exit codes in ``cli/app.py``); a test fails on a kind without one.
 """
 
 from __future__ import annotations
@@ -18,23 +18,23 @@ from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from likeness.errors import LikenessError
+from likeness.errors import ErrorKind, LikenessError
 
 log = logging.getLogger(__name__)
 
-STATUS_BY_KIND = {
-    "invalid": 422,
-    "not_found": 404,
-    "conflict": 409,
-    "unauthenticated": 401,
-    "forbidden": 403,
-    "unsupported_media_type": 415,
-    "payload_too_large": 413,
-    "configuration": 503,
-    "store": 503,
-    "home": 503,
-    "integrity": 500,
-    "error": 500,
+STATUS_BY_KIND: dict[ErrorKind, int] = {
+    ErrorKind.INVALID: 422,
+    ErrorKind.NOT_FOUND: 404,
+    ErrorKind.CONFLICT: 409,
+    ErrorKind.UNAUTHENTICATED: 401,
+    ErrorKind.FORBIDDEN: 403,
+    ErrorKind.UNSUPPORTED_MEDIA_TYPE: 415,
+    ErrorKind.PAYLOAD_TOO_LARGE: 413,
+    ErrorKind.CONFIGURATION: 503,
+    ErrorKind.STORE: 503,
+    ErrorKind.HOME: 503,
+    ErrorKind.INTEGRITY: 500,
+    ErrorKind.ERROR: 500,
 }
 KIND_BY_STATUS = {
     400: "bad_request",
@@ -92,7 +92,7 @@ def envelope(
 
 
 def likeness_error_response(exc: LikenessError) -> JSONResponse:
-    status = STATUS_BY_KIND.get(exc.kind, 500)
+    status = STATUS_BY_KIND[exc.kind]
     headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
     return envelope(status, exc.message, kind=exc.kind, hint=exc.hint, headers=headers)
 
@@ -106,7 +106,7 @@ def install(app: FastAPI, *, is_html: Callable[[str], bool], html_error: HtmlErr
     @app.exception_handler(LikenessError)
     async def _likeness(request: Request, exc: LikenessError) -> Response:
         if is_html(request.url.path):
-            return html_error(request, exc, STATUS_BY_KIND.get(exc.kind, 500))
+            return html_error(request, exc, STATUS_BY_KIND[exc.kind])
         return likeness_error_response(exc)
 
     @app.exception_handler(RequestValidationError)

@@ -26,20 +26,23 @@ from likeness.cli import (
     uses,
 )
 from likeness.cli.state import CliState, state_of
-from likeness.errors import LikenessError
+from likeness.errors import ErrorKind, LikenessError
 
-# Exit status by error kind; documented in README.md ("Exit status").
-EXIT_CODES = {
-    "error": 1,
-    "configuration": 3,
-    "home": 4,
-    "store": 5,
-    "invalid": 6,
-    "not_found": 7,
-    "conflict": 8,
-    "unauthenticated": 9,
-    "integrity": 10,
-    "forbidden": 11,
+# Exit status by error kind; documented in README.md ("Exit status"). 2 is Click's usage
+# error and 12 the scan's release gate (--fail-on).
+EXIT_CODES: dict[ErrorKind, int] = {
+    ErrorKind.ERROR: 1,
+    ErrorKind.CONFIGURATION: 3,
+    ErrorKind.HOME: 4,
+    ErrorKind.STORE: 5,
+    ErrorKind.INVALID: 6,
+    ErrorKind.NOT_FOUND: 7,
+    ErrorKind.CONFLICT: 8,
+    ErrorKind.UNAUTHENTICATED: 9,
+    ErrorKind.INTEGRITY: 10,
+    ErrorKind.FORBIDDEN: 11,
+    ErrorKind.UNSUPPORTED_MEDIA_TYPE: 13,
+    ErrorKind.PAYLOAD_TOO_LARGE: 14,
 }
 
 
@@ -53,7 +56,7 @@ class _ErrorBoundary(TyperGroup):
             Console(stderr=True, highlight=False).print(
                 f"error: {exc.diagnostics()}", markup=False, soft_wrap=True
             )
-            ctx.exit(EXIT_CODES.get(exc.kind, 1))
+            ctx.exit(EXIT_CODES[exc.kind])
         finally:
             if isinstance(ctx.obj, CliState):
                 ctx.obj.close()

@@ -31,14 +31,10 @@ from likeness.domain.consent import (
     UseFacts,
 )
 from likeness.domain.decision import Decision
-from likeness.errors import InvalidInputError
+from likeness.errors import CaseError, InvalidInputError
 
 E = TypeVar("E", bound=StrEnum)
 T = TypeVar("T")
-
-
-class CaseError(InvalidInputError):
-    """A case file is malformed; the message names the field."""
 
 
 class _Obj:

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from sqlalchemy.engine import Connection
 
-from likeness.errors import InvalidInputError, LikenessError, NotFoundError
+from likeness.errors import InvalidInputError, LogIntegrityError, NotFoundError
 from likeness.ledger import log as tlog
 from likeness.ledger.audit import AuditReport, audit_log
 from likeness.ledger.checkpoint import Checkpoint, open_checkpoint
@@ -39,12 +39,6 @@ from likeness.store.database import Database
 from likeness.store.log_store import HashMirror, SaltRepository, SqlLogStore
 
 FULL_TILE_CACHE = 4096  # tiles of 8 KiB: 32 MiB at most
-
-
-class LogIntegrityError(LikenessError):
-    """The stored log does not match what it claims; names the index."""
-
-    kind = "integrity"
 
 
 @dataclass(frozen=True)

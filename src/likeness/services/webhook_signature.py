@@ -19,12 +19,11 @@ import hmac
 import secrets
 from collections.abc import Callable, Mapping
 
+from likeness.errors import WebhookSignatureError
+
 SECRET_PREFIX = "whsec_"  # noqa: S105 - a public prefix, not a secret
 TOLERANCE_SECONDS = 300
-
-
-class WebhookSignatureError(ValueError):
-    """A webhook request is unsigned, wrongly signed, stale or replayed."""
+__all__ = ["WebhookSignatureError", "headers", "new_secret", "sign", "verify"]
 
 
 def new_secret() -> str:

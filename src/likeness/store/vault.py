@@ -20,16 +20,12 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from sqlalchemy import delete, insert, select
 from sqlalchemy.engine import Connection
 
-from likeness.errors import LikenessError
+from likeness.errors import VaultError
 from likeness.store.shredding import shred_folder
 from likeness.store.tables import vault_keys
 
 NONCE = 12
 KEY = 32
-
-
-class VaultError(LikenessError):
-    kind = "integrity"
 
 
 def _aad(*parts: str) -> bytes:
