@@ -28,7 +28,7 @@ from PIL import Image
 
 from likeness.recognition.dlib_face import DlibFaceEncoder
 from likeness.scan.appearances import EMBED_PER_TRACK, Tracker
-from likeness.scan.detect import SCAN_DETECT_SIDE, SCAN_UPSAMPLE
+from likeness.scan.detect import DEFAULT_SETTINGS
 from likeness.scan.frames import prefetched, sample_frames
 
 FACES = Path(__file__).resolve().parents[1] / "tests" / "assets" / "faces"
@@ -70,7 +70,9 @@ def default_pipeline(path: Path, encoder: DlibFaceEncoder) -> dict[str, float]:
         if frame is None:
             break
         t = time.perf_counter()
-        found = encoder.detect(frame.image, max_side=SCAN_DETECT_SIDE, upsample=SCAN_UPSAMPLE)
+        found = encoder.detect(
+            frame.image, max_side=DEFAULT_SETTINGS.max_side, upsample=DEFAULT_SETTINGS.upsample
+        )
         spent["detect"] += time.perf_counter() - t
         for detection in found:
             track = tracker.wants_embedding(frame.time, detection.box)
@@ -132,27 +134,28 @@ def main() -> None:
 
 def ray_efficiency(seconds: int = 30) -> None:
     """Two clips: one after the other in this process vs. two Ray workers at once."""
+    from likeness.recognition.encoders import Encoders
     from likeness.recognition.resemblyzer_voice import ResemblyzerVoiceEncoder
     from likeness.scan.detect import detect_media
     from likeness.scan.ray_runner import RayDetector
 
-    encoder, voice = DlibFaceEncoder(), ResemblyzerVoiceEncoder()
-    encoder.faces(np.zeros((64, 64, 3), np.uint8))
+    encoders = Encoders(DlibFaceEncoder, ResemblyzerVoiceEncoder)
+    encoders.face().faces(np.zeros((64, 64, 3), np.uint8))
     with tempfile.TemporaryDirectory() as scratch:
         clips = [Path(scratch) / f"clip{i}.mp4" for i in range(2)]
         for clip in clips:
             make_clip(clip, seconds)
         start = time.perf_counter()
         for clip in clips:
-            detect_media(clip, 2.0, encoder, lambda: voice)
+            detect_media(clip, 2.0, encoders, DEFAULT_SETTINGS)
         sequential = time.perf_counter() - start
-        detector = RayDetector(num_cpus=2)
-        detector(clips[:1], 2.0)  # start both workers and load their models
-        detector(clips, 2.0)
+        detector = RayDetector(encoders, DEFAULT_SETTINGS, num_cpus=2)
+        list(detector.detect(clips[:1], 2.0))  # start both workers and load their models
+        list(detector.detect(clips, 2.0))
         start = time.perf_counter()
-        detector(clips, 2.0)
+        list(detector.detect(clips, 2.0))
         parallel = time.perf_counter() - start
-        detector.shutdown()
+        detector.close()
     efficiency = sequential / (2 * parallel)
     print(
         f"Ray, 2 local workers, 2 clips of {seconds} s: sequential {sequential:.1f} s, "

@@ -23,9 +23,11 @@ from likeness.domain.consent import (
 from likeness.domain.lifecycle import ConsentRequest
 from likeness.domain.performer import Representative, RepresentativeCapacity
 from likeness.domain.production import Agreement, ProductionKind
+from likeness.domain.scan import ScanOptions, ScanReport
+from likeness.domain.scan_job import ScanJobStatus
+from likeness.domain.use import UseReport
 from likeness.services.inputs import PerformerInput, ProductionInput
-from likeness.services.uses import UseReport
-from likeness.store.service_store import ScanJob, ScanJobRepository
+from likeness.store.scan_jobs import ScanJobRepository, ScanJobRow
 
 PASSWORD = "correct horse battery"
 ROLES = ("performer", "representative", "production", "platform", "auditor", "admin")
@@ -151,24 +153,22 @@ def build_world(services: Services) -> World:
     )
     world.use = services.uses.report(UseReport(world.performer, use)).value.id
     world.job = services.ids.new()
-    report = {"production_id": world.production, "media": [], "appearances": [], "stats": {}}
-    with services.database.write() as connection:
-        jobs = ScanJobRepository(connection)
-        jobs.add(
-            ScanJob(
+    report = ScanReport(world.production, ()).to_json()
+    with services.database.write() as connection:  # a finished job, without running a scan
+        ScanJobRepository(connection).add(
+            ScanJobRow(
                 id=world.job,
                 account_id=world.accounts["production"],
                 production_id=world.production,
-                status="queued",
-                options={},
+                status=ScanJobStatus.DONE,
+                options=json.dumps(ScanOptions(world.production).to_json()),
                 media=("clip.mp4",),
-                report=None,
+                report=json.dumps(report),
                 error=None,
                 created_at=services.clock.now(),
-                finished_at=None,
+                finished_at=services.clock.now(),
             )
         )
-        jobs.set_status(world.job, "done", report=json.dumps(report))
     return world
 
 

@@ -10,20 +10,21 @@ FACES = Path(__file__).parent / "assets" / "faces"
 
 def make_clip(
     out: Path,
-    script: list[tuple[float, float, str | None]],
+    script: list[tuple[float, float, str | Path | None]],
     *,
     fps: int = 10,
     size: tuple[int, int] = (1280, 720),
     speech: list[tuple[float, Path]] | None = None,
 ) -> Path:
-    """An H.264 MP4 showing each photo (or grey for None) from start to end seconds, with
-    an AAC soundtrack carrying each speech recording from its start time (else silence)."""
+    """An H.264 MP4 showing each photo (a name in tests/assets/faces, or a path; grey for
+    None) from start to end seconds, with an AAC soundtrack carrying each speech recording
+    from its start time (else silence)."""
     import av
     import numpy as np
     from PIL import Image
 
     width, height = size
-    stills: dict[str | None, np.ndarray] = {None: np.full((height, width, 3), 90, np.uint8)}
+    stills: dict[str | Path | None, np.ndarray] = {None: np.full((height, width, 3), 90, np.uint8)}
     for _, _, name in script:
         if name is not None and name not in stills:
             with Image.open(FACES / name) as photo:

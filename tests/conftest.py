@@ -8,8 +8,9 @@ from pathlib import Path
 import pytest
 
 from likeness.bootstrap import Services, build_services, initialise
+from likeness.cli.state import CliState
 from likeness.settings import Settings, load_settings
-from likeness.testing import FixedClock
+from likeness.testing import FixedClock, fake_encoders
 
 
 @pytest.fixture(autouse=True)
@@ -39,3 +40,19 @@ def services(settings: Settings, clock: FixedClock) -> Iterator[Services]:
     built = build_services(settings, clock=clock)
     yield built
     built.close()
+
+
+@pytest.fixture
+def fake_services(settings: Settings, clock: FixedClock) -> Iterator[Services]:
+    """Services whose face and voice encoders are the fakes of ``likeness.testing``:
+    recognition and scans without dlib or torch (the fast tier)."""
+    initialise(settings, clock=clock)
+    built = build_services(settings, clock=clock, encoders=fake_encoders())
+    yield built
+    built.close()
+
+
+def fake_cli(clock: FixedClock | None = None) -> CliState:
+    """CLI state whose services use the fake encoders: ``runner.invoke(app, args,
+    obj=fake_cli())`` (one per invocation; the CLI closes its services at the end)."""
+    return CliState(build=lambda s: build_services(s, clock=clock, encoders=fake_encoders()))

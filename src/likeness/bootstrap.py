@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import functools
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -15,13 +16,17 @@ from datetime import UTC, datetime
 from ulid import ULID
 
 from likeness.errors import ConfigurationError
-from likeness.ledger.entry import LogEvent
 from likeness.ledger.note import Signer
 from likeness.ledger.receipt import Receipt
+from likeness.recognition.encoders import Encoders
 from likeness.recognition.ports import FaceEncoder, VoiceEncoder
+from likeness.scan.detect import Detector, DetectorSettings, LocalDetector
 from likeness.services.accounts import AccountService
 from likeness.services.checks import CheckService
 from likeness.services.consents import ConsentService
+from likeness.services.enrolment import EnrolmentService
+from likeness.services.events import PendingEvent
+from likeness.services.gallery import GalleryService
 from likeness.services.home import (
     HomeStatus,
     describe_home,
@@ -33,7 +38,6 @@ from likeness.services.ledger import LedgerService
 from likeness.services.log_writer import LogWriter
 from likeness.services.logins import LoginService
 from likeness.services.ports import Clock, IdFactory
-from likeness.services.recognition import RecognitionService
 from likeness.services.registry import RegistryService
 from likeness.services.scan_jobs import ScanJobService
 from likeness.services.scans import ScanService
@@ -47,7 +51,6 @@ from likeness.store.sealed_cache import SealedCache
 from likeness.store.vault import VaultFiles
 
 MASTER_KEY_BYTES = 32
-Event = tuple[LogEvent, str | None]  # an event and the key of its record's salt
 SEED_BYTES = 32
 
 
@@ -71,27 +74,30 @@ class Services:
     accounts: AccountService
     consents: ConsentService
     uses: UseService
-    recognition: RecognitionService
+    encoders: Encoders
+    enrolment: EnrolmentService
+    gallery: GalleryService
     scans: ScanService
+    detector: Detector
     logins: LoginService
     webhooks: WebhookService
     settings: Settings
     clock: Clock
     ids: IdFactory
 
-    _writer: LogWriter[Event, int] | None = field(default=None, repr=False)
-    _receipt_writer: LogWriter[Event, Receipt] | None = field(default=None, repr=False)
+    _writer: LogWriter[PendingEvent, int] | None = field(default=None, repr=False)
+    _receipt_writer: LogWriter[PendingEvent, Receipt] | None = field(default=None, repr=False)
     _scan_jobs: ScanJobService | None = field(default=None, repr=False)
     _checks: CheckService | None = field(default=None, repr=False)
     _executor: ThreadPoolExecutor | None = field(default=None, repr=False)
 
-    def log_writer(self) -> LogWriter[Event, int]:
+    def log_writer(self) -> LogWriter[PendingEvent, int]:
         """The group-commit writer for standalone log events, started on first use."""
         if self._writer is None:
             self._writer = LogWriter(self.ledger.append)
         return self._writer
 
-    def receipt_writer(self) -> LogWriter[Event, Receipt]:
+    def receipt_writer(self) -> LogWriter[PendingEvent, Receipt]:
         """Group commit that answers each event with its receipt (checks)."""
         if self._receipt_writer is None:
             self._receipt_writer = LogWriter(self.ledger.append_with_receipts)
@@ -102,7 +108,7 @@ class Services:
         if self._checks is None:  # built once: this is the API's hot path
             self._checks = CheckService(
                 uses=self.uses,
-                recognition=self.recognition,
+                gallery=self.gallery,
                 append=lambda item: self.receipt_writer().submit(item),
                 clock=self.clock,
             )
@@ -136,6 +142,7 @@ class Services:
             if writer is not None:
                 writer.close()
         self._writer = self._receipt_writer = None
+        self.detector.close()
         self.database.dispose()
 
 
@@ -161,6 +168,10 @@ def load_master_key(settings: Settings, layout: HomeLayout) -> bytes:
     return key
 
 
+def is_initialised(settings: Settings) -> bool:
+    return HomeLayout(settings.home).is_initialised()
+
+
 def initialise(settings: Settings, *, clock: Clock | None = None) -> HomeLayout:
     """``likeness init``: create the data home named by ``settings``."""
     return initialise_home(
@@ -169,9 +180,16 @@ def initialise(settings: Settings, *, clock: Clock | None = None) -> HomeLayout:
 
 
 def build_services(
-    settings: Settings, *, clock: Clock | None = None, ids: IdFactory | None = None
+    settings: Settings,
+    *,
+    clock: Clock | None = None,
+    ids: IdFactory | None = None,
+    encoders: Encoders | None = None,
 ) -> Services:
-    """Services over an initialised data home, its database migrated to the current schema."""
+    """Services over an initialised data home, its database migrated to the current schema.
+
+    ``encoders`` replaces the face and voice models the settings name (tests pass the
+    fakes of ``likeness.testing``)."""
     layout = HomeLayout(settings.home)
     layout.require_initialised()
     master_key = load_master_key(settings, layout)
@@ -197,19 +215,21 @@ def build_services(
     uses = UseService(database=database, clock=clock, ids=ids, ledger=ledger, outbox=webhooks)
     index_files = IndexFiles(layout.index, master_key)
     scan_cache = SealedCache(layout.root / "scan-cache", master_key, "scan-cache")
-    recognition = RecognitionService(
+    encoders = encoders or Encoders(
+        functools.partial(default_face_encoder, settings.face_detector), default_voice_encoder
+    )
+    gallery = GalleryService(
         database=database,
         clock=clock,
-        ids=ids,
         ledger=ledger,
         vault=VaultFiles(layout.vault),
         master_key=master_key,
-        face_encoder=lambda: default_face_encoder(settings.face_detector),
+        encoders=encoders,
         face_threshold=settings.face_match_threshold,
-        voice_encoder=default_voice_encoder,
         voice_threshold=settings.voice_match_threshold,
         index_files=index_files,
     )
+    detector = build_detector(settings, encoders)
     return Services(
         layout=layout,
         master_key=master_key,
@@ -228,9 +248,22 @@ def build_services(
             database=database, clock=clock, ids=ids, ledger=ledger, outbox=webhooks
         ),
         uses=uses,
-        recognition=recognition,
+        encoders=encoders,
+        gallery=gallery,
+        enrolment=EnrolmentService(
+            database=database,
+            clock=clock,
+            ids=ids,
+            ledger=ledger,
+            vault=VaultFiles(layout.vault),
+            master_key=master_key,
+            encoders=encoders,
+            gallery=gallery,
+        ),
+        detector=detector,
         scans=ScanService(
-            recognition=recognition,
+            gallery=gallery,
+            detector=detector,
             uses=uses,
             ledger=ledger,
             clock=clock,
@@ -244,6 +277,15 @@ def build_services(
         clock=clock,
         ids=ids,
     )
+
+
+def build_detector(settings: Settings, encoders: Encoders) -> Detector:
+    """Where scans detect: in this process, or as Ray tasks (``LIKENESS_SCAN_RUNNER``)."""
+    if settings.scan_runner == "ray":
+        from likeness.scan.ray_runner import RayDetector
+
+        return RayDetector(encoders, DetectorSettings(), address=settings.ray_address)
+    return LocalDetector(encoders, DetectorSettings())
 
 
 def default_voice_encoder() -> VoiceEncoder:

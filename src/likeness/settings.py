@@ -71,6 +71,15 @@ class Settings(BaseSettings):
         description="Euclidean distance between unit d-vectors below which a voice matches.",
     )
 
+    scan_runner: Literal["local", "ray"] = Field(
+        default="local",
+        description="Where scans detect faces and voices: local (this process) or ray.",
+    )
+    ray_address: str | None = Field(
+        default=None,
+        description="Ray cluster address for scans on Ray; unset: a local Ray on 127.0.0.1.",
+    )
+
     max_upload_bytes: int = Field(
         default=200 * 1024 * 1024,
         gt=0,

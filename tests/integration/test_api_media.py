@@ -28,7 +28,7 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[World, st
     initialise(settings)
     services = build_services(settings)
     world = build_world(services)
-    services.recognition.enrol(world.performer, [FACES / "obama.jpg"])  # world's performer
+    services.enrolment.enrol(world.performer, [FACES / "obama.jpg"])  # world's performer
     services.close()
     with running_server(settings.home) as base:
         yield world, base

@@ -26,8 +26,10 @@ from likeness.domain.consent import (
     UseFacts,
 )
 from likeness.domain.lifecycle import ConsentRecord, ConsentRequest, EventType, Status
+from likeness.domain.money import Money
 from likeness.domain.performer import Representative, RepresentativeCapacity
 from likeness.domain.production import Agreement, ProductionKind
+from likeness.domain.use import UseReport
 from likeness.errors import (
     ConflictError,
     InvalidInputError,
@@ -39,7 +41,6 @@ from likeness.ledger.note import parse_verifier
 from likeness.ledger.receipt import verify_receipt
 from likeness.services.events import Recorded
 from likeness.services.inputs import PerformerInput, ProductionInput
-from likeness.services.uses import UseReport
 from likeness.settings import Settings, load_settings
 from likeness.store.consent_store import ConsentEventRepository
 from likeness.store.log_store import SaltRepository
@@ -358,9 +359,13 @@ def test_statement_reconciles_and_names_ledger_indexes(world, clock) -> None:  #
     clock.advance(days=60)
     after = services.uses.report(UseReport(performer, use_on(production, date(2025, 11, 1))))
     statement = services.uses.statement(performer, date(2025, 9, 1), date(2025, 11, 30))
-    assert [u.decision["decision"] for u in statement.uses] == ["covered", "covered", "not_covered"]
+    assert [u.decision.outcome.value for u in statement.uses] == [
+        "covered",
+        "covered",
+        "not_covered",
+    ]
     # 2 × $1,500 (pro-rata above minimum) + 1.5 × $1,246 minimum; nothing after revocation.
-    assert statement.totals == {"USD": Decimal("3000.00") + Decimal("1869.00")}
+    assert statement.totals == (Money(Decimal("3000.00") + Decimal("1869.00"), "USD"),)
     assert statement.reconciles()
     data = statement_json(statement)
     assert data["reconciled"] is True

@@ -224,9 +224,9 @@ def test_api_outputs_are_pinned(services: Services) -> None:
 @pytest.mark.model
 def test_scan_reports_are_pinned(services: Services, tmp_path: Path) -> None:
     from tests.clips import make_clip
-    from tests.integration.test_scan import SCRIPT, cast
+    from tests.integration.test_scan_models import SCRIPT, enrol_cast
 
-    people = cast.__wrapped__(services, tmp_path)  # type: ignore[attr-defined]
+    people = enrol_cast(services, tmp_path)
     clip = make_clip(tmp_path / "clip.mp4", SCRIPT)
     reports = {kind: tmp_path / f"report.{kind}" for kind in ("json", "html", "csv")}
     result = runner.invoke(

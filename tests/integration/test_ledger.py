@@ -22,6 +22,7 @@ from likeness.ledger.entry import LogEvent, decode_entry
 from likeness.ledger.merkle import stored_hash_count
 from likeness.ledger.note import parse_verifier
 from likeness.ledger.receipt import verify_receipt
+from likeness.services.events import PendingEvent
 from likeness.services.inputs import PerformerChanges, PerformerInput
 from likeness.settings import Settings
 from likeness.store.log_store import SaltRepository
@@ -239,7 +240,7 @@ def test_group_commit_from_many_threads(services: Services) -> None:
     def worker(n: int) -> None:
         for i in range(50):
             event = LogEvent(type="test.event", at=datetime.now(UTC), ids={"n": f"{n}-{i}"})
-            index = writer.append((event, None))
+            index = writer.append(PendingEvent(event, None))
             with lock:
                 results.append(index)
 

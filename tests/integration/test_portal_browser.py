@@ -33,7 +33,8 @@ def served(tmp_path: Path) -> Iterator[tuple[World, str]]:
 
 @pytest.fixture
 def browser() -> Iterator[Any]:
-    playwright = pytest.importorskip("playwright.sync_api")
+    from playwright import sync_api as playwright
+
     with playwright.sync_playwright() as p:
         launched = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS, headless=True)
         yield launched

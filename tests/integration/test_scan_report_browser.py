@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from likeness.domain.scan import ScanReport
 from likeness.scan.report import report_html
 
 pytestmark = pytest.mark.browser
@@ -97,11 +98,12 @@ def sample_report() -> dict:  # type: ignore[type-arg]
 
 
 def test_report_opens_in_chromium_and_shows_the_timeline(tmp_path: Path) -> None:
-    playwright = pytest.importorskip("playwright.sync_api", reason="installed by scripts/test")
+    from playwright import sync_api as playwright
+
     if not Path(CHROMIUM).exists():
         pytest.fail("the browser tests need Debian's chromium (scripts/system-deps installs it)")
     page_file = tmp_path / "report.html"
-    page_file.write_text(report_html(sample_report()), encoding="utf-8")
+    page_file.write_text(report_html(ScanReport.from_json(sample_report())), encoding="utf-8")
     requests: list[str] = []
     with playwright.sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS, headless=True)

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
-np = pytest.importorskip("numpy")
-pytest.importorskip("usearch", reason="the scale extra is installed by scripts/test and CI")
-
-from likeness.recognition.ann_index import ApproximateIndex  # noqa: E402
-from likeness.recognition.exact_index import ExactIndex  # noqa: E402
+from likeness.recognition.ann_index import ApproximateIndex
+from likeness.recognition.exact_index import ExactIndex
 
 
 def clustered(n_ids: int, per_id: int, seed: int = 3) -> tuple:  # type: ignore[type-arg]

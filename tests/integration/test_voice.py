@@ -22,9 +22,7 @@ from likeness.errors import InvalidInputError
 from likeness.services.inputs import PerformerInput
 from likeness.settings import Settings
 
-pytest.importorskip("resemblyzer", reason="the voice extra is installed by scripts/test and CI")
-pytest.importorskip("av")
-pytestmark = pytest.mark.model
+pytestmark = [pytest.mark.model, pytest.mark.slow]
 runner = CliRunner()
 
 ENROL = [
@@ -76,27 +74,25 @@ def test_voices_are_named_and_a_stranger_is_unknown(
     ids = {}
     for voice in ENROLLED:
         ids[voice] = person(services, voice)
-        services.recognition.enrol(
-            ids[voice], [speech / f"{voice}_0.wav", speech / f"{voice}_1.wav"]
-        )
+        services.enrolment.enrol(ids[voice], [speech / f"{voice}_0.wav", speech / f"{voice}_1.wav"])
     for voice in ENROLLED:
-        [segment] = services.recognition.identify(speech / f"{voice}_2.wav").voices
+        [segment] = services.gallery.identify(speech / f"{voice}_2.wav").voices
         assert (segment.decision, segment.performer_id) == ("match", ids[voice]), voice
-    [stranger] = services.recognition.identify(speech / f"{STRANGER}_2.wav").voices
+    [stranger] = services.gallery.identify(speech / f"{STRANGER}_2.wav").voices
     assert stranger.decision == "unknown" and stranger.performer_id is None
     # One recording, three speakers separated by pauses: each segment is named in turn.
     mixed = concatenate(
         [speech / f"{v}_2.wav" for v in (ENROLLED[1], STRANGER, ENROLLED[0])],
         tmp_path / "mixed.wav",
     )
-    found = services.recognition.identify(mixed).voices
+    found = services.gallery.identify(mixed).voices
     assert [s.performer_id for s in found] == [ids[ENROLLED[1]], None, ids[ENROLLED[0]]]
-    assert all(b.box[0] > a.box[1] for a, b in itertools.pairwise(found))
+    assert all(b.where.start > a.where.end for a, b in itertools.pairwise(found))  # type: ignore[union-attr]
 
 
 def test_identify_voices_json(services: Services, settings: Settings, speech: Path) -> None:
     performer = person(services, "Voice")
-    services.recognition.enrol(performer, [speech / f"{ENROLLED[0]}_0.wav"])
+    services.enrolment.enrol(performer, [speech / f"{ENROLLED[0]}_0.wav"])
     result = runner.invoke(
         app,
         ["--home", str(settings.home), "identify", str(speech / f"{ENROLLED[0]}_2.wav"), "--json"],
@@ -117,7 +113,7 @@ def test_audio_with_no_speech_is_refused(services: Services, tmp_path: Path) -> 
         w.writeframes(b"\x00\x00" * 16000 * 5)
     before = services.ledger.size()
     with pytest.raises(InvalidInputError, match=r"only 0\.0 s of speech; at least 3 s"):
-        services.recognition.enrol(performer, [silent])
+        services.enrolment.enrol(performer, [silent])
     assert services.ledger.size() == before
     assert not (services.layout.vault / performer).exists()
 

@@ -76,3 +76,68 @@ def test_import_linter_contracts_hold() -> None:
     result = subprocess.run([lint], cwd=REPO, capture_output=True, text=True)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "0 broken" in result.stdout
+
+
+# -- the table in docs/architecture.md is the rule ---------------------------------------
+
+PACKAGES = sorted(
+    p.stem if p.is_file() else p.name
+    for p in PACKAGE.iterdir()
+    if (p.suffix == ".py" and p.stem not in ("__init__", "__main__"))
+    or (p.is_dir() and (p / "__init__.py").exists())
+)
+
+
+def allowed_imports() -> dict[str, set[str]]:
+    """Each package's row of the table: the ``likeness`` packages it may import."""
+    text = (REPO / "docs" / "architecture.md").read_text(encoding="utf-8")
+    rows: dict[str, set[str]] = {}
+    for line in text.splitlines():
+        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        if len(cells) == 3 and cells[0].startswith("`likeness."):
+            package = cells[0].strip("`").removeprefix("likeness.")
+            rows[package] = {c.strip("` ") for c in cells[1].split(",")} - {"nothing"}
+    return rows
+
+
+def test_the_table_names_every_package() -> None:
+    rows = allowed_imports()
+    assert sorted(rows) == PACKAGES
+    for package, allowed in rows.items():
+        assert allowed <= set(PACKAGES), (package, allowed - set(PACKAGES))
+
+
+@pytest.mark.parametrize("package", PACKAGES)
+def test_every_import_is_allowed_by_the_table(package: str) -> None:
+    allowed = allowed_imports()[package] | {package}
+    root = PACKAGE / package
+    files = sorted(root.rglob("*.py")) if root.is_dir() else [PACKAGE / f"{package}.py"]
+    found = {
+        f"{path.relative_to(PACKAGE)}: {name}"
+        for path in files
+        for name in imported_modules(path)
+        if name.startswith("likeness.") and name.split(".")[1] not in allowed
+    }
+    assert found == set()
+
+
+def contracts() -> list[dict[str, object]]:
+    import tomllib
+
+    config = tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))
+    return list(config["tool"]["importlinter"]["contracts"])
+
+
+@pytest.mark.parametrize("package", PACKAGES)
+def test_a_contract_states_each_row_of_the_table(package: str) -> None:
+    allowed = allowed_imports()[package] | {package}
+    forbidden = sorted(f"likeness.{p}" for p in PACKAGES if p not in allowed)
+    matching = [
+        c
+        for c in contracts()
+        if c["type"] == "forbidden" and c["source_modules"] == [f"likeness.{package}"]
+        and str(c["name"]).endswith("imports only what docs/architecture.md allows")
+    ]
+    assert len(matching) == 1, f"no contract for likeness.{package}"
+    listed = [m for m in matching[0]["forbidden_modules"] if m.startswith("likeness.")]  # type: ignore[attr-defined]
+    assert sorted(listed) == forbidden

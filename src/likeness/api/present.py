@@ -1,83 +1,184 @@
-"""Service results as API response bodies (shared by the API and the portal)."""
+"""Typed results as JSON: the one module that shapes the bodies of the HTTP API, the
+portal's data and the CLI's ``--json`` output (the same record, the same shape).
+
+Decisions and uses keep the one JSON form they have in the log and the database
+(``Decision.to_json``, ``UseReport.to_json``); scan reports, their documented format
+(``scan/report.py``). Nothing here imports FastAPI, so the CLI can use it.
+"""
 
 from __future__ import annotations
 
+from collections import Counter
+from datetime import date, datetime
 from typing import Any
 
+from likeness.domain.account import Account, ApiKey
+from likeness.domain.decision import Decision
+from likeness.domain.lifecycle import ConsentRecord
+from likeness.domain.performer import Performer
+from likeness.domain.production import Production
+from likeness.domain.use import ReportedUse
+from likeness.domain.webhook import Delivery, DeliveryStatus, Webhook
 from likeness.services.checks import CheckResult
-from likeness.services.views import plain
-from likeness.store.consent_store import StoredUse
-from likeness.store.service_store import Delivery, ScanJob, Webhook
+from likeness.services.enrolment import Enrolment
+from likeness.services.events import Recorded, modality_list
+from likeness.services.gallery import Identification
+from likeness.services.scan_jobs import ScanJob
+from likeness.services.uses import Statement
 
 
-def use_out(use: StoredUse) -> dict[str, Any]:
+def plain(value: date | datetime | None) -> str | None:
+    return None if value is None else value.isoformat()
+
+
+# -- the registry and accounts ---------------------------------------------------------
+
+
+def performer_json(p: Performer) -> dict[str, Any]:
+    return {
+        "id": p.id,
+        "legal_name": p.legal_name,
+        "professional_name": p.professional_name,
+        "union": p.union,
+        "member_number": p.member_number,
+        "date_of_birth": plain(p.date_of_birth),
+        "status": p.status.value,
+        "date_of_death": plain(p.date_of_death),
+        "domicile": p.domicile,
+        "representatives": [
+            {"name": r.name, "capacity": r.capacity.value, "contact": r.contact}
+            for r in p.representatives
+        ],
+        "created_at": plain(p.created_at),
+        "updated_at": plain(p.updated_at),
+    }
+
+
+def production_json(p: Production) -> dict[str, Any]:
+    return {
+        "id": p.id,
+        "title": p.title,
+        "company": p.company,
+        "kind": p.kind.value,
+        "agreement": p.agreement.value,
+        "jurisdiction": p.jurisdiction,
+        "start_date": plain(p.start_date),
+        "end_date": plain(p.end_date),
+        "created_at": plain(p.created_at),
+    }
+
+
+def account_json(a: Account) -> dict[str, Any]:
+    return {
+        "id": a.id,
+        "name": a.name,
+        "role": a.role.value,
+        "performer_id": a.performer_id,
+        "production_id": a.production_id,
+        "created_at": plain(a.created_at),
+    }
+
+
+def api_key_json(k: ApiKey) -> dict[str, Any]:
+    return {
+        "id": k.id,
+        "account_id": k.account_id,
+        "label": k.label,
+        "created_at": plain(k.created_at),
+        "revoked_at": plain(k.revoked_at),
+        "expires_at": plain(k.expires_at),
+        "active": k.active,
+    }
+
+
+# -- consents, uses, statements, checks --------------------------------------------------
+
+
+def consent_json(record: ConsentRecord, today: date, log_indexes: list[int]) -> dict[str, Any]:
+    return {
+        "id": record.id,
+        "performer_id": record.performer_id,
+        "production_id": record.production_id,
+        "state": record.state_on(today),
+        "status": record.status.value,
+        "terms": record.request.to_json(),
+        "requested_at": plain(record.requested_at),
+        "granted_by": None if record.granted_by is None else record.granted_by.value,
+        "signer": record.signer,
+        "signed_separately": record.signed_separately,
+        "clear_and_conspicuous": record.clear_and_conspicuous,
+        "granted_at": plain(record.granted_at),
+        "answered_at": plain(record.answered_at),
+        "revoked_at": plain(record.revoked_at),
+        "suspended": [{"from": plain(i.start), "until": plain(i.end)} for i in record.suspended]
+        + (
+            [{"from": plain(record.suspended_since), "until": None}]
+            if record.suspended_since
+            else []
+        ),
+        "log_indexes": log_indexes,
+    }
+
+
+def decision_json(decision: Decision) -> dict[str, Any]:
+    return decision.to_json()
+
+
+def use_json(use: ReportedUse) -> dict[str, Any]:
     return {
         "use_id": use.id,
         "performer_id": use.performer_id,
         "production_id": use.production_id,
         "date": use.use_date.isoformat(),
-        "facts": use.facts,
+        "facts": use.report.to_json(),
         "log_index": use.log_index,
-        "decision": use.decision,
+        "decision": use.decision.to_json(),
     }
 
 
-def scan_job_out(job: ScanJob) -> dict[str, Any]:
-    summary = None
-    if job.report is not None:
-        decisions: dict[str, int] = {}
-        for a in job.report.get("appearances", []):
-            decisions[a["decision"]] = decisions.get(a["decision"], 0) + 1
-        summary = {"appearances": len(job.report.get("appearances", [])), "decisions": decisions}
+def reported_use_json(use: ReportedUse) -> dict[str, Any]:
+    """``likeness use report --json``: the use's id and entry, and its decision."""
+    return {"use_id": use.id, "log_index": use.log_index, **use.decision.to_json()}
+
+
+def statement_json(result: Statement) -> dict[str, Any]:
     return {
-        "id": job.id,
-        "production_id": job.production_id,
-        "status": job.status,
-        "media": list(job.media),
-        "options": job.options,
-        "error": job.error,
-        "created_at": plain(job.created_at),
-        "finished_at": plain(job.finished_at),
-        "summary": summary,
+        "performer_id": result.performer_id,
+        "from": result.start.isoformat(),
+        "to": result.end.isoformat(),
+        "uses": [_statement_line(u) for u in result.uses],
+        "totals": [
+            {"amount": f"{total.amount:.2f}", "currency": total.currency} for total in result.totals
+        ],
+        "reconciled": result.reconciles(),
     }
 
 
-def webhook_out(hook: Webhook) -> dict[str, Any]:
+def _statement_line(use: ReportedUse) -> dict[str, Any]:
+    decision = use.decision.to_json()
     return {
-        "id": hook.id,
-        "url": hook.url,
-        "events": list(hook.events),
-        "created_at": plain(hook.created_at),
-        "active": hook.disabled_at is None,
+        "use_id": use.id,
+        "date": use.use_date.isoformat(),
+        "production_id": use.production_id,
+        "decision": decision["decision"],
+        "consent_id": decision["consent_id"],
+        "compensation": decision["compensation"],
+        "total": decision["total"],
+        "log_index": use.log_index,
     }
 
 
-def delivery_out(d: Delivery) -> dict[str, Any]:
-    return {
-        "id": d.id,
-        "event_id": d.event_id,
-        "event_type": d.event_type,
-        "status": d.status,
-        "attempts": d.attempts,
-        "last_status": d.last_status,
-        "last_error": d.last_error,
-        "created_at": plain(d.created_at),
-        "delivered_at": plain(d.delivered_at),
-        "next_attempt_at": plain(d.next_attempt_at) if d.status == "pending" else None,
-    }
-
-
-def check_out(result: CheckResult, verifier_key: str) -> dict[str, Any]:
+def check_json(result: CheckResult, verifier_key: str) -> dict[str, Any]:
     findings = []
     for f in result.findings:
-        d = f.decision
+        d = None if f.decision is None else f.decision.to_json()
         findings.append(
             {
                 "performer_id": f.performer_id,
-                "modality": f.modality,
-                "where": f.where,
+                "modality": modality_list(f.modalities),
+                "where": [] if f.where is None else f.where.as_list(),
                 "distance": f.distance,
-                "decision": "unknown" if d is None else d["decision"],
+                "decision": f.outcome.value,
                 "consent_id": None if d is None else d["consent_id"],
                 "reasons": [] if d is None else d["reasons"],
                 "warnings": [] if d is None else d["warnings"],
@@ -90,4 +191,93 @@ def check_out(result: CheckResult, verifier_key: str) -> dict[str, Any]:
         "log_index": result.log_index,
         "receipt": result.receipt.to_json(),
         "verifier_key": verifier_key,
+    }
+
+
+# -- recognition and scans ---------------------------------------------------------------
+
+
+def enrolment_json(recorded: Recorded[Enrolment]) -> dict[str, Any]:
+    return {
+        "performer_id": recorded.value.performer_id,
+        "template_ids": list(recorded.value.template_ids),
+        "model_id": recorded.value.model_id,
+        "log_indexes": list(recorded.log_indexes),
+    }
+
+
+def identification_json(result: Identification) -> dict[str, Any]:
+    return {
+        "media_sha256": result.media_sha256,
+        "model_id": result.model_id,
+        "threshold": result.threshold,
+        "faces": [
+            {
+                "box": [] if f.where is None else f.where.as_list(),
+                "decision": f.decision.value,
+                "performer_id": f.performer_id,
+                "distance": f.distance,
+                "suppressed": list(f.suppressed),
+            }
+            for f in result.faces
+        ],
+        "voices": [
+            {
+                "start": None if v.where is None else v.where.as_list()[0],
+                "end": None if v.where is None else v.where.as_list()[1],
+                "decision": v.decision.value,
+                "performer_id": v.performer_id,
+                "distance": v.distance,
+                "suppressed": list(v.suppressed),
+            }
+            for v in result.voices
+        ],
+    }
+
+
+def scan_job_json(job: ScanJob) -> dict[str, Any]:
+    summary = None
+    if job.report is not None:
+        appearances = job.report.appearances()
+        decisions = Counter(a.outcome.value for a in appearances)
+        summary = {"appearances": len(appearances), "decisions": dict(decisions)}
+    return {
+        "id": job.id,
+        "production_id": job.production_id,
+        "status": job.status.value,
+        "media": list(job.media),
+        "options": job.options.to_json(),
+        "error": job.error,
+        "created_at": plain(job.created_at),
+        "finished_at": plain(job.finished_at),
+        "summary": summary,
+    }
+
+
+# -- webhooks ----------------------------------------------------------------------------
+
+
+def webhook_json(hook: Webhook) -> dict[str, Any]:
+    return {
+        "id": hook.id,
+        "url": hook.url,
+        "events": list(hook.events),
+        "created_at": plain(hook.created_at),
+        "active": hook.active,
+    }
+
+
+def delivery_json(d: Delivery) -> dict[str, Any]:
+    pending = d.status is DeliveryStatus.PENDING
+    return {
+        "id": d.id,
+        "event_id": d.event_id,
+        "event_type": d.event_type,
+        "status": d.status.value,
+        "attempts": d.attempts,
+        "last_status": d.last_status,
+        "last_error": d.last_error,
+        "created_at": plain(d.created_at),
+        "delivered_at": plain(d.delivered_at),
+        "next_attempt_at": plain(d.next_attempt_at) if pending else None,
     }

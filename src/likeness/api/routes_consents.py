@@ -8,6 +8,7 @@ from fastapi import APIRouter
 
 from likeness.api.deps import Caller, JsonBody, ServicesDep
 from likeness.api.errors import ERROR_RESPONSES
+from likeness.api.present import consent_json
 from likeness.api.schemas import AnswerIn, ConsentOut, ConsentRequestIn, ReceiptOut
 from likeness.bootstrap import Services
 from likeness.domain.account import Account, Role
@@ -24,7 +25,6 @@ from likeness.services.access import (
     visible_scope,
 )
 from likeness.services.events import Recorded
-from likeness.services.views import consent_json
 
 router = APIRouter(prefix="/v1/consents", tags=["consents"], responses=ERROR_RESPONSES)
 

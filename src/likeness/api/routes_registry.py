@@ -12,6 +12,13 @@ from starlette.concurrency import run_in_threadpool
 
 from likeness.api.deps import Caller, JsonBody, MultipartBody, ServicesDep
 from likeness.api.errors import ERROR_RESPONSES
+from likeness.api.present import (
+    account_json,
+    api_key_json,
+    enrolment_json,
+    performer_json,
+    production_json,
+)
 from likeness.api.schemas import (
     AccountIn,
     AccountOut,
@@ -26,10 +33,10 @@ from likeness.api.schemas import (
 )
 from likeness.api.uploads import save_uploads
 from likeness.domain.account import Role
+from likeness.domain.consent import Modality
 from likeness.domain.performer import Representative, RepresentativeCapacity
 from likeness.services.access import require_performer, require_production, require_role
 from likeness.services.inputs import PerformerInput, ProductionInput
-from likeness.services.views import account_json, api_key_json, performer_json, production_json
 
 router = APIRouter(prefix="/v1", responses=ERROR_RESPONSES)
 
@@ -101,15 +108,12 @@ async def enrol(
     with tempfile.TemporaryDirectory(prefix="likeness-enrol-") as folder:
         paths = await save_uploads(files, Path(folder))
         recorded = await run_in_threadpool(
-            services.recognition.enrol, performer_id, paths, modality
+            services.enrolment.enrol,
+            performer_id,
+            paths,
+            None if modality is None else Modality(modality),
         )
-    enrolment = recorded.value
-    return {
-        "performer_id": enrolment.performer_id,
-        "template_ids": list(enrolment.template_ids),
-        "model_id": enrolment.model_id,
-        "log_indexes": list(recorded.log_indexes),
-    }
+    return enrolment_json(recorded)
 
 
 @router.get("/productions", response_model=list[ProductionOut], tags=["productions"])

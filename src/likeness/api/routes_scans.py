@@ -9,14 +9,14 @@ from fastapi import APIRouter, File, Form, UploadFile
 
 from likeness.api.deps import Caller, MultipartBody, ServicesDep
 from likeness.api.errors import ERROR_RESPONSES
-from likeness.api.present import scan_job_out
+from likeness.api.present import scan_job_json
 from likeness.api.schemas import Out, ScanJobOut
 from likeness.api.uploads import stage_scan
 from likeness.domain.account import Role
 from likeness.domain.consent import ReplicaKind
+from likeness.domain.scan import ScanOptions
 from likeness.errors import ConflictError
 from likeness.services.access import require_production, require_role
-from likeness.services.scans import ScanOptions
 
 router = APIRouter(prefix="/v1/scans", tags=["scans"], responses=ERROR_RESPONSES)
 
@@ -43,20 +43,20 @@ async def submit_scan(
         replica_kind=replica_kind,
         purpose=purpose,
     )
-    return scan_job_out(services.scan_jobs.submit(caller, job_id, options, uploads))
+    return scan_job_json(services.scan_jobs.submit(caller, job_id, options, uploads))
 
 
 @router.get("", response_model=list[ScanJobOut])
 def list_scans(caller: Caller, services: ServicesDep) -> list[dict[str, Any]]:
     require_role(caller, Role.PRODUCTION)
     scope = None if caller.role is Role.ADMIN else caller.production_id
-    return [scan_job_out(j) for j in services.scan_jobs.jobs(scope)]
+    return [scan_job_json(j) for j in services.scan_jobs.jobs(scope)]
 
 
 @router.get("/{job_id}", response_model=ScanJobOut)
 def get_scan(job_id: str, caller: Caller, services: ServicesDep) -> dict[str, Any]:
     require_role(caller, Role.PRODUCTION, Role.PLATFORM)
-    return scan_job_out(services.scan_jobs.get(caller, job_id))
+    return scan_job_json(services.scan_jobs.get(caller, job_id))
 
 
 @router.get("/{job_id}/report", response_model=Out)
@@ -67,4 +67,4 @@ def scan_report(job_id: str, caller: Caller, services: ServicesDep) -> dict[str,
     job = services.scan_jobs.get(caller, job_id)
     if job.report is None:
         raise ConflictError(f"scan {job_id} is {job.status}; its report is not ready")
-    return job.report
+    return job.report.to_json()

@@ -16,7 +16,7 @@ from starlette.concurrency import run_in_threadpool
 
 from likeness.api.deps import Caller, JsonBody, MultipartBody, ServicesDep
 from likeness.api.errors import ERROR_RESPONSES
-from likeness.api.present import check_out, use_out
+from likeness.api.present import check_json, decision_json, statement_json, use_json
 from likeness.api.schemas import (
     CheckIn,
     CheckOut,
@@ -28,6 +28,7 @@ from likeness.api.schemas import (
 )
 from likeness.api.uploads import save_uploads
 from likeness.domain.account import Role
+from likeness.domain.use import UseReport
 from likeness.errors import InvalidInputError
 from likeness.services.access import (
     require_party,
@@ -36,8 +37,6 @@ from likeness.services.access import (
     require_role,
     visible_scope,
 )
-from likeness.services.uses import UseReport
-from likeness.services.views import statement_json
 
 router = APIRouter(prefix="/v1", responses=ERROR_RESPONSES)
 
@@ -56,7 +55,7 @@ def report_use(body: UseReportIn, caller: Caller, services: ServicesDep) -> dict
         pro_rata_daily_rate=body.pro_rata_daily_rate,
         consent_id=body.consent_id,
     )
-    return use_out(services.uses.report(report).value)
+    return use_json(services.uses.report(report).value)
 
 
 @router.post("/uses/preview", response_model=DecisionOut, tags=["uses"], dependencies=[JsonBody])
@@ -64,7 +63,8 @@ def preview_use(body: UseReportIn, caller: Caller, services: ServicesDep) -> dic
     """What reporting this use would decide and cost; nothing is recorded."""
     require_role(caller, Role.PRODUCTION)
     require_production(caller, body.use.production_id)
-    return services.uses.decide(body.performer_id, body.use.to_facts(), category=body.category)
+    decision = services.uses.decide(body.performer_id, body.use.to_facts(), category=body.category)
+    return decision_json(decision)
 
 
 @router.get("/uses", response_model=list[UseOut], tags=["uses"])
@@ -75,14 +75,14 @@ def list_uses(
     found = services.uses.recent(
         performer_id=performer_id, production_id=production_id, limit=limit
     )
-    return [use_out(u) for u in found]
+    return [use_json(u) for u in found]
 
 
 @router.get("/uses/{use_id}", response_model=UseOut, tags=["uses"])
 def get_use(use_id: str, caller: Caller, services: ServicesDep) -> dict[str, Any]:
     use = services.uses.get(use_id)
     require_party(caller, use.performer_id, use.production_id)
-    return use_out(use)
+    return use_json(use)
 
 
 @router.get(
@@ -111,7 +111,7 @@ async def check(body: CheckIn, caller: Caller, services: ServicesDep) -> JSONRes
     # built to CheckOut's shape (the schema test holds it to that) and sent as-is.
     pending = services.checks.start_performer_check(body.performer_id, body.use.to_facts())
     result = await asyncio.wrap_future(pending)
-    return JSONResponse(check_out(result, services.ledger.verifier_key))
+    return JSONResponse(check_json(result, services.ledger.verifier_key))
 
 
 @router.post("/check/media", response_model=CheckOut, tags=["check"], dependencies=[MultipartBody])
@@ -131,4 +131,4 @@ async def check_media(
     with tempfile.TemporaryDirectory(prefix="likeness-check-") as folder:
         [path] = await save_uploads([file], Path(folder))
         result = await run_in_threadpool(services.checks.check_media, path, intended.to_facts())
-    return check_out(result, services.ledger.verifier_key)
+    return check_json(result, services.ledger.verifier_key)

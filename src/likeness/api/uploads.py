@@ -8,7 +8,6 @@ from fastapi import UploadFile
 
 from likeness.errors import InvalidInputError
 from likeness.services.scan_jobs import ScanJobService, Upload, safe_name
-from likeness.store.shredding import shred_folder
 
 CHUNK = 1024 * 1024
 
@@ -34,6 +33,6 @@ async def stage_scan(jobs: ScanJobService, files: list[UploadFile]) -> tuple[str
     try:
         paths = await save_uploads(files, folder)
     except BaseException:
-        shred_folder(folder)
+        jobs.discard(job_id)
         raise
     return job_id, [Upload(f.filename or p.name, p) for f, p in zip(files, paths, strict=True)]

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
-
+from likeness.domain.decision import Decision
 from likeness.domain.lifecycle import ConsentRecord
 from likeness.domain.production import Production
 
@@ -63,7 +62,6 @@ def describe_consent(record: ConsentRecord, production: Production | None) -> st
     return text
 
 
-def describe_decision(decision: dict[str, Any]) -> str:
-    outcome = decision["decision"].replace("_", " ")
-    total = decision["total"]
-    return f"{outcome}; owed {total['amount']} {total['currency']}"
+def describe_decision(decision: Decision) -> str:
+    outcome = decision.outcome.value.replace("_", " ")
+    return f"{outcome}; owed {decision.total.amount} {decision.total.currency}"

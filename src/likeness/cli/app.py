@@ -99,7 +99,10 @@ def root(
         ),
     ] = None,
 ) -> None:
-    ctx.obj = CliState(home=home)
+    if isinstance(ctx.obj, CliState):  # given by a test, with its own composition
+        ctx.obj.home = home
+    else:
+        ctx.obj = CliState(home=home)
 
 
 @app.command()

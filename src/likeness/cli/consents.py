@@ -24,7 +24,7 @@ from likeness.domain.consent import (
 from likeness.domain.lifecycle import ConsentRecord, ConsentRequest
 from likeness.errors import InvalidInputError
 from likeness.services.events import Recorded
-from likeness.services.roster import parse_date
+from likeness.services.inputs import parse_date
 
 app = typer.Typer(help="Consents: request, grant, deny, revoke, read.", no_args_is_help=True)
 

@@ -11,8 +11,8 @@ from likeness.cli import render
 from likeness.cli.log import save_receipt
 from likeness.cli.state import state_of
 from likeness.errors import InvalidInputError
-from likeness.services.inputs import PerformerChanges, PerformerInput
-from likeness.services.roster import REQUIRED_COLUMNS, parse_date, parse_representative
+from likeness.services.inputs import PerformerChanges, PerformerInput, parse_date
+from likeness.services.roster import REQUIRED_COLUMNS, parse_representative
 
 app = typer.Typer(help="Register and read performers.", no_args_is_help=True)
 

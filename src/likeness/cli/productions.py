@@ -11,8 +11,7 @@ from likeness.cli import render
 from likeness.cli.log import save_receipt
 from likeness.cli.state import state_of
 from likeness.domain.production import Agreement, ProductionKind
-from likeness.services.inputs import ProductionInput
-from likeness.services.roster import parse_date
+from likeness.services.inputs import ProductionInput, parse_date
 
 app = typer.Typer(help="Register and read productions.", no_args_is_help=True)
 

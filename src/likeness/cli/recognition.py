@@ -7,9 +7,11 @@ from typing import Annotated
 
 import typer
 
+from likeness.api.present import enrolment_json, identification_json
 from likeness.cli import render
 from likeness.cli.log import save_receipt
 from likeness.cli.state import state_of
+from likeness.domain.consent import Modality
 
 JsonFlag = Annotated[bool, typer.Option("--json", help="Print JSON for programs.")]
 matches = typer.Typer(help="Correct identifications.", no_args_is_help=True)
@@ -20,7 +22,7 @@ def enrol(
     performer_id: Annotated[str, typer.Argument(help="Performer id.")],
     files: Annotated[list[Path], typer.Argument(help="Photos of the performer, one face each.")],
     modality: Annotated[
-        str | None, typer.Option(help="face or voice (inferred from the file when omitted).")
+        Modality | None, typer.Option(help="face or voice (inferred from the file when omitted).")
     ] = None,
     receipt: Annotated[Path | None, typer.Option("--receipt", help="Write the receipt.")] = None,
     as_json: JsonFlag = False,
@@ -28,16 +30,10 @@ def enrol(
     """Enrol a performer's likeness: every file must pass the quality gates, or none is kept.
     Raw files and templates are sealed in the vault; the log records a commitment."""
     state = state_of(ctx)
-    recorded = state.services().recognition.enrol(performer_id, files, modality)
+    recorded = state.services().enrolment.enrol(performer_id, files, modality)
     save_receipt(state, recorded.log_indexes, receipt)
-    data = {
-        "performer_id": recorded.value.performer_id,
-        "template_ids": list(recorded.value.template_ids),
-        "model_id": recorded.value.model_id,
-        "log_indexes": list(recorded.log_indexes),
-    }
     if as_json:
-        render.emit_json(data)
+        render.emit_json(enrolment_json(recorded))
     else:
         typer.echo(
             f"enrolled {len(files)} sample(s) for {performer_id} ({recorded.value.model_id})"
@@ -51,40 +47,22 @@ def identify(
 ) -> None:
     """Who is in this photo? Every face: its box, the nearest enrolled performer, the
     distance, and `match` or `unknown` by the calibrated threshold."""
-    result = state_of(ctx).services().recognition.identify(file)
-    data = {
-        "media_sha256": result.media_sha256,
-        "model_id": result.model_id,
-        "threshold": result.threshold,
-        "faces": [
-            {
-                "box": f.box,
-                "decision": f.decision,
-                "performer_id": f.performer_id,
-                "distance": f.distance,
-                "suppressed": list(f.suppressed),
-            }
-            for f in result.faces
-        ],
-        "voices": [
-            {
-                "start": v.box[0],
-                "end": v.box[1],
-                "decision": v.decision,
-                "performer_id": v.performer_id,
-                "distance": v.distance,
-                "suppressed": list(v.suppressed),
-            }
-            for v in result.voices
-        ],
-    }
+    result = state_of(ctx).services().gallery.identify(file)
     if as_json:
-        render.emit_json(data)
+        render.emit_json(identification_json(result))
         return
     render.table(
         f"{len(result.faces)} face(s), {len(result.voices)} voice segment(s) in {file}",
         ("where", "decision", "performer", "distance"),
-        ((f.box, f.decision, f.performer_id, f.distance) for f in (*result.faces, *result.voices)),
+        (
+            (
+                None if m.where is None else m.where.as_list(),
+                m.decision.value,
+                m.performer_id,
+                m.distance,
+            )
+            for m in (*result.faces, *result.voices)
+        ),
     )
 
 
@@ -95,11 +73,11 @@ def reject(
     performer_id: Annotated[str, typer.Argument(help="The performer wrongly matched.")],
 ) -> None:
     """Mark a match wrong: this performer is never reported in this media again."""
-    added = state_of(ctx).services().recognition.reject_match(file, performer_id)
+    added = state_of(ctx).services().gallery.reject_match(file, performer_id)
     typer.echo("recorded" if added else "already recorded")
 
 
 def reindex(ctx: typer.Context) -> None:
     """Re-embed templates from the vault with the current encoder version."""
-    made = state_of(ctx).services().recognition.reindex()
+    made = state_of(ctx).services().enrolment.reindex()
     typer.echo(f"re-embedded {made} template(s)")

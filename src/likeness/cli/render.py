@@ -4,21 +4,21 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Sequence
+from datetime import date, datetime
 from typing import Any
 
 import typer
 from rich.console import Console
 from rich.table import Table
 
-from likeness.services.home import HomeStatus
-from likeness.services.views import (
+from likeness.api.present import (
     account_json,
     api_key_json,
     consent_json,
     performer_json,
-    plain,
     production_json,
 )
+from likeness.services.home import HomeStatus
 
 __all__ = [
     "account_json",
@@ -63,8 +63,16 @@ def table(title: str, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> 
         # Ids are copied and pasted: never break them across lines.
         grid.add_column(column, overflow="fold", no_wrap=index == 0)
     for row in rows:
-        grid.add_row(*("" if cell is None else str(plain(cell)) for cell in row))
+        grid.add_row(*(_cell(cell) for cell in row))
     console().print(grid)
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    return str(value)
 
 
 def fields(title: str, data: dict[str, Any]) -> None:

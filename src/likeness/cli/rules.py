@@ -9,9 +9,10 @@ from typing import Annotated
 
 import typer
 
+from likeness.api.present import decision_json
 from likeness.cli import render
 from likeness.errors import InvalidInputError
-from likeness.rules.cases import decision_json, parse_case
+from likeness.rules.cases import parse_case
 from likeness.rules.engine import evaluate
 
 app = typer.Typer(help="The rulebooks: evaluate cases offline.", no_args_is_help=True)

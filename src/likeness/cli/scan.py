@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from pathlib import Path
 from typing import Annotated
@@ -11,9 +12,11 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 
 from likeness.cli.state import state_of
 from likeness.domain.consent import ReplicaKind
-from likeness.scan.report import report_csv, report_html, report_json
-from likeness.services.roster import parse_date
-from likeness.services.scans import ScanOptions, expand
+from likeness.domain.decision import DecisionOutcome
+from likeness.domain.scan import ScanOptions
+from likeness.scan.report import report_csv, report_html
+from likeness.services.inputs import parse_date
+from likeness.services.scans import expand
 
 
 def scan(
@@ -24,7 +27,7 @@ def scan(
     html_path: Annotated[Path | None, typer.Option("--html", help="Write the HTML report.")] = None,
     csv_path: Annotated[Path | None, typer.Option("--csv", help="Write the CSV report.")] = None,
     fail_on: Annotated[
-        str | None,
+        DecisionOutcome | None,
         typer.Option(
             "--fail-on",
             help="Exit non-zero when any appearance has this decision (not_covered).",
@@ -45,7 +48,10 @@ def scan(
     ] = None,
 ) -> None:
     """Find every registered likeness in the media and decide each appearance."""
-    services = state_of(ctx).services()
+    state = state_of(ctx)
+    if ray or ray_address:
+        state.configure(scan_runner="ray", ray_address=ray_address)
+    services = state.services()
     options = ScanOptions(
         production_id=production,
         fps=fps,
@@ -65,31 +71,21 @@ def scan(
         task = bar.add_task("scanning", total=len(files))
 
         def step(path: Path) -> None:
-            bar.update(task, description=f"scanning {path.name}", advance=0)
+            bar.update(task, description=f"scanning {path.name}", advance=1)
 
-        detector = None
-        if ray or ray_address:
-            from likeness.scan.ray_runner import RayDetector
-
-            detector = RayDetector(ray_address)
-        try:
-            report = services.scans.scan(files, options, progress=step, detector=detector)
-        finally:
-            if detector is not None:
-                detector.shutdown()
+        report = services.scans.scan(files, options, progress=step)
         bar.update(task, completed=len(files))
-    data = report_json(production, report.media, report.stats())
     if json_path:
-        json_path.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
+        json_path.write_text(json.dumps(report.to_json(), indent=2) + "\n", encoding="utf-8")
     if html_path:
-        html_path.write_text(report_html(data), encoding="utf-8")
+        html_path.write_text(report_html(report), encoding="utf-8")
     if csv_path:
-        csv_path.write_text(report_csv(data), encoding="utf-8")
-    stats = data["stats"]
+        csv_path.write_text(report_csv(report), encoding="utf-8")
+    stats = dataclasses.asdict(report.stats())
     typer.echo(", ".join(f"{k}: {v}" for k, v in stats.items()))
-    for item in data["media"]:
-        if item["error"]:
-            typer.echo(f"not scanned: {item['error']}", err=True)
-    if fail_on and any(a["decision"] == fail_on for a in data["appearances"]):
-        typer.echo(f"failing: {stats.get(fail_on, 0)} appearance(s) are {fail_on}", err=True)
+    for item in report.media:
+        if item.error:
+            typer.echo(f"not scanned: {item.error}", err=True)
+    if fail_on is not None and report.count(fail_on):
+        typer.echo(f"failing: {report.count(fail_on)} appearance(s) are {fail_on.value}", err=True)
         raise typer.Exit(12)

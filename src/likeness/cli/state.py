@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import typer
 
@@ -14,17 +16,27 @@ from likeness.settings import Settings, load_settings
 @dataclass
 class CliState:
     home: Path | None = None
+    overrides: dict[str, Any] = field(default_factory=dict)  # from a command's own flags
+    # How services are built: the composition root; tests give it fakes
+    # (``runner.invoke(app, args, obj=CliState(build=...))``).
+    build: Callable[[Settings], Services] = build_services
     _settings: Settings | None = field(default=None, repr=False)
     _services: Services | None = field(default=None, repr=False)
 
     def settings(self) -> Settings:
         if self._settings is None:
-            self._settings = load_settings(home=self.home)
+            self._settings = load_settings(home=self.home, **self.overrides)
         return self._settings
+
+    def configure(self, **overrides: Any) -> None:
+        """Settings a command's flags give (before anything is built from them)."""
+        if self._settings is not None:
+            raise RuntimeError("settings were read before the command's flags were applied")
+        self.overrides.update(overrides)
 
     def services(self) -> Services:
         if self._services is None:
-            self._services = build_services(self.settings())
+            self._services = self.build(self.settings())
         return self._services
 
     def close(self) -> None:

@@ -10,14 +10,16 @@ from typing import Annotated
 
 import typer
 
+from likeness.api.present import reported_use_json, statement_json
 from likeness.cli import render
 from likeness.cli.consents import money
 from likeness.cli.log import save_receipt
 from likeness.cli.state import state_of
 from likeness.domain.consent import Alteration, Modality, PerformerCategory, ReplicaKind, UseFacts
-from likeness.services.roster import parse_date
-from likeness.services.uses import Statement, UseReport
-from likeness.services.views import statement_json
+from likeness.domain.money import zero
+from likeness.domain.use import UseReport
+from likeness.services.inputs import parse_date
+from likeness.services.uses import Statement
 
 app = typer.Typer(help="Report uses of replicas; each is decided and logged.", no_args_is_help=True)
 
@@ -83,21 +85,20 @@ def report(
     )
     save_receipt(state, recorded.log_indexes, receipt)
     stored = recorded.value
-    data = {"use_id": stored.id, "log_index": stored.log_index, **stored.decision}
     if as_json:
-        render.emit_json(data)
+        render.emit_json(reported_use_json(stored))
         return
     decision = stored.decision
     typer.echo(
-        f"use {stored.id}: {decision['decision']}"
-        + (f" under consent {decision['consent_id']}" if decision["consent_id"] else "")
-        + f"; owed {decision['total']['amount']} {decision['total']['currency']}"
+        f"use {stored.id}: {decision.outcome.value}"
+        + (f" under consent {decision.consent_id}" if decision.consent_id else "")
+        + f"; owed {decision.total.amount} {decision.total.currency}"
         + f"; log entry {stored.log_index}"
     )
-    for reason in decision["reasons"]:
-        typer.echo(f"  {reason['rule']}: {reason['message']}")
-    for warning in decision["warnings"]:
-        typer.echo(f"  warning: {warning['rule']}: {warning['message']}")
+    for reason in decision.reasons:
+        typer.echo(f"  {reason.rule}: {reason.message}")
+    for warning in decision.warnings:
+        typer.echo(f"  warning: {warning.rule}: {warning.message}")
 
 
 def statement(
@@ -128,16 +129,13 @@ def statement(
                     u.use_date,
                     u.id,
                     u.production_id,
-                    u.decision["decision"],
-                    f"{u.decision['total']['amount']} {u.decision['total']['currency']}",
+                    u.decision.outcome.value,
+                    f"{u.decision.total.amount} {u.decision.total.currency}",
                     u.log_index,
                 )
                 for u in result.uses
             ]
-            + [
-                ("", "", "", "total", f"{amount:.2f} {currency}", "")
-                for currency, amount in sorted(result.totals.items())
-            ],
+            + [("", "", "", "total", f"{t.amount:.2f} {t.currency}", "") for t in result.totals],
         )
 
 
@@ -161,24 +159,26 @@ def statement_csv(result: Statement) -> str:
     writer.writerow(CSV_COLUMNS)
     for u in result.uses:
         d = u.decision
-        lines = d["compensation"] or [
-            {"rule": "", "basis": "", "amount": "0.00", "currency": d["total"]["currency"]}
+        lines = [(c.rule, c.basis, c.amount) for c in d.compensation] or [
+            ("", "", zero(d.total.currency))
         ]
-        for line in lines:
+        for rule, basis, amount in lines:
             writer.writerow(
                 (
                     u.id,
                     u.use_date.isoformat(),
                     u.production_id,
-                    d["decision"],
-                    d["consent_id"] or "",
-                    line["rule"],
-                    line["basis"],
-                    line["amount"],
-                    line["currency"],
+                    d.outcome.value,
+                    d.consent_id or "",
+                    rule,
+                    basis,
+                    str(amount.amount),
+                    amount.currency,
                     u.log_index,
                 )
             )
-    for currency, amount in sorted(result.totals.items()):
-        writer.writerow(("TOTAL", "", "", "", "", "", "", f"{amount:.2f}", currency, ""))
+    for total in result.totals:
+        writer.writerow(
+            ("TOTAL", "", "", "", "", "", "", f"{total.amount:.2f}", total.currency, "")
+        )
     return out.getvalue()

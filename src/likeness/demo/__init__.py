@@ -14,7 +14,7 @@ from decimal import Decimal
 from importlib import resources
 from pathlib import Path
 
-from likeness.bootstrap import Services, initialise
+from likeness.bootstrap import Services, initialise, is_initialised
 from likeness.domain.account import Account, Role
 from likeness.domain.consent import (
     CompensationBasis,
@@ -28,13 +28,12 @@ from likeness.domain.consent import (
 from likeness.domain.lifecycle import ConsentRequest
 from likeness.domain.performer import Representative, RepresentativeCapacity
 from likeness.domain.production import Agreement, ProductionKind
+from likeness.domain.scan import ScanOptions
+from likeness.domain.use import UseReport
 from likeness.errors import ConfigurationError, LikenessError
 from likeness.services.inputs import PerformerInput, ProductionInput
 from likeness.services.scan_jobs import Upload
-from likeness.services.scans import ScanOptions
-from likeness.services.uses import UseReport
 from likeness.settings import Environment, Settings
-from likeness.store.home import HomeLayout
 
 DEMO_PASSWORD = "demo-password"  # noqa: S105 - printed on purpose: development only
 DEMO_UNION = "SAG-AFTRA"
@@ -68,7 +67,7 @@ class Seeded:
 def prepare_demo_home(settings: Settings) -> None:
     if settings.environment is Environment.PRODUCTION:
         raise ConfigurationError("--demo seeds well-known passwords; refused in production")
-    if not HomeLayout(settings.home).is_initialised():
+    if not is_initialised(settings):
         initialise(settings)
 
 
@@ -188,8 +187,8 @@ def _enrol_and_scan(
 ) -> None:
     """Enrol two faces and scan two photos; skipped, with a note, without the face extra."""
     try:
-        services.recognition.enrol(ids["obama"], [_photo("obama.jpg")])
-        services.recognition.enrol(ids["biden"], [_photo("biden.jpg")])
+        services.enrolment.enrol(ids["obama"], [_photo("obama.jpg")])
+        services.enrolment.enrol(ids["biden"], [_photo("biden.jpg")])
     except LikenessError as exc:
         seeded.notes.append(f"no enrolment or scan in the demo: {exc.diagnostics()}")
         return

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
+from typing import Any
 
 from likeness.errors import InvalidInputError
 
@@ -184,6 +185,52 @@ class UseFacts:
             raise InvalidInputError("days_equivalent cannot be negative")
         if not self.modalities:
             raise InvalidInputError("a use names at least one modality")
+
+    def to_json(self) -> dict[str, Any]:
+        """A use in the case format (docs/rules-cases.md), as the log and the database
+        hold it."""
+        return {
+            "production_id": self.production_id,
+            "replica_kind": self.replica_kind.value,
+            "modalities": sorted(m.value for m in self.modalities),
+            "scenes": list(self.scenes),
+            "purpose": self.purpose,
+            "date": self.date.isoformat(),
+            "days_equivalent": str(self.days_equivalent),
+            "as_principal": self.as_principal,
+            "substantially_as_scripted": self.substantially_as_scripted,
+            "alteration": None if self.alteration is None else self.alteration.value,
+            "creation": self.creation,
+            "real_time_generation": self.real_time_generation,
+            "sexual_or_nude": self.sexual_or_nude,
+            "strike_in_effect": self.strike_in_effect,
+            "background_headcount_met": self.background_headcount_met,
+            "distribution": list(self.distribution),
+        }
+
+    @staticmethod
+    def from_json(data: dict[str, Any]) -> UseFacts:
+        """The inverse of ``to_json``, for uses read back from the database (case files
+        from people are parsed, strictly, by ``rules.cases``)."""
+        alteration = data["alteration"]
+        return UseFacts(
+            production_id=data["production_id"],
+            replica_kind=ReplicaKind(data["replica_kind"]),
+            modalities=frozenset(Modality(m) for m in data["modalities"]),
+            purpose=data["purpose"],
+            date=date.fromisoformat(data["date"]),
+            scenes=tuple(data["scenes"]),
+            days_equivalent=Decimal(data["days_equivalent"]),
+            as_principal=data["as_principal"],
+            substantially_as_scripted=data["substantially_as_scripted"],
+            alteration=None if alteration is None else Alteration(alteration),
+            creation=data["creation"],
+            real_time_generation=data["real_time_generation"],
+            sexual_or_nude=data["sexual_or_nude"],
+            strike_in_effect=data["strike_in_effect"],
+            background_headcount_met=data["background_headcount_met"],
+            distribution=tuple(data["distribution"]),
+        )
 
 
 @dataclass(frozen=True)

@@ -28,6 +28,7 @@ class DlibFaceEncoder:
             raise ValueError(f"unknown face detector {detector!r}: use hog or cnn")
         self._upsample = upsample
         self._detector = detector
+        self.detector_id = f"dlib-{detector}"
         self._lock = threading.Lock()
         self._models: tuple[Any, Any, Any] | None = None
 

@@ -1,12 +1,34 @@
-"""Reading images for recognition, with limits and clear refusals."""
+"""Reading images and audio for recognition, with limits and clear refusals; the one
+list of media files the system accepts, by suffix."""
 
 from __future__ import annotations
 
 import io
+from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
 from likeness.errors import InvalidInputError, MissingExtraError
+
+
+class MediaKind(StrEnum):
+    IMAGE = "image"
+    AUDIO = "audio"
+    VIDEO = "video"
+
+
+# Every suffix the system reads (enrolment, identification, scans, folder expansion).
+MEDIA_SUFFIXES: dict[str, MediaKind] = {
+    **dict.fromkeys((".jpg", ".jpeg", ".png", ".webp", ".bmp", ".tif", ".tiff"), MediaKind.IMAGE),
+    **dict.fromkeys((".wav", ".mp3", ".flac", ".ogg", ".m4a", ".aac"), MediaKind.AUDIO),
+    **dict.fromkeys((".mp4", ".mov", ".mkv", ".webm", ".avi", ".m4v"), MediaKind.VIDEO),
+}
+
+
+def media_kind(path: Path) -> MediaKind | None:
+    """What a file holds, by its suffix; ``None`` for a suffix the system does not read."""
+    return MEDIA_SUFFIXES.get(path.suffix.lower())
+
 
 MAX_PIXELS = 40_000_000  # 40 MP: a 20,000 × 20,000 image is refused before decoding
 ACCEPTED = {"JPEG", "PNG", "WEBP", "BMP", "TIFF"}
@@ -24,7 +46,7 @@ def load_rgb(path: Path) -> Any:
 def load_rgb_bytes(data: bytes, path: str) -> Any:
     try:
         import numpy as np
-        from PIL import Image, ImageOps
+        from PIL import Image, ImageOps, UnidentifiedImageError
     except ImportError:
         raise MissingExtraError("face recognition", "face") from None
     try:
@@ -51,6 +73,11 @@ def load_rgb_bytes(data: bytes, path: str) -> Any:
             f"{path}: the image declares more pixels than the {MAX_PIXELS // 1_000_000} MP limit "
             "(refused before decoding)",
             hint="downscale the image first",
+        ) from None
+    except UnidentifiedImageError:
+        raise InvalidInputError(
+            f"{path}: not a readable image (not a format Pillow knows, or damaged)",
+            hint=f"use one of {', '.join(sorted(ACCEPTED))}",
         ) from None
     except (OSError, SyntaxError, ValueError) as exc:
         raise InvalidInputError(f"{path}: not a readable image ({exc})") from None

@@ -7,6 +7,15 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 
+class Pixels(Protocol):
+    """An RGB image: an ``H×W×3`` uint8 array (numpy's ``ndarray`` is one)."""
+
+    @property
+    def shape(self) -> tuple[int, ...]: ...
+
+    def __getitem__(self, key: Any, /) -> Any: ...
+
+
 @dataclass(frozen=True)
 class Box:
     x: int
@@ -16,6 +25,17 @@ class Box:
 
     def as_list(self) -> list[int]:
         return [self.x, self.y, self.width, self.height]
+
+
+@dataclass(frozen=True)
+class TimeSpan:
+    """Where a voice is heard: seconds from the start of the recording."""
+
+    start: float
+    end: float
+
+    def as_list(self) -> list[float]:
+        return [self.start, self.end]
 
 
 @dataclass(frozen=True)
@@ -44,6 +64,7 @@ class Detection:
 class FaceEncoder(Protocol):
     model_id: str  # name and version; templates of different models are never compared
     dimension: int
+    detector_id: str  # the face detector and its settings (what it finds differs by detector)
 
     def detect(
         self, image: Any, *, max_side: int | None = None, upsample: int | None = None

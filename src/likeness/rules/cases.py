@@ -30,7 +30,6 @@ from likeness.domain.consent import (
     UseDescription,
     UseFacts,
 )
-from likeness.domain.decision import Decision
 from likeness.errors import CaseError, InvalidInputError
 
 E = TypeVar("E", bound=StrEnum)
@@ -340,46 +339,3 @@ def _use(data: object) -> UseFacts:
         background_headcount_met=o.maybe_flag("background_headcount_met"),
         distribution=o.texts("distribution"),
     )
-
-
-def decision_json(decision: Decision) -> dict[str, Any]:
-    return {
-        "decision": decision.outcome.value,
-        "consent_id": decision.consent_id,
-        "reasons": [{"rule": r.rule, "message": r.message} for r in decision.reasons],
-        "warnings": [{"rule": r.rule, "message": r.message} for r in decision.warnings],
-        "compensation": [
-            {
-                "rule": line.rule,
-                "basis": line.basis,
-                "amount": str(line.amount.amount),
-                "currency": line.amount.currency,
-            }
-            for line in decision.compensation
-        ],
-        "total": {"amount": str(decision.total.amount), "currency": decision.total.currency},
-        "regimes": list(decision.regimes),
-        "rulebook_version": decision.rulebook_version,
-    }
-
-
-def use_json(use: UseFacts) -> dict[str, Any]:
-    """A use in the case format (the inverse of the ``use`` part of ``parse_case``)."""
-    return {
-        "production_id": use.production_id,
-        "replica_kind": use.replica_kind.value,
-        "modalities": sorted(m.value for m in use.modalities),
-        "scenes": list(use.scenes),
-        "purpose": use.purpose,
-        "date": use.date.isoformat(),
-        "days_equivalent": str(use.days_equivalent),
-        "as_principal": use.as_principal,
-        "substantially_as_scripted": use.substantially_as_scripted,
-        "alteration": None if use.alteration is None else use.alteration.value,
-        "creation": use.creation,
-        "real_time_generation": use.real_time_generation,
-        "sexual_or_nude": use.sexual_or_nude,
-        "strike_in_effect": use.strike_in_effect,
-        "background_headcount_met": use.background_headcount_met,
-        "distribution": list(use.distribution),
-    }

@@ -1,9 +1,9 @@
-"""From per-frame faces and voice segments to appearances: who, when, how sure.
+"""From per-frame faces and voice segments to sightings: who, when, how sure.
 
 Faces are tracked across sampled frames by box overlap, so a track is embedded a
 few times rather than on every frame; each track is identified once, from the
-average of its embeddings. Tracks and segments of the same person close in time
-merge into one appearance.
+average of its embeddings. Sightings of the same person close in time merge into one
+(an appearance, once a scan has decided it).
 """
 
 from __future__ import annotations
@@ -11,9 +11,9 @@ from __future__ import annotations
 import base64
 import io
 from dataclasses import dataclass, field
-from typing import Any
 
-from likeness.recognition.ports import Box
+from likeness.domain.consent import Modality
+from likeness.recognition.ports import Box, Pixels
 
 EMBED_PER_TRACK = 2  # two looks at a track; embedding (~85 ms/face) bounds the pipeline
 MERGE_GAP_S = 2.0
@@ -72,7 +72,7 @@ class Tracker:
         return best
 
 
-def thumbnail(image: Any, box: Box, size: int = 96) -> str:
+def thumbnail(image: Pixels, box: Box, size: int = 96) -> str:
     """A small JPEG of the face, as a data URI (reports stay self-contained)."""
     from PIL import Image
 
@@ -85,9 +85,11 @@ def thumbnail(image: Any, box: Box, size: int = 96) -> str:
 
 
 @dataclass
-class Appearance:
+class Sighting:
+    """An identified face track or voice segment (or a merge of several)."""
+
     performer_id: str | None
-    modality: str
+    modality: Modality
     start: float
     end: float
     score: float | None  # best (smallest) distance
@@ -95,10 +97,10 @@ class Appearance:
     frames: list[float] = field(default_factory=list)
 
 
-def merge(items: list[Appearance]) -> list[Appearance]:
-    """Join appearances of the same known person and modality separated by short gaps."""
+def merge(items: list[Sighting]) -> list[Sighting]:
+    """Join sightings of the same known person and modality separated by short gaps."""
     items = sorted(items, key=lambda a: (a.modality, a.performer_id or "~", a.start))
-    merged: list[Appearance] = []
+    merged: list[Sighting] = []
     for item in items:
         last = merged[-1] if merged else None
         if (

@@ -1,64 +1,160 @@
-"""The expensive, cacheable part of a scan: decode, detect, track, embed.
+"""The expensive, cacheable part of a scan: decode, detect, track, embed — and the
+``Detector`` seam that runs it here or on Ray.
 
-Returns face tracks and voice segments with their embeddings and no identities, so the
-result can be cached and computed anywhere (a Ray task runs exactly this per file).
+Detection returns face tracks and voice segments with their embeddings and no
+identities, each naming the model that embedded it, so a result can be cached and
+computed anywhere. The composition root builds the detector from the settings; both
+kinds run the same ``detect_media`` with the same encoders and settings, so they give
+the same detections.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import hashlib
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Protocol
 
+from likeness.domain.consent import Modality
+from likeness.errors import LikenessError
+from likeness.recognition.encoders import Encoders
 from likeness.recognition.media import load_audio
-from likeness.recognition.ports import FaceEncoder, VoiceEncoder
 from likeness.scan.appearances import EMBED_PER_TRACK, Tracker, thumbnail
 from likeness.scan.frames import has_audio, prefetched, sample_frames
 
-# Detect on a 960-px copy without upsampling (~40 ms HOG; faces from ~85 px of the
-# original 1080p frame), embed at full size. Measured in bench/bench_scan.py.
-SCAN_DETECT_SIDE = 960
-SCAN_UPSAMPLE = 0
+# Bump when decoding, detection, tracking or embedding changes what a result holds:
+# cached results of another version are then not reused.
+PIPELINE_VERSION = 2
+
+
+@dataclass(frozen=True)
+class DetectorSettings:
+    """How faces are searched for in scanned frames. Detect on a 960-px copy without
+    upsampling (~40 ms HOG; faces from ~85 px of the original 1080p frame), embed at
+    full size; measured in bench/bench_scan.py."""
+
+    max_side: int = 960
+    upsample: int = 0
+
+
+DEFAULT_SETTINGS = DetectorSettings()
+
+
+@dataclass(frozen=True)
+class Detected:
+    """A face track or a voice segment, embedded, not yet identified."""
+
+    modality: Modality
+    start: float
+    end: float
+    frames: tuple[float, ...]
+    thumbnail: str
+    embedding: tuple[float, ...]
+    model_id: str  # matched only against templates of this model
+
+
+@dataclass(frozen=True)
+class MediaDetections:
+    duration: float
+    items: tuple[Detected, ...]
+
+
+@dataclass(frozen=True)
+class DetectionFailed:
+    """A file that could not be scanned, and why (the batch goes on)."""
+
+    message: str
+
+
+DetectionResult = MediaDetections | DetectionFailed
+
+
+class Detector(Protocol):
+    def fingerprint(self) -> str:
+        """The models, detector settings and pipeline version: results made under
+        another fingerprint are never reused."""
+        ...
+
+    def detect(self, paths: Sequence[Path], fps: float) -> Iterator[tuple[Path, DetectionResult]]:
+        """Each path's detections (or why there are none), in the order given."""
+        ...
+
+    def close(self) -> None: ...
+
+
+def fingerprint(encoders: Encoders, settings: DetectorSettings) -> str:
+    described = (
+        f"{encoders.fingerprint()};side={settings.max_side};upsample={settings.upsample};"
+        f"pipeline={PIPELINE_VERSION}"
+    )
+    return hashlib.sha256(described.encode()).hexdigest()[:16]
 
 
 def detect_media(
-    path: Path, fps: float, encoder: FaceEncoder, voice: Callable[[], VoiceEncoder]
-) -> dict[str, Any]:
-    """Face tracks and voice segments with embeddings, no identities: the expensive,
-    cacheable part of a scan, and what a Ray task runs for one file."""
+    path: Path, fps: float, encoders: Encoders, settings: DetectorSettings
+) -> MediaDetections:
+    """Face tracks and voice segments with embeddings, no identities: what a Ray task runs
+    for one file."""
+    encoder = encoders.face()
     tracker = Tracker(max_gap_s=1.5 / fps)
     duration = 0.0
     for frame in prefetched(sample_frames(path, fps)):
         duration = max(duration, frame.time)
-        for found in encoder.detect(frame.image, max_side=SCAN_DETECT_SIDE, upsample=SCAN_UPSAMPLE):
-            track = tracker.wants_embedding(frame.time, found.box)
+        found = encoder.detect(frame.image, max_side=settings.max_side, upsample=settings.upsample)
+        for face in found:
+            track = tracker.wants_embedding(frame.time, face.box)
             if len(track.embeddings) < EMBED_PER_TRACK:  # a few per track, not per frame
-                track.embeddings.append(encoder.embed(frame.image, found))
+                track.embeddings.append(encoder.embed(frame.image, face))
                 if not track.thumbnail:
-                    track.thumbnail = thumbnail(frame.image, found.box)
+                    track.thumbnail = thumbnail(frame.image, face.box)
     items = [
-        {
-            "modality": "face",
-            "start": t.start,
-            "end": t.end,
-            "frames": [time for time, _ in t.boxes],
-            "thumbnail": t.thumbnail,
-            "embedding": list(t.mean_embedding()),
-        }
+        Detected(
+            modality=Modality.FACE,
+            start=t.start,
+            end=t.end,
+            frames=tuple(time for time, _ in t.boxes),
+            thumbnail=t.thumbnail,
+            embedding=t.mean_embedding(),
+            model_id=encoder.model_id,
+        )
         for t in tracker.tracks
     ]
     if has_audio(path):
         samples = load_audio(path)
         duration = max(duration, len(samples) / 16000)
+        voice = encoders.voice()
         items += [
-            {
-                "modality": "voice",
-                "start": s.start,
-                "end": s.end,
-                "frames": [],
-                "thumbnail": "",
-                "embedding": list(s.embedding),
-            }
-            for s in voice().segments(samples)
+            Detected(
+                modality=Modality.VOICE,
+                start=s.start,
+                end=s.end,
+                frames=(),
+                thumbnail="",
+                embedding=s.embedding,
+                model_id=voice.model_id,
+            )
+            for s in voice.segments(samples)
         ]
-    return {"duration": round(duration, 3), "items": items}
+    return MediaDetections(round(duration, 3), tuple(items))
+
+
+class LocalDetector:
+    """Detection in this process, one file after another."""
+
+    def __init__(self, encoders: Encoders, settings: DetectorSettings = DEFAULT_SETTINGS) -> None:
+        self._encoders = encoders
+        self._settings = settings
+
+    def fingerprint(self) -> str:
+        return fingerprint(self._encoders, self._settings)
+
+    def detect(self, paths: Sequence[Path], fps: float) -> Iterator[tuple[Path, DetectionResult]]:
+        for path in paths:
+            try:
+                yield path, detect_media(path, fps, self._encoders, self._settings)
+            except LikenessError as exc:
+                yield path, DetectionFailed(exc.message)
+
+    def close(self) -> None:
+        return None

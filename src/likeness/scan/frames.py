@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from likeness.errors import InvalidInputError, MissingExtraError
 from likeness.recognition.media import load_rgb
+from likeness.recognition.ports import Pixels
 
 IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".webp", ".bmp", ".tif", ".tiff"}
 MAX_FRAME_PIXELS = 40_000_000  # a 16K frame (15360 × 8640) is refused
@@ -17,7 +17,7 @@ MAX_FRAME_PIXELS = 40_000_000  # a 16K frame (15360 × 8640) is refused
 @dataclass(frozen=True)
 class Frame:
     time: float  # seconds from the start
-    image: Any  # H×W×3 uint8
+    image: Pixels
 
 
 def sample_frames(path: Path, fps: float) -> Iterator[Frame]:

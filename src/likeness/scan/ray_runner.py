@@ -1,55 +1,108 @@
 """Running the expensive part of a scan (decoding, detection, embedding) as Ray tasks.
 
-One task per media file, on a local Ray instance (``ray.init()``) or a cluster address.
-Each worker process loads the models once. The driver then identifies, decides and
-flags exactly as in a local run, so both give the same report.
+One task per media file, on a local Ray instance or a cluster address. Each task gets
+the deployment's encoders (their factories, not loaded models) and detector settings,
+so it detects exactly as the local detector would; each worker process loads the
+models once. The driver then identifies, decides and flags as in a local run.
+
+A local Ray instance is bound to loopback and runs with usage statistics off and no
+dashboard: nothing it starts may send traffic beyond this machine. Ray's own switch for
+that is ``RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER=0`` (its single-machine mode: every process
+binds and connects on 127.0.0.1; ``_node_ip_address="127.0.0.1"`` alone is rewritten to
+the machine's own address), read when ``ray`` is first imported. Ray starts on the
+first detection, not when the detector is built.
 """
 
 from __future__ import annotations
 
+import os
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
-from likeness.errors import LikenessError, MissingExtraError
+from likeness.errors import ConfigurationError, LikenessError, MissingExtraError
+from likeness.recognition.encoders import Encoders
+from likeness.scan.detect import (
+    DEFAULT_SETTINGS,
+    DetectionFailed,
+    DetectionResult,
+    DetectorSettings,
+    detect_media,
+    fingerprint,
+)
 
-_ENCODERS: dict[str, Any] = {}
+# Set before ``import ray``; inherited by every process Ray starts.
+LOCAL_ONLY = {"RAY_USAGE_STATS_ENABLED": "0", "RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER": "0"}
+_WORKER_ENCODERS: dict[str, Encoders] = {}  # per worker process: models load once
 
 
-def _detect_task(path: str, fps: float) -> dict[str, Any] | str:
-    from likeness.recognition.dlib_face import DlibFaceEncoder
-    from likeness.recognition.resemblyzer_voice import ResemblyzerVoiceEncoder
-    from likeness.scan.detect import detect_media
-
-    if "face" not in _ENCODERS:  # once per worker process
-        _ENCODERS["face"] = DlibFaceEncoder()
-        _ENCODERS["voice"] = ResemblyzerVoiceEncoder()
+def _detect_task(
+    path: str, fps: float, encoders: Encoders, settings: DetectorSettings, key: str
+) -> DetectionResult:
+    loaded = _WORKER_ENCODERS.setdefault(key, encoders)
     try:
-        return detect_media(Path(path), fps, _ENCODERS["face"], lambda: _ENCODERS["voice"])
+        return detect_media(Path(path), fps, loaded, settings)
     except LikenessError as exc:
-        return exc.message
+        return DetectionFailed(exc.message)
 
 
 class RayDetector:
-    def __init__(self, address: str | None = None, num_cpus: int | None = None) -> None:
+    def __init__(
+        self,
+        encoders: Encoders,
+        settings: DetectorSettings = DEFAULT_SETTINGS,
+        *,
+        address: str | None = None,
+        num_cpus: int | None = None,
+    ) -> None:
+        self._encoders = encoders
+        self._settings = settings
+        self._address = address
+        self._num_cpus = num_cpus
+        self._ray: Any = None
+        self._task: Any = None
+
+    def fingerprint(self) -> str:
+        return fingerprint(self._encoders, self._settings)
+
+    def _start(self) -> None:
+        if self._ray is not None:
+            return
+        os.environ["RAY_USAGE_STATS_ENABLED"] = "0"
+        if not self._address:
+            os.environ.update(LOCAL_ONLY)
         try:
             import ray
+            from ray._private import ray_constants
         except ImportError:
             raise MissingExtraError("scanning on Ray", "scale") from None
-        self._ray = ray
+        if not self._address and ray_constants.ENABLE_RAY_CLUSTER:
+            raise ConfigurationError(
+                "Ray was imported before the scan could keep it on loopback",
+                hint="set RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER=0 before starting, or give "
+                "LIKENESS_RAY_ADDRESS",
+            )
         if not ray.is_initialized():
-            if address:
-                ray.init(address=address, log_to_driver=False)
+            if self._address:
+                ray.init(address=self._address, log_to_driver=False)
             else:
-                ray.init(num_cpus=num_cpus, include_dashboard=False, log_to_driver=False)
+                ray.init(num_cpus=self._num_cpus, include_dashboard=False, log_to_driver=False)
+        self._ray = ray
         self._task = ray.remote(num_cpus=1)(_detect_task)
 
-    def __call__(self, files: list[Path], fps: float) -> dict[Path, dict[str, Any] | str]:
-        pending = {
-            path: self._task.remote(str(path), fps)
-            for path in files
-            if path.is_file() and path.stat().st_size > 0
-        }
-        return {path: self._ray.get(ref) for path, ref in pending.items()}
+    def detect(self, paths: Sequence[Path], fps: float) -> Iterator[tuple[Path, DetectionResult]]:
+        if not paths:
+            return
+        self._start()
+        key = self.fingerprint()
+        pending = [
+            (path, self._task.remote(str(path), fps, self._encoders, self._settings, key))
+            for path in paths
+        ]
+        for path, ref in pending:
+            yield path, self._ray.get(ref)
 
-    def shutdown(self) -> None:
-        self._ray.shutdown()
+    def close(self) -> None:
+        if self._ray is not None:
+            self._ray.shutdown()
+            self._ray = None

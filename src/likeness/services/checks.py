@@ -15,27 +15,31 @@ from collections.abc import Callable
 from concurrent.futures import Future
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from likeness.domain.consent import Modality, UseFacts
-from likeness.ledger.entry import LogEvent
+from likeness.domain.decision import Decision, DecisionOutcome
 from likeness.ledger.receipt import Receipt
-from likeness.rules.cases import use_json
+from likeness.recognition.ports import Box, TimeSpan
+from likeness.services.events import PendingEvent, check_performed
+from likeness.services.gallery import GalleryService, Match
 from likeness.services.ports import Clock
-from likeness.services.recognition import FaceMatch, RecognitionService
 from likeness.services.uses import UseService
 
 # Submits an event to group commit; the future holds its receipt once durable.
-Append = Callable[[tuple[LogEvent, str | None]], "Future[Receipt]"]
+Append = Callable[[PendingEvent], "Future[Receipt]"]
 
 
 @dataclass(frozen=True)
 class Finding:
     performer_id: str | None
-    modality: str
-    where: list[Any]  # a face box (x, y, w, h) or a voice segment (start, end seconds)
+    modalities: frozenset[Modality]  # what was found (one), or what was asked of a performer
+    where: Box | TimeSpan | None  # a face box or a voice segment; None for a named performer
     distance: float | None
-    decision: dict[str, Any] | None  # None for an unknown person: nobody to ask
+    decision: Decision | None  # None for an unknown person: nobody to ask
+
+    @property
+    def outcome(self) -> DecisionOutcome:
+        return DecisionOutcome.of(self.decision)
 
 
 @dataclass(frozen=True)
@@ -51,12 +55,12 @@ class CheckService:
         self,
         *,
         uses: UseService,
-        recognition: RecognitionService,
+        gallery: GalleryService,
         append: Append,
         clock: Clock,
     ) -> None:
         self._uses = uses
-        self._recognition = recognition
+        self._gallery = gallery
         self._append = append
         self._clock = clock
 
@@ -68,45 +72,25 @@ class CheckService:
         that completes when the check's log entry is durable. A server awaits it
         without holding a thread (``asyncio.wrap_future``)."""
         decision = self._uses.decide(performer_id, use)
-        modality = ",".join(sorted(m.value for m in use.modalities))
-        return self._record(use, [Finding(performer_id, modality, [], None, decision)])
+        return self._record(use, [Finding(performer_id, use.modalities, None, None, decision)])
 
     def check_media(self, path: Path, use: UseFacts) -> CheckResult:
         """Identify every face or voice in ``path``; decide the use for each one found."""
-        found = self._recognition.identify(path)
-        findings = [self._finding(m, "face", use) for m in found.faces]
-        findings += [self._finding(m, "voice", use) for m in found.voices]
+        found = self._gallery.identify(path)
+        findings = [self._finding(m, Modality.FACE, use) for m in found.faces]
+        findings += [self._finding(m, Modality.VOICE, use) for m in found.voices]
         return self._record(use, findings).result()
 
-    def _finding(self, match: FaceMatch, modality: str, use: UseFacts) -> Finding:
+    def _finding(self, match: Match, modality: Modality, use: UseFacts) -> Finding:
+        found = frozenset({modality})
         if match.performer_id is None:
-            return Finding(None, modality, match.box, match.distance, None)
-        narrowed = dataclasses.replace(use, modalities=frozenset({Modality(modality)}))
-        decision = self._uses.decide(match.performer_id, narrowed)
-        return Finding(match.performer_id, modality, match.box, match.distance, decision)
+            return Finding(None, found, match.where, match.distance, None)
+        decision = self._uses.decide(match.performer_id, dataclasses.replace(use, modalities=found))
+        return Finding(match.performer_id, found, match.where, match.distance, decision)
 
     def _record(self, use: UseFacts, findings: list[Finding]) -> Future[CheckResult]:
-        covered = all(
-            f.decision is None or f.decision["decision"] != "not_covered" for f in findings
-        )
-        event = LogEvent(
-            type="check.performed",
-            at=self._clock.now(),
-            ids={"production": use.production_id},
-            record={
-                "use": use_json(use),
-                "covered": covered,
-                "findings": [
-                    {
-                        "performer_id": f.performer_id,
-                        "modality": f.modality,
-                        "decision": None if f.decision is None else f.decision["decision"],
-                        "consent_id": None if f.decision is None else f.decision["consent_id"],
-                    }
-                    for f in findings
-                ],
-            },
-        )
+        covered = all(f.decision is None or not f.decision.refused for f in findings)
+        pending = check_performed(use, findings, covered, self._clock.now())
         done: Future[CheckResult] = Future()
 
         def finish(appended: Future[Receipt]) -> None:
@@ -117,5 +101,5 @@ class CheckService:
             receipt = appended.result()
             done.set_result(CheckResult(covered, tuple(findings), receipt.index, receipt))
 
-        self._append((event, None)).add_done_callback(finish)
+        self._append(pending).add_done_callback(finish)
         return done

@@ -24,11 +24,10 @@ from likeness.domain.lifecycle import (
 )
 from likeness.domain.performer import Performer, RepresentativeCapacity
 from likeness.errors import InvalidInputError, NotFoundError, PermissionDeniedError
-from likeness.ledger.entry import LogEvent
 from likeness.rules.specificity import specificity_problems
-from likeness.services.events import Recorded
+from likeness.services.events import Recorded, consent_notification, consent_step
 from likeness.services.ledger import LedgerService
-from likeness.services.ports import Clock, IdFactory, NoOutbox, Notification, Outbox
+from likeness.services.ports import Clock, IdFactory, NoOutbox, Outbox
 from likeness.store.change_counter import bump
 from likeness.store.consent_store import ConsentEventRepository
 from likeness.store.database import Database
@@ -40,10 +39,6 @@ PERSONAL_CAPACITIES = {
     RepresentativeCapacity.ATTORNEY,
     RepresentativeCapacity.GUARDIAN,
 }
-
-
-def consent_key(consent_id: str) -> str:
-    return f"consent:{consent_id}"
 
 
 class ConsentService:
@@ -174,33 +169,10 @@ class ConsentService:
         return Recorded(record, (index,))
 
     def _store(self, connection: Connection, record: ConsentRecord, event: ConsentEvent) -> int:
-        log_event = LogEvent(
-            type=f"consent.{event.type.value}",
-            at=event.at,
-            ids={
-                "consent": record.id,
-                "performer": record.performer_id,
-                "production": record.production_id,
-            },
-            record={"seq": event.seq, **event.data},
-        )
-        [index] = self._ledger.record(connection, [(log_event, consent_key(record.id))])
+        [index] = self._ledger.record(connection, [consent_step(record, event)])
         ConsentEventRepository(connection).append(event, index)
         bump(connection)  # cached decisions about this performer are stale now
-        # every step of a consent is news to its parties
-        notification = Notification(
-            type=f"consent.{event.type.value}",
-            at=event.at,
-            performer_id=record.performer_id,
-            production_id=record.production_id,
-            data={
-                "consent_id": record.id,
-                "status": record.status.value,
-                "log_index": index,
-                "project": record.request.description.project,
-            },
-        )
-        self._outbox.emit(connection, notification)
+        self._outbox.emit(connection, consent_notification(record, event, index))
         return index
 
 

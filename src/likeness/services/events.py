@@ -1,17 +1,77 @@
-"""Which log events the registry emits, and what each commits to."""
+"""The event catalogue: every kind of log event, each built here and nowhere else, and
+the notifications (webhook events) that some of them also send.
+
+A builder returns a ``PendingEvent``: the ``LogEvent`` to append and the key of the
+record whose salt commits to its personal fields (``None`` when nobody can be named
+by them: a fresh salt is used and thrown away). Record fields are committed to, never
+written in clear (docs/ledger.md).
+"""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
-from typing import Generic, TypeVar
+from datetime import date, datetime
+from decimal import Decimal
+from enum import StrEnum
+from typing import Generic, Protocol, TypeVar
 
+from likeness.domain.consent import Modality, UseFacts
+from likeness.domain.decision import Decision, Outcome
+from likeness.domain.flag import Flag
+from likeness.domain.lifecycle import ConsentEvent, ConsentRecord, Status
+from likeness.domain.money import Money
 from likeness.domain.performer import Performer
 from likeness.domain.production import Production
+from likeness.domain.use import ReportedUse, UseReport
 from likeness.ledger.canonical import JsonValue
 from likeness.ledger.entry import LogEvent
 
 T = TypeVar("T")
+
+
+class EventType(StrEnum):
+    PERFORMER_ADDED = "performer.added"
+    PERFORMER_UPDATED = "performer.updated"
+    PERFORMER_IMPORTED = "performer.imported"
+    PERFORMER_ERASED = "performer.erased"
+    PRODUCTION_ADDED = "production.added"
+    CONSENT_REQUESTED = "consent.requested"
+    CONSENT_GRANTED = "consent.granted"
+    CONSENT_DENIED = "consent.denied"
+    CONSENT_REVOKED = "consent.revoked"
+    CONSENT_SUSPENDED = "consent.suspended"
+    CONSENT_RESUMED = "consent.resumed"
+    USE_REPORTED = "use.reported"
+    CHECK_PERFORMED = "check.performed"
+    APPEARANCE_FLAGGED = "appearance.flagged"
+    ENROLMENT_ADDED = "enrolment.added"
+    MATCH_REJECTED = "match.rejected"
+
+    @staticmethod
+    def of_consent(event: ConsentEvent) -> EventType:
+        return EventType(f"consent.{event.type.value}")
+
+
+# What subscribers may hear about (webhooks), in the order they are offered.
+WEBHOOK_EVENTS: tuple[EventType, ...] = (
+    EventType.CONSENT_REQUESTED,
+    EventType.CONSENT_GRANTED,
+    EventType.CONSENT_DENIED,
+    EventType.CONSENT_REVOKED,
+    EventType.CONSENT_SUSPENDED,
+    EventType.CONSENT_RESUMED,
+    EventType.USE_REPORTED,
+    EventType.APPEARANCE_FLAGGED,
+)
+
+
+@dataclass(frozen=True)
+class PendingEvent:
+    """A log event waiting to be appended, and whose salt commits to its fields."""
+
+    event: LogEvent
+    salt_key: str | None  # the record's key (``consent:<id>``); None: a throwaway salt
 
 
 @dataclass(frozen=True)
@@ -22,6 +82,54 @@ class Recorded(Generic[T]):
     log_indexes: tuple[int, ...]
 
 
+# -- what notifications say ------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ConsentNotice:
+    consent_id: str
+    status: Status
+    log_index: int
+    project: str
+
+
+@dataclass(frozen=True)
+class UseNotice:
+    use_id: str
+    date: date
+    outcome: Outcome
+    total: Money
+    log_index: int
+
+
+@dataclass(frozen=True)
+class FlagNotice:
+    media_sha256: str | None
+    modality: Modality
+    start: Decimal
+    end: Decimal
+    log_index: int
+
+
+@dataclass(frozen=True)
+class Notification:
+    """Something a subscriber may want to hear about (a webhook event)."""
+
+    type: EventType
+    at: datetime
+    performer_id: str | None
+    production_id: str | None
+    notice: ConsentNotice | UseNotice | FlagNotice
+
+
+def modality_list(modalities: frozenset[Modality]) -> str:
+    """``face,voice``: modalities as one text, in a stable order."""
+    return ",".join(sorted(m.value for m in modalities))
+
+
+# -- record keys -----------------------------------------------------------------------
+
+
 def performer_key(performer_id: str) -> str:
     return f"performer:{performer_id}"
 
@@ -30,13 +138,29 @@ def production_key(production_id: str) -> str:
     return f"production:{production_id}"
 
 
-def _date(value: object) -> JsonValue:
+def consent_key(consent_id: str) -> str:
+    return f"consent:{consent_id}"
+
+
+def use_key(use_id: str) -> str:
+    return f"use:{use_id}"
+
+
+def template_key(template_id: str) -> str:
+    return f"template:{template_id}"
+
+
+# -- the registry ----------------------------------------------------------------------
+
+
+def _date(value: date | None) -> JsonValue:
     return None if value is None else str(value)
 
 
-def performer_event(kind: str, performer: Performer) -> tuple[LogEvent, str]:
+def performer_event(kind: EventType, performer: Performer) -> PendingEvent:
     """``performer.added`` / ``performer.updated`` / ``performer.imported``: every field
     is personal data, so all of them are committed to and none is written."""
+    assert kind.value.startswith("performer.") and kind is not EventType.PERFORMER_ERASED
     record: dict[str, JsonValue] = {
         "legal_name": performer.legal_name,
         "professional_name": performer.professional_name,
@@ -52,15 +176,12 @@ def performer_event(kind: str, performer: Performer) -> tuple[LogEvent, str]:
         ],
     }
     event = LogEvent(
-        type=f"performer.{kind}",
-        at=performer.updated_at,
-        ids={"performer": performer.id},
-        record=record,
+        type=kind.value, at=performer.updated_at, ids={"performer": performer.id}, record=record
     )
-    return event, performer_key(performer.id)
+    return PendingEvent(event, performer_key(performer.id))
 
 
-def production_event(kind: str, production: Production) -> tuple[LogEvent, str]:
+def production_added(production: Production) -> PendingEvent:
     record: dict[str, JsonValue] = {
         "title": production.title,
         "company": production.company,
@@ -71,13 +192,170 @@ def production_event(kind: str, production: Production) -> tuple[LogEvent, str]:
         "end_date": _date(production.end_date),
     }
     event = LogEvent(
-        type=f"production.{kind}",
+        type=EventType.PRODUCTION_ADDED.value,
         at=production.created_at,
         ids={"production": production.id},
         record=record,
     )
-    return event, production_key(production.id)
+    return PendingEvent(event, production_key(production.id))
 
 
-def erased_event(performer_id: str, at: datetime) -> tuple[LogEvent, None]:
-    return LogEvent(type="performer.erased", at=at, ids={"performer": performer_id}), None
+def performer_erased(performer_id: str, at: datetime) -> PendingEvent:
+    event = LogEvent(type=EventType.PERFORMER_ERASED.value, at=at, ids={"performer": performer_id})
+    return PendingEvent(event, None)
+
+
+# -- consents and uses -----------------------------------------------------------------
+
+
+def consent_step(record: ConsentRecord, step: ConsentEvent) -> PendingEvent:
+    """``consent.<step>``: each step of a consent's lifecycle, committing to its data."""
+    event = LogEvent(
+        type=EventType.of_consent(step).value,
+        at=step.at,
+        ids={
+            "consent": record.id,
+            "performer": record.performer_id,
+            "production": record.production_id,
+        },
+        record={"seq": step.seq, **step.data},
+    )
+    return PendingEvent(event, consent_key(record.id))
+
+
+def consent_notification(record: ConsentRecord, step: ConsentEvent, index: int) -> Notification:
+    """Every step of a consent is news to its parties."""
+    return Notification(
+        type=EventType.of_consent(step),
+        at=step.at,
+        performer_id=record.performer_id,
+        production_id=record.production_id,
+        notice=ConsentNotice(record.id, record.status, index, record.request.description.project),
+    )
+
+
+def use_reported(use_id: str, report: UseReport, decision: Decision, at: datetime) -> PendingEvent:
+    event = LogEvent(
+        type=EventType.USE_REPORTED.value,
+        at=at,
+        ids={
+            "use": use_id,
+            "performer": report.performer_id,
+            "production": report.use.production_id,
+        },
+        record={"facts": report.to_json(), "decision": decision.to_json()},
+    )
+    return PendingEvent(event, use_key(use_id))
+
+
+def use_notification(use: ReportedUse) -> Notification:
+    return Notification(
+        type=EventType.USE_REPORTED,
+        at=use.reported_at,
+        performer_id=use.performer_id,
+        production_id=use.production_id,
+        notice=UseNotice(
+            use.id, use.use_date, use.decision.outcome, use.decision.total, use.log_index
+        ),
+    )
+
+
+class Checked(Protocol):
+    """One likeness a check found (``checks.Finding``)."""
+
+    @property
+    def performer_id(self) -> str | None: ...
+
+    @property
+    def modalities(self) -> frozenset[Modality]: ...
+
+    @property
+    def decision(self) -> Decision | None: ...
+
+
+def check_performed(
+    use: UseFacts, findings: Sequence[Checked], covered: bool, at: datetime
+) -> PendingEvent:
+    """``check.performed``: who was found, and what was decided, for an intended use."""
+    event = LogEvent(
+        type=EventType.CHECK_PERFORMED.value,
+        at=at,
+        ids={"production": use.production_id},
+        record={
+            "use": use.to_json(),
+            "covered": covered,
+            "findings": [
+                {
+                    "performer_id": f.performer_id,
+                    "modality": modality_list(f.modalities),
+                    "decision": None if f.decision is None else f.decision.outcome.value,
+                    "consent_id": None if f.decision is None else f.decision.consent_id,
+                }
+                for f in findings
+            ],
+        },
+    )
+    return PendingEvent(event, None)
+
+
+# -- recognition and scans -------------------------------------------------------------
+
+
+def appearance_flagged(flag: Flag) -> PendingEvent:
+    """A scanned appearance no consent covers (``flag.log_index`` is not yet known)."""
+    event = LogEvent(
+        type=EventType.APPEARANCE_FLAGGED.value,
+        at=flag.flagged_at,
+        ids={"performer": flag.performer_id, "production": flag.production_id},
+        record={
+            "media_sha256": flag.media_sha256,
+            "modality": flag.modality.value,
+            "start": str(flag.start),
+            "end": str(flag.end),
+        },
+    )
+    return PendingEvent(event, None)
+
+
+def flag_notification(flag: Flag) -> Notification:
+    return Notification(
+        type=EventType.APPEARANCE_FLAGGED,
+        at=flag.flagged_at,
+        performer_id=flag.performer_id,
+        production_id=flag.production_id,
+        notice=FlagNotice(flag.media_sha256, flag.modality, flag.start, flag.end, flag.log_index),
+    )
+
+
+def enrolment_added(
+    *,
+    performer_id: str,
+    template_id: str,
+    modality: Modality,
+    model_id: str,
+    source_sha256: str,
+    template_sha256: str,
+    at: datetime,
+) -> PendingEvent:
+    event = LogEvent(
+        type=EventType.ENROLMENT_ADDED.value,
+        at=at,
+        ids={"performer": performer_id, "template": template_id},
+        record={
+            "modality": modality.value,
+            "model_id": model_id,
+            "source_sha256": source_sha256,
+            "template_sha256": template_sha256,
+        },
+    )
+    return PendingEvent(event, template_key(template_id))
+
+
+def match_rejected(performer_id: str, media_sha256: str, at: datetime) -> PendingEvent:
+    event = LogEvent(
+        type=EventType.MATCH_REJECTED.value,
+        at=at,
+        ids={"performer": performer_id},
+        record={"media_sha256": media_sha256},
+    )
+    return PendingEvent(event, None)

@@ -7,6 +7,15 @@ from datetime import date
 
 from likeness.domain.performer import Representative
 from likeness.domain.production import Agreement, ProductionKind
+from likeness.errors import InvalidInputError
+
+
+def parse_date(text: str, field: str) -> date:
+    """A date a person typed (a flag, a CSV cell), with a message naming the field."""
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise InvalidInputError(f"{field} {text!r} is not an ISO 8601 date (YYYY-MM-DD)") from None
 
 
 @dataclass(frozen=True)

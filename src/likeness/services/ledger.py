@@ -17,7 +17,7 @@ from likeness.errors import InvalidInputError, LogIntegrityError, NotFoundError
 from likeness.ledger import log as tlog
 from likeness.ledger.audit import AuditReport, audit_log
 from likeness.ledger.checkpoint import Checkpoint, open_checkpoint
-from likeness.ledger.entry import SALT_SIZE, LogEvent, encode_entry
+from likeness.ledger.entry import SALT_SIZE, encode_entry
 from likeness.ledger.merkle import (
     EMPTY_ROOT,
     ProofError,
@@ -35,6 +35,7 @@ from likeness.ledger.tiles import (
     encode_bundle,
     parse_tile_path,
 )
+from likeness.services.events import PendingEvent
 from likeness.store.database import Database
 from likeness.store.log_store import HashMirror, SaltRepository, SqlLogStore
 
@@ -62,9 +63,7 @@ class LedgerService:
 
     # -- appending ----------------------------------------------------------
 
-    def record(
-        self, connection: Connection, events: Sequence[tuple[LogEvent, str | None]]
-    ) -> list[int]:
+    def record(self, connection: Connection, events: Sequence[PendingEvent]) -> list[int]:
         """Append events inside the caller's write transaction; returns their indexes.
 
         Each event comes with the key of the record whose salt commits to its
@@ -75,19 +74,21 @@ class LedgerService:
         return list(range(appended.first_index, appended.size))
 
     def _record(
-        self, connection: Connection, events: Sequence[tuple[LogEvent, str | None]]
+        self, connection: Connection, events: Sequence[PendingEvent]
     ) -> tuple[list[bytes], tlog.Appended]:
-        salts = SaltRepository(connection).salts_for(k for _, k in events if k is not None)
+        salts = SaltRepository(connection).salts_for(
+            e.salt_key for e in events if e.salt_key is not None
+        )
         entries = [
-            encode_entry(event, salts[key] if key is not None else _throwaway_salt())
-            for event, key in events
+            encode_entry(e.event, _throwaway_salt() if e.salt_key is None else salts[e.salt_key])
+            for e in events
         ]
         appended = tlog.append(
             SqlLogStore(connection, self._mirror), entries, signer=self._signer, origin=self._origin
         )
         return entries, appended
 
-    def append_with_receipts(self, events: Sequence[tuple[LogEvent, str | None]]) -> list[Receipt]:
+    def append_with_receipts(self, events: Sequence[PendingEvent]) -> list[Receipt]:
         """Append events in a transaction of their own and return each one's receipt
         against the checkpoint signed in that transaction (proofs from the hash mirror,
         after the commit, so an uncommitted hash never enters it)."""
@@ -107,7 +108,7 @@ class LedgerService:
                 )
             ]
 
-    def append(self, events: Sequence[tuple[LogEvent, str | None]]) -> list[int]:
+    def append(self, events: Sequence[PendingEvent]) -> list[int]:
         """Append events in a transaction of their own."""
         with self._database.write() as connection:
             return self.record(connection, events)

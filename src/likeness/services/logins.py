@@ -23,8 +23,8 @@ from likeness.domain.account import Account
 from likeness.errors import AuthenticationError, ConflictError, InvalidInputError, NotFoundError
 from likeness.services.ports import Clock
 from likeness.store.database import Database
+from likeness.store.logins import Login, LoginRepository, Session, SessionRepository
 from likeness.store.repositories import AccountRepository
-from likeness.store.service_store import Login, LoginRepository, Session, SessionRepository
 
 USERNAME = re.compile(r"[a-z0-9][a-z0-9._-]{1,63}")
 MIN_PASSWORD = 12

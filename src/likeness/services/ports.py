@@ -6,11 +6,12 @@ fakes ship in ``likeness.testing``.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Protocol
 
 from sqlalchemy.engine import Connection
+
+from likeness.services.events import Notification
 
 
 class Clock(Protocol):
@@ -23,17 +24,6 @@ class IdFactory(Protocol):
     def new(self) -> str:
         """A new unique, time-ordered id (a canonical ULID)."""
         ...
-
-
-@dataclass(frozen=True)
-class Notification:
-    """Something a subscriber may want to hear about (a webhook event)."""
-
-    type: str  # consent.requested, consent.granted, ..., use.reported, appearance.flagged
-    at: datetime
-    performer_id: str | None
-    production_id: str | None
-    data: dict[str, Any]
 
 
 class Outbox(Protocol):

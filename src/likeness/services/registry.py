@@ -23,11 +23,15 @@ from likeness.errors import (
     RowProblem,
 )
 from likeness.services.events import (
+    EventType,
     Recorded,
-    erased_event,
+    consent_key,
+    performer_erased,
     performer_event,
     performer_key,
-    production_event,
+    production_added,
+    template_key,
+    use_key,
 )
 from likeness.services.inputs import PerformerChanges, PerformerInput, ProductionInput
 from likeness.services.ledger import LedgerService
@@ -36,15 +40,17 @@ from likeness.services.roster import parse_roster
 from likeness.store.change_counter import bump
 from likeness.store.consent_store import remove_for_performer
 from likeness.store.database import Database
+from likeness.store.flags import FlagRepository
 from likeness.store.log_store import SaltRepository
 from likeness.store.repositories import (
     AccountRepository,
     PerformerRepository,
     ProductionRepository,
 )
-from likeness.store.service_store import erase_performer_traces
+from likeness.store.scan_jobs import ScanJobRepository
 from likeness.store.templates import TemplateRepository
 from likeness.store.vault import VaultFiles, destroy_data_key
+from likeness.store.webhooks import DeliveryRepository
 
 
 class Shreddable(Protocol):
@@ -91,7 +97,9 @@ class RegistryService:
             _refuse_taken_memberships(repository, [performer])
             with _membership_race_guard():
                 repository.add(performer)
-            indexes = self._ledger.record(connection, [performer_event("added", performer)])
+            indexes = self._ledger.record(
+                connection, [performer_event(EventType.PERFORMER_ADDED, performer)]
+            )
         return Recorded(performer, tuple(indexes))
 
     def update_performer(self, performer_id: str, changes: PerformerChanges) -> Recorded[Performer]:
@@ -106,7 +114,9 @@ class RegistryService:
                 _refuse_taken_memberships(repository, [updated])
             with _membership_race_guard():
                 repository.replace(updated)
-            indexes = self._ledger.record(connection, [performer_event("updated", updated)])
+            indexes = self._ledger.record(
+                connection, [performer_event(EventType.PERFORMER_UPDATED, updated)]
+            )
         return Recorded(updated, tuple(indexes))
 
     def erase_performer(self, performer_id: str) -> Recorded[PerformerId]:
@@ -122,14 +132,21 @@ class RegistryService:
             performer = _require_performer(PerformerRepository(connection), performer_id)
             AccountRepository(connection).remove_for_performer(performer.id)
             salts = SaltRepository(connection)
-            for key in remove_for_performer(connection, performer.id):
+            consent_ids, use_ids = remove_for_performer(connection, performer.id)
+            template_ids = TemplateRepository(connection).remove_for_performer(performer.id)
+            for key in [
+                *map(consent_key, consent_ids),
+                *map(use_key, use_ids),
+                *map(template_key, template_ids),  # enrolment commitments: unopenable now
+            ]:
                 salts.erase(key)
-            TemplateRepository(connection).remove_for_performer(performer.id)
-            erase_performer_traces(connection, performer.id)
+            FlagRepository(connection).remove_for_performer(performer.id)
+            DeliveryRepository(connection).remove_for_performer(performer.id)
+            ScanJobRepository(connection).erase_showing(performer.id)
             PerformerRepository(connection).remove(performer.id)
             salts.erase(performer_key(performer.id))
             destroy_data_key(connection, performer.id)
-            indexes = self._ledger.record(connection, [erased_event(performer.id, now)])
+            indexes = self._ledger.record(connection, [performer_erased(performer.id, now)])
         self._vault.shred(performer.id)
         for store in self._derived:  # indexes, scan caches: rebuilt from the vault on demand
             store.shred()
@@ -167,7 +184,8 @@ class RegistryService:
                 repository.add_many(performers)
             indexes = (
                 self._ledger.record(
-                    connection, [performer_event("imported", p) for p in performers]
+                    connection,
+                    [performer_event(EventType.PERFORMER_IMPORTED, p) for p in performers],
                 )
                 if performers
                 else []
@@ -211,7 +229,7 @@ class RegistryService:
         with self._database.write() as connection:
             bump(connection)  # cached keys and decisions are stale now
             ProductionRepository(connection).add(production)
-            indexes = self._ledger.record(connection, [production_event("added", production)])
+            indexes = self._ledger.record(connection, [production_added(production)])
         return Recorded(production, tuple(indexes))
 
     def get_production(self, production_id: str) -> Production:

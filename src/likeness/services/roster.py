@@ -13,7 +13,7 @@ from datetime import date
 
 from likeness.domain.performer import Representative, RepresentativeCapacity
 from likeness.errors import InvalidInputError, RowProblem
-from likeness.services.inputs import PerformerInput
+from likeness.services.inputs import PerformerInput, parse_date
 
 REQUIRED_COLUMNS = ("legal_name", "professional_name", "union", "member_number", "date_of_birth")
 OPTIONAL_COLUMNS = ("date_of_death", "domicile", "representatives")
@@ -101,13 +101,6 @@ def _performer_input(header: list[str], fields: list[str]) -> PerformerInput:
         domicile=optional("domicile"),
         representatives=parse_representatives(optional("representatives") or ""),
     )
-
-
-def parse_date(text: str, field: str) -> date:
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise InvalidInputError(f"{field} {text!r} is not an ISO 8601 date (YYYY-MM-DD)") from None
 
 
 def _optional_date(text: str | None, field: str) -> date | None:

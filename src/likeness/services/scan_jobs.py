@@ -9,27 +9,43 @@ are marked failed at the next start, with a message asking to resubmit.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from concurrent.futures import Executor
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
-from typing import Any
 
 from likeness.domain.account import Account, Role
-from likeness.errors import InvalidInputError, NotFoundError, PermissionDeniedError
-from likeness.scan.report import report_json
+from likeness.domain.scan import ScanOptions, ScanReport
+from likeness.domain.scan_job import ScanJobStatus
+from likeness.errors import InvalidInputError, LikenessError, NotFoundError, PermissionDeniedError
 from likeness.services.access import require_production
 from likeness.services.ports import Clock, IdFactory
-from likeness.services.scans import ScanOptions, ScanService
+from likeness.services.scans import ScanService
 from likeness.store.database import Database
 from likeness.store.repositories import ProductionRepository
-from likeness.store.service_store import ScanJob, ScanJobRepository
+from likeness.store.scan_jobs import ScanJobRepository, ScanJobRow
 from likeness.store.shredding import shred_folder
 
 log = logging.getLogger(__name__)
 SAFE_NAME_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-")
+
+
+@dataclass(frozen=True)
+class ScanJob:
+    id: str
+    account_id: str
+    production_id: str
+    status: ScanJobStatus
+    options: ScanOptions
+    media: tuple[str, ...]  # the uploads' names
+    report: ScanReport | None  # once done
+    error: str | None
+    created_at: datetime
+    finished_at: datetime | None
 
 
 @dataclass(frozen=True)
@@ -68,6 +84,10 @@ class ScanJobService:
         folder.mkdir(parents=True, mode=0o700)
         return job_id, folder
 
+    def discard(self, job_id: str) -> None:
+        """Shred what was staged for a job that was never submitted."""
+        shred_folder(self._root / job_id)
+
     def submit(
         self,
         account: Account,
@@ -84,8 +104,8 @@ class ScanJobService:
                 id=job_id,
                 account_id=account.id,
                 production_id=options.production_id,
-                status="queued",
-                options=_options_json(options),
+                status=ScanJobStatus.QUEUED,
+                options=options,
                 media=tuple(u.name for u in uploads),
                 report=None,
                 error=None,
@@ -95,7 +115,7 @@ class ScanJobService:
             with self._database.write() as connection:
                 if ProductionRepository(connection).get(options.production_id) is None:
                     raise NotFoundError("production", options.production_id)
-                ScanJobRepository(connection).add(job)
+                ScanJobRepository(connection).add(_row(job))
         except BaseException:
             shred_folder(folder)
             raise
@@ -104,9 +124,10 @@ class ScanJobService:
 
     def get(self, account: Account, job_id: str) -> ScanJob:
         with self._database.read() as connection:
-            job = ScanJobRepository(connection).get(job_id)
-        if job is None:
+            row = ScanJobRepository(connection).get(job_id)
+        if row is None:
             raise NotFoundError("scan job", job_id)
+        job = _job(row)
         require_production(account, job.production_id)
         if account.role is Role.PLATFORM and job.account_id != account.id:
             raise PermissionDeniedError(f"scan job {job_id} was submitted by another account")
@@ -114,49 +135,98 @@ class ScanJobService:
 
     def jobs(self, production_id: str | None) -> list[ScanJob]:
         with self._database.read() as connection:
-            return ScanJobRepository(connection).for_production(production_id)
+            rows = ScanJobRepository(connection).for_production(production_id)
+        return [_job(row) for row in rows]
 
     def interrupt_unfinished(self) -> int:
         with self._database.write() as connection:
             return ScanJobRepository(connection).interrupt_unfinished(self._clock.now())
 
     def _run(self, job_id: str, options: ScanOptions, uploads: Sequence[Upload]) -> None:
-        self._set(job_id, "running")
+        self._set(job_id, ScanJobStatus.RUNNING)
         try:
             report = self._scans.scan([u.path for u in uploads], options)
-            data = report_json(options.production_id, report.media, report.stats())
-            names = {str(u.path): u.name for u in uploads}
-            _rename_media(data, names)
-            self._set(job_id, "done", report=json.dumps(data), finished_at=self._clock.now())
+            named = _by_upload_name(report, {str(u.path): u.name for u in uploads})
+            self._set(
+                job_id,
+                ScanJobStatus.DONE,
+                report=json.dumps(named.to_json()),
+                finished_at=self._clock.now(),
+            )
         except Exception as exc:  # a failed job says why; the server goes on
             log.exception("scan job %s failed", job_id)
-            message = getattr(exc, "message", None) or f"{type(exc).__name__}: {exc}"
-            self._set(job_id, "failed", error=message, finished_at=self._clock.now())
+            message = (
+                exc.message if isinstance(exc, LikenessError) else f"{type(exc).__name__}: {exc}"
+            )
+            self._set(job_id, ScanJobStatus.FAILED, error=message, finished_at=self._clock.now())
         finally:
             shred_folder(self._root / job_id)
 
-    def _set(self, job_id: str, status: str, **values: Any) -> None:
+    def _set(
+        self,
+        job_id: str,
+        status: ScanJobStatus,
+        *,
+        report: str | None = None,
+        error: str | None = None,
+        finished_at: datetime | None = None,
+    ) -> None:
         with self._database.write() as connection:
-            ScanJobRepository(connection).set_status(job_id, status, **values)
+            ScanJobRepository(connection).set_status(
+                job_id, status, report=report, error=error, finished_at=finished_at
+            )
 
 
-def _options_json(options: ScanOptions) -> dict[str, Any]:
-    return {
-        "production_id": options.production_id,
-        "replica_kind": options.replica_kind.value,
-        "purpose": options.purpose,
-        "fps": options.fps,
-        "use_date": None if options.use_date is None else options.use_date.isoformat(),
-    }
+def _row(job: ScanJob) -> ScanJobRow:
+    return ScanJobRow(
+        id=job.id,
+        account_id=job.account_id,
+        production_id=job.production_id,
+        status=job.status,
+        options=json.dumps(job.options.to_json()),
+        media=job.media,
+        report=None if job.report is None else json.dumps(job.report.to_json()),
+        error=job.error,
+        created_at=job.created_at,
+        finished_at=job.finished_at,
+    )
 
 
-def _rename_media(data: dict[str, Any], names: dict[str, str]) -> None:
+def _job(row: ScanJobRow) -> ScanJob:
+    return ScanJob(
+        id=row.id,
+        account_id=row.account_id,
+        production_id=row.production_id,
+        status=row.status,
+        options=ScanOptions.from_json(json.loads(row.options)),
+        media=row.media,
+        report=None if row.report is None else ScanReport.from_json(json.loads(row.report)),
+        error=row.error,
+        created_at=row.created_at,
+        finished_at=row.finished_at,
+    )
+
+
+def _by_upload_name(report: ScanReport, names: Mapping[str, str]) -> ScanReport:
     """Show the uploaded names in the report, not paths on the server."""
-    for key in ("media", "appearances"):
-        for item in data.get(key, []):
-            for field in ("path", "media"):
-                if isinstance(item.get(field), str):
-                    item[field] = names.get(item[field], Path(item[field]).name)
-            if isinstance(item.get("error"), str):
-                for path, name in names.items():
-                    item["error"] = item["error"].replace(path, name)
+
+    def name(path: str) -> str:
+        return names.get(path, Path(path).name)
+
+    def scrub(error: str | None) -> str | None:
+        if error is None:
+            return None
+        for path, upload in names.items():
+            error = error.replace(path, upload)
+        return error
+
+    media = tuple(
+        dataclasses.replace(
+            m,
+            path=name(m.path),
+            error=scrub(m.error),
+            appearances=tuple(dataclasses.replace(a, media=name(a.media)) for a in m.appearances),
+        )
+        for m in report.media
+    )
+    return dataclasses.replace(report, media=media)

@@ -1,97 +1,55 @@
 """Clearance scans: every registered likeness in some media, and whether a consent
 covers each appearance.
 
-Per file: frames sampled at ``fps`` (PyAV), faces detected and tracked, each track
-embedded a few times and identified once; the soundtrack's voice segments identified;
-tracks and segments merged into appearances; each appearance of a registered performer
-decided by the rulebooks for this production's use. Detection results are cached,
-sealed, by content hash, so a rerun (or an interrupted batch) skips finished files.
-Each ``not_covered`` appearance is flagged in the ledger.
+Per file: the detector (here or on Ray, built by the composition root) samples frames
+at ``fps``, detects and tracks faces, embeds each track a few times and finds the voice
+segments of the soundtrack; here each is identified against the gallery of the model
+that embedded it, sightings are merged into appearances, and each appearance of a
+registered performer is decided by the rulebooks for this production's use. Detections
+are cached, sealed, by content hash, sampling, models, detector settings and pipeline
+version, so a rerun (or an interrupted batch) skips finished files and a changed model
+detects again. Each ``not_covered`` appearance is flagged in the ledger.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import Any
 
-from likeness.domain.consent import Modality, ReplicaKind, UseFacts
+from likeness.domain.consent import Modality, UseFacts
+from likeness.domain.decision import DecisionOutcome
+from likeness.domain.flag import Flag
+from likeness.domain.scan import (
+    Appearance,
+    MediaResult,
+    MediaStatus,
+    ScanOptions,
+    ScanReport,
+    seconds,
+)
 from likeness.errors import InvalidInputError, LikenessError
-from likeness.ledger.entry import LogEvent
-from likeness.scan.appearances import Appearance, merge
-from likeness.scan.detect import detect_media
+from likeness.recognition.media import media_kind
+from likeness.scan.appearances import Sighting, merge
+from likeness.scan.detect import (
+    Detected,
+    DetectionFailed,
+    DetectionResult,
+    Detector,
+    MediaDetections,
+)
+from likeness.services.events import appearance_flagged, flag_notification
+from likeness.services.gallery import GalleryService
 from likeness.services.ledger import LedgerService
-from likeness.services.ports import Clock, NoOutbox, Notification, Outbox
-from likeness.services.recognition import RecognitionService
+from likeness.services.ports import Clock, NoOutbox, Outbox
 from likeness.services.uses import UseService
 from likeness.store.database import Database
+from likeness.store.flags import FlagRepository
 from likeness.store.sealed_cache import SealedCache
-from likeness.store.service_store import Flag, FlagRepository
-
-MEDIA_SUFFIXES = {
-    ".mp4",
-    ".mov",
-    ".mkv",
-    ".webm",
-    ".avi",
-    ".m4v",
-    ".jpg",
-    ".jpeg",
-    ".png",
-    ".webp",
-    ".wav",
-    ".mp3",
-    ".flac",
-    ".m4a",
-    ".ogg",
-    ".aac",
-}
-
-
-@dataclass(frozen=True)
-class ScanOptions:
-    production_id: str
-    fps: float = 2.0
-    use_date: date | None = None
-    replica_kind: ReplicaKind = ReplicaKind.EMPLOYMENT_BASED
-    purpose: str = ""  # empty: any consented purpose of this production
-
-
-@dataclass
-class MediaResult:
-    path: str
-    sha256: str | None
-    status: str  # "scanned" | "cached" | "error"
-    error: str | None = None
-    duration: float = 0.0
-    appearances: list[dict[str, Any]] = field(default_factory=list)
-
-
-@dataclass
-class ScanReport:
-    production_id: str
-    media: list[MediaResult]
-
-    def appearances(self) -> list[dict[str, Any]]:
-        return [a for m in self.media for a in m.appearances]
-
-    def stats(self) -> dict[str, Any]:
-        items = self.appearances()
-        count = {
-            o: sum(a["decision"] == o for a in items)
-            for o in ("covered", "exempt", "not_covered", "unknown")
-        }
-        return {
-            "media": len(self.media),
-            "errors": sum(m.status == "error" for m in self.media),
-            "cached": sum(m.status == "cached" for m in self.media),
-            "appearances": len(items),
-            **count,
-        }
 
 
 def expand(paths: Iterable[Path]) -> list[Path]:
@@ -100,17 +58,11 @@ def expand(paths: Iterable[Path]) -> list[Path]:
     for path in paths:
         if path.is_dir():
             found.extend(
-                sorted(
-                    p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in MEDIA_SUFFIXES
-                )
+                sorted(p for p in path.rglob("*") if p.is_file() and media_kind(p) is not None)
             )
         else:
             found.append(path)
     return found
-
-
-def _cache_key(sha256: str, options: ScanOptions) -> str:
-    return f"{sha256}-{options.fps:g}.json"
 
 
 def _content_hash(path: Path) -> str:
@@ -127,11 +79,20 @@ def _content_hash(path: Path) -> str:
     return digest.hexdigest()
 
 
+@dataclass(frozen=True)
+class _File:
+    path: Path
+    sha256: str | None
+    cached: MediaDetections | None = None
+    error: str | None = None
+
+
 class ScanService:
     def __init__(
         self,
         *,
-        recognition: RecognitionService,
+        gallery: GalleryService,
+        detector: Detector,
         uses: UseService,
         ledger: LedgerService,
         clock: Clock,
@@ -141,7 +102,8 @@ class ScanService:
     ) -> None:
         self._database = database
         self._outbox = outbox or NoOutbox()
-        self._recognition = recognition
+        self._gallery = gallery
+        self._detector = detector
         self._uses = uses
         self._ledger = ledger
         self._clock = clock
@@ -152,28 +114,17 @@ class ScanService:
         paths: Iterable[Path],
         options: ScanOptions,
         progress: Callable[[Path], None] = lambda _: None,
-        detector: Callable[[list[Path], float], dict[Path, dict[str, Any] | str]] | None = None,
     ) -> ScanReport:
-        """Scan ``paths``. ``detector`` (the Ray runner) may compute the detections of
-        many files at once; identification, decisions and flags always run here, so a
-        distributed run gives the same report as a local one."""
-        files = expand(paths)
-        remote: dict[Path, dict[str, Any] | str] = {}
-        if detector is not None:  # only what the cache does not already hold
-            remote = detector([p for p in files if not self._is_cached(p, options)], options.fps)
-        report = ScanReport(options.production_id, [])
-        for path in files:
-            progress(path)
-            try:
-                detected = remote.get(path)
-                if isinstance(detected, str):  # the remote worker's refusal
-                    raise InvalidInputError(detected)
-                result = self._scan_one(path, options, detected)
-            except LikenessError as exc:  # one bad file never stops the batch
-                result = MediaResult(str(path), None, "error", exc.message)
-            report.media.append(result)
-        self._flag(report, options)
-        return report
+        """Scan ``paths``: each file detected (unless cached), identified and decided; one
+        bad file never stops the batch."""
+        files = [self._look_up(path, options) for path in expand(paths)]
+        todo = [f.path for f in files if f.cached is None and f.error is None]
+        detected = self._detector.detect(todo, options.fps)
+        media = []
+        for file in files:
+            progress(file.path)
+            media.append(self._scan_one(file, options, detected))
+        return self._flag(ScanReport(options.production_id, tuple(media)), options)
 
     def flags_for(self, performer_id: str) -> list[Flag]:
         """Appearances of this performer that no consent covered, newest first."""
@@ -184,139 +135,166 @@ class ScanService:
         with self._database.read() as connection:
             return FlagRepository(connection).count()
 
-    def _is_cached(self, path: Path, options: ScanOptions) -> bool:
+    def _cache_key(self, sha256: str, options: ScanOptions) -> str:
+        return f"{sha256}-{options.fps:g}-{self._detector.fingerprint()}.json"
+
+    def _look_up(self, path: Path, options: ScanOptions) -> _File:
         try:
-            return self._cache.has(_cache_key(_content_hash(path), options))
-        except LikenessError:
-            return False  # reported when the file itself is scanned
+            sha = _content_hash(path)
+        except LikenessError as exc:
+            return _File(path, None, error=exc.message)
+        cached = self._cache.get(self._cache_key(sha, options))
+        return _File(path, sha, None if cached is None else _detections(cached))
 
     def _scan_one(
-        self, path: Path, options: ScanOptions, detected: dict[str, Any] | None = None
+        self,
+        file: _File,
+        options: ScanOptions,
+        detected: Iterator[tuple[Path, DetectionResult]],
     ) -> MediaResult:
-        sha = _content_hash(path)
-        key = _cache_key(sha, options)
-        cached = self._cache.get(key)
-        if cached is not None:
-            raw = json.loads(cached)
-        else:
-            raw = detected if detected is not None else self._detect(path, options.fps)
-        if cached is None:
-            self._cache.put(key, json.dumps(raw).encode())
-        suppressed = self._recognition.suppressed_in(sha)
-        appearances = merge([self._identify(item, suppressed) for item in raw["items"]])
+        path = str(file.path)
+        if file.error is not None or file.sha256 is None:
+            return MediaResult(path, None, MediaStatus.ERROR, file.error)
+        found = file.cached
+        if found is None:
+            done, result = next(detected)
+            assert done == file.path, "the detector answers in the order it was asked"
+            if isinstance(result, DetectionFailed):
+                return MediaResult(path, None, MediaStatus.ERROR, result.message)
+            found = result
+            self._cache.put(self._cache_key(file.sha256, options), _sealable(found))
+        try:
+            appearances = self._appearances(path, file.sha256, found, options)
+        except LikenessError as exc:
+            return MediaResult(path, None, MediaStatus.ERROR, exc.message)
+        status = MediaStatus.SCANNED if file.cached is None else MediaStatus.CACHED
+        return MediaResult(path, file.sha256, status, None, found.duration, appearances)
+
+    def _appearances(
+        self, media: str, sha256: str, found: MediaDetections, options: ScanOptions
+    ) -> tuple[Appearance, ...]:
+        suppressed = self._gallery.suppressed_in(sha256)
+        sightings = merge([self._identify(item, suppressed) for item in found.items])
         day = options.use_date or self._clock.now().date()
-        result = MediaResult(
-            str(path), sha, "cached" if cached else "scanned", duration=raw["duration"]
-        )
-        for appearance in appearances:
-            result.appearances.append(self._decide(appearance, options, day, str(path)))
-        return result
+        return tuple(self._decide(s, options, day, media) for s in sightings)
 
-    def _detect(self, path: Path, fps: float) -> dict[str, Any]:
-        return detect_media(path, fps, self._recognition.encoder(), self._recognition.voice_encoder)
-
-    def _identify(self, item: dict[str, Any], suppressed: set[str]) -> Appearance:
-        match = self._recognition.match_embedding(item["modality"], item["embedding"], suppressed)
-        return Appearance(
+    def _identify(self, item: Detected, suppressed: frozenset[str]) -> Sighting:
+        match = self._gallery.match(item.modality, item.model_id, item.embedding, suppressed)
+        return Sighting(
             performer_id=match.performer_id,
-            modality=item["modality"],
-            start=float(item["start"]),
-            end=float(item["end"]),
+            modality=item.modality,
+            start=item.start,
+            end=item.end,
             score=match.distance,
-            thumbnail=item["thumbnail"],
-            frames=list(item["frames"]),
+            thumbnail=item.thumbnail,
+            frames=list(item.frames),
         )
 
-    def _decide(self, a: Appearance, options: ScanOptions, day: date, media: str) -> dict[str, Any]:
-        base = {
-            "media": media,
-            "performer_id": a.performer_id,
-            "modality": a.modality,
-            "start": round(a.start, 2),
-            "end": round(a.end, 2),
-            "score": None if a.score is None else round(a.score, 4),
-            "thumbnail": a.thumbnail,
-            "frames": [round(t, 2) for t in a.frames],
-        }
-        if a.performer_id is None:
-            return {**base, "decision": "unknown", "consent_id": None, "reasons": []}
+    def _decide(self, s: Sighting, options: ScanOptions, day: date, media: str) -> Appearance:
+        appearance = Appearance(
+            media=media,
+            performer_id=s.performer_id,
+            modality=s.modality,
+            start=seconds(s.start),
+            end=seconds(s.end),
+            score=None if s.score is None else round(s.score, 4),
+            thumbnail=s.thumbnail,
+            frames=tuple(seconds(t) for t in s.frames),
+            outcome=DecisionOutcome.UNKNOWN,
+            consent_id=None,
+            reasons=(),
+        )
+        if s.performer_id is None:
+            return appearance
         use = UseFacts(
             production_id=options.production_id,
             replica_kind=options.replica_kind,
-            modalities=frozenset({Modality(a.modality)}),
+            modalities=frozenset({Modality(s.modality)}),
             purpose=options.purpose,
             date=day,
         )
-        decision = self._uses.decide(a.performer_id, use)
-        return {
-            **base,
-            "decision": decision["decision"],
-            "consent_id": decision["consent_id"],
-            "reasons": decision["reasons"],
-        }
+        decision = self._uses.decide(s.performer_id, use)
+        return dataclasses.replace(
+            appearance,
+            outcome=DecisionOutcome.of(decision),
+            consent_id=decision.consent_id,
+            reasons=decision.reasons,
+        )
 
-    def _flag(self, report: ScanReport, options: ScanOptions) -> None:
-        events = []
+    def _flag(self, report: ScanReport, options: ScanOptions) -> ScanReport:
+        """Log and list every not_covered appearance; the report names each flag's entry."""
         now = self._clock.now()
-        for media in report.media:
-            for a in media.appearances:
-                if a["decision"] != "not_covered":
-                    continue
-                events.append(
-                    (
-                        LogEvent(
-                            type="appearance.flagged",
-                            at=now,
-                            ids={
-                                "performer": a["performer_id"],
-                                "production": options.production_id,
-                            },
-                            record={
-                                "media_sha256": media.sha256,
-                                "modality": a["modality"],
-                                "start": str(a["start"]),
-                                "end": str(a["end"]),
-                            },
-                        ),
-                        None,
-                    )
-                )
-        if not events:
-            return
+        flags = [
+            Flag(
+                log_index=-1,
+                performer_id=a.performer_id,
+                production_id=options.production_id,
+                media=Path(media.path).name,
+                media_sha256=media.sha256,
+                modality=a.modality,
+                start=a.start,
+                end=a.end,
+                flagged_at=now,
+            )
+            for media in report.media
+            for a in media.appearances
+            if a.outcome is DecisionOutcome.NOT_COVERED and a.performer_id is not None
+        ]
+        if not flags:
+            return report
         with self._database.write() as connection:
-            indexes = self._ledger.record(connection, events)
-            flagged = iter(indexes)
-            rows = []
-            for media in report.media:
-                for a in media.appearances:
-                    if a["decision"] != "not_covered":
-                        continue
-                    a["flag_log_index"] = next(flagged)
-                    rows.append(
-                        Flag(
-                            log_index=a["flag_log_index"],
-                            performer_id=a["performer_id"],
-                            production_id=options.production_id,
-                            media=Path(media.path).name,
-                            media_sha256=media.sha256,
-                            modality=a["modality"],
-                            start=str(a["start"]),
-                            end=str(a["end"]),
-                            flagged_at=now,
-                        )
-                    )
-                    notification = Notification(
-                        type="appearance.flagged",
-                        at=now,
-                        performer_id=a["performer_id"],
-                        production_id=options.production_id,
-                        data={
-                            "media_sha256": media.sha256,
-                            "modality": a["modality"],
-                            "start": a["start"],
-                            "end": a["end"],
-                            "log_index": a["flag_log_index"],
-                        },
-                    )
-                    self._outbox.emit(connection, notification)
-            FlagRepository(connection).add_many(rows)
+            indexes = self._ledger.record(connection, [appearance_flagged(f) for f in flags])
+            flags = [
+                dataclasses.replace(f, log_index=i) for f, i in zip(flags, indexes, strict=True)
+            ]
+            FlagRepository(connection).add_many(flags)
+            for flag in flags:
+                self._outbox.emit(connection, flag_notification(flag))
+        return _with_flag_indexes(report, iter(indexes))
+
+
+def _with_flag_indexes(report: ScanReport, indexes: Iterator[int]) -> ScanReport:
+    def flagged(a: Appearance) -> Appearance:
+        if a.outcome is not DecisionOutcome.NOT_COVERED or a.performer_id is None:
+            return a
+        return dataclasses.replace(a, flag_log_index=next(indexes))
+
+    media = tuple(
+        dataclasses.replace(m, appearances=tuple(flagged(a) for a in m.appearances))
+        for m in report.media
+    )
+    return dataclasses.replace(report, media=media)
+
+
+def _detections(sealed: bytes) -> MediaDetections:
+    """Detections from the sealed cache (written by ``_sealable``)."""
+    data = json.loads(sealed)
+    items = tuple(
+        Detected(
+            modality=Modality(d["modality"]),
+            start=d["start"],
+            end=d["end"],
+            frames=tuple(d["frames"]),
+            thumbnail=d["thumbnail"],
+            embedding=tuple(d["embedding"]),
+            model_id=d["model_id"],
+        )
+        for d in data["items"]
+    )
+    return MediaDetections(data["duration"], items)
+
+
+def _sealable(found: MediaDetections) -> bytes:
+    items = [
+        {
+            "modality": d.modality.value,
+            "start": d.start,
+            "end": d.end,
+            "frames": list(d.frames),
+            "thumbnail": d.thumbnail,
+            "embedding": list(d.embedding),
+            "model_id": d.model_id,
+        }
+        for d in found.items
+    ]
+    return json.dumps({"duration": found.duration, "items": items}).encode()

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import copy
 import dataclasses
 from collections import defaultdict
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
-from typing import Any
 
 from sqlalchemy.engine import Connection
 
@@ -20,31 +18,21 @@ from likeness.domain.consent import (
     ProductionFacts,
     UseFacts,
 )
+from likeness.domain.decision import Decision
 from likeness.domain.lifecycle import ConsentRecord, fold
+from likeness.domain.money import Money
 from likeness.domain.performer import Performer
+from likeness.domain.use import ReportedUse, UseReport
 from likeness.errors import InvalidInputError, NotFoundError
-from likeness.ledger.entry import LogEvent
-from likeness.rules.cases import decision_json, use_json
 from likeness.rules.engine import evaluate
 from likeness.services.caching import VersionedCache
-from likeness.services.events import Recorded
+from likeness.services.events import Recorded, use_notification, use_reported
 from likeness.services.ledger import LedgerService
-from likeness.services.ports import Clock, IdFactory, NoOutbox, Notification, Outbox
+from likeness.services.ports import Clock, IdFactory, NoOutbox, Outbox
 from likeness.store.change_counter import ChangeWatch
-from likeness.store.consent_store import ConsentEventRepository, StoredUse, UseRepository
+from likeness.store.consent_store import ConsentEventRepository, UseRepository
 from likeness.store.database import Database
 from likeness.store.repositories import PerformerRepository, ProductionRepository
-
-
-@dataclass(frozen=True)
-class UseReport:
-    """A production's report of one use (or scan) of a performer's replica."""
-
-    performer_id: str
-    use: UseFacts
-    category: PerformerCategory = PerformerCategory.PRINCIPAL
-    pro_rata_daily_rate: Decimal | None = None
-    consent_id: str | None = None  # the consent the production relies on, if it names one
 
 
 @dataclass(frozen=True)
@@ -52,22 +40,25 @@ class Statement:
     performer_id: str
     start: date
     end: date
-    uses: tuple[StoredUse, ...]
-    totals: dict[str, Decimal]  # by currency
+    uses: tuple[ReportedUse, ...]
+    totals: tuple[Money, ...]  # one per currency, by currency
 
-    def lines_total(self) -> dict[str, Decimal]:
+    def lines_total(self) -> tuple[Money, ...]:
         """The same totals, summed line by line: a statement reconciles when they agree."""
-        sums: dict[str, Decimal] = defaultdict(Decimal)
-        for use in self.uses:
-            for line in use.decision["compensation"]:
-                sums[line["currency"]] += Decimal(line["amount"])
-        return dict(sums)
+        return _by_currency(line.amount for use in self.uses for line in use.decision.compensation)
 
     def reconciles(self) -> bool:
-        def nonzero(sums: dict[str, Decimal]) -> dict[str, Decimal]:
-            return {currency: amount for currency, amount in sums.items() if amount}
+        def nonzero(sums: tuple[Money, ...]) -> tuple[Money, ...]:
+            return tuple(m for m in sums if m.amount)
 
         return nonzero(self.lines_total()) == nonzero(self.totals)
+
+
+def _by_currency(amounts: Iterable[Money]) -> tuple[Money, ...]:
+    sums: dict[str, Decimal] = defaultdict(Decimal)
+    for money in amounts:
+        sums[money.currency] += money.amount
+    return tuple(Money(amount, currency) for currency, amount in sorted(sums.items()))
 
 
 class UseService:
@@ -89,9 +80,9 @@ class UseService:
         self._counter = counter or ChangeWatch(database)
         # Decisions are a pure function of the store's state and the use: cached under
         # the change counter, which every consent, performer and production write bumps.
-        self._decisions: VersionedCache[dict[str, Any]] = VersionedCache()
+        self._decisions: VersionedCache[Decision] = VersionedCache()
 
-    def report(self, report: UseReport) -> Recorded[StoredUse]:
+    def report(self, report: UseReport) -> Recorded[ReportedUse]:
         now = self._clock.now()
         use = report.use
         with self._database.write() as connection:
@@ -114,48 +105,12 @@ class UseService:
                 consents=tuple(r.terms() for r in records),
                 use=use,
             )
-            decision = decision_json(evaluate(case))
+            decision = evaluate(case)
             use_id = self._ids.new()
-            facts = {
-                **use_json(use),
-                "category": report.category.value,
-                "pro_rata_daily_rate": None
-                if report.pro_rata_daily_rate is None
-                else str(report.pro_rata_daily_rate),
-                "consent_named": report.consent_id,
-            }
-            log_event = LogEvent(
-                type="use.reported",
-                at=now,
-                ids={"use": use_id, "performer": performer.id, "production": production.id},
-                record={"facts": facts, "decision": decision},
-            )
-            [index] = self._ledger.record(connection, [(log_event, f"use:{use_id}")])
-            stored = StoredUse(
-                id=use_id,
-                performer_id=performer.id,
-                production_id=production.id,
-                use_date=use.date,
-                facts=facts,
-                decision=decision,
-                reported_at=now,
-                log_index=index,
-            )
+            [index] = self._ledger.record(connection, [use_reported(use_id, report, decision, now)])
+            stored = ReportedUse(use_id, report, decision, now, index)
             UseRepository(connection).add(stored)
-            notification = Notification(
-                type="use.reported",
-                at=now,
-                performer_id=performer.id,
-                production_id=production.id,
-                data={
-                    "use_id": use_id,
-                    "date": use.date.isoformat(),
-                    "decision": decision["decision"],
-                    "total": decision["total"],
-                    "log_index": index,
-                },
-            )
-            self._outbox.emit(connection, notification)
+            self._outbox.emit(connection, use_notification(stored))
         return Recorded(stored, (index,))
 
     def decide(
@@ -164,7 +119,7 @@ class UseService:
         use: UseFacts,
         *,
         category: PerformerCategory = PerformerCategory.PRINCIPAL,
-    ) -> dict[str, Any]:
+    ) -> Decision:
         """The decision for a use, recording nothing (clearance scans). Without a stated
         purpose, each consent of this production is tried with its own purpose: the
         question is then whether any consent covers this performer, modality and date."""
@@ -172,7 +127,7 @@ class UseService:
         version = self._counter()
         cached = self._decisions.get(cache_key, version)
         if cached is not None:
-            return copy.deepcopy(cached)
+            return cached
         with self._database.read() as connection:
             performer, facts, records = _context(connection, performer_id, use.production_id)
         person = _facts(performer, UseReport(performer.id, use, category=category))
@@ -186,12 +141,11 @@ class UseService:
             evaluate(Case(use.date, person, facts, tried, tuple(r.terms() for r in records)))
             for tried in tries
         ]
-        chosen = next((d for d in decisions if d.outcome.value != "not_covered"), decisions[0])
-        decided = decision_json(chosen)
-        self._decisions.put(cache_key, version, copy.deepcopy(decided))
-        return decided
+        chosen = next((d for d in decisions if not d.refused), decisions[0])
+        self._decisions.put(cache_key, version, chosen)
+        return chosen
 
-    def get(self, use_id: str) -> StoredUse:
+    def get(self, use_id: str) -> ReportedUse:
         with self._database.read() as connection:
             found = UseRepository(connection).get(use_id)
         if found is None:
@@ -200,7 +154,7 @@ class UseService:
 
     def recent(
         self, *, performer_id: str | None = None, production_id: str | None = None, limit: int = 100
-    ) -> list[StoredUse]:
+    ) -> list[ReportedUse]:
         with self._database.read() as connection:
             return UseRepository(connection).recent(
                 performer_id=performer_id, production_id=production_id, limit=limit
@@ -217,11 +171,8 @@ class UseService:
             if PerformerRepository(connection).get(performer_id) is None:
                 raise NotFoundError("performer", performer_id)
             found = UseRepository(connection).for_performer(performer_id, start, end)
-        totals: dict[str, Decimal] = defaultdict(Decimal)
-        for use in found:
-            total = use.decision["total"]
-            totals[total["currency"]] += Decimal(total["amount"])
-        return Statement(performer_id, start, end, tuple(found), dict(totals))
+        totals = _by_currency(use.decision.total for use in found)
+        return Statement(performer_id, start, end, tuple(found), totals)
 
 
 def _context(

@@ -20,31 +20,29 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
 from sqlalchemy.engine import Connection
 
 from likeness.domain.account import Account, Role
+from likeness.domain.webhook import Delivery, DeliveryStatus, Webhook
 from likeness.errors import InvalidInputError, NotFoundError, PermissionDeniedError
 from likeness.services import webhook_signature
-from likeness.services.ports import Clock, IdFactory, Notification
+from likeness.services.events import (
+    WEBHOOK_EVENTS,
+    ConsentNotice,
+    FlagNotice,
+    Notification,
+    UseNotice,
+)
+from likeness.services.ports import Clock, IdFactory
 from likeness.store.database import Database
 from likeness.store.repositories import AccountRepository
 from likeness.store.secret_box import SecretBox
-from likeness.store.service_store import Delivery, DeliveryRepository, Webhook, WebhookRepository
+from likeness.store.webhooks import DeliveryRepository, WebhookRepository
 
-EVENT_TYPES = (
-    "consent.requested",
-    "consent.granted",
-    "consent.denied",
-    "consent.revoked",
-    "consent.suspended",
-    "consent.resumed",
-    "use.reported",
-    "appearance.flagged",
-)
+EVENT_TYPES = tuple(e.value for e in WEBHOOK_EVENTS)
 SUBSCRIBERS = frozenset({Role.PERFORMER, Role.REPRESENTATIVE, Role.PRODUCTION, Role.ADMIN})
 CLAIM_LEASE = timedelta(seconds=60)
 MAX_DELAY = timedelta(hours=24)
@@ -173,7 +171,7 @@ class WebhookService:
     # -- the outbox -------------------------------------------------------------
 
     def emit(self, connection: Connection, notification: Notification) -> None:
-        hooks = WebhookRepository(connection).active_for(notification.type)
+        hooks = WebhookRepository(connection).active_for(notification.type.value)
         if not hooks:
             return
         owners = AccountRepository(connection)
@@ -181,37 +179,37 @@ class WebhookService:
         payload = json.dumps(
             {
                 "id": event_id,
-                "type": notification.type,
+                "type": notification.type.value,
                 "at": notification.at.isoformat(),
                 "performer_id": notification.performer_id,
                 "production_id": notification.production_id,
-                "data": notification.data,
+                "data": _data(notification.notice),
             },
             sort_keys=True,
         )
-        rows = []
+        deliveries = []
         for hook in hooks:
             owner = owners.get(hook.account_id)
             if owner is None or not _sees(owner, notification):
                 continue
-            rows.append(
-                {
-                    "id": self._ids.new(),
-                    "webhook_id": hook.id,
-                    "event_id": event_id,
-                    "event_type": notification.type,
-                    "performer_id": notification.performer_id,
-                    "payload": payload,
-                    "status": "pending",
-                    "attempts": 0,
-                    "next_attempt_at": notification.at,
-                    "last_status": None,
-                    "last_error": None,
-                    "created_at": notification.at,
-                    "delivered_at": None,
-                }
+            deliveries.append(
+                Delivery(
+                    id=self._ids.new(),
+                    webhook_id=hook.id,
+                    event_id=event_id,
+                    event_type=notification.type.value,
+                    payload=payload,
+                    status=DeliveryStatus.PENDING,
+                    attempts=0,
+                    next_attempt_at=notification.at,
+                    last_status=None,
+                    last_error=None,
+                    created_at=notification.at,
+                    delivered_at=None,
+                    performer_id=notification.performer_id,
+                )
             )
-        DeliveryRepository(connection).add_many(rows)
+        DeliveryRepository(connection).add_many(deliveries)
 
     # -- delivery -----------------------------------------------------------------
 
@@ -236,12 +234,10 @@ class WebhookService:
             claimed = []
             for delivery in deliveries.due(now, limit):
                 hook = hooks.get(delivery.webhook_id)
-                if hook is None or hook.disabled_at is not None:
-                    deliveries.record_attempt(
-                        delivery.id, status="failed", last_error="the webhook was disabled"
-                    )
+                if hook is None or not hook.active:
+                    deliveries.give_up(delivery.id, "the webhook was disabled")
                     continue
-                deliveries.record_attempt(delivery.id, next_attempt_at=now + CLAIM_LEASE)
+                deliveries.lease(delivery.id, now + CLAIM_LEASE)
                 claimed.append((delivery, hook))
         return claimed
 
@@ -249,26 +245,60 @@ class WebhookService:
         secret = self._box.open(hook.sealed_secret, hook.id).decode()
         body = delivery.payload.encode()
         signed = webhook_signature.headers(secret, delivery.id, int(time.time()), body)
-        status: int | None = None
+        answer_status: int | None = None
         error: str | None = None
         try:
             answer = client.post(hook.url, content=body, headers=signed)
-            status = answer.status_code
-            if not 200 <= status < 300:
-                error = f"HTTP {status}: {answer.text[:LOG_ERROR_CHARS]}"
+            answer_status = answer.status_code
+            if not 200 <= answer_status < 300:
+                error = f"HTTP {answer_status}: {answer.text[:LOG_ERROR_CHARS]}"
         except httpx.HTTPError as exc:
             error = f"{type(exc).__name__}: {exc}"[:LOG_ERROR_CHARS]
         attempts = delivery.attempts + 1
         now = self._clock.now()
-        values: dict[str, Any] = {"attempts": attempts, "last_status": status, "last_error": error}
         if error is None:
-            values |= {"status": "delivered", "delivered_at": now, "next_attempt_at": None}
+            status, next_at, delivered = DeliveryStatus.DELIVERED, None, now
         elif attempts >= self._retry.max_attempts:
-            values |= {"status": "failed", "next_attempt_at": None}
+            status, next_at, delivered = DeliveryStatus.FAILED, None, None
         else:
-            values |= {"next_attempt_at": now + self._retry.delay(attempts)}
+            status, next_at = DeliveryStatus.PENDING, now + self._retry.delay(attempts)
+            delivered = None
         with self._database.write() as connection:
-            DeliveryRepository(connection).record_attempt(delivery.id, **values)
+            DeliveryRepository(connection).record_attempt(
+                delivery.id,
+                status=status,
+                attempts=attempts,
+                last_status=answer_status,
+                last_error=error,
+                next_attempt_at=next_at,
+                delivered_at=delivered,
+            )
+
+
+def _data(notice: ConsentNotice | UseNotice | FlagNotice) -> dict[str, object]:
+    """What a webhook's ``data`` says, per kind of event."""
+    if isinstance(notice, ConsentNotice):
+        return {
+            "consent_id": notice.consent_id,
+            "status": notice.status.value,
+            "log_index": notice.log_index,
+            "project": notice.project,
+        }
+    if isinstance(notice, UseNotice):
+        return {
+            "use_id": notice.use_id,
+            "date": notice.date.isoformat(),
+            "decision": notice.outcome.value,
+            "total": {"amount": str(notice.total.amount), "currency": notice.total.currency},
+            "log_index": notice.log_index,
+        }
+    return {
+        "media_sha256": notice.media_sha256,
+        "modality": notice.modality.value,
+        "start": float(notice.start),
+        "end": float(notice.end),
+        "log_index": notice.log_index,
+    }
 
 
 class WebhookDispatcher:

@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import delete, func, insert, select
 from sqlalchemy.engine import Connection
 
+from likeness.domain.decision import Decision
 from likeness.domain.lifecycle import ConsentEvent, EventType
+from likeness.domain.use import ReportedUse, UseReport
 from likeness.store.tables import consent_events, consents, uses
 
 
@@ -89,10 +90,10 @@ class ConsentEventRepository:
         return grouped
 
 
-def remove_for_performer(connection: Connection, performer_id: str) -> list[str]:
+def remove_for_performer(connection: Connection, performer_id: str) -> tuple[list[str], list[str]]:
     """Delete a performer's consents, their events and reported uses (erasure).
 
-    Returns the record keys whose log-commitment salts must be erased with them.
+    Returns the consent and use ids, whose log-commitment salts must be erased with them.
     """
     consent_ids = [
         r[0]
@@ -110,7 +111,7 @@ def remove_for_performer(connection: Connection, performer_id: str) -> list[str]
         )
         connection.execute(delete(consents).where(consents.c.id.in_(consent_ids)))
     connection.execute(delete(uses).where(uses.c.performer_id == performer_id))
-    return [f"consent:{i}" for i in consent_ids] + [f"use:{i}" for i in use_ids]
+    return consent_ids, use_ids
 
 
 def _event(row: Any) -> ConsentEvent:
@@ -123,24 +124,12 @@ def _event(row: Any) -> ConsentEvent:
     )
 
 
-@dataclass(frozen=True)
-class StoredUse:
-    id: str
-    performer_id: str
-    production_id: str
-    use_date: date
-    facts: dict[str, Any]
-    decision: dict[str, Any]
-    reported_at: datetime
-    log_index: int
-
-
 class UseRepository:
     def __init__(self, connection: Connection) -> None:
         self._db = connection
 
-    def add(self, use: StoredUse) -> None:
-        total = use.decision["total"]
+    def add(self, use: ReportedUse) -> None:
+        total = use.decision.total
         self._db.execute(
             insert(uses),
             {
@@ -148,17 +137,17 @@ class UseRepository:
                 "performer_id": use.performer_id,
                 "production_id": use.production_id,
                 "use_date": use.use_date,
-                "facts": json.dumps(use.facts, sort_keys=True),
-                "decision": json.dumps(use.decision, sort_keys=True),
-                "outcome": use.decision["decision"],
-                "total": total["amount"],
-                "currency": total["currency"],
+                "facts": json.dumps(use.report.to_json(), sort_keys=True),
+                "decision": json.dumps(use.decision.to_json(), sort_keys=True),
+                "outcome": use.decision.outcome.value,
+                "total": str(total.amount),
+                "currency": total.currency,
                 "reported_at": use.reported_at,
                 "log_index": use.log_index,
             },
         )
 
-    def for_performer(self, performer_id: str, start: date, end: date) -> list[StoredUse]:
+    def for_performer(self, performer_id: str, start: date, end: date) -> list[ReportedUse]:
         rows = self._db.execute(
             select(uses)
             .where(
@@ -170,13 +159,13 @@ class UseRepository:
         )
         return [_use(row) for row in rows]
 
-    def get(self, use_id: str) -> StoredUse | None:
+    def get(self, use_id: str) -> ReportedUse | None:
         row = self._db.execute(select(uses).where(uses.c.id == use_id)).one_or_none()
         return None if row is None else _use(row)
 
     def recent(
         self, *, performer_id: str | None, production_id: str | None, limit: int
-    ) -> list[StoredUse]:
+    ) -> list[ReportedUse]:
         query = select(uses).order_by(uses.c.id.desc()).limit(limit)
         if performer_id is not None:
             query = query.where(uses.c.performer_id == performer_id)
@@ -188,14 +177,11 @@ class UseRepository:
         return int(self._db.execute(select(func.count()).select_from(uses)).scalar_one())
 
 
-def _use(row: Any) -> StoredUse:
-    return StoredUse(
+def _use(row: Any) -> ReportedUse:
+    return ReportedUse(
         id=row.id,
-        performer_id=row.performer_id,
-        production_id=row.production_id,
-        use_date=row.use_date,
-        facts=json.loads(row.facts),
-        decision=json.loads(row.decision),
+        report=UseReport.from_json(row.performer_id, json.loads(row.facts)),
+        decision=Decision.from_json(json.loads(row.decision)),
         reported_at=row.reported_at,
         log_index=int(row.log_index),
     )

@@ -38,15 +38,19 @@ class TemplateRepository:
         rows = self._db.execute(select(templates).order_by(templates.c.id))
         return [TemplateRow(**row._mapping) for row in rows]
 
-    def remove_for_performer(self, performer_id: str) -> int:
+    def remove_for_performer(self, performer_id: str) -> list[str]:
+        """Delete a performer's templates and corrections; returns the template ids."""
+        ids = [
+            row[0]
+            for row in self._db.execute(
+                select(templates.c.id).where(templates.c.performer_id == performer_id)
+            )
+        ]
         self._db.execute(
             delete(match_corrections).where(match_corrections.c.performer_id == performer_id)
         )
-        return int(
-            self._db.execute(
-                delete(templates).where(templates.c.performer_id == performer_id)
-            ).rowcount
-        )
+        self._db.execute(delete(templates).where(templates.c.performer_id == performer_id))
+        return ids
 
     def add_correction(self, media_sha256: str, performer_id: str, at: datetime) -> bool:
         exists = self._db.execute(

@@ -1,5 +1,12 @@
 """Deterministic fakes for every port, shipped for tests (ours and integrators')."""
 
-from likeness.testing.fakes import FixedClock, SequentialIds
+from likeness.testing.encoders import FakeFaceEncoder, FakeVoiceEncoder
+from likeness.testing.fakes import FixedClock, SequentialIds, fake_encoders
 
-__all__ = ["FixedClock", "SequentialIds"]
+__all__ = [
+    "FakeFaceEncoder",
+    "FakeVoiceEncoder",
+    "FixedClock",
+    "SequentialIds",
+    "fake_encoders",
+]

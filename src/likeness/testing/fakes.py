@@ -1,8 +1,10 @@
-"""Fakes for ``likeness.services.ports``."""
+"""Fakes for ``likeness.services.ports``, and the fake encoders assembled."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+
+from likeness.recognition.encoders import Encoders
 
 _CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 
@@ -37,3 +39,10 @@ class SequentialIds:
             value, remainder = divmod(value, 32)
             digits.append(_CROCKFORD[remainder])
         return self._prefix + "".join(reversed(digits))
+
+
+def fake_encoders() -> Encoders:
+    """The fake face and voice encoders, for ``build_services(..., encoders=...)``."""
+    from likeness.testing.encoders import FakeFaceEncoder, FakeVoiceEncoder
+
+    return Encoders(FakeFaceEncoder, FakeVoiceEncoder)

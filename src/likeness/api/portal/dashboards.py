@@ -13,7 +13,7 @@ from likeness.api.portal.pages import (
     page,
     services_of,
 )
-from likeness.api.present import scan_job_out
+from likeness.api.present import scan_job_json
 from likeness.bootstrap import Services
 from likeness.domain.account import Account, Role
 from likeness.services.access import (
@@ -77,7 +77,7 @@ def _performer_view(services: Services, account: Account) -> dict[str, Any]:
     uses = services.uses.recent(performer_id=performer.id, limit=200)
     today = services.clock.now().date()
     year = services.uses.statement(performer.id, date(today.year, 1, 1), date(today.year, 12, 31))
-    earnings = {c: f"{a:.2f}" for c, a in sorted(year.totals.items())}
+    earnings = {t.currency: f"{t.amount:.2f}" for t in year.totals}
     flagged = services.scans.flags_for(performer.id)
     titles = {u.production_id: _title(services, u.production_id) for u in uses}
     titles |= {f.production_id: _title(services, f.production_id) for f in flagged}
@@ -104,7 +104,7 @@ def _production_view(services: Services, account: Account) -> dict[str, Any]:
         "consents": _consent_rows(services, production_id=production.id),
         "uses": uses,
         "names": names,
-        "jobs": [scan_job_out(j) for j in services.scan_jobs.jobs(production.id)],
+        "jobs": [scan_job_json(j) for j in services.scan_jobs.jobs(production.id)],
     }
 
 

@@ -14,9 +14,10 @@ from likeness.api.portal.pages import (
     page,
     services_of,
 )
-from likeness.api.present import scan_job_out
+from likeness.api.present import scan_job_json
 from likeness.api.uploads import stage_scan
 from likeness.domain.account import Role
+from likeness.domain.scan import ScanOptions
 from likeness.errors import (
     InvalidInputError,
 )
@@ -24,7 +25,6 @@ from likeness.scan.report import report_html
 from likeness.services.access import (
     require_role,
 )
-from likeness.services.scans import ScanOptions
 
 router = APIRouter(include_in_schema=False)
 
@@ -34,7 +34,7 @@ def scans_page(request: Request, session: Session) -> HTMLResponse:
     account = session.account
     require_role(account, Role.PRODUCTION)
     jobs = services_of(request).scan_jobs.jobs(account.production_id)
-    return page(request, "scans.html", session, jobs=[scan_job_out(j) for j in jobs])
+    return page(request, "scans.html", session, jobs=[scan_job_json(j) for j in jobs])
 
 
 @router.post("/portal/scans")
@@ -58,7 +58,7 @@ def scan_page(request: Request, job_id: str, session: Session) -> HTMLResponse:
     require_role(session.account, Role.PRODUCTION)
     job = services_of(request).scan_jobs.get(session.account, job_id)
     name = "_scan_status.html" if request.headers.get("hx-request") else "scan.html"
-    return page(request, name, session, job=scan_job_out(job), report=job.report)
+    return page(request, name, session, job=scan_job_json(job), report=job.report)
 
 
 @router.get("/portal/scans/{job_id}/report.html")

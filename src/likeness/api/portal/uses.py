@@ -18,6 +18,7 @@ from likeness.api.portal.pages import (
 from likeness.api.schemas import UseIn
 from likeness.api.wording import describe_decision
 from likeness.domain.account import Account, Role
+from likeness.domain.use import UseReport
 from likeness.errors import (
     InvalidInputError,
     LikenessError,
@@ -26,7 +27,6 @@ from likeness.services.access import (
     require_production,
     require_role,
 )
-from likeness.services.uses import UseReport
 
 router = APIRouter(include_in_schema=False)
 
