@@ -135,7 +135,8 @@ def test_a_contract_states_each_row_of_the_table(package: str) -> None:
     matching = [
         c
         for c in contracts()
-        if c["type"] == "forbidden" and c["source_modules"] == [f"likeness.{package}"]
+        if c["type"] == "forbidden"
+        and c["source_modules"] == [f"likeness.{package}"]
         and str(c["name"]).endswith("imports only what docs/architecture.md allows")
     ]
     assert len(matching) == 1, f"no contract for likeness.{package}"

@@ -70,11 +70,13 @@ def _write(value: JsonValue, out: list[str]) -> None:
     elif isinstance(value, int):
         if abs(value) > MAX_SAFE_INTEGER:
             raise CanonicalError(f"integer {value} is outside the I-JSON safe range")
-        out.append(str(value))
+        out.append(str(int(value)))  # an int subclass (IntEnum) is written as its number
     elif isinstance(value, str):
         out.append(_string(value))
     elif isinstance(value, Mapping):
         _write_object(value, out)
+    elif isinstance(value, bytes | bytearray | memoryview | range):
+        raise CanonicalError(f"{type(value).__name__} values are not JSON; encode them first")
     elif isinstance(value, Sequence):
         out.append("[")
         for i, item in enumerate(value):
@@ -90,6 +92,8 @@ def _sorted_keys(value: Mapping[str, object]) -> list[str]:
     for key in value:
         if not isinstance(key, str):
             raise CanonicalError("object keys must be strings")
+        if not key.isascii():
+            _string(key)  # a lone surrogate is refused before keys are sorted
     # For keys in the Basic Multilingual Plane, UTF-16 order is code-point order.
     bmp = all(k.isascii() or max(k) < "\U00010000" for k in value)
     return sorted(value) if bmp else sorted(value, key=lambda k: k.encode("utf-16-be"))

@@ -328,7 +328,7 @@ def _use(data: object) -> UseFacts:
         purpose=o.req_text("purpose"),
         date=o.req_day("date"),
         scenes=o.texts("scenes"),
-        days_equivalent=o.decimal("days_equivalent") or Decimal(1),
+        days_equivalent=_days(o.decimal("days_equivalent")),
         as_principal=o.flag("as_principal"),
         substantially_as_scripted=o.flag("substantially_as_scripted"),
         alteration=o.choice("alteration", Alteration, required=False),
@@ -339,3 +339,8 @@ def _use(data: object) -> UseFacts:
         background_headcount_met=o.maybe_flag("background_headcount_met"),
         distribution=o.texts("distribution"),
     )
+
+
+def _days(given: Decimal | None) -> Decimal:
+    """Days the use stands for: one when not given (an explicit 0 stays 0)."""
+    return Decimal(1) if given is None else given

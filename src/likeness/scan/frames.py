@@ -7,10 +7,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from likeness.errors import InvalidInputError, MissingExtraError
-from likeness.recognition.media import load_rgb
+from likeness.recognition.media import MediaKind, load_rgb, media_kind
 from likeness.recognition.ports import Pixels
 
-IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".webp", ".bmp", ".tif", ".tiff"}
 MAX_FRAME_PIXELS = 40_000_000  # a 16K frame (15360 × 8640) is refused
 
 
@@ -22,7 +21,7 @@ class Frame:
 
 def sample_frames(path: Path, fps: float) -> Iterator[Frame]:
     """Frames at about ``fps`` per second (every frame of a still image: one, at 0 s)."""
-    if path.suffix.lower() in IMAGE_SUFFIXES:
+    if media_kind(path) is MediaKind.IMAGE:
         yield Frame(0.0, load_rgb(path))
         return
     try:
@@ -83,7 +82,7 @@ def prefetched(frames: Iterator[Frame], depth: int = 4) -> Iterator[Frame]:
 
 
 def has_audio(path: Path) -> bool:
-    if path.suffix.lower() in IMAGE_SUFFIXES:
+    if media_kind(path) is MediaKind.IMAGE:
         return False
     try:
         import av

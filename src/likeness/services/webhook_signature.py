@@ -14,6 +14,7 @@ outside its tolerance (a replay of an old request) and an id it has already acce
 from __future__ import annotations
 
 import base64
+import binascii
 import hashlib
 import hmac
 import secrets
@@ -33,7 +34,15 @@ def new_secret() -> str:
 def _key(secret: str) -> bytes:
     if not secret.startswith(SECRET_PREFIX):
         raise WebhookSignatureError(f"a webhook secret starts with {SECRET_PREFIX!r}")
-    return base64.b64decode(secret[len(SECRET_PREFIX) :])
+    try:
+        key = base64.b64decode(secret[len(SECRET_PREFIX) :], validate=True)
+    except binascii.Error:
+        key = b""
+    if not key:
+        raise WebhookSignatureError(
+            f"a webhook secret is {SECRET_PREFIX!r} followed by the base64 of a non-empty key"
+        )
+    return key
 
 
 def sign(secret: str, message_id: str, timestamp: int, body: bytes) -> str:
@@ -76,8 +85,11 @@ def verify(
             f"timestamp {timestamp} is more than {tolerance} s from now: "
             "a stale or replayed request"
         )
-    expected = sign(secret, message_id, timestamp, body)
-    if not any(hmac.compare_digest(expected, given) for given in signatures):
+    expected = sign(secret, message_id, timestamp, body).encode()
+    # compared as bytes: compare_digest refuses non-ASCII str (a forged header)
+    if not any(
+        hmac.compare_digest(expected, given.encode(errors="replace")) for given in signatures
+    ):
         raise WebhookSignatureError("the signature does not match the body and secret")
     if seen(message_id):
         raise WebhookSignatureError(f"message {message_id} was already accepted: a replay")

@@ -389,8 +389,7 @@ def decision_data(decision: Decision) -> Any:
 def several_consents(draw: st.DrawFn) -> Case:
     """One to three consents (distinct ids, in any order), variants of one another, so
     that several may cover the use and a consent may lack several of its modalities."""
-    # parse_case reads "days_equivalent": 0 as 1 (see the xfail below): leave 0 out here.
-    case = draw(st.one_of(cases(), covered_cases()).filter(lambda c: c.use.days_equivalent))
+    case = draw(st.one_of(cases(), covered_cases()))
     first = case.consents[0]
     ids = draw(st.permutations(["C1", "C2", "C3"]))[: draw(st.integers(1, 3))]
     consents = tuple(
@@ -421,11 +420,6 @@ def test_decisions_do_not_depend_on_hash_seed_or_consent_order(
     assert second.decide({**data, "consents": data["consents"][::-1]}) == expected
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="rules.cases reads days_equivalent with `o.decimal(...) or Decimal(1)`, so an "
-    "explicit 0 (which the API accepts) becomes 1 day",
-)
 def test_the_case_format_keeps_a_zero_days_equivalent() -> None:
     case = {
         "as_of": "2026-01-05",

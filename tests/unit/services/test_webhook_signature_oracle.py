@@ -200,16 +200,9 @@ def test_the_library_has_no_replay_protection_and_ours_does() -> None:
         webhook_signature.verify(secret, signed, body, now=now, seen=seen)
 
 
-# -- known flaws (src bugs, pinned until webhook_signature.py is fixed) -----------------
+# -- flaws the oracle found, fixed in webhook_signature.py ------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=TypeError,
-    reason="verify() compares signatures as str with hmac.compare_digest, which raises "
-    "TypeError for non-ASCII text: a forged header such as 'v1,é' (latin-1 from the wire) "
-    "becomes a server error instead of a WebhookSignatureError",
-)
 def test_a_non_ascii_signature_header_is_refused_as_a_bad_signature() -> None:
     secret = webhook_signature.new_secret()
     forged = {**webhook_signature.headers(secret, "msg_1", 100, b"{}"), "webhook-signature": "v1,é"}
@@ -217,12 +210,6 @@ def test_a_non_ascii_signature_header_is_refused_as_a_bad_signature() -> None:
         webhook_signature.verify(secret, forged, b"{}", now=100)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="_key() decodes the secret without validate=True and accepts an empty key, so "
-    "'whsec_' or a mistyped secret signs with HMAC(b'', ...); the library refuses an "
-    "empty secret (EmptyWebhookSecretError)",
-)
 @pytest.mark.parametrize("secret", ["whsec_", "whsec_***"])
 def test_a_secret_with_no_key_is_refused(secret: str) -> None:
     with pytest.raises(WebhookSignatureError):
