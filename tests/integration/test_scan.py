@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import json
 import wave
-from datetime import date
 from pathlib import Path
 
 import pytest
@@ -15,17 +14,15 @@ from typer.testing import CliRunner
 
 from likeness.bootstrap import Services, build_services
 from likeness.cli.app import app
-from likeness.domain.consent import Grantor, Modality, ReplicaKind, UseDescription
+from likeness.domain.consent import Modality
 from likeness.domain.decision import DecisionOutcome
-from likeness.domain.lifecycle import ConsentRequest
-from likeness.domain.production import Agreement, ProductionKind
 from likeness.domain.scan import MediaStatus, ScanOptions
 from likeness.ledger.entry import decode_entry
 from likeness.recognition.encoders import Encoders
-from likeness.services.inputs import PerformerInput, ProductionInput
 from likeness.settings import Settings
 from likeness.testing import FakeFaceEncoder, FakeVoiceEncoder
 from likeness.testing.media import BLUE, GREEN, RED, Block, Tone, face_image, tones_wav
+from tests.casting import cast_with_consent
 from tests.clips import make_clip
 from tests.conftest import fake_cli
 
@@ -58,46 +55,12 @@ def script(cards: dict[str, Path]) -> list[tuple[float, float, str | Path | None
 
 @pytest.fixture
 def cast(fake_services: Services, cards: dict[str, Path]) -> dict[str, str]:
-    services = fake_services
-    ada = services.registry.add_performer(
-        PerformerInput(legal_name="Ada", date_of_birth=date(1961, 8, 4))
-    ).value.id
-    bo = services.registry.add_performer(
-        PerformerInput(legal_name="Bo", date_of_birth=date(1990, 1, 1))
-    ).value.id
-    film = services.registry.add_production(
-        ProductionInput(
-            title="Clip",
-            company="Acme",
-            kind=ProductionKind.STREAMING,
-            agreement=Agreement.SAG_AFTRA_TV_THEATRICAL,
-            start_date=date(2025, 1, 1),
-        )
-    ).value.id
-    services.enrolment.enrol(ada, [cards["ada"]])
-    services.enrolment.enrol(bo, [face_image(cards["ada"].parent / "bo.png", [Block(GREEN)])])
-    consent = services.consents.request(
-        ada,
-        film,
-        ConsentRequest(
-            replica_kind=ReplicaKind.EMPLOYMENT_BASED,
-            modalities=frozenset({Modality.FACE}),
-            description=UseDescription(
-                project="Clip",
-                purpose="appear in the trailer",
-                character="Herself",
-                scenes=("1",),
-                media=("streaming",),
-                territory="worldwide",
-            ),
-            valid_from=date(2025, 12, 1),
-            valid_until=date(2027, 1, 1),
-        ),
-    ).value
-    services.consents.grant(
-        consent.id, by=Grantor.PERFORMER, signed_separately=True, clear_and_conspicuous=True
-    )
-    return {"ada": ada, "bo": bo, "film": film}
+    """Ada (red, a consent for her face) and Bo (green, none)."""
+    ids = cast_with_consent(fake_services, "ada", "bo")
+    fake_services.enrolment.enrol(ids["ada"], [cards["ada"]])
+    bo_card = face_image(cards["ada"].parent / "bo.png", [Block(GREEN)])
+    fake_services.enrolment.enrol(ids["bo"], [bo_card])
+    return ids
 
 
 def test_scan_matches_the_script(

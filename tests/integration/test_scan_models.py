@@ -16,14 +16,12 @@ from pathlib import Path
 import pytest
 
 from likeness.bootstrap import Services, build_services, initialise
-from likeness.domain.consent import Grantor, Modality, ReplicaKind, UseDescription
+from likeness.domain.consent import Modality
 from likeness.domain.decision import DecisionOutcome
-from likeness.domain.lifecycle import ConsentRequest
-from likeness.domain.production import Agreement, ProductionKind
 from likeness.domain.scan import MediaStatus, ScanOptions, ScanReport
 from likeness.ledger.entry import decode_entry
-from likeness.services.inputs import PerformerInput, ProductionInput
 from likeness.settings import load_settings
+from tests.casting import cast_with_consent
 from tests.clips import FACES, make_clip
 
 pytestmark = [pytest.mark.model, pytest.mark.slow]
@@ -42,47 +40,11 @@ def enrol_cast(services: Services, tmp_path: Path) -> dict[str, str]:
     """Obama (consent for his face in this film) and the woman of sample1/sample3 (none)."""
     from tests.integration.test_recognition import crop
 
-    obama = services.registry.add_performer(
-        PerformerInput(legal_name="Obama", date_of_birth=date(1961, 8, 4))
-    ).value.id
-    woman = services.registry.add_performer(
-        PerformerInput(legal_name="Woman", date_of_birth=date(1990, 1, 1))
-    ).value.id
-    film = services.registry.add_production(
-        ProductionInput(
-            title="Clip",
-            company="Acme",
-            kind=ProductionKind.STREAMING,
-            agreement=Agreement.SAG_AFTRA_TV_THEATRICAL,
-            start_date=date(2025, 1, 1),
-        )
-    ).value.id
-    services.enrolment.enrol(obama, [FACES / "obama.jpg", FACES / "obama2.jpg"])
-    services.enrolment.enrol(
-        woman, [crop(FACES / "sample1.jpg", WOMAN_BOX, tmp_path / "woman.jpg")]
-    )
-    consent = services.consents.request(
-        obama,
-        film,
-        ConsentRequest(
-            replica_kind=ReplicaKind.EMPLOYMENT_BASED,
-            modalities=frozenset({Modality.FACE}),
-            description=UseDescription(
-                project="Clip",
-                purpose="appear in the trailer",
-                character="Himself",
-                scenes=("1",),
-                media=("streaming",),
-                territory="worldwide",
-            ),
-            valid_from=date(2025, 12, 1),
-            valid_until=date(2027, 1, 1),
-        ),
-    ).value
-    services.consents.grant(
-        consent.id, by=Grantor.PERFORMER, signed_separately=True, clear_and_conspicuous=True
-    )
-    return {"obama": obama, "woman": woman, "film": film}
+    ids = cast_with_consent(services, "obama", "woman")
+    services.enrolment.enrol(ids["obama"], [FACES / "obama.jpg", FACES / "obama2.jpg"])
+    woman = crop(FACES / "sample1.jpg", WOMAN_BOX, tmp_path / "woman.jpg")
+    services.enrolment.enrol(ids["woman"], [woman])
+    return ids
 
 
 @pytest.fixture
