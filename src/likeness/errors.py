@@ -191,5 +191,6 @@ class VaultError(LikenessError):
     kind = ErrorKind.INTEGRITY
 
 
-class WebhookSignatureError(AuthenticationError):
-    """A webhook request is unsigned, wrongly signed, stale or replayed."""
+class WebhookSignatureError(AuthenticationError, ValueError):
+    """A webhook request is unsigned, wrongly signed, stale or replayed. Also a
+    ``ValueError``, as it was before receivers could catch ``LikenessError``."""

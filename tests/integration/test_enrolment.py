@@ -149,7 +149,7 @@ BAD = {
         lambda d, p: _write(d / "cut.jpg", p["ada2"].read_bytes()[:500]),
         "not a readable image",
     ),
-    "gif": (lambda d, p: gif_named_png(d / "x.png"), "GIF images are not accepted"),
+    "gif in disguise": (lambda d, p: gif_named_png(d / "x.png"), "GIF images are not accepted"),
     "bomb": (lambda d, p: huge_png(d / "huge.png"), "more pixels than the 40 MP limit"),
     "big": (
         lambda d, p: huge_png(d / "big.png", 10_000, 5_000),
@@ -163,7 +163,11 @@ BAD = {
     ),
     "blurred": (lambda d, p: blurred(p["ada"], d / "blur.png"), "the face is too blurred"),
     "audio": (lambda d, p: _write(d / "voice.wav", b"RIFF"), "not a readable audio or video"),
-    "suffix": (lambda d, p: _write(d / "notes.txt", b"hello"), "cannot tell the modality"),
+    "suffix": (
+        lambda d, p: _write(d / "notes.txt", b"hello"),
+        r"'\.txt' files are not read here; images: \.jpg \.jpeg \.png",
+    ),
+    "gif": (lambda d, p: gif_named_png(d / "x.gif"), r"'\.gif' files are not read here"),
 }
 
 

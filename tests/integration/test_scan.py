@@ -6,20 +6,29 @@ speech, and on Ray: test_scan_models.py (slow tier)."""
 from __future__ import annotations
 
 import json
+import time
 import wave
+from collections.abc import Iterator, Sequence
 from pathlib import Path
+from typing import Any
 
 import pytest
 from typer.testing import CliRunner
 
 from likeness.bootstrap import Services, build_services
-from likeness.cli.app import app
+from likeness.cli.app import EXIT_CODES, app
+from likeness.domain.account import Role
 from likeness.domain.consent import Modality
 from likeness.domain.decision import DecisionOutcome
 from likeness.domain.scan import MediaStatus, ScanOptions
+from likeness.domain.scan_job import ScanJobStatus
 from likeness.ledger.entry import decode_entry
 from likeness.recognition.encoders import Encoders
+from likeness.scan.detect import Detector
+from likeness.services.scan_jobs import Upload
+from likeness.services.scans import ScanService
 from likeness.settings import Settings
+from likeness.store.sealed_cache import SealedCache
 from likeness.testing import FakeFaceEncoder, FakeVoiceEncoder
 from likeness.testing.media import BLUE, GREEN, RED, Block, Tone, face_image, tones_wav
 from tests.casting import cast_with_consent
@@ -271,3 +280,123 @@ def test_a_folder_is_scanned_for_the_media_files_it_holds(
     report = fake_services.scans.scan([folder], ScanOptions(production_id=cast["film"]))
     assert [Path(m.path).name for m in report.media] == ["score.wav", "poster.JPG"]
     assert report.media[1].appearances[0].performer_id == cast["ada"]
+
+
+def test_the_same_content_twice_is_detected_once(
+    fake_services: Services, cast: dict[str, str], cards: dict[str, Path], tmp_path: Path
+) -> None:
+    copy = tmp_path / "copy.png"
+    copy.write_bytes(cards["ada"].read_bytes())
+    asked: list[list[Path]] = []
+
+    class Counting:
+        def __init__(self, inner: Detector) -> None:
+            self.inner = inner
+
+        def fingerprint(self) -> str:
+            return self.inner.fingerprint()
+
+        def detect(self, paths: Sequence[Path], fps: float) -> Iterator[tuple[Path, Any]]:
+            asked.append(list(paths))
+            return self.inner.detect(paths, fps)
+
+        def close(self) -> None:
+            self.inner.close()
+
+    scans = scan_service(fake_services, Counting(fake_services.detector), tmp_path)
+    report = scans.scan([cards["ada"], cards["ada"], copy], ScanOptions(cast["film"]))
+    assert asked == [[cards["ada"]]]  # the repeated path once, the same bytes once
+    assert [m.status for m in report.media] == [MediaStatus.SCANNED, MediaStatus.CACHED]
+    assert [a.performer_id for m in report.media for a in m.appearances] == [cast["ada"]] * 2
+
+
+class Backwards:
+    """A detector that answers in reverse order and forgets the last file."""
+
+    def __init__(self, inner: Detector) -> None:
+        self.inner = inner
+
+    def fingerprint(self) -> str:
+        return self.inner.fingerprint()
+
+    def detect(self, paths: Sequence[Path], fps: float) -> Iterator[tuple[Path, Any]]:
+        answers = list(self.inner.detect(paths, fps))
+        return iter(answers[1:][::-1])
+
+    def close(self) -> None:
+        self.inner.close()
+
+
+def test_answers_are_matched_to_their_files_whatever_their_order(
+    fake_services: Services, cast: dict[str, str], cards: dict[str, Path], tmp_path: Path
+) -> None:
+    bo = face_image(tmp_path / "bo-card.png", [Block(GREEN)])
+    scans = scan_service(fake_services, Backwards(fake_services.detector), tmp_path)
+    report = scans.scan([cards["ada"], bo, cards["stranger"]], ScanOptions(cast["film"]))
+    ada, bo_media, stranger = report.media
+    assert ada.status is MediaStatus.ERROR  # the answer that never came
+    assert "the detector gave no result for this file" in str(ada.error)
+    assert bo_media.appearances[0].performer_id == cast["bo"]
+    assert stranger.appearances[0].performer_id is None
+
+
+def scan_service(services: Services, detector: Detector, tmp_path: Path) -> ScanService:
+    """The scan service of ``services`` with another detector (and a cache of its own)."""
+    return ScanService(
+        gallery=services.gallery,
+        detector=detector,
+        uses=services.uses,
+        ledger=services.ledger,
+        clock=services.clock,
+        cache=SealedCache(tmp_path / "cache", services.master_key, "scan-cache"),
+        database=services.database,
+    )
+
+
+def test_a_scan_job_names_each_upload_once(
+    fake_services: Services, cast: dict[str, str], cards: dict[str, Path]
+) -> None:
+    """Two uploads sent with the same name (two cameras' IMG_0001.PNG) stay two files,
+    each with its own appearances."""
+    account = fake_services.accounts.add_account(
+        "Acme", Role.PRODUCTION, production_id=cast["film"]
+    )
+    jobs = fake_services.scan_jobs
+    job_id, folder = jobs.new_job_folder()
+    uploads = []
+    for position, card in enumerate((cards["ada"], cards["stranger"])):
+        staged = folder / f"{position:03d}-IMG_0001.PNG"
+        staged.write_bytes(card.read_bytes())
+        uploads.append(Upload("IMG_0001.PNG", staged))
+    job = jobs.submit(account, job_id, ScanOptions(cast["film"]), uploads)
+    assert job.media == ("IMG_0001.PNG", "IMG_0001 (2).PNG")
+    for _ in range(200):
+        job = jobs.get(account, job_id)
+        if job.status.finished:
+            break
+        time.sleep(0.05)
+    assert job.status is ScanJobStatus.DONE and job.report is not None, job.error
+    assert [[a.performer_id for a in m.appearances] for m in job.report.media] == [
+        [cast["ada"]],
+        [None],
+    ]
+    assert job.report.stats().appearances == 2
+    assert not folder.exists()  # uploads shredded
+
+
+@pytest.mark.parametrize("fps", ["0", "-1", "31"])
+def test_a_sampling_rate_out_of_range_is_refused(
+    fake_services: Services,
+    settings: Settings,
+    cast: dict[str, str],
+    cards: dict[str, Path],
+    fps: str,
+) -> None:
+    result = runner.invoke(
+        app,
+        ["--home", str(settings.home), "scan", str(cards["ada"]), "--production", cast["film"],
+         "--fps", fps],
+        obj=fake_cli(),
+    )  # fmt: skip
+    assert result.exit_code == EXIT_CODES["invalid"], result.output
+    assert f"a scan samples between 0 and 30 frames per second, not {fps}" in result.stderr

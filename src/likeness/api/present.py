@@ -261,7 +261,7 @@ def webhook_json(hook: Webhook) -> dict[str, Any]:
     return {
         "id": hook.id,
         "url": hook.url,
-        "events": list(hook.events),
+        "events": [e.value for e in hook.events],
         "created_at": plain(hook.created_at),
         "active": hook.active,
     }
@@ -272,7 +272,7 @@ def delivery_json(d: Delivery) -> dict[str, Any]:
     return {
         "id": d.id,
         "event_id": d.event_id,
-        "event_type": d.event_type,
+        "event_type": d.event_type.value,
         "status": d.status.value,
         "attempts": d.attempts,
         "last_status": d.last_status,

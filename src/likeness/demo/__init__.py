@@ -201,7 +201,7 @@ def _enrol_and_scan(
         uploads.append(Upload(name, copy))
     jobs.submit(producer, job_id, ScanOptions(production_id=seeded.production_id), uploads)
     deadline = time.monotonic() + SCAN_WAIT_SECONDS
-    while jobs.get(producer, job_id).status in ("queued", "running"):
+    while not jobs.get(producer, job_id).status.finished:
         if time.monotonic() > deadline:
             seeded.notes.append(f"the demo scan {job_id} is still running")
             return

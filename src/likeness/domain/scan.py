@@ -17,8 +17,10 @@ from typing import Any
 
 from likeness.domain.consent import Modality, ReplicaKind
 from likeness.domain.decision import DecisionOutcome, Reason
+from likeness.errors import InvalidInputError
 
 CENTISECOND = Decimal("0.01")
+MAX_FPS = 30
 
 
 def seconds(value: float) -> Decimal:
@@ -40,6 +42,12 @@ class ScanOptions:
     use_date: date | None = None  # None: the day of the scan
     replica_kind: ReplicaKind = ReplicaKind.EMPLOYMENT_BASED
     purpose: str = ""  # empty: any consented purpose of this production
+
+    def __post_init__(self) -> None:
+        if not 0 < self.fps <= MAX_FPS:
+            raise InvalidInputError(
+                f"a scan samples between 0 and {MAX_FPS} frames per second, not {self.fps:g}"
+            )
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -187,17 +195,24 @@ class ScanReport:
 
     @staticmethod
     def from_json(data: dict[str, Any]) -> ScanReport:
-        """A report written by ``to_json`` (a stored scan job's), typed again."""
+        """A report written by ``to_json`` (a stored scan job's), typed again. Appearances
+        are listed media file by media file, in the order of ``media``."""
         appearances = [Appearance.from_json(a) for a in data["appearances"]]
-        media = tuple(
-            MediaResult(
-                path=m["path"],
-                sha256=m["sha256"],
-                status=MediaStatus(m["status"]),
-                error=m["error"],
-                duration=m["duration"],
-                appearances=tuple(a for a in appearances if a.media == m["path"]),
+        media, taken = [], 0
+        for m in data["media"]:
+            first = taken
+            while taken < len(appearances) and appearances[taken].media == m["path"]:
+                taken += 1
+            media.append(
+                MediaResult(
+                    path=m["path"],
+                    sha256=m["sha256"],
+                    status=MediaStatus(m["status"]),
+                    error=m["error"],
+                    duration=m["duration"],
+                    appearances=tuple(appearances[first:taken]),
+                )
             )
-            for m in data["media"]
-        )
-        return ScanReport(data["production_id"], media)
+        if taken != len(appearances):
+            raise ValueError("a scan report lists appearances of media it does not list")
+        return ScanReport(data["production_id"], tuple(media))

@@ -6,6 +6,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
+from likeness.domain.log_events import LogEventType
+
 
 class DeliveryStatus(StrEnum):
     PENDING = "pending"  # due at next_attempt_at (or being attempted, under a lease)
@@ -19,7 +21,7 @@ class Webhook:
     account_id: str
     url: str
     sealed_secret: bytes
-    events: tuple[str, ...]  # event types (``services.events.WEBHOOK_EVENTS``)
+    events: tuple[LogEventType, ...]  # a subset of ``WEBHOOK_EVENTS``
     created_at: datetime
     disabled_at: datetime | None = None
 
@@ -33,7 +35,7 @@ class Delivery:
     id: str
     webhook_id: str
     event_id: str
-    event_type: str
+    event_type: LogEventType
     payload: str  # the signed body, JSON
     status: DeliveryStatus
     attempts: int

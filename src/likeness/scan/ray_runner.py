@@ -16,6 +16,7 @@ first detection, not when the detector is built.
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
@@ -61,13 +62,17 @@ class RayDetector:
         self._num_cpus = num_cpus
         self._ray: Any = None
         self._task: Any = None
+        self._lock = threading.Lock()  # scan jobs run on several threads
 
     def fingerprint(self) -> str:
         return fingerprint(self._encoders, self._settings)
 
     def _start(self) -> None:
-        if self._ray is not None:
-            return
+        with self._lock:
+            if self._ray is None:
+                self._start_ray()
+
+    def _start_ray(self) -> None:
         os.environ["RAY_USAGE_STATS_ENABLED"] = "0"
         if not self._address:
             os.environ.update(LOCAL_ONLY)
@@ -103,6 +108,7 @@ class RayDetector:
             yield path, self._ray.get(ref)
 
     def close(self) -> None:
-        if self._ray is not None:
-            self._ray.shutdown()
-            self._ray = None
+        with self._lock:
+            if self._ray is not None:
+                self._ray.shutdown()
+                self._ray = None

@@ -1,5 +1,5 @@
-"""The event catalogue: every kind of log event, each built here and nowhere else, and
-the notifications (webhook events) that some of them also send.
+"""The event catalogue: every kind of log event (``domain.log_events.LogEventType``), each
+built here and nowhere else, and the notifications (webhook events) some of them send.
 
 A builder returns a ``PendingEvent``: the ``LogEvent`` to append and the key of the
 record whose salt commits to its personal fields (``None`` when nobody can be named
@@ -13,13 +13,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
-from enum import StrEnum
 from typing import Generic, Protocol, TypeVar
 
 from likeness.domain.consent import Modality, UseFacts
 from likeness.domain.decision import Decision, Outcome
 from likeness.domain.flag import Flag
 from likeness.domain.lifecycle import ConsentEvent, ConsentRecord, Status
+from likeness.domain.log_events import LogEventType
 from likeness.domain.money import Money
 from likeness.domain.performer import Performer
 from likeness.domain.production import Production
@@ -28,42 +28,6 @@ from likeness.ledger.canonical import JsonValue
 from likeness.ledger.entry import LogEvent
 
 T = TypeVar("T")
-
-
-class EventType(StrEnum):
-    PERFORMER_ADDED = "performer.added"
-    PERFORMER_UPDATED = "performer.updated"
-    PERFORMER_IMPORTED = "performer.imported"
-    PERFORMER_ERASED = "performer.erased"
-    PRODUCTION_ADDED = "production.added"
-    CONSENT_REQUESTED = "consent.requested"
-    CONSENT_GRANTED = "consent.granted"
-    CONSENT_DENIED = "consent.denied"
-    CONSENT_REVOKED = "consent.revoked"
-    CONSENT_SUSPENDED = "consent.suspended"
-    CONSENT_RESUMED = "consent.resumed"
-    USE_REPORTED = "use.reported"
-    CHECK_PERFORMED = "check.performed"
-    APPEARANCE_FLAGGED = "appearance.flagged"
-    ENROLMENT_ADDED = "enrolment.added"
-    MATCH_REJECTED = "match.rejected"
-
-    @staticmethod
-    def of_consent(event: ConsentEvent) -> EventType:
-        return EventType(f"consent.{event.type.value}")
-
-
-# What subscribers may hear about (webhooks), in the order they are offered.
-WEBHOOK_EVENTS: tuple[EventType, ...] = (
-    EventType.CONSENT_REQUESTED,
-    EventType.CONSENT_GRANTED,
-    EventType.CONSENT_DENIED,
-    EventType.CONSENT_REVOKED,
-    EventType.CONSENT_SUSPENDED,
-    EventType.CONSENT_RESUMED,
-    EventType.USE_REPORTED,
-    EventType.APPEARANCE_FLAGGED,
-)
 
 
 @dataclass(frozen=True)
@@ -115,7 +79,7 @@ class FlagNotice:
 class Notification:
     """Something a subscriber may want to hear about (a webhook event)."""
 
-    type: EventType
+    type: LogEventType
     at: datetime
     performer_id: str | None
     production_id: str | None
@@ -157,10 +121,10 @@ def _date(value: date | None) -> JsonValue:
     return None if value is None else str(value)
 
 
-def performer_event(kind: EventType, performer: Performer) -> PendingEvent:
+def performer_event(kind: LogEventType, performer: Performer) -> PendingEvent:
     """``performer.added`` / ``performer.updated`` / ``performer.imported``: every field
     is personal data, so all of them are committed to and none is written."""
-    assert kind.value.startswith("performer.") and kind is not EventType.PERFORMER_ERASED
+    assert kind.value.startswith("performer.") and kind is not LogEventType.PERFORMER_ERASED
     record: dict[str, JsonValue] = {
         "legal_name": performer.legal_name,
         "professional_name": performer.professional_name,
@@ -192,7 +156,7 @@ def production_added(production: Production) -> PendingEvent:
         "end_date": _date(production.end_date),
     }
     event = LogEvent(
-        type=EventType.PRODUCTION_ADDED.value,
+        type=LogEventType.PRODUCTION_ADDED.value,
         at=production.created_at,
         ids={"production": production.id},
         record=record,
@@ -201,7 +165,9 @@ def production_added(production: Production) -> PendingEvent:
 
 
 def performer_erased(performer_id: str, at: datetime) -> PendingEvent:
-    event = LogEvent(type=EventType.PERFORMER_ERASED.value, at=at, ids={"performer": performer_id})
+    event = LogEvent(
+        type=LogEventType.PERFORMER_ERASED.value, at=at, ids={"performer": performer_id}
+    )
     return PendingEvent(event, None)
 
 
@@ -211,7 +177,7 @@ def performer_erased(performer_id: str, at: datetime) -> PendingEvent:
 def consent_step(record: ConsentRecord, step: ConsentEvent) -> PendingEvent:
     """``consent.<step>``: each step of a consent's lifecycle, committing to its data."""
     event = LogEvent(
-        type=EventType.of_consent(step).value,
+        type=LogEventType.of_consent(step).value,
         at=step.at,
         ids={
             "consent": record.id,
@@ -226,7 +192,7 @@ def consent_step(record: ConsentRecord, step: ConsentEvent) -> PendingEvent:
 def consent_notification(record: ConsentRecord, step: ConsentEvent, index: int) -> Notification:
     """Every step of a consent is news to its parties."""
     return Notification(
-        type=EventType.of_consent(step),
+        type=LogEventType.of_consent(step),
         at=step.at,
         performer_id=record.performer_id,
         production_id=record.production_id,
@@ -236,7 +202,7 @@ def consent_notification(record: ConsentRecord, step: ConsentEvent, index: int) 
 
 def use_reported(use_id: str, report: UseReport, decision: Decision, at: datetime) -> PendingEvent:
     event = LogEvent(
-        type=EventType.USE_REPORTED.value,
+        type=LogEventType.USE_REPORTED.value,
         at=at,
         ids={
             "use": use_id,
@@ -250,7 +216,7 @@ def use_reported(use_id: str, report: UseReport, decision: Decision, at: datetim
 
 def use_notification(use: ReportedUse) -> Notification:
     return Notification(
-        type=EventType.USE_REPORTED,
+        type=LogEventType.USE_REPORTED,
         at=use.reported_at,
         performer_id=use.performer_id,
         production_id=use.production_id,
@@ -278,7 +244,7 @@ def check_performed(
 ) -> PendingEvent:
     """``check.performed``: who was found, and what was decided, for an intended use."""
     event = LogEvent(
-        type=EventType.CHECK_PERFORMED.value,
+        type=LogEventType.CHECK_PERFORMED.value,
         at=at,
         ids={"production": use.production_id},
         record={
@@ -304,7 +270,7 @@ def check_performed(
 def appearance_flagged(flag: Flag) -> PendingEvent:
     """A scanned appearance no consent covers (``flag.log_index`` is not yet known)."""
     event = LogEvent(
-        type=EventType.APPEARANCE_FLAGGED.value,
+        type=LogEventType.APPEARANCE_FLAGGED.value,
         at=flag.flagged_at,
         ids={"performer": flag.performer_id, "production": flag.production_id},
         record={
@@ -319,7 +285,7 @@ def appearance_flagged(flag: Flag) -> PendingEvent:
 
 def flag_notification(flag: Flag) -> Notification:
     return Notification(
-        type=EventType.APPEARANCE_FLAGGED,
+        type=LogEventType.APPEARANCE_FLAGGED,
         at=flag.flagged_at,
         performer_id=flag.performer_id,
         production_id=flag.production_id,
@@ -338,7 +304,7 @@ def enrolment_added(
     at: datetime,
 ) -> PendingEvent:
     event = LogEvent(
-        type=EventType.ENROLMENT_ADDED.value,
+        type=LogEventType.ENROLMENT_ADDED.value,
         at=at,
         ids={"performer": performer_id, "template": template_id},
         record={
@@ -353,7 +319,7 @@ def enrolment_added(
 
 def match_rejected(performer_id: str, media_sha256: str, at: datetime) -> PendingEvent:
     event = LogEvent(
-        type=EventType.MATCH_REJECTED.value,
+        type=LogEventType.MATCH_REJECTED.value,
         at=at,
         ids={"performer": performer_id},
         record={"media_sha256": media_sha256},

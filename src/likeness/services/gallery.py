@@ -22,7 +22,13 @@ from likeness.domain.consent import Modality
 from likeness.errors import InvalidInputError, NotFoundError
 from likeness.recognition.encoders import Encoders
 from likeness.recognition.exact_index import ExactIndex
-from likeness.recognition.media import MediaKind, load_audio, load_rgb, media_kind
+from likeness.recognition.media import (
+    MEDIA_SUFFIXES,
+    MediaKind,
+    load_audio,
+    load_rgb,
+    media_kind,
+)
 from likeness.recognition.ports import Box, TimeSpan, VectorIndex
 from likeness.services.events import match_rejected
 from likeness.services.ledger import LedgerService
@@ -91,9 +97,16 @@ def enrolment_modality(path: Path) -> Modality:
     if kind is not None:
         return Modality.VOICE
     raise InvalidInputError(
-        f"{path}: cannot tell the modality from '{path.suffix.lower()}'",
-        hint="pass --modality face|voice",
+        f"{path}: '{path.suffix.lower()}' files are not read here; images: "
+        f"{_suffixes(MediaKind.IMAGE)}; audio: {_suffixes(MediaKind.AUDIO)}; "
+        f"video: {_suffixes(MediaKind.VIDEO)}",
+        hint="convert the file to one of these (from the CLI, a file of a known format "
+        "with another name: pass --modality face|voice)",
     )
+
+
+def _suffixes(kind: MediaKind) -> str:
+    return " ".join(s for s, k in MEDIA_SUFFIXES.items() if k is kind)
 
 
 class GalleryService:

@@ -13,6 +13,7 @@ from typing import Protocol
 from sqlalchemy.exc import IntegrityError
 
 from likeness.domain.ids import PerformerId, ProductionId
+from likeness.domain.log_events import LogEventType
 from likeness.domain.performer import Performer, PerformerStatus
 from likeness.domain.production import Production
 from likeness.errors import (
@@ -23,7 +24,6 @@ from likeness.errors import (
     RowProblem,
 )
 from likeness.services.events import (
-    EventType,
     Recorded,
     consent_key,
     performer_erased,
@@ -98,7 +98,7 @@ class RegistryService:
             with _membership_race_guard():
                 repository.add(performer)
             indexes = self._ledger.record(
-                connection, [performer_event(EventType.PERFORMER_ADDED, performer)]
+                connection, [performer_event(LogEventType.PERFORMER_ADDED, performer)]
             )
         return Recorded(performer, tuple(indexes))
 
@@ -115,7 +115,7 @@ class RegistryService:
             with _membership_race_guard():
                 repository.replace(updated)
             indexes = self._ledger.record(
-                connection, [performer_event(EventType.PERFORMER_UPDATED, updated)]
+                connection, [performer_event(LogEventType.PERFORMER_UPDATED, updated)]
             )
         return Recorded(updated, tuple(indexes))
 
@@ -185,7 +185,7 @@ class RegistryService:
             indexes = (
                 self._ledger.record(
                     connection,
-                    [performer_event(EventType.PERFORMER_IMPORTED, p) for p in performers],
+                    [performer_event(LogEventType.PERFORMER_IMPORTED, p) for p in performers],
                 )
                 if performers
                 else []

@@ -21,7 +21,13 @@ from pathlib import Path
 from likeness.domain.account import Account, Role
 from likeness.domain.scan import ScanOptions, ScanReport
 from likeness.domain.scan_job import ScanJobStatus
-from likeness.errors import InvalidInputError, LikenessError, NotFoundError, PermissionDeniedError
+from likeness.errors import (
+    InvalidInputError,
+    LikenessError,
+    NotFoundError,
+    PermissionDeniedError,
+    StoreError,
+)
 from likeness.services.access import require_production
 from likeness.services.ports import Clock, IdFactory
 from likeness.services.scans import ScanService
@@ -86,7 +92,7 @@ class ScanJobService:
 
     def discard(self, job_id: str) -> None:
         """Shred what was staged for a job that was never submitted."""
-        shred_folder(self._root / job_id)
+        _clear(self._root / job_id)
 
     def submit(
         self,
@@ -96,6 +102,7 @@ class ScanJobService:
         uploads: Sequence[Upload],
     ) -> ScanJob:
         folder = self._root / job_id
+        uploads = _distinct_names(uploads)
         try:
             require_production(account, options.production_id)
             if not uploads:
@@ -117,7 +124,7 @@ class ScanJobService:
                     raise NotFoundError("production", options.production_id)
                 ScanJobRepository(connection).add(_row(job))
         except BaseException:
-            shred_folder(folder)
+            _clear(folder)
             raise
         self._executor.submit(self._run, job_id, options, uploads)
         return job
@@ -143,24 +150,23 @@ class ScanJobService:
             return ScanJobRepository(connection).interrupt_unfinished(self._clock.now())
 
     def _run(self, job_id: str, options: ScanOptions, uploads: Sequence[Upload]) -> None:
+        """Scan, shred the uploads, then say how it ended: a finished job has left
+        nothing behind."""
         self._set(job_id, ScanJobStatus.RUNNING)
+        report, error = None, None
         try:
-            report = self._scans.scan([u.path for u in uploads], options)
-            named = _by_upload_name(report, {str(u.path): u.name for u in uploads})
-            self._set(
-                job_id,
-                ScanJobStatus.DONE,
-                report=json.dumps(named.to_json()),
-                finished_at=self._clock.now(),
-            )
+            scanned = self._scans.scan([u.path for u in uploads], options)
+            named = _by_upload_name(scanned, {str(u.path): u.name for u in uploads})
+            report = json.dumps(named.to_json())
         except Exception as exc:  # a failed job says why; the server goes on
             log.exception("scan job %s failed", job_id)
-            message = (
+            error = (
                 exc.message if isinstance(exc, LikenessError) else f"{type(exc).__name__}: {exc}"
             )
-            self._set(job_id, ScanJobStatus.FAILED, error=message, finished_at=self._clock.now())
         finally:
-            shred_folder(self._root / job_id)
+            _clear(self._root / job_id)
+        status = ScanJobStatus.FAILED if report is None else ScanJobStatus.DONE
+        self._set(job_id, status, report=report, error=error, finished_at=self._clock.now())
 
     def _set(
         self,
@@ -175,6 +181,13 @@ class ScanJobService:
             ScanJobRepository(connection).set_status(
                 job_id, status, report=report, error=error, finished_at=finished_at
             )
+
+
+def _clear(folder: Path) -> None:
+    """Shred a job's uploads and remove its folder."""
+    shred_folder(folder)
+    if folder.exists():
+        folder.rmdir()
 
 
 def _row(job: ScanJob) -> ScanJobRow:
@@ -193,6 +206,16 @@ def _row(job: ScanJob) -> ScanJobRow:
 
 
 def _job(row: ScanJobRow) -> ScanJob:
+    try:
+        return _read_job(row)
+    except (KeyError, TypeError, ValueError) as exc:
+        raise StoreError(
+            f"scan job {row.id} is stored in a form this version cannot read ({exc!r})",
+            hint="submit the scan again; the stored job is left as it is",
+        ) from exc
+
+
+def _read_job(row: ScanJobRow) -> ScanJob:
     return ScanJob(
         id=row.id,
         account_id=row.account_id,
@@ -205,6 +228,19 @@ def _job(row: ScanJobRow) -> ScanJob:
         created_at=row.created_at,
         finished_at=row.finished_at,
     )
+
+
+def _distinct_names(uploads: Sequence[Upload]) -> list[Upload]:
+    """Uploads named as sent, a repeated name numbered (``clip (2).mp4``): a report names
+    each file once."""
+    seen: dict[str, int] = {}
+    named = []
+    for upload in uploads:
+        count = seen[upload.name] = seen.get(upload.name, 0) + 1
+        given = Path(upload.name)
+        name = upload.name if count == 1 else f"{given.stem} ({count}){given.suffix}"
+        named.append(dataclasses.replace(upload, name=name))
+    return named
 
 
 def _by_upload_name(report: ScanReport, names: Mapping[str, str]) -> ScanReport:

@@ -53,7 +53,7 @@ from likeness.store.sealed_cache import SealedCache
 
 
 def expand(paths: Iterable[Path]) -> list[Path]:
-    """Files as given, and the media files inside directories (sorted)."""
+    """Files as given, and the media files inside directories (sorted); each once."""
     found: list[Path] = []
     for path in paths:
         if path.is_dir():
@@ -62,7 +62,7 @@ def expand(paths: Iterable[Path]) -> list[Path]:
             )
         else:
             found.append(path)
-    return found
+    return list(dict.fromkeys(found))
 
 
 def _content_hash(path: Path) -> str:
@@ -118,12 +118,16 @@ class ScanService:
         """Scan ``paths``: each file detected (unless cached), identified and decided; one
         bad file never stops the batch."""
         files = [self._look_up(path, options) for path in expand(paths)]
-        todo = [f.path for f in files if f.cached is None and f.error is None]
-        detected = self._detector.detect(todo, options.fps)
+        todo: dict[str, Path] = {}  # by content: the first file with those bytes
+        for f in files:
+            if f.cached is None and f.sha256 is not None:
+                todo.setdefault(f.sha256, f.path)
+        answers = _Answers(self._detector.detect(list(todo.values()), options.fps))
+        done: dict[str, MediaDetections] = {}  # by content: the same bytes twice, once
         media = []
         for file in files:
             progress(file.path)
-            media.append(self._scan_one(file, options, detected))
+            media.append(self._scan_one(file, options, answers, done))
         return self._flag(ScanReport(options.production_id, tuple(media)), options)
 
     def flags_for(self, performer_id: str) -> list[Flag]:
@@ -150,24 +154,24 @@ class ScanService:
         self,
         file: _File,
         options: ScanOptions,
-        detected: Iterator[tuple[Path, DetectionResult]],
+        answers: _Answers,
+        done: dict[str, MediaDetections],
     ) -> MediaResult:
         path = str(file.path)
         if file.error is not None or file.sha256 is None:
             return MediaResult(path, None, MediaStatus.ERROR, file.error)
-        found = file.cached
+        status, found = MediaStatus.CACHED, file.cached or done.get(file.sha256)
         if found is None:
-            done, result = next(detected)
-            assert done == file.path, "the detector answers in the order it was asked"
+            result = answers.for_path(file.path)
             if isinstance(result, DetectionFailed):
                 return MediaResult(path, None, MediaStatus.ERROR, result.message)
-            found = result
+            status, found = MediaStatus.SCANNED, result
+            done[file.sha256] = found
             self._cache.put(self._cache_key(file.sha256, options), _sealable(found))
         try:
             appearances = self._appearances(path, file.sha256, found, options)
         except LikenessError as exc:
             return MediaResult(path, None, MediaStatus.ERROR, exc.message)
-        status = MediaStatus.SCANNED if file.cached is None else MediaStatus.CACHED
         return MediaResult(path, file.sha256, status, None, found.duration, appearances)
 
     def _appearances(
@@ -251,6 +255,25 @@ class ScanService:
             for flag in flags:
                 self._outbox.emit(connection, flag_notification(flag))
         return _with_flag_indexes(report, iter(indexes))
+
+
+class _Answers:
+    """A detector's answers, taken by path whatever order they come in."""
+
+    def __init__(self, answers: Iterator[tuple[Path, DetectionResult]]) -> None:
+        self._answers = answers
+        self._waiting: dict[Path, DetectionResult] = {}
+
+    def for_path(self, path: Path) -> DetectionResult:
+        while path not in self._waiting:
+            try:
+                done, result = next(self._answers)
+            except StopIteration:
+                return DetectionFailed(
+                    f"{path}: the detector gave no result for this file; scan it again"
+                )
+            self._waiting[done] = result
+        return self._waiting.pop(path)
 
 
 def _with_flag_indexes(report: ScanReport, indexes: Iterator[int]) -> ScanReport:

@@ -26,11 +26,11 @@ import httpx
 from sqlalchemy.engine import Connection
 
 from likeness.domain.account import Account, Role
+from likeness.domain.log_events import WEBHOOK_EVENTS
 from likeness.domain.webhook import Delivery, DeliveryStatus, Webhook
 from likeness.errors import InvalidInputError, NotFoundError, PermissionDeniedError
 from likeness.services import webhook_signature
 from likeness.services.events import (
-    WEBHOOK_EVENTS,
     ConsentNotice,
     FlagNotice,
     Notification,
@@ -42,7 +42,6 @@ from likeness.store.repositories import AccountRepository
 from likeness.store.secret_box import SecretBox
 from likeness.store.webhooks import DeliveryRepository, WebhookRepository
 
-EVENT_TYPES = tuple(e.value for e in WEBHOOK_EVENTS)
 SUBSCRIBERS = frozenset({Role.PERFORMER, Role.REPRESENTATIVE, Role.PRODUCTION, Role.ADMIN})
 CLAIM_LEASE = timedelta(seconds=60)
 MAX_DELAY = timedelta(hours=24)
@@ -104,11 +103,12 @@ class WebhookService:
         if account.role not in SUBSCRIBERS:
             raise PermissionDeniedError(f"a {account.role.value} account cannot receive webhooks")
         self._check_url(url)
-        unknown = sorted(set(events) - set(EVENT_TYPES))
+        offered = {e.value for e in WEBHOOK_EVENTS}
+        unknown = sorted(set(events) - offered)
         if unknown or not events:
             raise InvalidInputError(
                 f"unknown event type(s): {', '.join(unknown)}" if unknown else "no event types",
-                hint=f"choose from {', '.join(EVENT_TYPES)}",
+                hint=f"choose from {', '.join(WEBHOOK_EVENTS)}",
             )
         secret = webhook_signature.new_secret()
         hook_id = self._ids.new()
@@ -117,7 +117,7 @@ class WebhookService:
             account_id=account.id,
             url=url,
             sealed_secret=self._box.seal(secret.encode(), hook_id),
-            events=tuple(e for e in EVENT_TYPES if e in events),
+            events=tuple(e for e in WEBHOOK_EVENTS if e.value in events),
             created_at=self._clock.now(),
         )
         with self._database.write() as connection:
@@ -171,7 +171,7 @@ class WebhookService:
     # -- the outbox -------------------------------------------------------------
 
     def emit(self, connection: Connection, notification: Notification) -> None:
-        hooks = WebhookRepository(connection).active_for(notification.type.value)
+        hooks = WebhookRepository(connection).active_for(notification.type)
         if not hooks:
             return
         owners = AccountRepository(connection)
@@ -197,7 +197,7 @@ class WebhookService:
                     id=self._ids.new(),
                     webhook_id=hook.id,
                     event_id=event_id,
-                    event_type=notification.type.value,
+                    event_type=notification.type,
                     payload=payload,
                     status=DeliveryStatus.PENDING,
                     attempts=0,

@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import Row, and_, delete, select, update
 from sqlalchemy.engine import Connection
 
+from likeness.domain.log_events import LogEventType
 from likeness.domain.webhook import Delivery, DeliveryStatus, Webhook
 from likeness.store.tables import webhook_deliveries, webhooks
 
@@ -40,7 +41,7 @@ class WebhookRepository:
         query = select(webhooks).where(webhooks.c.account_id == account_id)
         return [_webhook(row) for row in self._db.execute(query.order_by(webhooks.c.id))]
 
-    def active_for(self, event_type: str) -> list[Webhook]:
+    def active_for(self, event_type: LogEventType) -> list[Webhook]:
         query = select(webhooks).where(webhooks.c.disabled_at.is_(None))
         found = [_webhook(row) for row in self._db.execute(query.order_by(webhooks.c.id))]
         return [hook for hook in found if event_type in hook.events]
@@ -159,7 +160,7 @@ def _webhook(row: Row[Any]) -> Webhook:
         account_id=row.account_id,
         url=row.url,
         sealed_secret=row.secret,
-        events=tuple(json.loads(row.events)),
+        events=tuple(LogEventType(e) for e in json.loads(row.events)),
         created_at=row.created_at,
         disabled_at=row.disabled_at,
     )
@@ -170,7 +171,7 @@ def _delivery(row: Row[Any]) -> Delivery:
         id=row.id,
         webhook_id=row.webhook_id,
         event_id=row.event_id,
-        event_type=row.event_type,
+        event_type=LogEventType(row.event_type),
         payload=row.payload,
         status=DeliveryStatus(row.status),
         attempts=row.attempts,

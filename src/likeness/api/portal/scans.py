@@ -58,7 +58,14 @@ def scan_page(request: Request, job_id: str, session: Session) -> HTMLResponse:
     require_role(session.account, Role.PRODUCTION)
     job = services_of(request).scan_jobs.get(session.account, job_id)
     name = "_scan_status.html" if request.headers.get("hx-request") else "scan.html"
-    return page(request, name, session, job=scan_job_json(job), report=job.report)
+    return page(
+        request,
+        name,
+        session,
+        job=scan_job_json(job),
+        finished=job.status.finished,
+        report=job.report,
+    )
 
 
 @router.get("/portal/scans/{job_id}/report.html")
