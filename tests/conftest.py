@@ -9,6 +9,7 @@ import pytest
 
 from likeness.bootstrap import Services, build_services, initialise
 from likeness.cli.state import CliState
+from likeness.recognition.encoders import Encoders
 from likeness.settings import Settings, load_settings
 from likeness.testing import FixedClock, fake_encoders
 
@@ -34,22 +35,25 @@ def settings(tmp_path: Path) -> Settings:
     return load_settings(home=tmp_path / "home")
 
 
-@pytest.fixture
-def services(settings: Settings, clock: FixedClock) -> Iterator[Services]:
+def _home_with_services(
+    settings: Settings, clock: FixedClock, encoders: Encoders | None = None
+) -> Iterator[Services]:
     initialise(settings, clock=clock)
-    built = build_services(settings, clock=clock)
+    built = build_services(settings, clock=clock, encoders=encoders)
     yield built
     built.close()
+
+
+@pytest.fixture
+def services(settings: Settings, clock: FixedClock) -> Iterator[Services]:
+    yield from _home_with_services(settings, clock)
 
 
 @pytest.fixture
 def fake_services(settings: Settings, clock: FixedClock) -> Iterator[Services]:
     """Services whose face and voice encoders are the fakes of ``likeness.testing``:
     recognition and scans without dlib or torch (the fast tier)."""
-    initialise(settings, clock=clock)
-    built = build_services(settings, clock=clock, encoders=fake_encoders())
-    yield built
-    built.close()
+    yield from _home_with_services(settings, clock, fake_encoders())
 
 
 def fake_cli(clock: FixedClock | None = None) -> CliState:

@@ -20,7 +20,7 @@ from likeness.ledger.note import Signer
 from likeness.ledger.receipt import Receipt
 from likeness.recognition.encoders import Encoders
 from likeness.recognition.ports import FaceEncoder, VoiceEncoder
-from likeness.scan.detect import Detector, DetectorSettings, LocalDetector
+from likeness.scan.detect import DEFAULT_SETTINGS, Detector, LocalDetector
 from likeness.services.accounts import AccountService
 from likeness.services.checks import CheckService
 from likeness.services.consents import ConsentService
@@ -213,6 +213,7 @@ def build_services(
         allow_private_hosts=settings.environment is Environment.DEVELOPMENT,
     )
     uses = UseService(database=database, clock=clock, ids=ids, ledger=ledger, outbox=webhooks)
+    vault = VaultFiles(layout.vault)
     index_files = IndexFiles(layout.index, master_key)
     scan_cache = SealedCache(layout.root / "scan-cache", master_key, "scan-cache")
     encoders = encoders or Encoders(
@@ -222,7 +223,7 @@ def build_services(
         database=database,
         clock=clock,
         ledger=ledger,
-        vault=VaultFiles(layout.vault),
+        vault=vault,
         master_key=master_key,
         encoders=encoders,
         face_threshold=settings.face_match_threshold,
@@ -240,7 +241,7 @@ def build_services(
             clock=clock,
             ids=ids,
             ledger=ledger,
-            vault=VaultFiles(layout.vault),
+            vault=vault,
             derived=(index_files, scan_cache),
         ),
         accounts=AccountService(database=database, clock=clock, ids=ids),
@@ -255,7 +256,7 @@ def build_services(
             clock=clock,
             ids=ids,
             ledger=ledger,
-            vault=VaultFiles(layout.vault),
+            vault=vault,
             master_key=master_key,
             encoders=encoders,
             gallery=gallery,
@@ -284,8 +285,8 @@ def build_detector(settings: Settings, encoders: Encoders) -> Detector:
     if settings.scan_runner == "ray":
         from likeness.scan.ray_runner import RayDetector
 
-        return RayDetector(encoders, DetectorSettings(), address=settings.ray_address)
-    return LocalDetector(encoders, DetectorSettings())
+        return RayDetector(encoders, DEFAULT_SETTINGS, address=settings.ray_address)
+    return LocalDetector(encoders, DEFAULT_SETTINGS)
 
 
 def default_voice_encoder() -> VoiceEncoder:

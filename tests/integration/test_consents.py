@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -153,27 +153,37 @@ def granted(world: tuple[Services, str, str]) -> str:
     return consent.id
 
 
-def test_every_transition_is_logged_with_a_receipt_that_verifies(world, clock) -> None:  # type: ignore[no-untyped-def]
-    services, performer, production = world
-    verifier = parse_verifier(services.ledger.verifier_key)
-    steps = [services.consents.request(performer, production, request())]
+def whole_lifecycle(  # type: ignore[no-untyped-def]
+    services: Services, clock, performer: str, production: str, pauses: tuple[float, ...]
+) -> list[Recorded[ConsentRecord]]:
+    """Request, grant (by a representative), suspend, resume, revoke: ``pauses`` days
+    apart."""
+    consents = services.consents
+    steps = [consents.request(performer, production, request())]
     cid = steps[0].value.id
-    clock.advance(days=1)
-    steps.append(
-        services.consents.grant(
+    later: list[Callable[[], Recorded[ConsentRecord]]] = [
+        lambda: consents.grant(
             cid,
             by=Grantor.REPRESENTATIVE,
             signer="Jane Roe",
             signed_separately=True,
             clear_and_conspicuous=True,
-        )
-    )
-    clock.advance(days=1)
-    steps.append(services.consents.suspend(cid, reason="SAG-AFTRA strike"))
-    clock.advance(days=5)
-    steps.append(services.consents.resume(cid))
-    clock.advance(days=1)
-    steps.append(services.consents.revoke(cid, by=Grantor.PERFORMER))
+        ),
+        lambda: consents.suspend(cid, reason="SAG-AFTRA strike"),
+        lambda: consents.resume(cid),
+        lambda: consents.revoke(cid, by=Grantor.PERFORMER, reason="changed my mind"),
+    ]
+    for pause, step in zip(pauses, later, strict=True):
+        clock.advance(days=pause)
+        steps.append(step())
+    return steps
+
+
+def test_every_transition_is_logged_with_a_receipt_that_verifies(world, clock) -> None:  # type: ignore[no-untyped-def]
+    services, performer, production = world
+    verifier = parse_verifier(services.ledger.verifier_key)
+    steps = whole_lifecycle(services, clock, performer, production, pauses=(1, 1, 5, 1))
+    cid = steps[0].value.id
     indexes = [s.log_indexes[0] for s in steps]
     assert services.consents.log_indexes(cid) == indexes
     types = []
@@ -200,24 +210,8 @@ def test_replaying_stored_events_rebuilds_the_state_and_matches_the_log(  # type
     world, clock, replica
 ) -> None:
     services, performer, production = world
-    steps = [services.consents.request(performer, production, request())]
+    steps = whole_lifecycle(services, clock, performer, production, pauses=(1.13, 2, 4, 1.005))
     cid = steps[0].value.id
-    clock.advance(days=1, hours=3)
-    steps.append(
-        services.consents.grant(
-            cid,
-            by=Grantor.REPRESENTATIVE,
-            signer="Jane Roe",
-            signed_separately=True,
-            clear_and_conspicuous=True,
-        )
-    )
-    clock.advance(days=2)
-    steps.append(services.consents.suspend(cid, reason="SAG-AFTRA strike"))
-    clock.advance(days=4)
-    steps.append(services.consents.resume(cid))
-    clock.advance(days=1, minutes=7)
-    steps.append(services.consents.revoke(cid, by=Grantor.PERFORMER, reason="changed my mind"))
     assert_replay_rebuilds_each_step(services, replica, steps)
     events = services.consents.events(cid)
     # The log's commitments open to exactly the stored event data (with the salt).

@@ -59,13 +59,6 @@ def _public_callables(module: types.ModuleType) -> Iterator[tuple[str, Callable[
                 yield f"{module.__name__}.{name} (fields)", obj
 
 
-def _hints(obj: Callable[..., Any]) -> dict[str, Any]:
-    if inspect.isclass(obj):
-        return get_type_hints(obj)
-    hints = get_type_hints(obj)
-    return hints
-
-
 def _loose(annotation: Any, where: str) -> list[str]:
     """Why ``annotation`` is loosely typed (empty: it is not)."""
     if annotation is Any:
@@ -103,7 +96,7 @@ def _problems() -> list[str]:
     found = []
     for module in _modules():
         for where, obj in _public_callables(module):
-            for name, annotation in _hints(obj).items():
+            for name, annotation in get_type_hints(obj).items():
                 found += _loose(annotation, f"{where}: {name}")
     return found
 

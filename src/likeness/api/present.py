@@ -22,7 +22,7 @@ from likeness.domain.webhook import Delivery, DeliveryStatus, Webhook
 from likeness.services.checks import CheckResult
 from likeness.services.enrolment import Enrolment
 from likeness.services.events import Recorded, modality_list
-from likeness.services.gallery import Identification
+from likeness.services.gallery import Identification, Match
 from likeness.services.scan_jobs import ScanJob
 from likeness.services.uses import Statement
 
@@ -211,27 +211,24 @@ def identification_json(result: Identification) -> dict[str, Any]:
         "media_sha256": result.media_sha256,
         "model_id": result.model_id,
         "threshold": result.threshold,
-        "faces": [
-            {
-                "box": [] if f.where is None else f.where.as_list(),
-                "decision": f.decision.value,
-                "performer_id": f.performer_id,
-                "distance": f.distance,
-                "suppressed": list(f.suppressed),
-            }
-            for f in result.faces
-        ],
+        "faces": [{"box": _where(f)} | _match_json(f) for f in result.faces],
         "voices": [
-            {
-                "start": None if v.where is None else v.where.as_list()[0],
-                "end": None if v.where is None else v.where.as_list()[1],
-                "decision": v.decision.value,
-                "performer_id": v.performer_id,
-                "distance": v.distance,
-                "suppressed": list(v.suppressed),
-            }
+            dict(zip(("start", "end"), _where(v) or [None, None], strict=True)) | _match_json(v)
             for v in result.voices
         ],
+    }
+
+
+def _where(match: Match) -> list[int] | list[float]:
+    return [] if match.where is None else match.where.as_list()
+
+
+def _match_json(match: Match) -> dict[str, Any]:
+    return {
+        "decision": match.decision.value,
+        "performer_id": match.performer_id,
+        "distance": match.distance,
+        "suppressed": list(match.suppressed),
     }
 
 

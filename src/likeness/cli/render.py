@@ -68,11 +68,9 @@ def table(title: str, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> 
 
 
 def _cell(value: Any) -> str:
-    if value is None:
-        return ""
     if isinstance(value, datetime | date):
         return value.isoformat()
-    return str(value)
+    return "" if value is None else str(value)
 
 
 def fields(title: str, data: dict[str, Any]) -> None:

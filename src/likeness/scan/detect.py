@@ -145,9 +145,12 @@ class LocalDetector:
     def __init__(self, encoders: Encoders, settings: DetectorSettings = DEFAULT_SETTINGS) -> None:
         self._encoders = encoders
         self._settings = settings
+        self._fingerprint = ""
 
     def fingerprint(self) -> str:
-        return fingerprint(self._encoders, self._settings)
+        if not self._fingerprint:  # asked for every file; the configuration never changes
+            self._fingerprint = fingerprint(self._encoders, self._settings)
+        return self._fingerprint
 
     def detect(self, paths: Sequence[Path], fps: float) -> Iterator[tuple[Path, DetectionResult]]:
         for path in paths:

@@ -63,9 +63,12 @@ class RayDetector:
         self._ray: Any = None
         self._task: Any = None
         self._lock = threading.Lock()  # scan jobs run on several threads
+        self._fingerprint = ""
 
     def fingerprint(self) -> str:
-        return fingerprint(self._encoders, self._settings)
+        if not self._fingerprint:  # asked for every file; the configuration never changes
+            self._fingerprint = fingerprint(self._encoders, self._settings)
+        return self._fingerprint
 
     def _start(self) -> None:
         with self._lock:

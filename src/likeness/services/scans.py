@@ -213,7 +213,7 @@ class ScanService:
         use = UseFacts(
             production_id=options.production_id,
             replica_kind=options.replica_kind,
-            modalities=frozenset({Modality(s.modality)}),
+            modalities=frozenset({s.modality}),
             purpose=options.purpose,
             date=day,
         )
@@ -242,7 +242,7 @@ class ScanService:
             )
             for media in report.media
             for a in media.appearances
-            if a.outcome is DecisionOutcome.NOT_COVERED and a.performer_id is not None
+            if _flagged(a) and a.performer_id is not None
         ]
         if not flags:
             return report
@@ -276,14 +276,17 @@ class _Answers:
         return self._waiting.pop(path)
 
 
+def _flagged(a: Appearance) -> bool:
+    """Flagged: a registered performer whose appearance no consent covers."""
+    return a.outcome is DecisionOutcome.NOT_COVERED
+
+
 def _with_flag_indexes(report: ScanReport, indexes: Iterator[int]) -> ScanReport:
-    def flagged(a: Appearance) -> Appearance:
-        if a.outcome is not DecisionOutcome.NOT_COVERED or a.performer_id is None:
-            return a
-        return dataclasses.replace(a, flag_log_index=next(indexes))
+    def named(a: Appearance) -> Appearance:
+        return dataclasses.replace(a, flag_log_index=next(indexes)) if _flagged(a) else a
 
     media = tuple(
-        dataclasses.replace(m, appearances=tuple(flagged(a) for a in m.appearances))
+        dataclasses.replace(m, appearances=tuple(named(a) for a in m.appearances))
         for m in report.media
     )
     return dataclasses.replace(report, media=media)
@@ -294,13 +297,12 @@ def _detections(sealed: bytes) -> MediaDetections:
     data = json.loads(sealed)
     items = tuple(
         Detected(
-            modality=Modality(d["modality"]),
-            start=d["start"],
-            end=d["end"],
-            frames=tuple(d["frames"]),
-            thumbnail=d["thumbnail"],
-            embedding=tuple(d["embedding"]),
-            model_id=d["model_id"],
+            **{
+                **d,
+                "modality": Modality(d["modality"]),
+                "frames": tuple(d["frames"]),
+                "embedding": tuple(d["embedding"]),
+            }
         )
         for d in data["items"]
     )
@@ -308,16 +310,4 @@ def _detections(sealed: bytes) -> MediaDetections:
 
 
 def _sealable(found: MediaDetections) -> bytes:
-    items = [
-        {
-            "modality": d.modality.value,
-            "start": d.start,
-            "end": d.end,
-            "frames": list(d.frames),
-            "thumbnail": d.thumbnail,
-            "embedding": list(d.embedding),
-            "model_id": d.model_id,
-        }
-        for d in found.items
-    ]
-    return json.dumps({"duration": found.duration, "items": items}).encode()
+    return json.dumps(dataclasses.asdict(found)).encode()

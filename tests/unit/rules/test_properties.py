@@ -48,6 +48,23 @@ COMPENSATIONS = [
 ]
 
 
+DESCRIPTION = UseDescription(
+    project="Night Shift",
+    purpose="complete reshoot scenes",
+    scenes=("1", "2", "3"),
+    media=("streaming",),
+    territory="worldwide",
+    character="Vale",
+)
+productions = st.builds(
+    ProductionFacts,
+    id=st.just("F1"),
+    kind=st.just("theatrical"),
+    agreement=st.sampled_from(AGREEMENTS),
+    jurisdiction=st.sampled_from(JURISDICTIONS),
+)
+
+
 @st.composite
 def cases(draw: st.DrawFn) -> Case:
     use_day = draw(days)
@@ -61,14 +78,7 @@ def cases(draw: st.DrawFn) -> Case:
         production_id=draw(st.sampled_from(["F1", "F2"])),
         replica_kind=draw(st.sampled_from([kind, *list(ReplicaKind)])),
         modalities=draw(st.sampled_from([mods, frozenset(Modality)])),
-        description=UseDescription(
-            project="Night Shift",
-            purpose="complete reshoot scenes",
-            scenes=("1", "2", "3"),
-            media=("streaming",),
-            territory="worldwide",
-            character="Vale",
-        ),
+        description=DESCRIPTION,
         valid_from=start,
         valid_until=draw(st.sampled_from([None, start + timedelta(days=800)])),
         signed_separately=draw(st.booleans()),
@@ -103,12 +113,7 @@ def cases(draw: st.DrawFn) -> Case:
             deceased_on=draw(st.sampled_from([None, date(2024, 6, 1)])),
             pro_rata_daily_rate=draw(st.sampled_from([None, Decimal("900"), Decimal("2500")])),
         ),
-        production=ProductionFacts(
-            id="F1",
-            kind="theatrical",
-            agreement=draw(st.sampled_from(AGREEMENTS)),
-            jurisdiction=draw(st.sampled_from(JURISDICTIONS)),
-        ),
+        production=draw(productions),
         consents=(consent,),
         use=UseFacts(
             production_id="F1",
@@ -146,14 +151,7 @@ def covered_cases(draw: st.DrawFn) -> Case:
         production_id="F1",
         replica_kind=kind,
         modalities=draw(st.sampled_from([mods, frozenset(Modality)])),
-        description=UseDescription(
-            project="Night Shift",
-            purpose="complete reshoot scenes",
-            scenes=("1", "2", "3"),
-            media=("streaming",),
-            territory="worldwide",
-            character="Vale",
-        ),
+        description=DESCRIPTION,
         valid_from=start,
         valid_until=use_day + timedelta(days=draw(st.integers(0, 800))),
         signed_separately=True,
@@ -182,12 +180,7 @@ def covered_cases(draw: st.DrawFn) -> Case:
             date_of_birth=date(1990, 1, 1),
             pro_rata_daily_rate=draw(st.sampled_from([None, Decimal("900"), Decimal("2500")])),
         ),
-        production=ProductionFacts(
-            id="F1",
-            kind="theatrical",
-            agreement=draw(st.sampled_from(AGREEMENTS)),
-            jurisdiction=draw(st.sampled_from(JURISDICTIONS)),
-        ),
+        production=draw(productions),
         consents=(consent,),
         use=UseFacts(
             production_id="F1",
