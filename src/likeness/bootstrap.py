@@ -22,6 +22,7 @@ from likeness.recognition.encoders import Encoders
 from likeness.recognition.ports import FaceEncoder, VoiceEncoder
 from likeness.scan.detect import DEFAULT_SETTINGS, Detector, LocalDetector
 from likeness.services.accounts import AccountService
+from likeness.services.biometrics import BiometricShredder
 from likeness.services.checks import CheckService
 from likeness.services.consents import ConsentService
 from likeness.services.enrolment import EnrolmentService
@@ -241,8 +242,7 @@ def build_services(
             clock=clock,
             ids=ids,
             ledger=ledger,
-            vault=vault,
-            derived=(index_files, scan_cache),
+            biometrics=BiometricShredder(vault=vault, derived=(index_files, scan_cache)),
         ),
         accounts=AccountService(database=database, clock=clock, ids=ids),
         consents=ConsentService(

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Protocol
 
 from sqlalchemy.exc import IntegrityError
 
@@ -23,6 +22,7 @@ from likeness.errors import (
     NotFoundError,
     RowProblem,
 )
+from likeness.services.biometrics import BiometricShredder
 from likeness.services.events import (
     Recorded,
     consent_key,
@@ -30,7 +30,6 @@ from likeness.services.events import (
     performer_event,
     performer_key,
     production_added,
-    template_key,
     use_key,
 )
 from likeness.services.inputs import PerformerChanges, PerformerInput, ProductionInput
@@ -48,16 +47,7 @@ from likeness.store.repositories import (
     ProductionRepository,
 )
 from likeness.store.scan_jobs import ScanJobRepository
-from likeness.store.templates import TemplateRepository
-from likeness.store.vault import VaultFiles, destroy_data_key
 from likeness.store.webhooks import DeliveryRepository
-
-
-class Shreddable(Protocol):
-    """Derived data that may hold anyone's biometrics, destroyed whole on erasure."""
-
-    def shred(self) -> None: ...
-
 
 _LIST_HINT = "'likeness {0} list' shows the registered ids"
 
@@ -77,15 +67,13 @@ class RegistryService:
         clock: Clock,
         ids: IdFactory,
         ledger: LedgerService,
-        vault: VaultFiles,
-        derived: Sequence[Shreddable] = (),
+        biometrics: BiometricShredder,
     ) -> None:
         self._database = database
         self._clock = clock
         self._ids = ids
         self._ledger = ledger
-        self._vault = vault
-        self._derived = tuple(derived)
+        self._biometrics = biometrics
 
     # -- performers -------------------------------------------------------
 
@@ -133,23 +121,16 @@ class RegistryService:
             AccountRepository(connection).remove_for_performer(performer.id)
             salts = SaltRepository(connection)
             consent_ids, use_ids = remove_for_performer(connection, performer.id)
-            template_ids = TemplateRepository(connection).remove_for_performer(performer.id)
-            for key in [
-                *map(consent_key, consent_ids),
-                *map(use_key, use_ids),
-                *map(template_key, template_ids),  # enrolment commitments: unopenable now
-            ]:
+            self._biometrics.destroy_rows(connection, performer.id)
+            for key in [*map(consent_key, consent_ids), *map(use_key, use_ids)]:
                 salts.erase(key)
             FlagRepository(connection).remove_for_performer(performer.id)
             DeliveryRepository(connection).remove_for_performer(performer.id)
             ScanJobRepository(connection).erase_showing(performer.id)
             PerformerRepository(connection).remove(performer.id)
             salts.erase(performer_key(performer.id))
-            destroy_data_key(connection, performer.id)
             indexes = self._ledger.record(connection, [performer_erased(performer.id, now)])
-        self._vault.shred(performer.id)
-        for store in self._derived:  # indexes, scan caches: rebuilt from the vault on demand
-            store.shred()
+        self._biometrics.shred_files(performer.id)
         self._database.truncate_wal()
         return Recorded(performer.id, tuple(indexes))
 
