@@ -103,6 +103,23 @@ class Settings(BaseSettings):
         description="Attempts before a webhook delivery is marked failed.",
     )
 
+    egress_allow: tuple[str, ...] = Field(
+        default=(),
+        description="Networks (CIDR) outbound requests may reach although not public.",
+    )
+    retention_years: int = Field(
+        default=3,
+        ge=1,
+        le=3,
+        description="Years after a performer's last interaction their biometrics are destroyed.",
+    )
+    retention_warning_days: int = Field(
+        default=30,
+        ge=0,
+        le=365,
+        description="Days before destruction the performer is warned.",
+    )
+
     @field_validator("log_origin")
     @classmethod
     def _valid_origin(cls, value: str) -> str:
