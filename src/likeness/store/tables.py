@@ -91,6 +91,7 @@ accounts = Table(
     Column("performer_id", String(ID), ForeignKey("performers.id")),
     Column("production_id", String(ID), ForeignKey("productions.id")),
     Column("created_at", UTCDateTime, nullable=False),
+    Column("disabled_at", UTCDateTime),  # a disabled account can neither sign in nor use keys
 )
 
 api_keys = Table(
@@ -138,7 +139,23 @@ sessions = Table(
     Column("csrf_token", String(64), nullable=False),
     Column("created_at", UTCDateTime, nullable=False),
     Column("expires_at", UTCDateTime, nullable=False),
+    # Ended everywhere (password changed, account disabled, keys revoked): kept until it
+    # expires so that its cookie is answered with the reason, not a bare refusal.
+    Column("ended_at", UTCDateTime),
+    Column("end_reason", String(32)),
     Index("ix_sessions_account_id", "account_id"),
+)
+
+# Failed sign-ins by the SHA-256 of (username, client address) and of the address alone,
+# shared by every server process; a row is forgotten a day after its last failure.
+login_throttle = Table(
+    "login_throttle",
+    metadata,
+    Column("key_hash", String(64), primary_key=True),
+    Column("failures", Integer, nullable=False),
+    Column("last_failure_at", UTCDateTime, nullable=False),
+    Column("blocked_until", UTCDateTime),
+    Index("ix_login_throttle_last_failure_at", "last_failure_at"),
 )
 
 webhooks = Table(
