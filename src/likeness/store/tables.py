@@ -331,3 +331,21 @@ flags = Table(
     Column("flagged_at", UTCDateTime, nullable=False),
     Index("ix_flags_performer_id", "performer_id"),
 )
+
+# Retention (services/retention.py): the last sign-in seen for a performer's accounts
+# (sessions are deleted when they end, so their dates are copied here), the deadline the
+# last warning announced (one warning per deadline), and when biometrics were destroyed.
+retention_marks = Table(
+    "retention_marks",
+    metadata,
+    Column(
+        "performer_id",
+        String(ID),
+        ForeignKey("performers.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    Column("last_sign_in_at", UTCDateTime),
+    Column("warned_for", Date),
+    Column("warned_at", UTCDateTime),
+    Column("destroyed_at", UTCDateTime),
+)
