@@ -202,7 +202,8 @@ scan_jobs = Table(
     Column("status", String(16), nullable=False),
     Column("options", Text, nullable=False),  # JSON
     Column("media", Text, nullable=False),  # JSON list of uploaded file names
-    Column("report", Text),  # JSON, once done
+    Column("report", Text),  # sealed JSON (base64), once done: it holds face thumbnails
+    Column("shows", Text),  # JSON list of the performer ids the report shows (for erasure)
     Column("error", Text),
     Column("created_at", UTCDateTime, nullable=False),
     Column("finished_at", UTCDateTime),
@@ -329,6 +330,7 @@ flags = Table(
     Column("start_s", String(16), nullable=False),  # seconds as decimal text
     Column("end_s", String(16), nullable=False),
     Column("flagged_at", UTCDateTime, nullable=False),
+    Column("submitted_by", String(ID)),  # the account whose scan job flagged it (HTTP)
     Index("ix_flags_performer_id", "performer_id"),
 )
 
