@@ -28,6 +28,7 @@ OPAQUE = {
     "inclusion_proof",
     "checkpoint",
     "verifier_key",
+    "salt",
     "root",
     "token",
     "secret",

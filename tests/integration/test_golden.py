@@ -199,6 +199,8 @@ def test_api_outputs_are_pinned(services: Services) -> None:
     out["report not covered"] = post("/v1/uses", production, other)
     out["check covered"] = post("/v1/check", platform, report)
     out["check not covered"] = post("/v1/check", platform, voice)
+    out["check covered (production)"] = post("/v1/check", production, report)
+    out["check not covered (production)"] = post("/v1/check", production, voice)
     period = f"from={today - timedelta(days=30)}&to={today + timedelta(days=30)}"
     out["statement"] = get(f"/v1/performers/{world.performer}/statement?{period}", performer)
     out["scans"] = get("/v1/scans", production)

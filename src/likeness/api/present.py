@@ -8,12 +8,13 @@ Decisions and uses keep the one JSON form they have in the log and the database
 
 from __future__ import annotations
 
+import base64
 from collections import Counter
 from datetime import date, datetime
 from typing import Any
 
 from likeness.domain.account import Account, ApiKey
-from likeness.domain.decision import Decision
+from likeness.domain.decision import Audience, Decision
 from likeness.domain.lifecycle import ConsentRecord
 from likeness.domain.performer import Performer
 from likeness.domain.production import Production
@@ -169,6 +170,9 @@ def _statement_line(use: ReportedUse) -> dict[str, Any]:
 
 
 def check_json(result: CheckResult, verifier_key: str) -> dict[str, Any]:
+    """A check's answer, as its caller may read it, with the salt and record that open
+    the log entry's commitment (docs/api.md: verifying what you were told)."""
+    outsider = result.audience is Audience.OUTSIDER
     findings = []
     for f in result.findings:
         d = None if f.decision is None else f.decision.to_json()
@@ -182,7 +186,7 @@ def check_json(result: CheckResult, verifier_key: str) -> dict[str, Any]:
                 "consent_id": None if d is None else d["consent_id"],
                 "reasons": [] if d is None else d["reasons"],
                 "warnings": [] if d is None else d["warnings"],
-                "total": None if d is None else d["total"],
+                "total": None if d is None or outsider else d["total"],
             }
         )
     return {
@@ -191,6 +195,10 @@ def check_json(result: CheckResult, verifier_key: str) -> dict[str, Any]:
         "log_index": result.log_index,
         "receipt": result.receipt.to_json(),
         "verifier_key": verifier_key,
+        "commitment": {
+            "salt": base64.b64encode(result.salt).decode("ascii"),
+            "record": dict(result.committed.record),
+        },
     }
 
 

@@ -31,6 +31,7 @@ from likeness.domain.account import Role
 from likeness.domain.use import UseReport
 from likeness.errors import InvalidInputError
 from likeness.services.access import (
+    audience_of,
     require_party,
     require_performer,
     require_production,
@@ -109,7 +110,9 @@ async def check(body: CheckIn, caller: Caller, services: ServicesDep) -> JSONRes
     # The hot path of the API. Deciding reads the decision cache (a short query when it
     # misses); the log append is awaited without holding a worker thread; the answer is
     # built to CheckOut's shape (the schema test holds it to that) and sent as-is.
-    pending = services.checks.start_performer_check(body.performer_id, body.use.to_facts())
+    pending = services.checks.start_performer_check(
+        body.performer_id, body.use.to_facts(), audience_of(caller)
+    )
     result = await asyncio.wrap_future(pending)
     return JSONResponse(check_json(result, services.ledger.verifier_key))
 
@@ -130,5 +133,7 @@ async def check_media(
     require_production(caller, intended.production_id)
     with tempfile.TemporaryDirectory(prefix="likeness-check-") as folder:
         [path] = await save_uploads([file], Path(folder))
-        result = await run_in_threadpool(services.checks.check_media, path, intended.to_facts())
+        result = await run_in_threadpool(
+            services.checks.check_media, path, intended.to_facts(), audience_of(caller)
+        )
     return check_json(result, services.ledger.verifier_key)

@@ -267,12 +267,20 @@ class FindingOut(Out):
     total: dict[str, Any] | None
 
 
+class CommitmentOut(Out):
+    salt: str = Field(description="Base64 salt of the check's log entry (keep it).")
+    record: dict[str, Any] = Field(
+        description="What the entry commits to: the use asked about and the answer given."
+    )
+
+
 class CheckOut(Out):
     covered: bool
     findings: list[FindingOut]
     log_index: int
     receipt: ReceiptOut
     verifier_key: str
+    commitment: CommitmentOut
 
 
 # -- scans, webhooks, accounts, log ---------------------------------------------------

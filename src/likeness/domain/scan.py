@@ -125,7 +125,7 @@ class Appearance:
             frames=tuple(_seconds_text(t) for t in data["frames"]),
             outcome=DecisionOutcome(data["decision"]),
             consent_id=data["consent_id"],
-            reasons=tuple(Reason(r["rule"], r["message"]) for r in data["reasons"]),
+            reasons=tuple(Reason.from_json(r) for r in data["reasons"]),
             flag_log_index=data.get("flag_log_index"),
         )
 

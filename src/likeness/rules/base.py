@@ -22,6 +22,11 @@ SUSPENSION = "suspension"
 FORM = "form"
 SPECIFIC = "specific"
 GRANTOR = "grantor"
+# Topics of the engine's own reasons and of findings beyond one consent's terms.
+COVERS = "covers"
+EXEMPTION = "exemption"
+CASE = "case"
+COMPENSATION = "compensation"
 
 
 @dataclass(frozen=True)
@@ -45,16 +50,18 @@ class Rulebook:
 
 @dataclass
 class Findings:
-    """Denials and warnings for one consent (or for the case as a whole)."""
+    """Denials and warnings for one consent (or for the case as a whole), each with its
+    topic: the one given, or this collection's (``""``: a rulebook's own requirement)."""
 
+    topic: str = ""
     denials: list[Reason] = field(default_factory=list)
     warnings: list[Reason] = field(default_factory=list)
 
-    def deny(self, rule: str, message: str) -> None:
-        self.denials.append(Reason(rule, message))
+    def deny(self, rule: str, message: str, *, topic: str | None = None) -> None:
+        self.denials.append(Reason(rule, message, self.topic if topic is None else topic))
 
-    def warn(self, rule: str, message: str) -> None:
-        self.warnings.append(Reason(rule, message))
+    def warn(self, rule: str, message: str, *, topic: str | None = None) -> None:
+        self.warnings.append(Reason(rule, message, self.topic if topic is None else topic))
 
     def report(self, rule: str, message: str, *, uncertain: bool) -> None:
         """A rule tagged uncertain in the reference warns; a settled one denies."""

@@ -14,6 +14,8 @@ specific, separately signed consent) still applies. Nothing allows by default.
 
 from __future__ import annotations
 
+import dataclasses
+
 from likeness.domain.consent import Case, ConsentTerms, Grantor
 from likeness.domain.decision import CompensationLine, Decision, Outcome, Reason
 from likeness.domain.money import zero
@@ -72,12 +74,13 @@ def evaluate(case: Case) -> Decision:
     modules = applicable(case)
     books: list[Rulebook] = [m.RULEBOOK for m in modules]
     regimes = tuple(book.id for book in books)
-    case_findings = Findings()
+    case_findings = Findings(topic=base.CASE)
     for module in modules:
         module.check_case(case, case_findings)
     for module in modules:
         exempt = module.exemption(case)
         if exempt is not None:
+            exempt = dataclasses.replace(exempt, topic=base.EXEMPTION)
             return _decision(Outcome.EXEMPT, None, (exempt,), case_findings, [], regimes)
     reasons: list[Reason] = []
     for consent in sorted(case.consents, key=lambda c: c.id):
@@ -87,7 +90,9 @@ def evaluate(case: Case) -> Decision:
             module.check_consent(case, consent, findings)
         if not findings.denials:
             case_findings.warnings.extend(findings.warnings)
-            lines = compensate(case, consent, books, case_findings)
+            paid = Findings(topic=base.COMPENSATION)
+            lines = compensate(case, consent, books, paid)
+            case_findings.warnings.extend(paid.warnings)
             return _decision(
                 Outcome.COVERED,
                 consent.id,
@@ -102,6 +107,7 @@ def evaluate(case: Case) -> Decision:
             Reason(
                 _cite(books, base.GRANTED),
                 f"no consent from performer {case.performer.id} is on file for this use",
+                base.GRANTED,
             )
         )
     return _decision(Outcome.NOT_COVERED, None, tuple(reasons), case_findings, [], regimes)
@@ -143,6 +149,7 @@ def _covered(consent: ConsentTerms, books: list[Rulebook]) -> Reason:
         _cite(books, base.GRANTED),
         f"consent {consent.id} covers this production, replica kind, modalities, scenes and "
         "purpose, and was in force, unrevoked and unsuspended on the date of use",
+        base.COVERS,
     )
 
 
@@ -150,45 +157,63 @@ def _check(case: Case, consent: ConsentTerms, books: list[Rulebook], f: Findings
     """The checks every rulebook shares; each reason cites the governing clause."""
     use, cid = case.use, consent.id
     if consent.production_id != use.production_id:
-        f.deny(
-            _cite(books, base.SCOPE),
+        _deny(
+            f,
+            books,
+            base.SCOPE,
             f"consent {cid} covers production "
             f"{consent.production_id}, not {use.production_id}: another production needs "
             "its own consent",
         )
     if consent.replica_kind is not use.replica_kind:
-        f.deny(
-            _cite(books, base.KIND),
+        _deny(
+            f,
+            books,
+            base.KIND,
             f"consent {cid} is for a {consent.replica_kind.value} "
             f"replica, not {use.replica_kind.value}",
         )
     missing = use.modalities - consent.modalities
     if missing:
-        f.deny(
-            _cite(books, base.MODALITY),
+        _deny(
+            f,
+            books,
+            base.MODALITY,
             f"consent {cid} does not cover {', '.join(sorted(m.value for m in missing))}",
         )
     if use.scenes and consent.description.scenes:
         outside = [s for s in use.scenes if s not in consent.description.scenes]
         if outside:
-            f.deny(
-                _cite(books, base.SCENES),
+            _deny(
+                f,
+                books,
+                base.SCENES,
                 f"scene(s) {', '.join(outside)} are outside consent {cid}",
             )
     if _norm(use.purpose) != _norm(consent.description.purpose):
-        f.deny(
-            _cite(books, base.PURPOSE),
+        _deny(
+            f,
+            books,
+            base.PURPOSE,
             f"the use's purpose {use.purpose!r} is not the "
             f"consented purpose {consent.description.purpose!r}",
         )
     _check_time(case, consent, books, f)
     _check_grant(case, consent, books, f)
     if not consent.signed_separately:
-        f.deny(_cite(books, base.FORM), f"consent {cid} was not a separately signed writing")
+        _deny(f, books, base.FORM, f"consent {cid} was not a separately signed writing")
     if not consent.clear_and_conspicuous:
-        f.deny(_cite(books, base.FORM), f"consent {cid} is not attested clear and conspicuous")
+        _deny(f, books, base.FORM, f"consent {cid} is not attested clear and conspicuous")
     for problem in specificity_problems(consent.description, consent.replica_kind):
-        f.deny(_cite(books, base.SPECIFIC), f"consent {cid}: {problem}")
+        _deny(f, books, base.SPECIFIC, f"consent {cid}: {problem}")
+
+
+def _deny(f: Findings, books: list[Rulebook], topic: str, message: str) -> None:
+    f.deny(_cite(books, topic), message, topic=topic)
+
+
+def _warn(f: Findings, books: list[Rulebook], topic: str, message: str) -> None:
+    f.warn(_cite(books, topic), message, topic=topic)
 
 
 def _norm(text: str) -> str:
@@ -198,24 +223,28 @@ def _norm(text: str) -> str:
 def _check_time(case: Case, consent: ConsentTerms, books: list[Rulebook], f: Findings) -> None:
     day, cid = case.use.date, consent.id
     if day < consent.valid_from:
-        f.deny(
-            _cite(books, base.TERM),
+        _deny(
+            f,
+            books,
+            base.TERM,
             f"the use on {day.isoformat()} is before consent {cid} "
             f"starts ({consent.valid_from.isoformat()})",
         )
     if consent.valid_until is not None and day > consent.valid_until:
-        f.deny(
-            _cite(books, base.TERM), f"consent {cid} expired on {consent.valid_until.isoformat()}"
-        )
+        _deny(f, books, base.TERM, f"consent {cid} expired on {consent.valid_until.isoformat()}")
     if consent.revoked_at is not None and consent.revoked_at <= day:
-        f.deny(
-            _cite(books, base.REVOCATION),
+        _deny(
+            f,
+            books,
+            base.REVOCATION,
             f"consent {cid} was revoked on {consent.revoked_at.isoformat()}",
         )
     for interval in consent.suspended:
         if interval.contains(day):
-            f.deny(
-                _cite(books, base.SUSPENSION),
+            _deny(
+                f,
+                books,
+                base.SUSPENSION,
                 f"consent {cid} is suspended from "
                 f"{interval.start.isoformat()}"
                 + (f" to {interval.end.isoformat()}" if interval.end else ""),
@@ -225,34 +254,46 @@ def _check_time(case: Case, consent: ConsentTerms, books: list[Rulebook], f: Fin
 def _check_grant(case: Case, consent: ConsentTerms, books: list[Rulebook], f: Findings) -> None:
     cid, by = consent.id, consent.granted_by
     if by is None or consent.granted_at is None:
-        f.deny(_cite(books, base.GRANTED), f"consent {cid} has not been granted")
+        _deny(f, books, base.GRANTED, f"consent {cid} has not been granted")
         return
     granted_on = consent.granted_at.date()
     if granted_on > case.use.date:
-        f.deny(
-            _cite(books, base.GRANTED),
+        _deny(
+            f,
+            books,
+            base.GRANTED,
             f"consent {cid} was granted on "
             f"{granted_on.isoformat()}, after the use on {case.use.date.isoformat()}",
         )
     dead_then = case.performer.deceased_by(granted_on)
-    rule = _cite(books, base.GRANTOR)
     if not dead_then and by in (Grantor.ESTATE, Grantor.UNION):
-        f.deny(
-            rule,
+        _deny(
+            f,
+            books,
+            base.GRANTOR,
             f"consent {cid} was granted by the {by.value}, but the performer was alive: "
             "only the performer may consent",
         )
     elif not dead_then and by is Grantor.REPRESENTATIVE:
-        f.warn(
-            rule,
+        _warn(
+            f,
+            books,
+            base.GRANTOR,
             f"consent {cid} was signed by a representative for a living performer; "
             "valid only if the performer's contract authorises it [uncertain rule]",
         )
     elif dead_then and by is Grantor.PERFORMER:
-        f.deny(rule, f"consent {cid} is recorded as the performer's own, dated after their death")
+        _deny(
+            f,
+            books,
+            base.GRANTOR,
+            f"consent {cid} is recorded as the performer's own, dated after their death",
+        )
     elif dead_then and by is Grantor.UNION:
-        f.warn(
-            rule,
+        _warn(
+            f,
+            books,
+            base.GRANTOR,
             f"consent {cid} came from the union: allowed only when no representative "
             "of the deceased performer can be identified or located",
         )

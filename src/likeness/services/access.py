@@ -15,6 +15,7 @@ Each check raises ``PermissionDeniedError`` with a message saying what is missin
 from __future__ import annotations
 
 from likeness.domain.account import Account, Role
+from likeness.domain.decision import Audience
 from likeness.errors import PermissionDeniedError
 
 PERFORMER_SIDE = frozenset({Role.PERFORMER, Role.REPRESENTATIVE})
@@ -69,3 +70,10 @@ def visible_scope(account: Account) -> tuple[str | None, str | None]:
     if account.role is Role.ADMIN:
         return None, None
     raise PermissionDeniedError(f"a {account.role.value} account has no personal records to list")
+
+
+def audience_of(account: Account) -> Audience:
+    """How much of a decision about a production's use this account may read: a platform
+    acts for no production, so it is an outsider to every consent (``Audience``). The
+    other roles that may ask have passed ``require_production`` for the use's production."""
+    return Audience.OUTSIDER if account.role is Role.PLATFORM else Audience.PARTY

@@ -6,6 +6,12 @@ likeness found is decided by the rulebooks in force. Every check is itself appen
 to the transparency log (through the group-commit writer, so many concurrent checks
 share one transaction), and the answer carries the receipt for that entry: proof,
 verifiable offline, that this question was asked and answered this way.
+
+Each answer is cut to its caller (``Audience``): a production reads the reasons about
+its own consents; a platform, acting for no production, is told whether the use is
+covered and why in the terms of its question, with no consent id, purpose, date or
+pay. The log entry commits to exactly what the caller was told, with a salt returned
+to the caller, so the caller can later open the commitment and prove the answer.
 """
 
 from __future__ import annotations
@@ -17,7 +23,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from likeness.domain.consent import Modality, UseFacts
-from likeness.domain.decision import Decision, DecisionOutcome
+from likeness.domain.decision import Audience, Decision, DecisionOutcome
+from likeness.ledger.entry import LogEvent
 from likeness.ledger.receipt import Receipt
 from likeness.recognition.ports import Box, TimeSpan
 from likeness.services.events import PendingEvent, check_performed
@@ -45,9 +52,13 @@ class Finding:
 @dataclass(frozen=True)
 class CheckResult:
     covered: bool
-    findings: tuple[Finding, ...]
+    findings: tuple[Finding, ...]  # decisions as the caller may read them
     log_index: int
     receipt: Receipt
+    audience: Audience
+    # The event the log entry commits to, and its salt: the caller opens the commitment.
+    committed: LogEvent
+    salt: bytes
 
 
 class CheckService:
@@ -64,33 +75,47 @@ class CheckService:
         self._append = append
         self._clock = clock
 
-    def check_performer(self, performer_id: str, use: UseFacts) -> CheckResult:
-        return self.start_performer_check(performer_id, use).result()
+    def check_performer(
+        self, performer_id: str, use: UseFacts, audience: Audience = Audience.PARTY
+    ) -> CheckResult:
+        return self.start_performer_check(performer_id, use, audience).result()
 
-    def start_performer_check(self, performer_id: str, use: UseFacts) -> Future[CheckResult]:
+    def start_performer_check(
+        self, performer_id: str, use: UseFacts, audience: Audience = Audience.PARTY
+    ) -> Future[CheckResult]:
         """Decide now (from the decision cache, or a short read), and return a future
         that completes when the check's log entry is durable. A server awaits it
         without holding a thread (``asyncio.wrap_future``)."""
-        decision = self._uses.decide(performer_id, use)
-        return self._record(use, [Finding(performer_id, use.modalities, None, None, decision)])
+        decision = self._uses.decide(performer_id, use).seen_by(audience)
+        finding = Finding(performer_id, use.modalities, None, None, decision)
+        return self._record(use, [finding], audience)
 
-    def check_media(self, path: Path, use: UseFacts) -> CheckResult:
+    def check_media(
+        self, path: Path, use: UseFacts, audience: Audience = Audience.PARTY
+    ) -> CheckResult:
         """Identify every face or voice in ``path``; decide the use for each one found."""
         found = self._gallery.identify(path)
-        findings = [self._finding(m, Modality.FACE, use) for m in found.faces]
-        findings += [self._finding(m, Modality.VOICE, use) for m in found.voices]
-        return self._record(use, findings).result()
+        findings = [self._finding(m, Modality.FACE, use, audience) for m in found.faces]
+        findings += [self._finding(m, Modality.VOICE, use, audience) for m in found.voices]
+        return self._record(use, findings, audience).result()
 
-    def _finding(self, match: Match, modality: Modality, use: UseFacts) -> Finding:
+    def _finding(
+        self, match: Match, modality: Modality, use: UseFacts, audience: Audience
+    ) -> Finding:
         found = frozenset({modality})
         if match.performer_id is None:
             return Finding(None, found, match.where, match.distance, None)
-        decision = self._uses.decide(match.performer_id, dataclasses.replace(use, modalities=found))
+        asked = dataclasses.replace(use, modalities=found)
+        decision = self._uses.decide(match.performer_id, asked).seen_by(audience)
         return Finding(match.performer_id, found, match.where, match.distance, decision)
 
-    def _record(self, use: UseFacts, findings: list[Finding]) -> Future[CheckResult]:
+    def _record(
+        self, use: UseFacts, findings: list[Finding], audience: Audience
+    ) -> Future[CheckResult]:
         covered = all(f.decision is None or not f.decision.refused for f in findings)
         pending = check_performed(use, findings, covered, self._clock.now())
+        assert pending.salt is not None  # a check's salt is always its own
+        salt, committed = pending.salt, pending.event
         done: Future[CheckResult] = Future()
 
         def finish(appended: Future[Receipt]) -> None:
@@ -99,7 +124,11 @@ class CheckService:
                 done.set_exception(error)
                 return
             receipt = appended.result()
-            done.set_result(CheckResult(covered, tuple(findings), receipt.index, receipt))
+            done.set_result(
+                CheckResult(
+                    covered, tuple(findings), receipt.index, receipt, audience, committed, salt
+                )
+            )
 
         self._append(pending).add_done_callback(finish)
         return done

@@ -9,6 +9,7 @@ written in clear (docs/ledger.md).
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -23,9 +24,10 @@ from likeness.domain.log_events import LogEventType
 from likeness.domain.money import Money
 from likeness.domain.performer import Performer
 from likeness.domain.production import Production
+from likeness.domain.retention import Interaction
 from likeness.domain.use import ReportedUse, UseReport
 from likeness.ledger.canonical import JsonValue
-from likeness.ledger.entry import LogEvent
+from likeness.ledger.entry import SALT_SIZE, LogEvent
 
 T = TypeVar("T")
 
@@ -36,6 +38,9 @@ class PendingEvent:
 
     event: LogEvent
     salt_key: str | None  # the record's key (``consent:<id>``); None: a throwaway salt
+    # A salt chosen here and handed to the caller instead (checks: the caller keeps it
+    # to show what it was told); None: the salt of ``salt_key``, or a throwaway one.
+    salt: bytes | None = None
 
 
 @dataclass(frozen=True)
@@ -242,7 +247,10 @@ class Checked(Protocol):
 def check_performed(
     use: UseFacts, findings: Sequence[Checked], covered: bool, at: datetime
 ) -> PendingEvent:
-    """``check.performed``: who was found, and what was decided, for an intended use."""
+    """``check.performed``: who was found, and what was decided, for an intended use, as
+    the caller was told it (the findings' decisions are already cut to the caller). Its
+    salt is fresh and goes back to the caller with the answer, so that the caller can
+    open the commitment and show what it asked and was told (docs/api.md)."""
     event = LogEvent(
         type=LogEventType.CHECK_PERFORMED.value,
         at=at,
@@ -261,7 +269,7 @@ def check_performed(
             ],
         },
     )
-    return PendingEvent(event, None)
+    return PendingEvent(event, None, salt=secrets.token_bytes(SALT_SIZE))
 
 
 # -- recognition and scans -------------------------------------------------------------
@@ -325,3 +333,49 @@ def match_rejected(performer_id: str, media_sha256: str, at: datetime) -> Pendin
         record={"media_sha256": media_sha256},
     )
     return PendingEvent(event, None)
+
+
+# -- retention (services/retention.py) ------------------------------------------------
+
+
+def _retention_record(destroy_on: date, last: Interaction) -> dict[str, JsonValue]:
+    return {
+        "destroy_on": destroy_on.isoformat(),
+        "last_interaction": {"kind": last.kind.value, "at": last.at.isoformat()},
+    }
+
+
+def retention_warned(
+    performer_id: str, *, destroy_on: date, last: Interaction, at: datetime
+) -> PendingEvent:
+    """``retention.warned``: the performer was told their biometric data goes on
+    ``destroy_on``; when and why are committed under the performer's salt."""
+    event = LogEvent(
+        type=LogEventType.RETENTION_WARNED.value,
+        at=at,
+        ids={"performer": performer_id},
+        record=_retention_record(destroy_on, last),
+    )
+    return PendingEvent(event, performer_key(performer_id))
+
+
+def retention_destroyed(
+    performer_id: str,
+    *,
+    template_ids: Sequence[str],
+    destroy_on: date,
+    last: Interaction,
+    at: datetime,
+) -> PendingEvent:
+    """``retention.destroyed``: the schedule destroyed the performer's templates, vault data
+    and index entries; which templates, and the deadline, are committed."""
+    event = LogEvent(
+        type=LogEventType.RETENTION_DESTROYED.value,
+        at=at,
+        ids={"performer": performer_id},
+        record={
+            **_retention_record(destroy_on, last),
+            "template_ids": sorted(template_ids),
+        },
+    )
+    return PendingEvent(event, performer_key(performer_id))

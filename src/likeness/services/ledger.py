@@ -6,7 +6,7 @@ from __future__ import annotations
 import secrets
 import threading
 from collections import OrderedDict
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -79,10 +79,7 @@ class LedgerService:
         salts = SaltRepository(connection).salts_for(
             e.salt_key for e in events if e.salt_key is not None
         )
-        entries = [
-            encode_entry(e.event, _throwaway_salt() if e.salt_key is None else salts[e.salt_key])
-            for e in events
-        ]
+        entries = [encode_entry(e.event, _salt(e, salts)) for e in events]
         appended = tlog.append(
             SqlLogStore(connection, self._mirror), entries, signer=self._signer, origin=self._origin
         )
@@ -249,6 +246,12 @@ def _integrity() -> Iterator[None]:
         raise LogIntegrityError(
             f"the stored log is damaged: {exc}", hint="run 'likeness log audit' to locate it"
         ) from exc
+
+
+def _salt(event: PendingEvent, salts: Mapping[str, bytes]) -> bytes:
+    if event.salt is not None:
+        return event.salt
+    return _throwaway_salt() if event.salt_key is None else salts[event.salt_key]
 
 
 def _throwaway_salt() -> bytes:

@@ -95,7 +95,8 @@ class UseService:
                     raise NotFoundError(
                         "consent",
                         report.consent_id,
-                        hint=f"performer {performer.id} has no such consent",
+                        hint=f"performer {performer.id} has no such consent with production "
+                        f"{use.production_id}",
                     )
                 _refuse_use_before(named.request.valid_from, use, named.id)
             case = Case(
@@ -131,11 +132,7 @@ class UseService:
         with self._database.read() as connection:
             performer, facts, records = _context(connection, performer_id, use.production_id)
         person = _facts(performer, UseReport(performer.id, use, category=category))
-        purposes = (
-            [r.request.description.purpose for r in records if r.production_id == use.production_id]
-            if not use.purpose
-            else []
-        )
+        purposes = [r.request.description.purpose for r in records] if not use.purpose else []
         tries = [dataclasses.replace(use, purpose=p) for p in purposes] or [use]
         decisions = [
             evaluate(Case(use.date, person, facts, tried, tuple(r.terms() for r in records)))
@@ -179,7 +176,10 @@ def _context(
     connection: Connection, performer_id: str, production_id: str
 ) -> tuple[Performer, ProductionFacts, list[ConsentRecord]]:
     """What every decision about a performer's use reads: the performer, the production
-    as the rules see it, and the performer's consents folded from their events."""
+    as the rules see it, and the performer's consents with that production, folded from
+    their events. Another production's consent can never cover the use, so it is not
+    read at all: its id, purpose and dates cannot reach a reason (each party sees only
+    its own terms; DESIGN.md)."""
     performer = PerformerRepository(connection).get(performer_id)
     if performer is None:
         raise NotFoundError("performer", performer_id)
@@ -193,7 +193,8 @@ def _context(
         agreement=production.agreement.value,
         jurisdiction=production.jurisdiction,
     )
-    return performer, facts, [fold(e) for e in events.values()]
+    records = [fold(e) for e in events.values()]
+    return performer, facts, [r for r in records if r.production_id == production.id]
 
 
 def _facts(performer: Performer, report: UseReport) -> PerformerFacts:
