@@ -93,9 +93,11 @@ class Reason:
         return Reason(self.rule, _OUTSIDER_MESSAGES.get(self.topic, _OUTSIDER_DEFAULT), self.topic)
 
 
-def _for_outsider(reasons: tuple[Reason, ...]) -> tuple[Reason, ...]:
-    """Each reason in outsider terms, once: several consents failing the same check
-    read as one reason."""
+def reasons_for(audience: Audience, reasons: tuple[Reason, ...]) -> tuple[Reason, ...]:
+    """The reasons ``audience`` may read: all of them for a party; for an outsider each
+    in outsider terms, once (several consents failing one check read as one reason)."""
+    if audience is Audience.PARTY:
+        return reasons
     told = (r.for_outsider() for r in reasons)
     return tuple(dict.fromkeys(r for r in told if r is not None))
 
@@ -129,8 +131,8 @@ class Decision:
         return Decision(
             outcome=self.outcome,
             consent_id=None,
-            reasons=_for_outsider(self.reasons),
-            warnings=_for_outsider(self.warnings),
+            reasons=reasons_for(audience, self.reasons),
+            warnings=reasons_for(audience, self.warnings),
             compensation=(),
             total=Money(Decimal(0), self.total.currency),
             regimes=self.regimes,

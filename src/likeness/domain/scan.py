@@ -16,7 +16,7 @@ from enum import StrEnum
 from typing import Any
 
 from likeness.domain.consent import Modality, ReplicaKind
-from likeness.domain.decision import DecisionOutcome, Reason
+from likeness.domain.decision import Audience, DecisionOutcome, Reason, reasons_for
 from likeness.errors import InvalidInputError
 
 CENTISECOND = Decimal("0.01")
@@ -93,6 +93,14 @@ class Appearance:
     consent_id: str | None
     reasons: tuple[Reason, ...]
     flag_log_index: int | None = None  # the appearance.flagged entry of a not_covered one
+
+    def seen_by(self, audience: Audience) -> Appearance:
+        """This appearance as ``audience`` may read it (``decision.Audience``)."""
+        if audience is Audience.PARTY:
+            return self
+        return dataclasses.replace(
+            self, consent_id=None, reasons=reasons_for(audience, self.reasons)
+        )
 
     def to_json(self) -> dict[str, Any]:
         data: dict[str, Any] = {
@@ -174,6 +182,16 @@ class ScanReport:
             not_covered=self.count(DecisionOutcome.NOT_COVERED),
             unknown=self.count(DecisionOutcome.UNKNOWN),
         )
+
+    def seen_by(self, audience: Audience) -> ScanReport:
+        """The report as ``audience`` may read it: a platform's scan names no consent."""
+        if audience is Audience.PARTY:
+            return self
+        media = tuple(
+            dataclasses.replace(m, appearances=tuple(a.seen_by(audience) for a in m.appearances))
+            for m in self.media
+        )
+        return dataclasses.replace(self, media=media)
 
     def to_json(self) -> dict[str, Any]:
         """The report in its documented JSON form (docs/scan-report.md)."""
