@@ -40,6 +40,7 @@ from likeness.services.log_writer import LogWriter
 from likeness.services.logins import LoginService
 from likeness.services.ports import Clock, IdFactory
 from likeness.services.registry import RegistryService
+from likeness.services.retention import RetentionPolicy, RetentionService
 from likeness.services.scan_jobs import ScanJobService
 from likeness.services.scans import ScanService
 from likeness.services.uses import UseService
@@ -82,6 +83,7 @@ class Services:
     detector: Detector
     logins: LoginService
     webhooks: WebhookService
+    retention: RetentionService
     settings: Settings
     clock: Clock
     ids: IdFactory
@@ -220,6 +222,7 @@ def build_services(
     encoders = encoders or Encoders(
         functools.partial(default_face_encoder, settings.face_detector), default_voice_encoder
     )
+    biometrics = BiometricShredder(vault=vault, derived=(index_files, scan_cache))
     gallery = GalleryService(
         database=database,
         clock=clock,
@@ -242,7 +245,7 @@ def build_services(
             clock=clock,
             ids=ids,
             ledger=ledger,
-            biometrics=BiometricShredder(vault=vault, derived=(index_files, scan_cache)),
+            biometrics=biometrics,
         ),
         accounts=AccountService(database=database, clock=clock, ids=ids),
         consents=ConsentService(
@@ -273,6 +276,16 @@ def build_services(
             outbox=webhooks,
         ),
         logins=LoginService(database=database, clock=clock),
+        retention=RetentionService(
+            database=database,
+            clock=clock,
+            ledger=ledger,
+            shredder=biometrics,
+            policy=RetentionPolicy(
+                years=settings.retention_years, warning_days=settings.retention_warning_days
+            ),
+            on_destroyed=gallery.invalidate,
+        ),
         webhooks=webhooks,
         settings=settings,
         clock=clock,

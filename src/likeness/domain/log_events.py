@@ -28,6 +28,8 @@ class LogEventType(StrEnum):
     APPEARANCE_FLAGGED = "appearance.flagged"
     ENROLMENT_ADDED = "enrolment.added"
     MATCH_REJECTED = "match.rejected"
+    RETENTION_WARNED = "retention.warned"
+    RETENTION_DESTROYED = "retention.destroyed"
 
     @staticmethod
     def of_consent(event: ConsentEvent) -> LogEventType:
