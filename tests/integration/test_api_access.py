@@ -9,9 +9,11 @@ authorisation refusal (403) or not one.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 from collections.abc import Callable, Iterator
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +22,17 @@ from fastapi.testclient import TestClient
 
 from likeness.api.app import fastapi_app
 from likeness.bootstrap import Services
-from tests.api_world import OTHERS, ROLES, World, bearer, build_world, client, use_body
+from likeness.domain.consent import Grantor
+from tests.api_world import (
+    OTHERS,
+    ROLES,
+    World,
+    bearer,
+    build_world,
+    client,
+    consent_request,
+    use_body,
+)
 
 ALL = frozenset((*ROLES, *OTHERS))
 PERFORMER_SIDE = frozenset({"performer", "representative"})
@@ -164,6 +176,23 @@ MATRIX: list[tuple[str, str, frozenset[str], Request]] = [
 ]
 
 
+# A consent of performer A with production X whose purpose and dates only A's side, X
+# and admins may read: every answer to anyone else is searched for them.
+SECRET_PURPOSE = "ride the carousel at dusk while the fireworks begin in scene 7"
+SECRET_FROM, SECRET_UNTIL = date(2026, 1, 2), date(2026, 12, 29)
+SECRETS: dict[str, list[str]] = {}  # role -> what it must never read
+
+
+def _secrets(world: World, secret_id: str) -> dict[str, list[str]]:
+    x_only = [world.consent, world.requested, secret_id, SECRET_PURPOSE]
+    x_only += [SECRET_FROM.isoformat(), SECRET_UNTIL.isoformat()]
+    foreign = {role: [*x_only, world.consent_other] for role in ("platform", "auditor")}
+    foreign["production_other"] = foreign["performer_other"] = x_only  # Y's is B's own
+    for role in ("performer", "representative", "production"):
+        foreign[role] = [world.consent_other]
+    return foreign
+
+
 @pytest.fixture(scope="module")
 def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[World, TestClient]]:
     from likeness.bootstrap import build_services, initialise
@@ -175,6 +204,21 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[World, Tes
     initialise(settings, clock=clock)
     services: Services = build_services(settings, clock=clock)
     built = build_world(services)
+    secret = services.consents.request(
+        built.performer,
+        built.production,
+        dataclasses.replace(
+            consent_request(SECRET_FROM),
+            description=dataclasses.replace(
+                consent_request(SECRET_FROM).description, purpose=SECRET_PURPOSE
+            ),
+            valid_until=SECRET_UNTIL,
+        ),
+    ).value.id
+    services.consents.grant(
+        secret, by=Grantor.PERFORMER, signed_separately=True, clear_and_conspicuous=True
+    )
+    SECRETS.update(_secrets(built, secret))
     yield built, client(services)
     services.close()
 
@@ -252,6 +296,8 @@ def test_matrix(
     else:
         assert response.status_code == 403, response.text
         assert response.json()["error"]["kind"] == "forbidden"
+    told = [item for item in SECRETS.get(role, []) if item in response.text]
+    assert told == [], f"a {role} account read {told} in {response.text}"
 
 
 @pytest.mark.parametrize(

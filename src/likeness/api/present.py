@@ -18,12 +18,14 @@ from likeness.domain.decision import Audience, Decision
 from likeness.domain.lifecycle import ConsentRecord
 from likeness.domain.performer import Performer
 from likeness.domain.production import Production
+from likeness.domain.retention import Holding
 from likeness.domain.use import ReportedUse
 from likeness.domain.webhook import Delivery, DeliveryStatus, Webhook
 from likeness.services.checks import CheckResult
 from likeness.services.enrolment import Enrolment
 from likeness.services.events import Recorded, modality_list
 from likeness.services.gallery import Identification, Match
+from likeness.services.retention import RetentionPolicy, RetentionReport, RetentionStep
 from likeness.services.scan_jobs import ScanJob
 from likeness.services.uses import Statement
 
@@ -285,4 +287,45 @@ def delivery_json(d: Delivery) -> dict[str, Any]:
         "created_at": plain(d.created_at),
         "delivered_at": plain(d.delivered_at),
         "next_attempt_at": plain(d.next_attempt_at) if pending else None,
+    }
+
+
+# -- retention ---------------------------------------------------------------------------
+
+
+def retention_policy_json(policy: RetentionPolicy) -> dict[str, Any]:
+    return {
+        "years": policy.years,
+        "warning_days": policy.warning_days,
+        "rule": policy.rule,
+    }
+
+
+def holding_json(h: Holding) -> dict[str, Any]:
+    return {
+        "performer_id": h.performer_id,
+        "templates": h.templates,
+        "last_interaction": {
+            "kind": h.last_interaction.kind.value,
+            "at": plain(h.last_interaction.at),
+        },
+        "destroy_on": plain(h.destroy_on),
+        "warn_from": plain(h.warn_from),
+        "warned": h.warned,
+        "action": h.action.value,
+    }
+
+
+def _step_json(step: RetentionStep) -> dict[str, Any]:
+    return {**holding_json(step.holding), "log_index": step.log_index}
+
+
+def retention_report_json(report: RetentionReport) -> dict[str, Any]:
+    return {
+        "at": plain(report.at),
+        "dry_run": report.dry_run,
+        "policy": retention_policy_json(report.policy),
+        "held": report.held,
+        "warned": [_step_json(s) for s in report.warned],
+        "destroyed": [_step_json(s) for s in report.destroyed],
     }

@@ -21,6 +21,7 @@ from likeness.cli import (
     productions,
     recognition,
     render,
+    retention,
     rules,
     scan,
     uses,
@@ -83,6 +84,7 @@ app.command("identify")(recognition.identify)
 app.command("reindex")(recognition.reindex)
 app.command("scan")(scan.scan)
 app.add_typer(recognition.matches, name="match")
+app.add_typer(retention.app, name="retention")
 
 JsonFlag = Annotated[bool, typer.Option("--json", help="Print JSON for programs.")]
 
@@ -160,7 +162,8 @@ def serve(
     from likeness.api.app import create_app
 
     typer.echo(f"serving {services.layout.root} at http://{host}:{port}/ (API: /docs)", err=True)
-    uvicorn.run(create_app(services), host=host, port=port, log_level="warning")
+    with retention.in_background(services):  # now, then daily (docs/retention.md)
+        uvicorn.run(create_app(services), host=host, port=port, log_level="warning")
 
 
 @app.command()
