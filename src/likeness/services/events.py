@@ -25,7 +25,6 @@ from likeness.domain.money import Money
 from likeness.domain.performer import Performer
 from likeness.domain.production import Production
 from likeness.domain.retention import Interaction
-from likeness.domain.retention import Interaction
 from likeness.domain.use import ReportedUse, UseReport
 from likeness.ledger.canonical import JsonValue
 from likeness.ledger.entry import SALT_SIZE, LogEvent
@@ -334,52 +333,6 @@ def match_rejected(performer_id: str, media_sha256: str, at: datetime) -> Pendin
         record={"media_sha256": media_sha256},
     )
     return PendingEvent(event, None)
-
-
-# -- retention (services/retention.py) ------------------------------------------------
-
-
-def _retention_record(destroy_on: date, last: Interaction) -> dict[str, JsonValue]:
-    return {
-        "destroy_on": destroy_on.isoformat(),
-        "last_interaction": {"kind": last.kind.value, "at": last.at.isoformat()},
-    }
-
-
-def retention_warned(
-    performer_id: str, *, destroy_on: date, last: Interaction, at: datetime
-) -> PendingEvent:
-    """``retention.warned``: the performer was told their biometric data goes on
-    ``destroy_on``; when and why are committed under the performer's salt."""
-    event = LogEvent(
-        type=LogEventType.RETENTION_WARNED.value,
-        at=at,
-        ids={"performer": performer_id},
-        record=_retention_record(destroy_on, last),
-    )
-    return PendingEvent(event, performer_key(performer_id))
-
-
-def retention_destroyed(
-    performer_id: str,
-    *,
-    template_ids: Sequence[str],
-    destroy_on: date,
-    last: Interaction,
-    at: datetime,
-) -> PendingEvent:
-    """``retention.destroyed``: the schedule destroyed the performer's templates, vault data
-    and index entries; which templates, and the deadline, are committed."""
-    event = LogEvent(
-        type=LogEventType.RETENTION_DESTROYED.value,
-        at=at,
-        ids={"performer": performer_id},
-        record={
-            **_retention_record(destroy_on, last),
-            "template_ids": sorted(template_ids),
-        },
-    )
-    return PendingEvent(event, performer_key(performer_id))
 
 
 # -- retention (services/retention.py) ------------------------------------------------
