@@ -1,0 +1,74 @@
+"""A media check and a scan report, as a platform (an outsider) reads them: the outcome
+for each likeness found, no consent id, purpose, date or pay (fake encoders: fast)."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+from likeness.bootstrap import Services
+from likeness.domain.consent import Modality, ReplicaKind, UseFacts
+from likeness.domain.decision import Audience, DecisionOutcome
+from likeness.domain.scan import ScanOptions
+from likeness.testing.media import RED, Block, face_image
+from tests.casting import cast_with_consent
+
+PURPOSE = "appear in the trailer"  # tests/casting.py's consent
+
+
+def _use(film: str, purpose: str) -> UseFacts:
+    return UseFacts(
+        production_id=film,
+        replica_kind=ReplicaKind.EMPLOYMENT_BASED,
+        modalities=frozenset({Modality.FACE}),
+        purpose=purpose,
+        date=date(2026, 1, 5),
+        scenes=("1",),
+    )
+
+
+def test_a_media_check_is_cut_to_its_caller(fake_services: Services, tmp_path: Path) -> None:
+    ids = cast_with_consent(fake_services, "ada", "bo")
+    card = face_image(tmp_path / "ada.png", [Block(RED)])
+    fake_services.enrolment.enrol(ids["ada"], [card])
+    still = face_image(tmp_path / "still.png", [Block(RED)])
+    use = _use(ids["film"], "sell breakfast cereal")
+
+    party = fake_services.checks.check_media(still, use, Audience.PARTY)
+    outsider = fake_services.checks.check_media(still, use, Audience.OUTSIDER)
+
+    [seen], [told] = party.findings, outsider.findings
+    assert seen.performer_id == told.performer_id == ids["ada"]
+    assert seen.outcome is told.outcome is DecisionOutcome.NOT_COVERED
+    assert seen.decision is not None and told.decision is not None
+    assert any(PURPOSE in r.message for r in seen.decision.reasons)
+    assert not any(PURPOSE in r.message for r in told.decision.reasons)
+    assert "the use's purpose is not a consented purpose" in [
+        r.message for r in told.decision.reasons
+    ]
+    assert "2027-01-01" not in repr(told.decision)  # the consent's end
+    # The log commits to what each was told, and nothing more.
+    findings = outsider.committed.record["findings"]
+    assert isinstance(findings, list) and findings[0] == {
+        "performer_id": ids["ada"],
+        "modality": "face",
+        "decision": "not_covered",
+        "consent_id": None,
+    }
+
+
+def test_a_scan_report_as_an_outsider_reads_it(fake_services: Services, tmp_path: Path) -> None:
+    ids = cast_with_consent(fake_services, "ada", "bo")
+    fake_services.enrolment.enrol(ids["ada"], [face_image(tmp_path / "ada.png", [Block(RED)])])
+    still = face_image(tmp_path / "still.png", [Block(RED)])
+    options = ScanOptions(ids["film"], purpose=PURPOSE, use_date=date(2026, 1, 5))
+    report = fake_services.scans.scan([still], options)
+
+    [party] = report.appearances()
+    [outsider] = report.seen_by(Audience.OUTSIDER).appearances()
+    assert party.outcome is outsider.outcome is DecisionOutcome.COVERED
+    assert party.consent_id is not None
+    assert outsider.consent_id is None
+    assert party.consent_id in party.reasons[0].message
+    assert [r.message for r in outsider.reasons] == ["a consent on file covers this use"]
+    assert report.seen_by(Audience.PARTY) is report
