@@ -21,6 +21,7 @@ from likeness.ledger.receipt import Receipt
 from likeness.recognition.encoders import Encoders
 from likeness.recognition.ports import FaceEncoder, VoiceEncoder
 from likeness.scan.detect import DEFAULT_SETTINGS, Detector, LocalDetector
+from likeness.scan.memory_files import MemoryFiles
 from likeness.services.accounts import AccountService
 from likeness.services.biometrics import BiometricShredder
 from likeness.services.checks import CheckService
@@ -50,6 +51,7 @@ from likeness.store.database import Database, create_database_engine
 from likeness.store.home import HomeLayout, read_secret
 from likeness.store.index_files import IndexFiles
 from likeness.store.sealed_cache import SealedCache
+from likeness.store.secret_box import SecretBox
 from likeness.store.vault import VaultFiles
 
 MASTER_KEY_BYTES = 32
@@ -87,6 +89,7 @@ class Services:
     settings: Settings
     clock: Clock
     ids: IdFactory
+    memory: MemoryFiles  # uploads held in memory while they are worked on
 
     _writer: LogWriter[PendingEvent, int] | None = field(default=None, repr=False)
     _receipt_writer: LogWriter[PendingEvent, Receipt] | None = field(default=None, repr=False)
@@ -131,6 +134,8 @@ class Services:
                 scans=self.scans,
                 root=self.layout.root / "jobs",
                 executor=self._executor,
+                reports=SecretBox(self.master_key, "scan-report"),
+                memory=self.memory,
             )
         return self._scan_jobs
 
@@ -290,6 +295,7 @@ def build_services(
         settings=settings,
         clock=clock,
         ids=ids,
+        memory=MemoryFiles(layout.root / "held"),
     )
 
 

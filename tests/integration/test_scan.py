@@ -25,7 +25,6 @@ from likeness.domain.scan_job import ScanJobStatus
 from likeness.ledger.entry import decode_entry
 from likeness.recognition.encoders import Encoders
 from likeness.scan.detect import Detector
-from likeness.services.scan_jobs import Upload
 from likeness.services.scans import ScanService
 from likeness.settings import Settings
 from likeness.store.sealed_cache import SealedCache
@@ -362,13 +361,12 @@ def test_a_scan_job_names_each_upload_once(
         "Acme", Role.PRODUCTION, production_id=cast["film"]
     )
     jobs = fake_services.scan_jobs
-    job_id, folder = jobs.new_job_folder()
-    uploads = []
-    for position, card in enumerate((cards["ada"], cards["stranger"])):
-        staged = folder / f"{position:03d}-IMG_0001.PNG"
-        staged.write_bytes(card.read_bytes())
-        uploads.append(Upload("IMG_0001.PNG", staged))
-    job = jobs.submit(account, job_id, ScanOptions(cast["film"]), uploads)
+    staged = jobs.stage()
+    for card in (cards["ada"], cards["stranger"]):
+        with staged.upload("IMG_0001.PNG") as out:
+            out.write(card.read_bytes())
+    job_id, folder = staged.id, staged.folder
+    job = jobs.submit(account, staged, ScanOptions(cast["film"]))
     assert job.media == ("IMG_0001.PNG", "IMG_0001 (2).PNG")
     for _ in range(200):
         job = jobs.get(account, job_id)

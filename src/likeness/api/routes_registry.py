@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import tempfile
 from datetime import timedelta
-from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import APIRouter, File, Form, UploadFile
@@ -31,7 +29,7 @@ from likeness.api.schemas import (
     ProductionIn,
     ProductionOut,
 )
-from likeness.api.uploads import save_uploads
+from likeness.api.uploads import held_uploads
 from likeness.domain.account import Role
 from likeness.domain.consent import Modality
 from likeness.domain.performer import Representative, RepresentativeCapacity
@@ -103,10 +101,10 @@ async def enrol(
     modality: Annotated[str | None, Form(pattern="^(face|voice)$")] = None,
 ) -> dict[str, Any]:
     """Enrol a performer's face or voice from uploaded photos or recordings. The files
-    are sealed in the vault; templates are committed to the log."""
+    are sealed in the vault; templates are committed to the log. The uploads are held
+    in memory meanwhile, never written in clear."""
     require_performer(caller, performer_id)
-    with tempfile.TemporaryDirectory(prefix="likeness-enrol-") as folder:
-        paths = await save_uploads(files, Path(folder))
+    async with held_uploads(services.memory, files) as paths:
         recorded = await run_in_threadpool(
             services.enrolment.enrol,
             performer_id,

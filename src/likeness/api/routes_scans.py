@@ -35,7 +35,7 @@ async def submit_scan(
     """Queue a clearance scan; poll ``GET /v1/scans/{id}`` until it is done."""
     require_role(caller, Role.PRODUCTION, Role.PLATFORM)
     require_production(caller, production_id)
-    job_id, uploads = await stage_scan(services.scan_jobs, files)
+    staged = await stage_scan(services.scan_jobs, files)
     options = ScanOptions(
         production_id=production_id,
         fps=fps,
@@ -43,7 +43,7 @@ async def submit_scan(
         replica_kind=replica_kind,
         purpose=purpose,
     )
-    return scan_job_json(services.scan_jobs.submit(caller, job_id, options, uploads))
+    return scan_job_json(services.scan_jobs.submit(caller, staged, options))
 
 
 @router.get("", response_model=list[ScanJobOut])

@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-import tempfile
 from datetime import date
-from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import APIRouter, File, Form, Query, UploadFile
@@ -26,7 +24,7 @@ from likeness.api.schemas import (
     UseOut,
     UseReportIn,
 )
-from likeness.api.uploads import save_uploads
+from likeness.api.uploads import held_uploads
 from likeness.domain.account import Role
 from likeness.domain.use import UseReport
 from likeness.errors import InvalidInputError
@@ -131,8 +129,7 @@ async def check_media(
     except (ValueError, ValidationError) as exc:
         raise InvalidInputError(f"the 'use' field is not a valid use: {exc}") from None
     require_production(caller, intended.production_id)
-    with tempfile.TemporaryDirectory(prefix="likeness-check-") as folder:
-        [path] = await save_uploads([file], Path(folder))
+    async with held_uploads(services.memory, [file]) as [path]:  # in memory, never on disk
         result = await run_in_threadpool(
             services.checks.check_media, path, intended.to_facts(), audience_of(caller)
         )

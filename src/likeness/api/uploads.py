@@ -1,38 +1,55 @@
-"""Saving uploaded files under a folder the server controls, with names that cannot escape it."""
+"""Receiving uploaded media without writing it in clear to any disk.
+
+Photos and recordings to enrol or check are held in memory (``scan/memory_files.py``)
+for as long as the request works on them; a scan job's uploads are sealed as they
+arrive, under a key only this process holds, and wait so until a worker scans them.
+"""
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 from fastapi import UploadFile
 
 from likeness.errors import InvalidInputError
-from likeness.services.scan_jobs import ScanJobService, Upload, safe_name
+from likeness.scan.memory_files import MemoryFiles
+from likeness.services.scan_jobs import ScanJobService, StagedJob, safe_name
 
 CHUNK = 1024 * 1024
 
 
-async def save_uploads(files: list[UploadFile], folder: Path) -> list[Path]:
+@asynccontextmanager
+async def held_uploads(memory: MemoryFiles, files: list[UploadFile]) -> AsyncIterator[list[Path]]:
+    """Paths that read the uploads from memory, while the block runs; then they are gone."""
     if not files:
         raise InvalidInputError("upload at least one file")
-    paths = []
-    for position, upload in enumerate(files):
-        path = folder / safe_name(upload.filename or "upload", position)
-        with path.open("wb") as out:
+    with memory.folder() as folder:
+        paths = []
+        for position, upload in enumerate(files):
+            held = folder.add(safe_name(upload.filename or "upload", position))
             while chunk := await upload.read(CHUNK):
-                out.write(chunk)
-        if path.stat().st_size == 0:
-            raise InvalidInputError(f"{upload.filename or 'an upload'} is empty")
-        paths.append(path)
-    return paths
+                held.write(chunk)
+            if held.size == 0:
+                raise InvalidInputError(f"{upload.filename or 'an upload'} is empty")
+            paths.append(held.path)
+        yield paths
 
 
-async def stage_scan(jobs: ScanJobService, files: list[UploadFile]) -> tuple[str, list[Upload]]:
-    """A new job's id and its uploads saved in its folder; nothing is left on failure."""
-    job_id, folder = jobs.new_job_folder()
+async def stage_scan(jobs: ScanJobService, files: list[UploadFile]) -> StagedJob:
+    """A new job with its uploads sealed in its folder; nothing is left on failure."""
+    if not files:
+        raise InvalidInputError("upload at least one file")
+    staged = jobs.stage()
     try:
-        paths = await save_uploads(files, folder)
+        for upload in files:
+            with staged.upload(upload.filename or "upload") as out:
+                while chunk := await upload.read(CHUNK):
+                    out.write(chunk)
+            if out.size == 0:
+                raise InvalidInputError(f"{upload.filename or 'an upload'} is empty")
     except BaseException:
-        jobs.discard(job_id)
+        jobs.discard(staged)
         raise
-    return job_id, [Upload(f.filename or p.name, p) for f, p in zip(files, paths, strict=True)]
+    return staged

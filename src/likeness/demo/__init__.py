@@ -32,7 +32,6 @@ from likeness.domain.scan import ScanOptions
 from likeness.domain.use import UseReport
 from likeness.errors import ConfigurationError, LikenessError
 from likeness.services.inputs import PerformerInput, ProductionInput
-from likeness.services.scan_jobs import Upload
 from likeness.settings import Environment, Settings
 
 DEMO_PASSWORD = "demo-password"  # noqa: S105 - printed on purpose: development only
@@ -193,13 +192,11 @@ def _enrol_and_scan(
         seeded.notes.append(f"no enrolment or scan in the demo: {exc.diagnostics()}")
         return
     jobs = services.scan_jobs
-    job_id, folder = jobs.new_job_folder()
-    uploads = []
-    for position, name in enumerate(("obama2.jpg", "biden.jpg")):
-        copy = folder / f"{position:03d}-{name}"
-        copy.write_bytes(_photo(name).read_bytes())
-        uploads.append(Upload(name, copy))
-    jobs.submit(producer, job_id, ScanOptions(production_id=seeded.production_id), uploads)
+    staged = jobs.stage()
+    for name in ("obama2.jpg", "biden.jpg"):
+        with staged.upload(name) as out:
+            out.write(_photo(name).read_bytes())
+    job_id = jobs.submit(producer, staged, ScanOptions(production_id=seeded.production_id)).id
     deadline = time.monotonic() + SCAN_WAIT_SECONDS
     while not jobs.get(producer, job_id).status.finished:
         if time.monotonic() > deadline:

@@ -22,3 +22,4 @@ class Flag:
     start: Decimal  # seconds from the start of the media
     end: Decimal
     flagged_at: datetime
+    submitted_by: str | None = None  # the account whose scan job it came from (HTTP)

@@ -1,9 +1,10 @@
 """Destroying a performer's biometric data: the one routine erasure and retention share.
 
 Templates (rows and the salts behind their ``enrolment.added`` commitments), match
-corrections, the performer's vault data key and sealed files, and every derived store
-that may hold anyone's biometrics (index files, scan caches) go; the log keeps its
-commitments, which can no longer be opened.
+corrections, stored scan reports that show the performer (their face thumbnails), the
+performer's vault data key and sealed files, and every derived store that may hold
+anyone's biometrics (index files, scan caches) go; the log keeps its commitments, which
+can no longer be opened. Flags hold no image (a media hash, a modality and times).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from sqlalchemy.engine import Connection
 
 from likeness.services.events import template_key
 from likeness.store.log_store import SaltRepository
+from likeness.store.scan_jobs import ScanJobRepository
 from likeness.store.templates import TemplateRepository
 from likeness.store.vault import VaultFiles, destroy_data_key
 
@@ -31,13 +33,15 @@ class BiometricShredder:
         self._derived = tuple(derived)
 
     def destroy_rows(self, connection: Connection, performer_id: str) -> list[str]:
-        """Inside the caller's transaction: templates, corrections, their salts and the
-        data key. Returns the destroyed template ids."""
+        """Inside the caller's transaction: templates, corrections, their salts, the
+        data key and the scan reports showing the performer. Returns the destroyed
+        template ids."""
         template_ids = TemplateRepository(connection).remove_for_performer(performer_id)
         salts = SaltRepository(connection)
         for template_id in template_ids:  # enrolment commitments: unopenable now
             salts.erase(template_key(template_id))
         destroy_data_key(connection, performer_id)
+        ScanJobRepository(connection).erase_showing(performer_id)
         return template_ids
 
     def shred_files(self, performer_id: str) -> None:

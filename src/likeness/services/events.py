@@ -276,16 +276,22 @@ def check_performed(
 
 
 def appearance_flagged(flag: Flag) -> PendingEvent:
-    """A scanned appearance no consent covers (``flag.log_index`` is not yet known)."""
+    """A scanned appearance no consent covers (``flag.log_index`` is not yet known). A
+    scan submitted over HTTP names its account, in the clear like the other ids, so
+    that a flag raised on a platform's upload is attributable to that platform."""
+    ids = {"performer": flag.performer_id, "production": flag.production_id}
+    if flag.submitted_by is not None:
+        ids["account"] = flag.submitted_by
     event = LogEvent(
         type=LogEventType.APPEARANCE_FLAGGED.value,
         at=flag.flagged_at,
-        ids={"performer": flag.performer_id, "production": flag.production_id},
+        ids=ids,
         record={
             "media_sha256": flag.media_sha256,
             "modality": flag.modality.value,
             "start": str(flag.start),
             "end": str(flag.end),
+            "submitted_by": flag.submitted_by,
         },
     )
     return PendingEvent(event, None)

@@ -46,7 +46,6 @@ from likeness.store.repositories import (
     PerformerRepository,
     ProductionRepository,
 )
-from likeness.store.scan_jobs import ScanJobRepository
 from likeness.store.webhooks import DeliveryRepository
 
 _LIST_HINT = "'likeness {0} list' shows the registered ids"
@@ -126,7 +125,6 @@ class RegistryService:
                 salts.erase(key)
             FlagRepository(connection).remove_for_performer(performer.id)
             DeliveryRepository(connection).remove_for_performer(performer.id)
-            ScanJobRepository(connection).erase_showing(performer.id)
             PerformerRepository(connection).remove(performer.id)
             salts.erase(performer_key(performer.id))
             indexes = self._ledger.record(connection, [performer_erased(performer.id, now)])

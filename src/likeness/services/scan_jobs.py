@@ -1,20 +1,27 @@
 """Clearance scans submitted over HTTP: uploaded media scanned in the background.
 
-A job is queued with its uploads saved under ``jobs/<id>/`` in the data home, run on
-a small thread pool (recognition is CPU-bound and synchronous; it must never run on
-the event loop), and its report stored with the job. Uploads are shredded when the
-job ends, whatever the outcome. Jobs still queued or running when the server stops
-are marked failed at the next start, with a message asking to resubmit.
+Nothing of an upload is on a disk in clear. While a job waits, its uploads lie under
+``jobs/<id>/`` sealed chunk by chunk (``store/sealed_files.py``) under a random key
+that only this process holds, in memory: a crash leaves noise behind. A worker of a
+small thread pool (recognition is CPU-bound and synchronous; it must never run on the
+event loop) opens them into in-memory files (``scan/memory_files.py``), scans those,
+and stores the report sealed under a key derived from the master key (it holds face
+thumbnails), with the ids of the performers it shows (so that erasure finds it). The
+uploads are shredded when the job ends, whatever the outcome. At start-up, jobs still
+queued or running when the server stopped are marked failed, with a message asking to
+resubmit, and everything they left is shredded.
 """
 
 from __future__ import annotations
 
+import base64
 import dataclasses
 import json
 import logging
+import shutil
 from collections.abc import Mapping, Sequence
 from concurrent.futures import Executor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
@@ -28,12 +35,15 @@ from likeness.errors import (
     PermissionDeniedError,
     StoreError,
 )
+from likeness.scan.memory_files import MemoryFiles
 from likeness.services.access import require_production
 from likeness.services.ports import Clock, IdFactory
 from likeness.services.scans import ScanService
 from likeness.store.database import Database
-from likeness.store.repositories import ProductionRepository
+from likeness.store.repositories import PerformerRepository, ProductionRepository
 from likeness.store.scan_jobs import ScanJobRepository, ScanJobRow
+from likeness.store.sealed_files import SealedWriter, new_key, read_sealed
+from likeness.store.secret_box import SecretBox
 from likeness.store.shredding import shred_folder
 
 log = logging.getLogger(__name__)
@@ -57,7 +67,23 @@ class ScanJob:
 @dataclass(frozen=True)
 class Upload:
     name: str
-    path: Path  # a file already written under the job folder
+    path: Path  # its sealed copy under the job folder
+
+
+@dataclass
+class StagedJob:
+    """A job's uploads being received, sealed as they arrive, before it is submitted."""
+
+    id: str
+    folder: Path
+    key: bytes = field(repr=False)  # never stored: a restart cannot open these files
+    uploads: list[Upload] = field(default_factory=list)
+
+    def upload(self, name: str) -> SealedWriter:
+        """A writer for the next upload (close it, or use it as a context manager)."""
+        path = self.folder / f"{safe_name(name, len(self.uploads))}.sealed"
+        self.uploads.append(Upload(name, path))
+        return SealedWriter(path, self.key, _bound(self.id, path))
 
 
 def safe_name(name: str, position: int) -> str:
@@ -76,6 +102,8 @@ class ScanJobService:
         scans: ScanService,
         root: Path,
         executor: Executor,
+        reports: SecretBox,
+        memory: MemoryFiles,
     ) -> None:
         self._database = database
         self._clock = clock
@@ -83,26 +111,23 @@ class ScanJobService:
         self._scans = scans
         self._root = root
         self._executor = executor
+        self._reports = reports
+        self._memory = memory
 
-    def new_job_folder(self) -> tuple[str, Path]:
+    def stage(self) -> StagedJob:
+        """A new job's folder and key; add its uploads, then ``submit`` (or ``discard``)."""
         job_id = self._ids.new()
         folder = self._root / job_id
         folder.mkdir(parents=True, mode=0o700)
-        return job_id, folder
+        return StagedJob(job_id, folder, new_key())
 
-    def discard(self, job_id: str) -> None:
+    def discard(self, staged: StagedJob) -> None:
         """Shred what was staged for a job that was never submitted."""
-        _clear(self._root / job_id)
+        _clear(staged.folder)
 
-    def submit(
-        self,
-        account: Account,
-        job_id: str,
-        options: ScanOptions,
-        uploads: Sequence[Upload],
-    ) -> ScanJob:
-        folder = self._root / job_id
-        uploads = _distinct_names(uploads)
+    def submit(self, account: Account, staged: StagedJob, options: ScanOptions) -> ScanJob:
+        job_id, folder = staged.id, staged.folder
+        uploads = _distinct_names(staged.uploads)
         try:
             require_production(account, options.production_id)
             if not uploads:
@@ -126,7 +151,7 @@ class ScanJobService:
         except BaseException:
             _clear(folder)
             raise
-        self._executor.submit(self._run, job_id, options, uploads)
+        self._executor.submit(self._run, job, staged.key, uploads)
         return job
 
     def get(self, account: Account, job_id: str) -> ScanJob:
@@ -134,7 +159,7 @@ class ScanJobService:
             row = ScanJobRepository(connection).get(job_id)
         if row is None:
             raise NotFoundError("scan job", job_id)
-        job = _job(row)
+        job = self._job(row)
         require_production(account, job.production_id)
         if account.role is Role.PLATFORM and job.account_id != account.id:
             raise PermissionDeniedError(f"scan job {job_id} was submitted by another account")
@@ -143,51 +168,116 @@ class ScanJobService:
     def jobs(self, production_id: str | None) -> list[ScanJob]:
         with self._database.read() as connection:
             rows = ScanJobRepository(connection).for_production(production_id)
-        return [_job(row) for row in rows]
+        return [self._job(row) for row in rows]
 
     def interrupt_unfinished(self) -> int:
+        """At start-up: jobs cut short by the last stop are marked failed, and what any
+        job left behind (sealed uploads, links to memory that died with the process) is
+        shredded; reports stored in clear by an older version are sealed. Returns how
+        many jobs were interrupted."""
         with self._database.write() as connection:
-            return ScanJobRepository(connection).interrupt_unfinished(self._clock.now())
+            repository = ScanJobRepository(connection)
+            interrupted = repository.interrupt_unfinished(self._clock.now())
+            for job_id, report in repository.reports_in_clear():
+                repository.seal_report(job_id, self._seal(job_id, report.encode()))
+        if self._root.is_dir():
+            for folder in self._root.iterdir():
+                _clear(folder)
+        self._memory.sweep()
+        return interrupted
 
-    def _run(self, job_id: str, options: ScanOptions, uploads: Sequence[Upload]) -> None:
-        """Scan, shred the uploads, then say how it ended: a finished job has left
-        nothing behind."""
-        self._set(job_id, ScanJobStatus.RUNNING)
-        report, error = None, None
+    def _run(self, job: ScanJob, key: bytes, uploads: Sequence[Upload]) -> None:
+        """Open the uploads into memory, scan, shred them, then say how it ended: a
+        finished job has left nothing behind."""
+        self._set(job.id, ScanJobStatus.RUNNING)
+        report: ScanReport | None = None
+        error = None
         try:
-            scanned = self._scans.scan([u.path for u in uploads], options)
-            named = _by_upload_name(scanned, {str(u.path): u.name for u in uploads})
-            report = json.dumps(named.to_json())
+            with self._memory.folder() as held:
+                names = {}
+                for upload in uploads:
+                    copy = held.add(upload.path.name.removesuffix(".sealed"))
+                    for chunk in read_sealed(upload.path, key, _bound(job.id, upload.path)):
+                        copy.write(chunk)
+                    names[str(copy.path)] = upload.name
+                scanned = self._scans.scan(
+                    [Path(p) for p in names], job.options, submitted_by=job.account_id
+                )
+            report = _by_upload_name(scanned, names)
         except Exception as exc:  # a failed job says why; the server goes on
-            log.exception("scan job %s failed", job_id)
+            log.exception("scan job %s failed", job.id)
             error = (
                 exc.message if isinstance(exc, LikenessError) else f"{type(exc).__name__}: {exc}"
             )
         finally:
-            _clear(self._root / job_id)
-        status = ScanJobStatus.FAILED if report is None else ScanJobStatus.DONE
-        self._set(job_id, status, report=report, error=error, finished_at=self._clock.now())
+            _clear(self._root / job.id)
+        self._finish(job.id, report, error)
 
-    def _set(
-        self,
-        job_id: str,
-        status: ScanJobStatus,
-        *,
-        report: str | None = None,
-        error: str | None = None,
-        finished_at: datetime | None = None,
-    ) -> None:
+    def _finish(self, job_id: str, report: ScanReport | None, error: str | None) -> None:
+        """Store how a job ended; a report showing a performer erased meanwhile is not
+        kept (erasure already looked for it and could not see it)."""
+        now = self._clock.now()
         with self._database.write() as connection:
-            ScanJobRepository(connection).set_status(
-                job_id, status, report=report, error=error, finished_at=finished_at
+            repository = ScanJobRepository(connection)
+            if report is None:
+                repository.set_status(job_id, ScanJobStatus.FAILED, error=error, finished_at=now)
+                return
+            shows = _shows(report)
+            performers = PerformerRepository(connection)
+            if any(performers.get(p) is None for p in shows):
+                repository.set_status(
+                    job_id, ScanJobStatus.ERASED, error=ERASED_MESSAGE, finished_at=now
+                )
+                return
+            sealed = self._seal(job_id, json.dumps(report.to_json()).encode())
+            repository.set_status(
+                job_id, ScanJobStatus.DONE, report=sealed, shows=shows, finished_at=now
             )
+
+    def _set(self, job_id: str, status: ScanJobStatus) -> None:
+        with self._database.write() as connection:
+            ScanJobRepository(connection).set_status(job_id, status)
+
+    def _seal(self, job_id: str, report: bytes) -> str:
+        return base64.b64encode(self._reports.seal(report, _report_binding(job_id))).decode()
+
+    def _job(self, row: ScanJobRow) -> ScanJob:
+        try:
+            report = None if row.report is None else self._open(row.id, row.report)
+            return _read_job(row, report)
+        except (KeyError, TypeError, ValueError) as exc:
+            raise StoreError(
+                f"scan job {row.id} is stored in a form this version cannot read ({exc!r})",
+                hint="submit the scan again; the stored job is left as it is",
+            ) from exc
+
+    def _open(self, job_id: str, stored: str) -> ScanReport:
+        if stored.startswith("{"):  # stored in clear by an older version (sealed at start-up)
+            return ScanReport.from_json(json.loads(stored))
+        plain = self._reports.open(base64.b64decode(stored), _report_binding(job_id))
+        return ScanReport.from_json(json.loads(plain))
+
+
+ERASED_MESSAGE = "erased with a performer it showed"
+
+
+def _bound(job_id: str, path: Path) -> str:
+    return f"scan-upload:{job_id}/{path.name}"
+
+
+def _report_binding(job_id: str) -> str:
+    return f"scan-report:{job_id}"
+
+
+def _shows(report: ScanReport) -> tuple[str, ...]:
+    return tuple(sorted({a.performer_id for a in report.appearances() if a.performer_id}))
 
 
 def _clear(folder: Path) -> None:
     """Shred a job's uploads and remove its folder."""
     shred_folder(folder)
-    if folder.exists():
-        folder.rmdir()
+    if folder.is_dir():
+        shutil.rmtree(folder)
 
 
 def _row(job: ScanJob) -> ScanJobRow:
@@ -198,24 +288,15 @@ def _row(job: ScanJob) -> ScanJobRow:
         status=job.status,
         options=json.dumps(job.options.to_json()),
         media=job.media,
-        report=None if job.report is None else json.dumps(job.report.to_json()),
+        report=None,  # sealed when the job is done
+        shows=(),
         error=job.error,
         created_at=job.created_at,
         finished_at=job.finished_at,
     )
 
 
-def _job(row: ScanJobRow) -> ScanJob:
-    try:
-        return _read_job(row)
-    except (KeyError, TypeError, ValueError) as exc:
-        raise StoreError(
-            f"scan job {row.id} is stored in a form this version cannot read ({exc!r})",
-            hint="submit the scan again; the stored job is left as it is",
-        ) from exc
-
-
-def _read_job(row: ScanJobRow) -> ScanJob:
+def _read_job(row: ScanJobRow, report: ScanReport | None) -> ScanJob:
     return ScanJob(
         id=row.id,
         account_id=row.account_id,
@@ -223,7 +304,7 @@ def _read_job(row: ScanJobRow) -> ScanJob:
         status=row.status,
         options=ScanOptions.from_json(json.loads(row.options)),
         media=row.media,
-        report=None if row.report is None else ScanReport.from_json(json.loads(row.report)),
+        report=report,
         error=row.error,
         created_at=row.created_at,
         finished_at=row.finished_at,

@@ -114,9 +114,12 @@ class ScanService:
         paths: Iterable[Path],
         options: ScanOptions,
         progress: Callable[[Path], None] = lambda _: None,
+        *,
+        submitted_by: str | None = None,
     ) -> ScanReport:
         """Scan ``paths``: each file detected (unless cached), identified and decided; one
-        bad file never stops the batch."""
+        bad file never stops the batch. ``submitted_by``: the account that asked for the
+        scan over HTTP, recorded on its flags and their log entries."""
         files = [self._look_up(path, options) for path in expand(paths)]
         todo: dict[str, Path] = {}  # by content: the first file with those bytes
         for f in files:
@@ -128,7 +131,7 @@ class ScanService:
         for file in files:
             progress(file.path)
             media.append(self._scan_one(file, options, answers, done))
-        return self._flag(ScanReport(options.production_id, tuple(media)), options)
+        return self._flag(ScanReport(options.production_id, tuple(media)), options, submitted_by)
 
     def flags_for(self, performer_id: str) -> list[Flag]:
         """Appearances of this performer that no consent covered, newest first."""
@@ -225,7 +228,9 @@ class ScanService:
             reasons=decision.reasons,
         )
 
-    def _flag(self, report: ScanReport, options: ScanOptions) -> ScanReport:
+    def _flag(
+        self, report: ScanReport, options: ScanOptions, submitted_by: str | None
+    ) -> ScanReport:
         """Log and list every not_covered appearance; the report names each flag's entry."""
         now = self._clock.now()
         flags = [
@@ -239,6 +244,7 @@ class ScanService:
                 start=a.start,
                 end=a.end,
                 flagged_at=now,
+                submitted_by=submitted_by,
             )
             for media in report.media
             for a in media.appearances

@@ -33,6 +33,7 @@ class FlagRepository:
                     "start_s": str(f.start),
                     "end_s": str(f.end),
                     "flagged_at": f.flagged_at,
+                    "submitted_by": f.submitted_by,
                 }
                 for f in items
             ],
@@ -56,6 +57,7 @@ class FlagRepository:
                 start=Decimal(row.start_s),
                 end=Decimal(row.end_s),
                 flagged_at=row.flagged_at,
+                submitted_by=row.submitted_by,
             )
             for row in self._db.execute(query)
         ]

@@ -1,5 +1,7 @@
-"""Clearance scans submitted over HTTP: their options, media names, status and report,
-stored as the JSON the scan-job service writes."""
+"""Clearance scans submitted over HTTP: their options, media names, status and report.
+
+The report holds face thumbnails, so it is stored sealed (the scan-job service seals it:
+base64 text), beside the ids of the performers it shows, which erasure looks up."""
 
 from __future__ import annotations
 
@@ -8,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Row, select, update
+from sqlalchemy import Row, or_, select, update
 from sqlalchemy.engine import Connection
 
 from likeness.domain.scan_job import ScanJobStatus
@@ -23,7 +25,8 @@ class ScanJobRow:
     status: ScanJobStatus
     options: str  # JSON
     media: tuple[str, ...]
-    report: str | None  # JSON, once done
+    report: str | None  # sealed JSON (base64), once done
+    shows: tuple[str, ...]  # the performers the report shows
     error: str | None
     created_at: datetime
     finished_at: datetime | None
@@ -44,6 +47,7 @@ class ScanJobRepository:
                 "options": job.options,
                 "media": json.dumps(list(job.media)),
                 "report": job.report,
+                "shows": json.dumps(list(job.shows)),
                 "error": job.error,
                 "created_at": job.created_at,
                 "finished_at": job.finished_at,
@@ -66,14 +70,33 @@ class ScanJobRepository:
         status: ScanJobStatus,
         *,
         report: str | None = None,
+        shows: tuple[str, ...] = (),
         error: str | None = None,
         finished_at: datetime | None = None,
     ) -> None:
         self._db.execute(
             update(scan_jobs)
             .where(scan_jobs.c.id == job_id)
-            .values(status=status.value, report=report, error=error, finished_at=finished_at)
+            .values(
+                status=status.value,
+                report=report,
+                shows=json.dumps(list(shows)),
+                error=error,
+                finished_at=finished_at,
+            )
         )
+
+    def reports_in_clear(self) -> list[tuple[str, str]]:
+        """(job id, report JSON) of reports an older version stored unsealed."""
+        rows = self._db.execute(
+            select(scan_jobs.c.id, scan_jobs.c.report).where(scan_jobs.c.report.like("{%"))
+        )
+        return [(row.id, row.report) for row in rows]
+
+    def seal_report(self, job_id: str, sealed: str) -> None:
+        """Replace a report stored in clear by its sealed form (the old row's bytes are
+        zeroed by SQLite ``secure_delete``)."""
+        self._db.execute(update(scan_jobs).where(scan_jobs.c.id == job_id).values(report=sealed))
 
     def interrupt_unfinished(self, now: datetime) -> int:
         result = self._db.execute(
@@ -87,17 +110,26 @@ class ScanJobRepository:
         )
         return int(result.rowcount)
 
-    def erase_showing(self, performer_id: str) -> None:
-        """Scan reports showing an erased performer go with them (the job stays, marked)."""
-        self._db.execute(
+    def erase_showing(self, performer_id: str) -> int:
+        """Scan reports showing this performer (their face thumbnails) go with their
+        biometrics; the job stays, marked. Returns how many reports went."""
+        result = self._db.execute(
             update(scan_jobs)
-            .where(scan_jobs.c.report.contains(performer_id))
+            .where(
+                or_(
+                    scan_jobs.c.shows.contains(f'"{performer_id}"'),
+                    # a report an older version stored in clear (sealed at the next start)
+                    scan_jobs.c.report.like("{%") & scan_jobs.c.report.contains(performer_id),
+                )
+            )
             .values(
                 report=None,
+                shows="[]",
                 status=ScanJobStatus.ERASED.value,
                 error="erased with a performer it showed",
             )
         )
+        return int(result.rowcount)
 
 
 def _scan_job(row: Row[Any]) -> ScanJobRow:
@@ -109,6 +141,7 @@ def _scan_job(row: Row[Any]) -> ScanJobRow:
         options=row.options,
         media=tuple(json.loads(row.media)),
         report=row.report,
+        shows=tuple(json.loads(row.shows or "[]")),
         error=row.error,
         created_at=row.created_at,
         finished_at=row.finished_at,

@@ -48,9 +48,9 @@ async def submit_scan(
     require_role(account, Role.PRODUCTION)
     jobs = services_of(request).scan_jobs
     production_id = account.production_id or ""
-    job_id, uploads = await stage_scan(jobs, files)
-    jobs.submit(account, job_id, ScanOptions(production_id=production_id, purpose=purpose), uploads)
-    return back(f"/portal/scans/{job_id}", "Scan queued.")
+    staged = await stage_scan(jobs, files)
+    jobs.submit(account, staged, ScanOptions(production_id=production_id, purpose=purpose))
+    return back(f"/portal/scans/{staged.id}", "Scan queued.")
 
 
 @router.get("/portal/scans/{job_id}")
