@@ -100,20 +100,29 @@ class RetentionRepository:
         return found
 
     def _enrolments(self, performer_id: str | None) -> dict[str, datetime]:
-        """The latest enrolment: each source's first template (re-embedding a source with
-        a new model makes a template too, but it is not the performer's act)."""
-        firsts = self._db.execute(
+        """The latest enrolment. Re-embedding a source with a new model version
+        (``likeness reindex``) makes a template too, but it is not the performer's act:
+        the first template of each later model of a source is skipped (re-embedding makes
+        one per source and model, an enrolment of the same photo a further one)."""
+        rows = self._db.execute(
             _only(
                 select(
-                    templates.c.performer_id, func.min(templates.c.created_at).label("first")
-                ).group_by(templates.c.performer_id, templates.c.source_sha256),
+                    templates.c.performer_id,
+                    templates.c.source_sha256,
+                    templates.c.model_id,
+                    templates.c.created_at,
+                ).order_by(templates.c.created_at, templates.c.id),
                 templates.c.performer_id,
                 performer_id,
             )
         )
+        models: dict[tuple[str, str], list[str]] = {}  # (performer, source) -> models seen
         latest: dict[str, datetime] = {}
-        for who, first in firsts:
-            latest[str(who)] = max(first, latest.get(str(who), first))
+        for who, source, model, made in rows:
+            seen = models.setdefault((str(who), str(source)), [])
+            if not seen or model in seen:
+                latest[str(who)] = made  # ordered by time: the latest wins
+            seen.append(model)
         keys = self._db.execute(
             _only(
                 select(vault_keys.c.performer_id, vault_keys.c.created_at),
