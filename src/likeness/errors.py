@@ -135,6 +135,15 @@ class AuthenticationError(LikenessError):
     kind = ErrorKind.UNAUTHENTICATED
 
 
+class SessionEndedError(AuthenticationError):
+    """A portal session ended everywhere at once (password changed, account disabled);
+    ``reason`` names why (a ``domain.account.SessionEnd`` value) for the sign-in page."""
+
+    def __init__(self, message: str, *, reason: str, hint: str | None = None) -> None:
+        super().__init__(message, hint=hint)
+        self.reason = reason
+
+
 class UnsupportedMediaTypeError(LikenessError):
     """A request body is not of the type the endpoint reads."""
 

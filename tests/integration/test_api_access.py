@@ -22,6 +22,7 @@ from fastapi.testclient import TestClient
 
 from likeness.api.app import fastapi_app
 from likeness.bootstrap import Services
+from likeness.domain.account import Role
 from likeness.domain.consent import Grantor
 from tests.api_world import (
     OTHERS,
@@ -137,6 +138,8 @@ MATRIX: list[tuple[str, str, frozenset[str], Request]] = [
     ("GET", "/v1/accounts", ADMIN, no_body),
     ("POST", "/v1/accounts", ADMIN, lambda w: {"json": {"name": "x", "role": "auditor"}}),
     ("POST", "/v1/accounts/{auditor_account}/keys", ADMIN, lambda w: {"json": {"label": "x"}}),
+    ("POST", "/v1/accounts/{spare_account}/disable", ADMIN, no_body),
+    ("POST", "/v1/accounts/{disabled_account}/enable", ADMIN, no_body),
     ("DELETE", "/v1/keys/{spare_key}", ADMIN, no_body),
     ("GET", "/v1/consents", LISTERS, no_body),
     ("POST", "/v1/consents", PRODUCERS, consent_body),
@@ -280,9 +283,15 @@ def test_matrix(
 ) -> None:
     w, http = world
     services = w.services
-    extra = {}  # a key to revoke and a webhook to delete, fresh for each case that needs one
+    extra = {}  # a key to revoke, an account to disable or enable and a webhook to delete,
+    # fresh for each case that needs one
     if "{spare_key}" in template:
         extra["spare_key"] = services.accounts.create_api_key(w.accounts["auditor"], "x").key.id
+    if "{spare_account}" in template or "{disabled_account}" in template:
+        spare = services.accounts.add_account("spare", Role.AUDITOR)
+        extra["spare_account"] = extra["disabled_account"] = spare.id
+        if "{disabled_account}" in template:
+            services.accounts.set_disabled(spare.id, True)
     if "{webhook}" in template:
         owner = services.accounts.get_account(w.accounts["performer"])
         hook = services.webhooks.subscribe(owner, "http://127.0.0.1:9/h", ["use.reported"])
@@ -309,7 +318,8 @@ def test_every_route_refuses_a_request_without_a_key(
     world: tuple[World, TestClient], method: str, template: str, body: Request
 ) -> None:
     w, http = world
-    extra = {"spare_key": "01J0000000000000000000000Z", "webhook": "01J0000000000000000000000Z"}
+    unknown = "01J0000000000000000000000Z"
+    extra = dict.fromkeys(("spare_key", "webhook", "spare_account", "disabled_account"), unknown)
     response = http.request(method, fill(template, w, extra), **body(w))
     assert response.status_code == 401
     assert response.headers["www-authenticate"] == "Bearer"

@@ -310,7 +310,7 @@ def test_api_key_lifecycle(home: Path) -> None:
         # Revoked by another process: this one's key cache notices within ChangeWatch's
         # max_age (0.1 s), the longest it leaves the change counter unread.
         time.sleep(0.15)
-        with pytest.raises(AuthenticationError, match="unknown or revoked"):
+        with pytest.raises(AuthenticationError, match=f"API key {issued['id']} was revoked"):
             services.accounts.authenticate(token)
         with pytest.raises(AuthenticationError, match="malformed"):
             services.accounts.authenticate("hello")

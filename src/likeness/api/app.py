@@ -19,8 +19,11 @@ from fastapi.staticfiles import StaticFiles
 
 from likeness import __version__
 from likeness.api import errors, portal
+from likeness.api.gate import Gate
 from likeness.api.limits import BodyLimit
 from likeness.api.logserver import PREFIX, ASGIApp, Receive, Scope, Send, create_log_app
+from likeness.api.portal.pages import open_session
+from likeness.api.routes_accounts import router as accounts
 from likeness.api.routes_consents import router as consents
 from likeness.api.routes_log import public as health
 from likeness.api.routes_log import router as log
@@ -41,7 +44,8 @@ has the same JSON envelope: `{"error": {"status", "kind", "message", "hint"}}`.
 
 
 def create_app(services: Services, *, deliver_webhooks: bool = True) -> Any:
-    """The ASGI application (FastAPI inside a request-size limit)."""
+    """The ASGI application: FastAPI inside a request-size limit, inside the gate that
+    refuses requests without credentials before their bodies are read."""
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -72,17 +76,20 @@ def create_app(services: Services, *, deliver_webhooks: bool = True) -> Any:
     errors.install(app, is_html=portal.is_portal, html_error=portal.portal_error)
     app.add_exception_handler(
         portal.LoginRequired,
-        lambda request, exc: portal.login_redirect(request),
+        lambda request, exc: portal.login_redirect(request, exc.reason),
     )
-    for router in (registry, consents, uses, scans, webhooks, log):
+    for router in (registry, accounts, consents, uses, scans, webhooks, log):
         app.include_router(router)
     app.include_router(health)
     app.include_router(portal.router)
     static = resources.files("likeness.api") / "static"
     app.mount("/static", StaticFiles(directory=str(static)), name="static")
-    return LogFirst(
-        create_log_app(services.ledger), BodyLimit(app, services.settings.max_upload_bytes)
+    gated = Gate(
+        BodyLimit(app, services.settings.max_upload_bytes),
+        authenticate=services.accounts.authenticate,
+        session=lambda token: open_session(services, token),
     )
+    return LogFirst(create_log_app(services.ledger), gated)
 
 
 class LogFirst:

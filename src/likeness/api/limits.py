@@ -22,9 +22,10 @@ HINT = "send a smaller file, or raise LIKENESS_MAX_UPLOAD_BYTES"
 
 
 class BodyLimit:
-    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+    def __init__(self, app: ASGIApp, max_bytes: int, *, hint: str = HINT) -> None:
         self._app = app
         self._max = max_bytes
+        self._hint = hint
         self._message = f"the request body is larger than the limit of {max_bytes} bytes"
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -44,7 +45,7 @@ class BodyLimit:
             if message["type"] == "http.request":
                 seen += len(message.get("body", b""))
                 if seen > self._max:
-                    raise PayloadTooLargeError(self._message, hint=HINT)
+                    raise PayloadTooLargeError(self._message, hint=self._hint)
             return message
 
         async def tracked(message: Message) -> None:
@@ -66,7 +67,7 @@ class BodyLimit:
                     "status": 413,
                     "kind": "payload_too_large",
                     "message": self._message,
-                    "hint": HINT,
+                    "hint": self._hint,
                 }
             }
         ).encode()

@@ -79,6 +79,7 @@ def account_json(a: Account) -> dict[str, Any]:
         "performer_id": a.performer_id,
         "production_id": a.production_id,
         "created_at": plain(a.created_at),
+        "disabled_at": plain(a.disabled_at),
     }
 
 

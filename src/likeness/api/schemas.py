@@ -341,6 +341,7 @@ class AccountOut(Out):
     role: str
     performer_id: str | None
     production_id: str | None
+    disabled_at: str | None = None
 
 
 class ApiKeyIn(In):

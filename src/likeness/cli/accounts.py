@@ -52,13 +52,43 @@ def set_password(
     ] = False,
 ) -> None:
     """Set a portal login (username and password) for an account. The password is asked
-    for twice, or read from standard input; only its argon2id hash is stored."""
+    for twice, or read from standard input; only its argon2id hash is stored. Changing
+    a password ends every portal session of the account."""
     if password_stdin:
         password = sys.stdin.readline().rstrip("\n")
     else:
         password = typer.prompt("password", hide_input=True, confirmation_prompt=True)
     state_of(ctx).services().logins.set_password(account_id, username, password)
     typer.echo(f"portal login {username.strip().lower()!r} set for account {account_id}")
+
+
+@accounts.command("disable")
+def disable_account(
+    ctx: typer.Context,
+    account_id: Annotated[str, typer.Argument(help="Account to take out of use.")],
+    as_json: JsonFlag = False,
+) -> None:
+    """Disable an account: its API keys are refused and its portal sessions end at once,
+    in every server process, and it cannot sign in until enabled again."""
+    account = state_of(ctx).services().accounts.set_disabled(account_id, True)
+    if as_json:
+        render.emit_json(render.account_json(account))
+    else:
+        typer.echo(f"disabled account {account.id}; its keys and sessions no longer work")
+
+
+@accounts.command("enable")
+def enable_account(
+    ctx: typer.Context,
+    account_id: Annotated[str, typer.Argument(help="Disabled account to enable again.")],
+    as_json: JsonFlag = False,
+) -> None:
+    """Enable a disabled account again (its ended sessions stay ended)."""
+    account = state_of(ctx).services().accounts.set_disabled(account_id, False)
+    if as_json:
+        render.emit_json(render.account_json(account))
+    else:
+        typer.echo(f"enabled account {account.id}")
 
 
 @accounts.command("list")
@@ -70,8 +100,11 @@ def list_accounts(ctx: typer.Context, as_json: JsonFlag = False) -> None:
         return
     render.table(
         f"{len(items)} account(s)",
-        ("id", "name", "role", "performer", "production"),
-        ((a.id, a.name, a.role.value, a.performer_id, a.production_id) for a in items),
+        ("id", "name", "role", "performer", "production", "disabled"),
+        (
+            (a.id, a.name, a.role.value, a.performer_id, a.production_id, a.disabled_at)
+            for a in items
+        ),
     )
 
 

@@ -32,6 +32,11 @@ class Account:
     created_at: datetime
     performer_id: PerformerId | None = None
     production_id: ProductionId | None = None
+    disabled_at: datetime | None = None  # disabled: no sign-in, no key, no session
+
+    @property
+    def disabled(self) -> bool:
+        return self.disabled_at is not None
 
     def __post_init__(self) -> None:
         if not self.name.strip():
@@ -58,6 +63,21 @@ class Account:
                 ),
                 hint="use --production ID only with the production role",
             )
+
+
+class SessionEnd(StrEnum):
+    """Why every session of an account was ended at once ("signed out everywhere")."""
+
+    PASSWORD_CHANGED = "password_changed"  # noqa: S105 - a reason, not a password
+    ACCOUNT_DISABLED = "account_disabled"
+
+    @property
+    def message(self) -> str:
+        """Said to the holder of an ended session's cookie: what happened, nothing more."""
+        return {
+            SessionEnd.PASSWORD_CHANGED: "this session ended: the password was changed",
+            SessionEnd.ACCOUNT_DISABLED: "this session ended: the account was disabled",
+        }[self]
 
 
 @dataclass(frozen=True)

@@ -11,13 +11,14 @@ from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 from datetime import timedelta
 
-from likeness.domain.account import Account, ApiKey, Role
+from likeness.domain.account import Account, ApiKey, Role, SessionEnd
 from likeness.domain.ids import AccountId, ApiKeyId, PerformerId, ProductionId
 from likeness.errors import AuthenticationError, ConflictError, InvalidInputError, NotFoundError
 from likeness.services.caching import VersionedCache
 from likeness.services.ports import Clock, IdFactory
 from likeness.store.change_counter import ChangeWatch, bump
 from likeness.store.database import Database
+from likeness.store.logins import SessionRepository
 from likeness.store.repositories import (
     AccountRepository,
     PerformerRepository,
@@ -91,6 +92,36 @@ class AccountService:
             raise NotFoundError("account", account_id, hint="'likeness account list' shows them")
         return account
 
+    def set_disabled(
+        self, account_id: str, disabled: bool, *, by: Account | None = None
+    ) -> Account:
+        """Disable an account (it can no longer sign in or use its keys, and every session
+        of it ends at once, in every server process) or enable it again. ``by``: the
+        account asking, if any; none may disable itself (the last admin would lock every
+        admin out)."""
+        if disabled and by is not None and by.id == account_id:
+            raise ConflictError(
+                "an account cannot disable itself",
+                hint="ask another administrator, or use 'likeness account disable'",
+            )
+        now = self._clock.now()
+        with self._database.write() as connection:
+            repository = AccountRepository(connection)
+            account = repository.get(account_id)
+            if account is None:
+                raise NotFoundError(
+                    "account", account_id, hint="'likeness account list' shows them"
+                )
+            if account.disabled == disabled:
+                state = "disabled" if disabled else "enabled"
+                raise ConflictError(f"account {account_id} is already {state}")
+            at = now if disabled else None
+            repository.set_disabled(account_id, at)
+            if disabled:
+                SessionRepository(connection).end_all(account_id, SessionEnd.ACCOUNT_DISABLED, now)
+            bump(connection)  # cached keys of this account are refused from the next request
+        return dataclasses.replace(account, disabled_at=at)
+
     def create_api_key(
         self, account_id: str, label: str = "", *, expires_in: timedelta | None = None
     ) -> IssuedKey:
@@ -135,7 +166,9 @@ class AccountService:
             return AccountRepository(connection).keys(account_id)
 
     def authenticate(self, token: str) -> Account:
-        """The account a token belongs to; refuses malformed, unknown and revoked tokens alike."""
+        """The account a token belongs to. Malformed, unknown and wrong-secret tokens get
+        one refusal; only the holder of a key's secret learns that it was revoked, has
+        expired or belongs to a disabled account."""
         match = _TOKEN.fullmatch(token.strip())
         if match is None:
             raise AuthenticationError(
@@ -156,7 +189,14 @@ class AccountService:
             raise AuthenticationError("API key is unknown or revoked")
         key, account = found
         if not key.active:
-            raise AuthenticationError("API key is unknown or revoked")
+            raise AuthenticationError(
+                f"API key {key.id} was revoked", hint="ask an administrator for a new key"
+            )
+        if account.disabled:
+            raise AuthenticationError(
+                "the account of this API key is disabled",
+                hint="ask an administrator to enable it",
+            )
         if not key.usable_at(self._clock.now()):
             assert key.expires_at is not None
             raise AuthenticationError(

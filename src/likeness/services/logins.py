@@ -2,7 +2,10 @@
 
 A session cookie is 32 random bytes; only its SHA-256 is stored, so a copy of the
 database cannot be replayed as a login. Each session carries its own CSRF token, which
-every state-changing form and htmx request must echo.
+every state-changing form and htmx request must echo. Sessions are read from the
+database on every request, so ending them (a password change, a disabled account)
+takes effect at once in every server process. Password guesses are throttled in the
+database by ``services/login_throttle.py``.
 """
 
 from __future__ import annotations
@@ -12,15 +15,21 @@ import hashlib
 import hmac
 import re
 import secrets
-import threading
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
-from likeness.domain.account import Account
-from likeness.errors import AuthenticationError, ConflictError, InvalidInputError, NotFoundError
+from likeness.domain.account import Account, SessionEnd
+from likeness.errors import (
+    AuthenticationError,
+    ConflictError,
+    InvalidInputError,
+    NotFoundError,
+    SessionEndedError,
+)
+from likeness.services.login_throttle import LoginThrottle, ThrottlePolicy
 from likeness.services.ports import Clock
 from likeness.store.database import Database
 from likeness.store.logins import Login, LoginRepository, Session, SessionRepository
@@ -29,10 +38,6 @@ from likeness.store.repositories import AccountRepository
 USERNAME = re.compile(r"[a-z0-9][a-z0-9._-]{1,63}")
 MIN_PASSWORD = 12
 SESSION_LIFETIME = timedelta(hours=12)
-# Guessing passwords: after this many failures for one username within the window,
-# that username is refused until the window has passed since the first of them.
-MAX_FAILURES = 5
-FAILURE_WINDOW = timedelta(minutes=15)
 
 
 @functools.cache
@@ -55,31 +60,23 @@ def _digest(token: str) -> str:
 
 class LoginService:
     def __init__(
-        self, *, database: Database, clock: Clock, hasher: PasswordHasher | None = None
+        self,
+        *,
+        database: Database,
+        clock: Clock,
+        hasher: PasswordHasher | None = None,
+        throttle: ThrottlePolicy | None = None,
     ) -> None:
         self._database = database
         self._clock = clock
         self._hasher = hasher or PasswordHasher()
-        self._failures: dict[str, list[datetime]] = {}
-        self._lock = threading.Lock()
-
-    def _refuse_if_throttled(self, name: str, now: datetime) -> None:
-        with self._lock:
-            recent = [t for t in self._failures.get(name, []) if now - t < FAILURE_WINDOW]
-            if recent:
-                self._failures[name] = recent
-            else:
-                self._failures.pop(name, None)
-        if len(recent) >= MAX_FAILURES:
-            until = (recent[0] + FAILURE_WINDOW).strftime("%H:%M UTC")
-            raise AuthenticationError(
-                f"too many failed logins for {name!r}; try again after {until}",
-                hint="ask an administrator to set a new password if you have forgotten it",
-            )
+        self._throttle = LoginThrottle(database, throttle)
 
     def set_password(
         self, account_id: str, username: str, password: str, *, min_length: int = MIN_PASSWORD
     ) -> None:
+        """Set an account's login; changing an existing password ends every session of the
+        account (a stolen cookie must not outlive the password it was opened with)."""
         username = username.strip().lower()
         if not USERNAME.fullmatch(username):
             raise InvalidInputError(
@@ -97,16 +94,18 @@ class LoginService:
             taken = logins.by_username(username)
             if taken is not None and taken.account_id != account_id:
                 raise ConflictError(f"username {username!r} is taken by another account")
+            if logins.of_account(account_id) is not None:
+                SessionRepository(connection).end_all(account_id, SessionEnd.PASSWORD_CHANGED, now)
             logins.set(Login(account_id, username, password_hash), now)
 
-    def log_in(self, username: str, password: str) -> OpenSession:
-        """Check a password and open a session; the same refusal for every failure.
-
-        Failures are counted per username (known or not, so the count reveals nothing)
-        in this process: the sixth within 15 minutes is refused without a check."""
+    def log_in(self, username: str, password: str, *, address: str | None = None) -> OpenSession:
+        """Check a password from a client ``address`` and open a session; the same refusal
+        for every wrong username or password, a wait after repeated failures
+        (``LoginThrottle``), and a disabled account refused only once its password is right.
+        """
         name = username.strip().lower()
         now = self._clock.now()
-        self._refuse_if_throttled(name, now)
+        self._throttle.attempt(name, address, now)
         with self._database.read() as connection:
             login = LoginRepository(connection).by_username(name)
         try:
@@ -114,13 +113,16 @@ class LoginService:
         except (VerificationError, InvalidHashError):
             login = None
         if login is None:
-            with self._lock:
-                self._failures.setdefault(name, []).append(now)
             raise AuthenticationError("wrong username or password")
-        with self._lock:
-            self._failures.pop(name, None)
         token, csrf = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
         with self._database.write() as connection:
+            account = AccountRepository(connection).get(login.account_id)
+            assert account is not None  # foreign key
+            if account.disabled:
+                raise AuthenticationError(
+                    "this account is disabled", hint="ask an administrator to enable it"
+                )
+            self._throttle.succeeded(connection, name, address)
             if self._hasher.check_needs_rehash(login.password_hash):
                 LoginRepository(connection).rehash(
                     login.account_id, self._hasher.hash(password), now
@@ -130,17 +132,25 @@ class LoginService:
             sessions.add(
                 _digest(token), Session(login.account_id, csrf, now + SESSION_LIFETIME), now
             )
-            account = AccountRepository(connection).get(login.account_id)
-        assert account is not None  # foreign key
         return OpenSession(token, csrf, account)
 
     def session(self, token: str) -> OpenSession:
-        """The account and CSRF token of a live session; refuses unknown or expired ones."""
+        """The account and CSRF token of a live session; refuses unknown or expired ones,
+        and says why a session that was ended everywhere ended (``SessionEndedError``)."""
         with self._database.read() as connection:
             found = SessionRepository(connection).get(_digest(token))
             account = None if found is None else AccountRepository(connection).get(found.account_id)
         if found is None or account is None or found.expires_at <= self._clock.now():
             raise AuthenticationError("your session has ended; please log in again")
+        ended = found.ended or (SessionEnd.ACCOUNT_DISABLED if account.disabled else None)
+        if ended is not None:
+            raise SessionEndedError(
+                ended.message,
+                reason=ended.value,
+                hint="ask an administrator to enable the account"
+                if ended is SessionEnd.ACCOUNT_DISABLED
+                else "log in again",
+            )
         return OpenSession(token, found.csrf_token, account)
 
     def log_out(self, token: str) -> None:

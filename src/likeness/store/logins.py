@@ -1,4 +1,4 @@
-"""Portal logins (argon2id hashes) and sessions (token digests)."""
+"""Portal logins (argon2id hashes), sessions (token digests) and failed-login counts."""
 
 from __future__ import annotations
 
@@ -8,7 +8,8 @@ from datetime import datetime
 from sqlalchemy import delete, select, update
 from sqlalchemy.engine import Connection
 
-from likeness.store.tables import logins, sessions
+from likeness.domain.account import SessionEnd
+from likeness.store.tables import login_throttle, logins, sessions
 
 
 @dataclass(frozen=True)
@@ -23,6 +24,16 @@ class Session:
     account_id: str
     csrf_token: str
     expires_at: datetime
+    ended: SessionEnd | None = None  # ended everywhere at once; the cookie is told why
+
+
+@dataclass(frozen=True)
+class Failures:
+    """Failed logins counted under one key (a username from an address, or an address)."""
+
+    count: int
+    last_at: datetime
+    blocked_until: datetime | None
 
 
 class LoginRepository:
@@ -44,6 +55,12 @@ class LoginRepository:
 
     def by_username(self, username: str) -> Login | None:
         row = self._db.execute(select(logins).where(logins.c.username == username)).one_or_none()
+        return None if row is None else Login(row.account_id, row.username, row.password_hash)
+
+    def of_account(self, account_id: str) -> Login | None:
+        row = self._db.execute(
+            select(logins).where(logins.c.account_id == account_id)
+        ).one_or_none()
         return None if row is None else Login(row.account_id, row.username, row.password_hash)
 
     def rehash(self, account_id: str, password_hash: str, now: datetime) -> None:
@@ -74,10 +91,55 @@ class SessionRepository:
         row = self._db.execute(
             select(sessions).where(sessions.c.token_hash == token_hash)
         ).one_or_none()
-        return None if row is None else Session(row.account_id, row.csrf_token, row.expires_at)
+        if row is None:
+            return None
+        ended = None if row.end_reason is None else SessionEnd(row.end_reason)
+        return Session(row.account_id, row.csrf_token, row.expires_at, ended)
+
+    def end_all(self, account_id: str, reason: SessionEnd, now: datetime) -> None:
+        """End every live session of an account (in every server process: sessions are
+        read from the database on each request)."""
+        self._db.execute(
+            update(sessions)
+            .where(sessions.c.account_id == account_id, sessions.c.ended_at.is_(None))
+            .values(ended_at=now, end_reason=reason.value)
+        )
 
     def remove(self, token_hash: str) -> None:
         self._db.execute(delete(sessions).where(sessions.c.token_hash == token_hash))
 
     def remove_expired(self, now: datetime) -> None:
         self._db.execute(delete(sessions).where(sessions.c.expires_at <= now))
+
+
+class ThrottleRepository:
+    """Failed-login counts by key digest, shared by every process using the database."""
+
+    def __init__(self, connection: Connection) -> None:
+        self._db = connection
+
+    def get(self, key_hash: str) -> Failures | None:
+        row = self._db.execute(
+            select(login_throttle).where(login_throttle.c.key_hash == key_hash)
+        ).one_or_none()
+        return (
+            None if row is None else Failures(row.failures, row.last_failure_at, row.blocked_until)
+        )
+
+    def put(self, key_hash: str, failures: Failures) -> None:
+        values = {
+            "failures": failures.count,
+            "last_failure_at": failures.last_at,
+            "blocked_until": failures.blocked_until,
+        }
+        changed = self._db.execute(
+            update(login_throttle).where(login_throttle.c.key_hash == key_hash).values(**values)
+        ).rowcount
+        if not changed:
+            self._db.execute(login_throttle.insert(), {"key_hash": key_hash, **values})
+
+    def remove(self, key_hash: str) -> None:
+        self._db.execute(delete(login_throttle).where(login_throttle.c.key_hash == key_hash))
+
+    def forget_before(self, cutoff: datetime) -> None:
+        self._db.execute(delete(login_throttle).where(login_throttle.c.last_failure_at < cutoff))

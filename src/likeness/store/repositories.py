@@ -225,7 +225,14 @@ class AccountRepository:
                 "performer_id": account.performer_id,
                 "production_id": account.production_id,
                 "created_at": account.created_at,
+                "disabled_at": account.disabled_at,
             },
+        )
+
+    def set_disabled(self, account_id: str, at: datetime | None) -> None:
+        """Disable an account (``at``) or enable it again (``None``)."""
+        self._db.execute(
+            accounts.update().where(accounts.c.id == account_id).values(disabled_at=at)
         )
 
     def get(self, account_id: str) -> Account | None:
@@ -287,6 +294,7 @@ def _account(row: Row[Any]) -> Account:
         performer_id=None if row.performer_id is None else PerformerId(row.performer_id),
         production_id=None if row.production_id is None else ProductionId(row.production_id),
         created_at=row.created_at,
+        disabled_at=row.disabled_at,
     )
 
 

@@ -16,6 +16,7 @@ from likeness.api.portal.pages import (
     secure,
     services_of,
 )
+from likeness.domain.account import SessionEnd
 from likeness.errors import (
     AuthenticationError,
 )
@@ -29,10 +30,18 @@ def home(request: Request) -> RedirectResponse:
     return RedirectResponse("/portal" if request.cookies.get(SESSION_COOKIE) else "/login", 303)
 
 
+def _ended(request: Request) -> str | None:
+    """Why the visitor's last session ended, when it was ended everywhere (the login page
+    says so rather than leave them wondering); only the known reasons are shown."""
+    reason = request.query_params.get("ended")
+    known = {end.value: end for end in SessionEnd}
+    return None if reason not in known else f"{known[reason].message.capitalize()}."
+
+
 @router.get("/login")
 def login_form(request: Request) -> HTMLResponse:
     token = secrets.token_urlsafe(24)
-    response = page(request, "login.html", None, csrf=token, error=None)
+    response = page(request, "login.html", None, csrf=token, error=_ended(request))
     response.set_cookie(
         LOGIN_CSRF_COOKIE, token, httponly=True, samesite="strict", secure=secure(request)
     )
@@ -56,7 +65,9 @@ def log_in(
             error="The form's security token is missing or stale. Reload the page and try again.",
         )
     try:
-        opened = services_of(request).logins.log_in(username, password)
+        opened = services_of(request).logins.log_in(
+            username, password, address=None if request.client is None else request.client.host
+        )
     except AuthenticationError as exc:
         return page(request, "login.html", None, status=401, csrf=csrf_token, error=exc.message)
     response = RedirectResponse("/portal", status_code=303)

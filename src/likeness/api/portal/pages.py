@@ -17,18 +17,26 @@ from likeness.errors import (
     AuthenticationError,
     LikenessError,
     PermissionDeniedError,
+    SessionEndedError,
 )
 from likeness.services.logins import OpenSession, same_token
 from likeness.settings import Environment
 
 SESSION_COOKIE = "ll_session"
 LOGIN_CSRF_COOKIE = "ll_login_csrf"
+# Where api/gate.py leaves the session it checked before the body, for the route.
+GATE_SESSION = "likeness.session"
 
 templates = Jinja2Templates(directory=str(resources.files("likeness.api") / "templates"))
 
 
 class LoginRequired(Exception):
-    """No live session: the portal answers with a redirect to the login page."""
+    """No live session: the portal answers with a redirect to the login page, which says
+    why when the session was ended everywhere (``reason``, a ``SessionEnd`` value)."""
+
+    def __init__(self, reason: str | None = None) -> None:
+        super().__init__(reason)
+        self.reason = reason
 
 
 def services_of(request: Request) -> Services:
@@ -43,14 +51,24 @@ def secure(request: Request) -> bool:
     )
 
 
-def current_session(request: Request) -> OpenSession:
-    token = request.cookies.get(SESSION_COOKIE)
+def open_session(services: Services, token: str | None) -> OpenSession:
+    """The live session of a cookie, or ``LoginRequired`` (with why it ended, if it was)."""
     if not token:
         raise LoginRequired
     try:
-        return services_of(request).logins.session(token)
+        return services.logins.session(token)
+    except SessionEndedError as exc:
+        raise LoginRequired(exc.reason) from None
     except AuthenticationError:
         raise LoginRequired from None
+
+
+def current_session(request: Request) -> OpenSession:
+    token = request.cookies.get(SESSION_COOKIE)
+    checked = request.scope.get("state", {}).get(GATE_SESSION)
+    if isinstance(checked, OpenSession) and checked.token == token:
+        return checked
+    return open_session(services_of(request), token)
 
 
 Session = Annotated[OpenSession, Depends(current_session)]
@@ -102,10 +120,11 @@ def portal_error(request: Request, exc: LikenessError, status: int) -> HTMLRespo
     return page(request, "error.html", session, status=status, message=exc.diagnostics())
 
 
-def login_redirect(request: Request) -> Response:
+def login_redirect(request: Request, reason: str | None = None) -> Response:
+    target = "/login" if reason is None else f"/login?ended={quote(reason)}"
     if request.headers.get("hx-request"):  # htmx follows this header, not a 303
-        return Response(status_code=204, headers={"HX-Redirect": "/login"})
-    return RedirectResponse("/login", status_code=303)
+        return Response(status_code=204, headers={"HX-Redirect": target})
+    return RedirectResponse(target, status_code=303)
 
 
 def is_portal(path: str) -> bool:
