@@ -15,6 +15,7 @@ import pytest
 from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
+from likeness.api.app import create_app
 from likeness.bootstrap import Services, build_services, initialise
 from likeness.cli.app import app
 from likeness.domain.account import Role
@@ -31,7 +32,7 @@ from likeness.settings import Settings, load_settings
 from likeness.store.log_store import SaltRepository
 from likeness.testing import FixedClock, fake_encoders
 from likeness.testing.media import GREEN, RED, Block, Tone, face_image, tones_wav
-from tests.api_world import PASSWORD, build_world, client
+from tests.api_world import PASSWORD, build_world
 from tests.conftest import fake_cli
 
 runner = CliRunner()
@@ -177,6 +178,8 @@ def assert_biometrics_destroyed(cast: Cast) -> None:
         ).scalar_one()
     assert keys == 0
     assert not cast.face_found() and not cast.voice_found()
+    wal = cast.services.layout.database.with_name("likeness.db-wal")
+    assert not wal.exists() or wal.stat().st_size == 0  # no page image of the data key
 
 
 # -- the boundaries -------------------------------------------------------------------
@@ -475,7 +478,12 @@ def portal(tmp_path: Path, clock: FixedClock) -> Iterator[tuple[Services, TestCl
     services = build_services(settings, clock=clock, encoders=fake_encoders())
     world = build_world(services)
     services.enrolment.enrol(world.performer, [face_image(tmp_path / "a.png", [Block(RED)])])
-    yield services, client(services), world.performer
+    https = TestClient(  # production by default: cookies are Secure
+        create_app(services, deliver_webhooks=False),
+        base_url="https://testserver",
+        follow_redirects=False,
+    )
+    yield services, https, world.performer
     services.close()
 
 

@@ -18,6 +18,7 @@ registry is erasure (``RegistryService.erase_performer``), which destroys at onc
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -32,7 +33,7 @@ from likeness.domain.retention import (
     RetentionMark,
     last_of,
 )
-from likeness.errors import ConfigurationError
+from likeness.errors import ConfigurationError, StoreError
 from likeness.rules import il_bipa
 from likeness.services.biometrics import BiometricShredder
 from likeness.services.events import retention_destroyed, retention_warned
@@ -40,6 +41,8 @@ from likeness.services.ledger import LedgerService
 from likeness.services.ports import Clock
 from likeness.store.database import Database
 from likeness.store.retention import RetentionRepository
+
+log = logging.getLogger(__name__)
 
 RULE = il_bipa.RULEBOOK.cite(il_bipa.RETENTION_CLAUSE)
 RUN_EVERY = timedelta(days=1)
@@ -166,6 +169,8 @@ class RetentionService:
                 destroyed=tuple(pick[p] for p in to_destroy),
             )
         destroyed = [s for p in to_destroy if (s := self._destroy(p, now)) is not None]
+        if destroyed:
+            self._truncate_wal()
         return RetentionReport(
             at=now,
             policy=self.policy,
@@ -237,6 +242,14 @@ class RetentionService:
             ]
             indexes = self._ledger.record(connection, events) if events else []
         return [RetentionStep(h, i) for h, i in zip(due, indexes, strict=True)]
+
+    def _truncate_wal(self) -> None:
+        """Deleted rows are zeroed (``secure_delete``), but page images of the data key
+        may survive in SQLite's write-ahead log until it is truncated, as erasure does."""
+        try:
+            self._database.truncate_wal()
+        except StoreError as exc:  # a busy reader: the destruction itself stands
+            log.warning("retention: %s; the next destruction or erasure truncates it", exc)
 
     def _copy_sign_ins(self, performer_id: str | None) -> None:
         """Copy sign-ins newer than the marks from the sessions (which are deleted when
