@@ -29,14 +29,14 @@ from likeness.api.schemas import (
     ProductionIn,
     ProductionOut,
 )
-from likeness.api.uploads import held_uploads
+from likeness.api.uploads import InMemoryUploads, held_uploads
 from likeness.domain.account import Role
 from likeness.domain.consent import Modality
 from likeness.domain.performer import Representative, RepresentativeCapacity
 from likeness.services.access import require_performer, require_production, require_role
 from likeness.services.inputs import PerformerInput, ProductionInput
 
-router = APIRouter(prefix="/v1", responses=ERROR_RESPONSES)
+router = APIRouter(prefix="/v1", responses=ERROR_RESPONSES, route_class=InMemoryUploads)
 
 
 @router.get("/me", response_model=AccountOut, tags=["accounts"])

@@ -11,14 +11,16 @@ from likeness.api.deps import Caller, MultipartBody, ServicesDep
 from likeness.api.errors import ERROR_RESPONSES
 from likeness.api.present import scan_job_json
 from likeness.api.schemas import Out, ScanJobOut
-from likeness.api.uploads import stage_scan
+from likeness.api.uploads import InMemoryUploads, stage_scan
 from likeness.domain.account import Role
 from likeness.domain.consent import ReplicaKind
 from likeness.domain.scan import ScanOptions
 from likeness.errors import ConflictError
 from likeness.services.access import require_production, require_role
 
-router = APIRouter(prefix="/v1/scans", tags=["scans"], responses=ERROR_RESPONSES)
+router = APIRouter(
+    prefix="/v1/scans", tags=["scans"], responses=ERROR_RESPONSES, route_class=InMemoryUploads
+)
 
 
 @router.post("", response_model=ScanJobOut, status_code=202, dependencies=[MultipartBody])

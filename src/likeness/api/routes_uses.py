@@ -24,7 +24,7 @@ from likeness.api.schemas import (
     UseOut,
     UseReportIn,
 )
-from likeness.api.uploads import held_uploads
+from likeness.api.uploads import InMemoryUploads, held_uploads
 from likeness.domain.account import Role
 from likeness.domain.use import UseReport
 from likeness.errors import InvalidInputError
@@ -37,7 +37,7 @@ from likeness.services.access import (
     visible_scope,
 )
 
-router = APIRouter(prefix="/v1", responses=ERROR_RESPONSES)
+router = APIRouter(prefix="/v1", responses=ERROR_RESPONSES, route_class=InMemoryUploads)
 
 
 @router.post(

@@ -1,23 +1,74 @@
 """Receiving uploaded media without writing it in clear to any disk.
 
-Photos and recordings to enrol or check are held in memory (``scan/memory_files.py``)
-for as long as the request works on them; a scan job's uploads are sealed as they
-arrive, under a key only this process holds, and wait so until a worker scans them.
+Starlette parses a multipart body into files that spill to the system temp directory
+past 1 MiB; routes that take uploads use ``InMemoryUploads`` as their route class, whose
+parser keeps each part in memory (the body limit of ``api/limits.py`` bounds it). Photos
+and recordings to enrol or check are then held in memory (``scan/memory_files.py``) for
+as long as the request works on them; a scan job's uploads are sealed as they arrive,
+under a key only this process holds, and wait so until a worker scans them.
 """
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+import sys
+from collections.abc import AsyncIterator, Callable, Coroutine
+from contextlib import aclosing, asynccontextmanager
 from pathlib import Path
+from typing import Any
 
-from fastapi import UploadFile
+from fastapi import HTTPException, Request, Response, UploadFile
+from fastapi.routing import APIRoute
+from starlette.datastructures import FormData
+from starlette.formparsers import MultiPartException, MultiPartParser
 
 from likeness.errors import InvalidInputError
 from likeness.scan.memory_files import MemoryFiles
 from likeness.services.scan_jobs import ScanJobService, StagedJob, safe_name
 
 CHUNK = 1024 * 1024
+
+
+class _InMemoryParser(MultiPartParser):
+    spool_max_size = sys.maxsize  # never rolled over to a temporary file
+
+
+class _InMemoryFormRequest(Request):
+    async def _get_form(
+        self,
+        *,
+        max_files: int | float = 1000,
+        max_fields: int | float = 1000,
+        max_part_size: int = 1024 * 1024,
+    ) -> FormData:
+        media_type = self.headers.get("content-type", "").partition(";")[0].strip().lower()
+        if self._form is None and media_type == "multipart/form-data":
+            try:
+                async with aclosing(self.stream()) as stream:
+                    parser = _InMemoryParser(
+                        self.headers,
+                        stream,
+                        max_files=max_files,
+                        max_fields=max_fields,
+                        max_part_size=max_part_size,
+                    )
+                    self._form = await parser.parse()
+            except MultiPartException as exc:  # as Starlette answers it
+                raise HTTPException(status_code=400, detail=exc.message) from None
+        return await super()._get_form(
+            max_files=max_files, max_fields=max_fields, max_part_size=max_part_size
+        )
+
+
+class InMemoryUploads(APIRoute):
+    """A route whose multipart uploads are parsed into memory, never a temporary file."""
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        handler = super().get_route_handler()
+
+        async def in_memory(request: Request) -> Response:
+            return await handler(_InMemoryFormRequest(request.scope, request.receive))
+
+        return in_memory
 
 
 @asynccontextmanager

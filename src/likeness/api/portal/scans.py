@@ -15,7 +15,7 @@ from likeness.api.portal.pages import (
     services_of,
 )
 from likeness.api.present import scan_job_json
-from likeness.api.uploads import stage_scan
+from likeness.api.uploads import InMemoryUploads, stage_scan
 from likeness.domain.account import Role
 from likeness.domain.scan import ScanOptions
 from likeness.errors import (
@@ -26,7 +26,7 @@ from likeness.services.access import (
     require_role,
 )
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(include_in_schema=False, route_class=InMemoryUploads)
 
 
 @router.get("/portal/scans")
