@@ -178,8 +178,14 @@ class ScanJobService:
         with self._database.write() as connection:
             repository = ScanJobRepository(connection)
             interrupted = repository.interrupt_unfinished(self._clock.now())
-            for job_id, report in repository.reports_in_clear():
+            in_clear = repository.reports_in_clear()
+            for job_id, report in in_clear:
                 repository.seal_report(job_id, self._seal(job_id, report.encode()))
+        if in_clear:  # the clear copies' pages, zeroed in the database, linger in the WAL
+            try:
+                self._database.truncate_wal()
+            except StoreError as exc:
+                log.warning("scan reports sealed; %s", exc.message)
         if self._root.is_dir():
             for folder in self._root.iterdir():
                 _clear(folder)

@@ -1,0 +1,232 @@
+"""Where media lives while it waits or is worked on: sealed files (a queued scan job's
+uploads) refuse any tampering, in-memory files are readable by path (from another
+process too, as a Ray worker reads them) and leave nothing when released, and scan
+jobs seal what they store and drop what an erasure made stale."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from likeness.bootstrap import Services
+from likeness.domain.account import Role
+from likeness.domain.scan import ScanOptions, ScanReport
+from likeness.domain.scan_job import ScanJobStatus
+from likeness.errors import VaultError
+from likeness.scan.memory_files import MemoryFiles
+from likeness.services.scan_jobs import ScanJobService
+from likeness.store.scan_jobs import ScanJobRepository, ScanJobRow
+from likeness.store.sealed_files import CHUNK, SealedWriter, new_key, read_sealed
+from likeness.store.secret_box import SecretBox
+from likeness.testing.media import RED, Block, face_image
+from tests.casting import cast_with_consent
+
+FILM = bytes(range(256)) * (CHUNK // 256 * 2 + 7)  # a little over two chunks
+
+
+def sealed(path: Path, key: bytes, data: bytes = FILM, *, pieces: int = 1000) -> Path:
+    with SealedWriter(path, key, "job/clip.mp4") as out:
+        for start in range(0, len(data), pieces):
+            out.write(data[start : start + pieces])
+    return path
+
+
+def test_a_sealed_file_reads_back_and_holds_no_plaintext(tmp_path: Path) -> None:
+    key = new_key()
+    path = sealed(tmp_path / "clip.sealed", key, pieces=77_777)
+    stored = path.read_bytes()
+    assert FILM[1000:1064] not in stored and len(stored) > len(FILM)
+    assert b"".join(read_sealed(path, key, "job/clip.mp4")) == FILM
+    empty = sealed(tmp_path / "empty.sealed", key, b"")
+    assert b"".join(read_sealed(empty, key, "job/clip.mp4")) == b""
+
+
+@pytest.mark.parametrize("damage", ["cut at a chunk", "cut mid-chunk", "swapped", "flipped"])
+def test_a_damaged_sealed_file_is_refused(tmp_path: Path, damage: str) -> None:
+    key = new_key()
+    path = sealed(tmp_path / "clip.sealed", key)
+    data = path.read_bytes()
+    first = 4 + 12 + CHUNK + 16  # length, nonce, chunk, tag
+    if damage == "cut at a chunk":
+        data = data[: first * 2]  # the third (last) chunk dropped
+    elif damage == "cut mid-chunk":
+        data = data[: first + 100]
+    elif damage == "swapped":
+        data = data[first : first * 2] + data[:first] + data[first * 2 :]
+    else:
+        data = data[:50] + bytes([data[50] ^ 1]) + data[51:]
+    path.write_bytes(data)
+    with pytest.raises(VaultError, match="damaged or cut short"):
+        b"".join(read_sealed(path, key, "job/clip.mp4"))
+
+
+def test_a_sealed_file_opens_only_with_its_key_and_name(tmp_path: Path) -> None:
+    key = new_key()
+    path = sealed(tmp_path / "clip.sealed", key)
+    with pytest.raises(VaultError):
+        b"".join(read_sealed(path, new_key(), "job/clip.mp4"))
+    with pytest.raises(VaultError):
+        b"".join(read_sealed(path, key, "other-job/clip.mp4"))
+
+
+def test_memory_files_are_read_by_path_and_gone_when_released(tmp_path: Path) -> None:
+    memory = MemoryFiles(tmp_path / "held")
+    photo = face_image(tmp_path / "face.png", [Block(RED)]).read_bytes()
+    with memory.folder() as folder:
+        held = folder.add("000-face.png")
+        held.write(photo)
+        assert held.path.suffix == ".png" and held.path.is_symlink()
+        assert held.path.read_bytes() == photo
+        # another process of this machine (a Ray worker) reads the same path
+        other = subprocess.run(
+            [
+                sys.executable,
+                "-c",
+                f"import sys; sys.stdout.buffer.write(open({str(held.path)!r}, 'rb').read())",
+            ],
+            capture_output=True,
+            check=True,
+        )
+        assert other.stdout == photo
+        on_disk = [p for p in (tmp_path / "held").rglob("*") if p.is_file() and not p.is_symlink()]
+        assert on_disk == []
+        link = held.path
+    assert not link.exists() and list((tmp_path / "held").iterdir()) == []
+    with memory.folder() as folder, pytest.raises(ValueError):
+        folder.add("../escape.png")
+
+
+def test_a_crashed_process_leaves_links_that_sweep_removes(tmp_path: Path) -> None:
+    root = tmp_path / "held"
+    crashed = subprocess.run(  # holds a file, then dies without releasing it
+        [
+            sys.executable,
+            "-c",
+            "import os, sys; from pathlib import Path; from likeness.scan.memory_files import "
+            "MemoryFiles; held = MemoryFiles(Path(sys.argv[1])).folder(); "
+            "held.__enter__().add('x.png').write(b'face'); os._exit(9)",
+            str(root),
+        ],
+        check=False,
+    )
+    assert crashed.returncode == 9
+    [left] = list(root.iterdir())
+    [link] = list(left.iterdir())
+    assert link.is_symlink() and not link.exists()  # the memory died with the process
+    memory = MemoryFiles(root)
+    with memory.folder() as live:
+        live.add("y.png").write(b"live")
+        assert memory.sweep() == 1
+        assert [p.name for p in root.iterdir()] == [live.path.name]  # ours stays
+
+
+def seal_service(services: Services, scans: Any) -> ScanJobService:
+    """The scan-job service of ``services`` scanning with ``scans``."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    return ScanJobService(
+        database=services.database,
+        clock=services.clock,
+        ids=services.ids,
+        scans=scans,
+        root=services.layout.root / "jobs",
+        executor=ThreadPoolExecutor(1),
+        reports=SecretBox(services.master_key, "scan-report"),
+        memory=services.memory,
+    )
+
+
+def test_a_report_showing_a_performer_erased_during_the_scan_is_not_kept(
+    fake_services: Services, tmp_path: Path
+) -> None:
+    """Erasure looks for stored reports showing the performer; one still being scanned
+    cannot be seen then, so it is dropped when it is done."""
+    services = fake_services
+    ids = cast_with_consent(services, "ada", "bo")
+    services.enrolment.enrol(ids["bo"], [face_image(tmp_path / "bo.png", [Block(RED)])])
+    admin = services.accounts.add_account("admin", Role.ADMIN)
+
+    class ErasingScans:
+        def scan(self, paths: list[Path], options: ScanOptions, **named: Any) -> ScanReport:
+            report = services.scans.scan(paths, options, **named)
+            assert report.appearances()[0].performer_id == ids["bo"]
+            services.registry.erase_performer(ids["bo"])  # meanwhile
+            return report
+
+    jobs = seal_service(services, ErasingScans())
+    staged = jobs.stage()
+    with staged.upload("scene.png") as out:
+        out.write(face_image(tmp_path / "scene.png", [Block(RED, x=50)]).read_bytes())
+    job_id = jobs.submit(admin, staged, ScanOptions(ids["film"])).id
+    for _ in range(200):
+        job = jobs.get(admin, job_id)
+        if job.status.finished:
+            break
+        time.sleep(0.05)
+    assert job.status is ScanJobStatus.ERASED and job.report is None
+    assert job.error == "erased with a performer it showed"
+
+
+def test_reports_stored_in_clear_are_sealed_at_start_up(fake_services: Services) -> None:
+    """A report written by a version before sealing is sealed at the next start, and
+    still reads the same."""
+    services = fake_services
+    ids = cast_with_consent(services, "ada", "bo")
+    admin = services.accounts.add_account("admin", Role.ADMIN)
+    thumbnail = "data:image/jpeg;base64," + "QUJD" * 40 + "LEGACYTHUMBNAIL"
+    appearance = {
+        "media": "clip.mp4",
+        "performer_id": ids["ada"],
+        "modality": "face",
+        "start": "1.00",
+        "end": "2.00",
+        "score": 0.1,
+        "thumbnail": thumbnail,
+        "frames": ["1.00"],
+        "decision": "unknown",
+        "consent_id": None,
+        "reasons": [],
+    }
+    report = ScanReport(ids["film"], ()).to_json() | {"appearances": [appearance]}
+    report["media"] = [
+        {
+            "path": "clip.mp4",
+            "sha256": "0" * 64,
+            "status": "scanned",
+            "error": None,
+            "duration": 3.0,
+        }
+    ]
+    with services.database.write() as connection:
+        ScanJobRepository(connection).add(
+            ScanJobRow(
+                id=services.ids.new(),
+                account_id=admin.id,
+                production_id=ids["film"],
+                status=ScanJobStatus.DONE,
+                options=json.dumps(ScanOptions(ids["film"]).to_json()),
+                media=("clip.mp4",),
+                report=json.dumps(report),
+                shows=(),
+                error=None,
+                created_at=services.clock.now(),
+                finished_at=services.clock.now(),
+            )
+        )
+    [job_id] = [j.id for j in services.scan_jobs.jobs(None)]
+    home = services.layout.root
+
+    def stored() -> bytes:
+        return b"".join(p.read_bytes() for p in home.glob("likeness.db*"))
+
+    assert b"LEGACYTHUMBNAIL" in stored()
+    services.scan_jobs.interrupt_unfinished()  # what serve runs at start-up
+    assert b"LEGACYTHUMBNAIL" not in stored()
+    shown = services.scan_jobs.get(admin, job_id).report
+    assert shown is not None and shown.appearances()[0].thumbnail == thumbnail
