@@ -3,15 +3,23 @@ for each likeness found, no consent id, purpose, date or pay (fake encoders: fas
 
 from __future__ import annotations
 
+import time
 from datetime import date
 from pathlib import Path
 
-from likeness.bootstrap import Services
+import httpx
+
+from likeness.bootstrap import Services, build_services, initialise
+from likeness.domain.account import Role
 from likeness.domain.consent import Modality, ReplicaKind, UseFacts
 from likeness.domain.decision import Audience, DecisionOutcome
 from likeness.domain.scan import ScanOptions
+from likeness.settings import Settings
+from likeness.testing import fake_encoders
 from likeness.testing.media import RED, Block, face_image
+from tests.api_world import bearer
 from tests.casting import cast_with_consent
+from tests.fake_server import fake_server
 
 PURPOSE = "appear in the trailer"  # tests/casting.py's consent
 
@@ -72,3 +80,54 @@ def test_a_scan_report_as_an_outsider_reads_it(fake_services: Services, tmp_path
     assert party.consent_id in party.reasons[0].message
     assert [r.message for r in outsider.reasons] == ["a consent on file covers this use"]
     assert report.seen_by(Audience.PARTY) is report
+
+
+def test_a_platforms_scan_report_over_http_names_no_consent(
+    settings: Settings, tmp_path: Path
+) -> None:
+    """The platform that submitted a scan reads its report in its own terms; the
+    production the scan was for reads the same report with its consent named."""
+    initialise(settings)
+    services = build_services(settings, encoders=fake_encoders())
+    try:
+        ids = cast_with_consent(services, "ada", "bo")
+        services.enrolment.enrol(ids["ada"], [face_image(tmp_path / "ada.png", [Block(RED)])])
+        tokens = {}
+        for role, acting in (
+            (Role.PLATFORM, {}),
+            (Role.PRODUCTION, {"production_id": ids["film"]}),
+        ):
+            account = services.accounts.add_account(f"{role.value} co", role, **acting)
+            tokens[role] = bearer(services.accounts.create_api_key(account.id).token)
+    finally:
+        services.close()
+    upload = face_image(tmp_path / "upload.png", [Block(RED)])
+    with fake_server(settings.home) as served:
+        answer = httpx.post(
+            f"{served.base}/v1/scans",
+            headers=tokens[Role.PLATFORM],
+            files=[("files", ("upload.png", upload.read_bytes(), "image/png"))],
+            data={"production_id": ids["film"], "purpose": PURPOSE},  # used today
+            timeout=30,
+        )
+        assert answer.status_code == 202, answer.text
+        job = answer.json()["id"]
+        for _ in range(600):
+            status = httpx.get(
+                f"{served.base}/v1/scans/{job}", headers=tokens[Role.PLATFORM], timeout=30
+            ).json()["status"]
+            if status in ("done", "failed"):
+                break
+            time.sleep(0.05)
+        assert status == "done"
+        reports = {
+            role: httpx.get(f"{served.base}/v1/scans/{job}/report", headers=token, timeout=30)
+            for role, token in tokens.items()
+        }
+    [told] = reports[Role.PLATFORM].json()["appearances"]
+    [seen] = reports[Role.PRODUCTION].json()["appearances"]
+    assert told["decision"] == seen["decision"] == "covered"
+    assert seen["consent_id"] is not None
+    assert told["consent_id"] is None
+    assert seen["consent_id"] not in reports[Role.PLATFORM].text
+    assert [r["message"] for r in told["reasons"]] == ["a consent on file covers this use"]

@@ -36,7 +36,7 @@ from likeness.errors import (
     StoreError,
 )
 from likeness.scan.memory_files import MemoryFiles
-from likeness.services.access import require_production
+from likeness.services.access import audience_of, require_production
 from likeness.services.ports import Clock, IdFactory
 from likeness.services.scans import ScanService
 from likeness.store.database import Database
@@ -163,7 +163,10 @@ class ScanJobService:
         require_production(account, job.production_id)
         if account.role is Role.PLATFORM and job.account_id != account.id:
             raise PermissionDeniedError(f"scan job {job_id} was submitted by another account")
-        return job
+        if job.report is None:
+            return job
+        # A platform's own scan, told in its own terms: no consent named (docs/api.md).
+        return dataclasses.replace(job, report=job.report.seen_by(audience_of(account)))
 
     def jobs(self, production_id: str | None) -> list[ScanJob]:
         with self._database.read() as connection:
