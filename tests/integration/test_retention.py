@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 from collections.abc import Callable, Iterator
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -34,6 +35,7 @@ from likeness.testing import FixedClock, fake_encoders
 from likeness.testing.media import GREEN, RED, Block, Tone, face_image, tones_wav
 from tests.api_world import PASSWORD, build_world
 from tests.conftest import fake_cli
+from tests.server import running_server
 
 runner = CliRunner()
 START = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)  # FixedClock's default start
@@ -542,3 +544,30 @@ def test_the_dashboard_notices_a_warning_and_its_renewal(
     text = " ".join(http.get("/portal").text.split())
     assert "You were told it would be destroyed on 2028-01-05" in text
     assert "it is now kept until 2029-12-25" in text
+
+
+# -- likeness serve -------------------------------------------------------------------
+
+
+@pytest.mark.slow
+@pytest.mark.server
+def test_serve_applies_the_schedule_at_start(settings: Settings, tmp_path: Path) -> None:
+    """A real ``likeness serve`` (system clock) over a home whose only performer enrolled
+    on 2021-01-05: their data is past 2024-01-05 and goes as the server starts."""
+    old = FixedClock(datetime(2021, 1, 5, 9, tzinfo=UTC))
+    initialise(settings, clock=old)
+    services = build_services(settings, clock=old, encoders=fake_encoders())
+    cast = Cast(services, tmp_path)
+    assert cast.templates() == 2
+    services.close()
+    with running_server(settings.home):
+        deadline = time.monotonic() + 20
+        while cast.templates() and time.monotonic() < deadline:
+            time.sleep(0.05)
+    assert cast.templates() == 0
+    assert not (settings.home / "vault" / cast.ada).exists()
+    services = build_services(settings, clock=old, encoders=fake_encoders())
+    cast.services = services
+    assert cast.log_types()[-1] == "retention.destroyed"
+    assert services.ledger.audit().ok
+    services.close()
