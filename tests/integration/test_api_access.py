@@ -202,7 +202,10 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[World, Tes
     from likeness.settings import load_settings
     from likeness.testing import FixedClock
 
-    settings = load_settings(home=tmp_path_factory.mktemp("matrix") / "home")
+    # the webhook cases subscribe a receiver on this machine: allow-listed, as it must be
+    settings = load_settings(
+        home=tmp_path_factory.mktemp("matrix") / "home", egress_allow=("127.0.0.1/32",)
+    )
     clock = FixedClock()
     initialise(settings, clock=clock)
     services: Services = build_services(settings, clock=clock)

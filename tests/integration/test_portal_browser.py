@@ -27,7 +27,9 @@ def served(tmp_path: Path) -> Iterator[tuple[World, str]]:
     services = build_services(settings)
     world = build_world(services)
     services.close()
-    with running_server(settings.home) as base:
+    # Plain http: development, whose session cookie is not Secure (production's is, and
+    # tests/integration/test_safe_defaults.py checks it).
+    with running_server(settings.home, environment="development") as base:
         yield world, base
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 from typing import Annotated, Any
@@ -27,7 +28,8 @@ from likeness.cli import (
     uses,
 )
 from likeness.cli.state import CliState, state_of
-from likeness.errors import ErrorKind, LikenessError
+from likeness.errors import ConfigurationError, ErrorKind, LikenessError
+from likeness.settings import Environment, Settings, load_settings
 
 # Exit status by error kind; documented in README.md ("Exit status"). 2 is Click's usage
 # error and 12 the scan's release gate (--fail-on).
@@ -140,10 +142,15 @@ def serve(
         bool, typer.Option("--log-only", help="Serve only the log (/log/...), not the API.")
     ] = False,
 ) -> None:
-    """Serve the API (/v1, OpenAPI at /openapi.json), the portal (/) and the log (/log)."""
+    """Serve the API (/v1, OpenAPI at /openapi.json), the portal (/) and the log (/log).
+
+    Runs as production unless LIKENESS_ENVIRONMENT=development (--demo: development
+    unless set otherwise); a data home seeded by --demo is refused outside development."""
     import uvicorn
 
     state = state_of(ctx)
+    if not _environment_given(state):  # a deployment that forgets to say is production
+        state.configure(environment=Environment.DEVELOPMENT if demo else Environment.PRODUCTION)
     if demo:
         from likeness.demo import prepare_demo_home, seed_demo
 
@@ -151,6 +158,7 @@ def serve(
         seeded = seed_demo(state.services())
         typer.echo(seeded.describe(f"http://{host}:{port}"), err=True)
     services = state.services()
+    _refuse_demo_home(services.layout.root, services.layout.is_demo(), state.settings())
     if log_only:
         from likeness.api.logserver import create_log_app
 
@@ -163,7 +171,31 @@ def serve(
 
     typer.echo(f"serving {services.layout.root} at http://{host}:{port}/ (API: /docs)", err=True)
     with retention.in_background(services):  # now, then daily (docs/retention.md)
-        uvicorn.run(create_app(services), host=host, port=port, log_level="warning")
+        uvicorn.run(
+            create_app(services),
+            host=host,
+            port=port,
+            log_level="warning",
+            # The client's address keys login throttling: X-Forwarded-For is believed only
+            # when the operator names the proxies that send it (FORWARDED_ALLOW_IPS).
+            proxy_headers="FORWARDED_ALLOW_IPS" in os.environ,
+        )
+
+
+def _environment_given(state: CliState) -> bool:
+    """Whether LIKENESS_ENVIRONMENT (or a flag) names the environment, read before the
+    command's settings are fixed."""
+    return "environment" in load_settings(home=state.home, **state.overrides).model_fields_set
+
+
+def _refuse_demo_home(root: Path, is_demo: bool, settings: Settings) -> None:
+    if is_demo and settings.environment is not Environment.DEVELOPMENT:
+        raise ConfigurationError(
+            f"the data home {root} was seeded by 'serve --demo' (its passwords are public); "
+            f"refused in {settings.environment.value}",
+            hint="serve it with LIKENESS_ENVIRONMENT=development, or use a new data home "
+            "('likeness init') for real data",
+        )
 
 
 @app.command()

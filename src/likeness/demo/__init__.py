@@ -2,7 +2,8 @@
 
 Seeds performers (two enrolled from packaged real photos), a production, portal logins
 for every role, consents in each state, a reported use and a clearance scan. Seeding
-is idempotent: a home that already holds the demo is left as it is.
+is idempotent: a home that already holds the demo is left as it is. The home is marked
+as a demo home (``home.json``), which ``serve`` refuses outside development.
 """
 
 from __future__ import annotations
@@ -75,6 +76,9 @@ def _photo(name: str) -> Path:
 
 
 def seed_demo(services: Services) -> Seeded:
+    # Marked first: a home that may hold the demo's well-known passwords is refused by
+    # 'serve' outside development, even if seeding stops half-way.
+    services.layout.mark_demo()
     seeded = Seeded()
     if any(p.member_number == MARKER_MEMBER for p in services.registry.list_performers()):
         seeded.already = True

@@ -2,7 +2,8 @@
 
 Layout::
 
-    <home>/home.json          marker: format version and creation time
+    <home>/home.json          marker: format version, creation time, and "demo": true once
+                              ``serve --demo`` has seeded it (well-known passwords)
     <home>/likeness.db        SQLite database (unless LIKENESS_DATABASE_URL says otherwise)
     <home>/secrets/           mode 0700
         master.key            32 random bytes, base64; wraps per-performer data keys
@@ -24,6 +25,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 from likeness.errors import (
     HomeAlreadyInitialisedError,
@@ -75,10 +77,26 @@ class HomeLayout:
         if not self.is_initialised():
             raise HomeNotInitialisedError(str(self.root))
 
-    def created_at(self) -> str:
+    def _marker_data(self) -> dict[str, Any]:
         self.require_initialised()
-        data: dict[str, str] = json.loads(self.marker.read_text(encoding="utf-8"))
-        return data["created_at"]
+        data: dict[str, Any] = json.loads(self.marker.read_text(encoding="utf-8"))
+        return data
+
+    def created_at(self) -> str:
+        return str(self._marker_data()["created_at"])
+
+    def is_demo(self) -> bool:
+        """Whether ``serve --demo`` seeded this home: its passwords are printed in the
+        README, so ``serve`` refuses it outside development."""
+        return self._marker_data().get("demo") is True
+
+    def mark_demo(self) -> None:
+        data = self._marker_data()
+        if data.get("demo") is True:
+            return
+        staged = self.marker.with_name(f".{self.marker.name}.tmp")
+        staged.write_text(json.dumps({**data, "demo": True}) + "\n", encoding="utf-8")
+        staged.replace(self.marker)  # atomic: the marker is never half written
 
     def secret_modes(self) -> dict[str, int]:
         """File mode of each secret, for status reports (the secrets themselves never leave)."""
