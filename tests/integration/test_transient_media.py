@@ -24,7 +24,8 @@ from likeness.services.scan_jobs import ScanJobService
 from likeness.store.scan_jobs import ScanJobRepository, ScanJobRow
 from likeness.store.sealed_files import CHUNK, SealedWriter, new_key, read_sealed
 from likeness.store.secret_box import SecretBox
-from likeness.testing.media import RED, Block, face_image
+from likeness.testing.media import GREEN, RED, Block, face_image
+from tests.api_world import bearer, client
 from tests.casting import cast_with_consent
 
 FILM = bytes(range(256)) * (CHUNK // 256 * 2 + 7)  # a little over two chunks
@@ -230,3 +231,23 @@ def test_reports_stored_in_clear_are_sealed_at_start_up(fake_services: Services)
     assert b"LEGACYTHUMBNAIL" not in stored()
     shown = services.scan_jobs.get(admin, job_id).report
     assert shown is not None and shown.appearances()[0].thumbnail == thumbnail
+
+
+def test_a_refused_upload_is_named_not_located(fake_services: Services, tmp_path: Path) -> None:
+    """An upload held in memory is refused by its name, never by where the server holds
+    it (the data home's path is nobody's business)."""
+    services = fake_services
+    ids = cast_with_consent(services, "ada", "bo")
+    admin = services.accounts.add_account("admin", Role.ADMIN)
+    token = services.accounts.create_api_key(admin.id).token
+    two = face_image(tmp_path / "two.png", [Block(RED), Block(GREEN, x=400, y=300, size=100)])
+    with client(services) as http:
+        answer = http.post(
+            f"/v1/performers/{ids['ada']}/enrolment",
+            headers=bearer(token),
+            files={"files": (two.name, two.read_bytes(), "image/png")},
+        )
+    error = answer.json()["error"]
+    assert error["kind"] == "invalid", answer.text
+    assert error["message"].startswith("000-two.png: found 2 faces"), error
+    assert str(services.layout.root) not in answer.text

@@ -21,7 +21,7 @@ from fastapi.routing import APIRoute
 from starlette.datastructures import FormData
 from starlette.formparsers import MultiPartException, MultiPartParser
 
-from likeness.errors import InvalidInputError
+from likeness.errors import InvalidInputError, LikenessError
 from likeness.scan.memory_files import MemoryFiles
 from likeness.services.scan_jobs import ScanJobService, StagedJob, safe_name
 
@@ -85,7 +85,11 @@ async def held_uploads(memory: MemoryFiles, files: list[UploadFile]) -> AsyncIte
             if held.size == 0:
                 raise InvalidInputError(f"{upload.filename or 'an upload'} is empty")
             paths.append(held.path)
-        yield paths
+        try:
+            yield paths
+        except LikenessError as exc:  # name the upload, not where the server holds it
+            exc.message = exc.message.replace(f"{folder.path}/", "")
+            raise
 
 
 async def stage_scan(jobs: ScanJobService, files: list[UploadFile]) -> StagedJob:

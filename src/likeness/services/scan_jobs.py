@@ -201,9 +201,9 @@ class ScanJobService:
         self._set(job.id, ScanJobStatus.RUNNING)
         report: ScanReport | None = None
         error = None
+        names: dict[str, str] = {}  # in-memory path: upload name
         try:
             with self._memory.folder() as held:
-                names = {}
                 for upload in uploads:
                     copy = held.add(upload.path.name.removesuffix(".sealed"))
                     for chunk in read_sealed(upload.path, key, _bound(job.id, upload.path)):
@@ -218,6 +218,8 @@ class ScanJobService:
             error = (
                 exc.message if isinstance(exc, LikenessError) else f"{type(exc).__name__}: {exc}"
             )
+            for path, name in names.items():  # name the uploads, not paths on the server
+                error = error.replace(path, name)
         finally:
             _clear(self._root / job.id)
         self._finish(job.id, report, error)
