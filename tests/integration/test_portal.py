@@ -242,3 +242,20 @@ def test_a_production_requests_consent_and_previews_its_cost(
     )
     assert 'id="preview-decision">covered<' in preview.text
     assert re.search(r'id="preview-total">\d+\.\d\d USD<', preview.text)
+
+
+def test_an_ended_session_is_told_why_and_nothing_more(world: tuple[World, TestClient]) -> None:
+    w, http = world
+    log_in(http, "performer")
+    assert http.get("/portal").status_code == 200
+    w.services.logins.set_password(w.accounts["performer"], "performer", "a brand new password")
+    page = http.get("/portal")
+    assert page.headers["location"] == "/login?ended=password_changed"
+    assert (
+        "This session ended: the password was changed." in http.get(page.headers["location"]).text
+    )
+    htmx = http.post("/portal/uses/preview", headers={"HX-Request": "true"}, data={"a": "b"})
+    assert htmx.status_code == 204
+    assert htmx.headers["hx-redirect"] == "/login?ended=password_changed"
+    forged = http.get("/login", params={"ended": "<script>alert(1)</script>"}).text
+    assert "<script>alert" not in forged and "session ended" not in forged
