@@ -117,9 +117,10 @@ class ScanJobRepository:
             update(scan_jobs)
             .where(
                 or_(
-                    scan_jobs.c.shows.contains(f'"{performer_id}"'),
+                    scan_jobs.c.shows.contains(f'"{performer_id}"', autoescape=True),
                     # a report an older version stored in clear (sealed at the next start)
-                    scan_jobs.c.report.like("{%") & scan_jobs.c.report.contains(performer_id),
+                    scan_jobs.c.report.like("{%")
+                    & scan_jobs.c.report.contains(performer_id, autoescape=True),
                 )
             )
             .values(
