@@ -174,13 +174,12 @@ def test_a_report_showing_a_performer_erased_during_the_scan_is_not_kept(
     assert job.error == "erased with a performer it showed"
 
 
-def test_reports_stored_in_clear_are_sealed_at_start_up(fake_services: Services) -> None:
-    """A report written by a version before sealing is sealed at the next start, and
-    still reads the same."""
-    services = fake_services
-    ids = cast_with_consent(services, "ada", "bo")
-    admin = services.accounts.add_account("admin", Role.ADMIN)
-    thumbnail = "data:image/jpeg;base64," + "QUJD" * 40 + "LEGACYTHUMBNAIL"
+THUMBNAIL = "data:image/jpeg;base64," + "QUJD" * 40 + "LEGACYTHUMBNAIL"
+
+
+def legacy_job(services: Services, ids: dict[str, str], account_id: str) -> str:
+    """A done job whose report (showing Ada) an older version stored in clear."""
+    thumbnail = THUMBNAIL
     appearance = {
         "media": "clip.mp4",
         "performer_id": ids["ada"],
@@ -204,11 +203,12 @@ def test_reports_stored_in_clear_are_sealed_at_start_up(fake_services: Services)
             "duration": 3.0,
         }
     ]
+    job_id = services.ids.new()
     with services.database.write() as connection:
         ScanJobRepository(connection).add(
             ScanJobRow(
-                id=services.ids.new(),
-                account_id=admin.id,
+                id=job_id,
+                account_id=account_id,
                 production_id=ids["film"],
                 status=ScanJobStatus.DONE,
                 options=json.dumps(ScanOptions(ids["film"]).to_json()),
@@ -220,7 +220,16 @@ def test_reports_stored_in_clear_are_sealed_at_start_up(fake_services: Services)
                 finished_at=services.clock.now(),
             )
         )
-    [job_id] = [j.id for j in services.scan_jobs.jobs(None)]
+    return job_id
+
+
+def test_reports_stored_in_clear_are_sealed_at_start_up(fake_services: Services) -> None:
+    """A report written by a version before sealing is sealed at the next start, and
+    still reads the same."""
+    services = fake_services
+    ids = cast_with_consent(services, "ada", "bo")
+    admin = services.accounts.add_account("admin", Role.ADMIN)
+    job_id = legacy_job(services, ids, admin.id)
     home = services.layout.root
 
     def stored() -> bytes:
@@ -230,7 +239,45 @@ def test_reports_stored_in_clear_are_sealed_at_start_up(fake_services: Services)
     services.scan_jobs.interrupt_unfinished()  # what serve runs at start-up
     assert b"LEGACYTHUMBNAIL" not in stored()
     shown = services.scan_jobs.get(admin, job_id).report
-    assert shown is not None and shown.appearances()[0].thumbnail == thumbnail
+    assert shown is not None and shown.appearances()[0].thumbnail == THUMBNAIL
+
+
+def test_an_unreadable_report_in_clear_is_dropped_at_start_up(fake_services: Services) -> None:
+    services = fake_services
+    ids = cast_with_consent(services, "ada", "bo")
+    admin = services.accounts.add_account("admin", Role.ADMIN)
+    job_id = legacy_job(services, ids, admin.id)
+    with services.database.write() as connection:
+        connection.exec_driver_sql(
+            "UPDATE scan_jobs SET report = ? WHERE id = ?",
+            ('{"media": "LEGACYTHUMBNAIL, no longer readable"}', job_id),
+        )
+    services.scan_jobs.interrupt_unfinished()
+    job = services.scan_jobs.get(admin, job_id)
+    assert job.status is ScanJobStatus.FAILED and job.report is None
+    assert "cannot read" in (job.error or "")
+    assert b"LEGACYTHUMBNAIL" not in b"".join(
+        p.read_bytes() for p in services.layout.root.glob("likeness.db*")
+    )
+
+
+@pytest.mark.parametrize("sealed_first", [False, True])
+def test_erasure_removes_reports_showing_the_performer(
+    fake_services: Services, sealed_first: bool
+) -> None:
+    """Whether a report is still in clear (an older version, before the next start) or
+    sealed, erasing a performer it shows removes it; others' reports stay."""
+    services = fake_services
+    ids = cast_with_consent(services, "ada", "bo")
+    admin = services.accounts.add_account("admin", Role.ADMIN)
+    showing = legacy_job(services, ids, admin.id)
+    if sealed_first:
+        services.scan_jobs.interrupt_unfinished()
+    services.registry.erase_performer(ids["bo"])  # not in the report
+    assert services.scan_jobs.get(admin, showing).status is ScanJobStatus.DONE
+    services.registry.erase_performer(ids["ada"])
+    job = services.scan_jobs.get(admin, showing)
+    assert job.status is ScanJobStatus.ERASED and job.report is None
 
 
 def test_a_refused_upload_is_named_not_located(fake_services: Services, tmp_path: Path) -> None:

@@ -182,8 +182,13 @@ class ScanJobService:
             repository = ScanJobRepository(connection)
             interrupted = repository.interrupt_unfinished(self._clock.now())
             in_clear = repository.reports_in_clear()
-            for job_id, report in in_clear:
-                repository.seal_report(job_id, self._seal(job_id, report.encode()))
+            for job_id, report in in_clear:  # with the performers it shows, for erasure
+                try:
+                    shows = _shows(ScanReport.from_json(json.loads(report)))
+                except (KeyError, TypeError, ValueError):
+                    repository.drop_report(job_id, UNREADABLE_MESSAGE)  # never kept in clear
+                    continue
+                repository.seal_report(job_id, self._seal(job_id, report.encode()), shows)
         if in_clear:  # the clear copies' pages, zeroed in the database, linger in the WAL
             try:
                 self._database.truncate_wal()
@@ -270,6 +275,7 @@ class ScanJobService:
 
 
 ERASED_MESSAGE = "erased with a performer it showed"
+UNREADABLE_MESSAGE = "its report was stored in a form this version cannot read; scan again"
 
 
 def _bound(job_id: str, path: Path) -> str:

@@ -93,10 +93,14 @@ class ScanJobRepository:
         )
         return [(row.id, row.report) for row in rows]
 
-    def seal_report(self, job_id: str, sealed: str) -> None:
+    def seal_report(self, job_id: str, sealed: str, shows: tuple[str, ...]) -> None:
         """Replace a report stored in clear by its sealed form (the old row's bytes are
         zeroed by SQLite ``secure_delete``)."""
-        self._db.execute(update(scan_jobs).where(scan_jobs.c.id == job_id).values(report=sealed))
+        self._db.execute(
+            update(scan_jobs)
+            .where(scan_jobs.c.id == job_id)
+            .values(report=sealed, shows=json.dumps(list(shows)))
+        )
 
     def interrupt_unfinished(self, now: datetime) -> int:
         result = self._db.execute(
@@ -109,6 +113,13 @@ class ScanJobRepository:
             )
         )
         return int(result.rowcount)
+
+    def drop_report(self, job_id: str, why: str) -> None:
+        self._db.execute(
+            update(scan_jobs)
+            .where(scan_jobs.c.id == job_id)
+            .values(report=None, shows="[]", status=ScanJobStatus.FAILED.value, error=why)
+        )
 
     def erase_showing(self, performer_id: str) -> int:
         """Scan reports showing this performer (their face thumbnails) go with their
