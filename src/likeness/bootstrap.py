@@ -15,6 +15,7 @@ from datetime import UTC, datetime
 
 from ulid import ULID
 
+from likeness.egress import Egress, EgressPolicy, Resolver
 from likeness.errors import ConfigurationError
 from likeness.ledger.note import Signer
 from likeness.ledger.receipt import Receipt
@@ -46,7 +47,7 @@ from likeness.services.scan_jobs import ScanJobService
 from likeness.services.scans import ScanService
 from likeness.services.uses import UseService
 from likeness.services.webhooks import RetryPolicy, WebhookService
-from likeness.settings import Environment, Settings
+from likeness.settings import Settings
 from likeness.store.database import Database, create_database_engine
 from likeness.store.home import HomeLayout, read_secret
 from likeness.store.index_files import IndexFiles
@@ -150,6 +151,7 @@ class Services:
             if writer is not None:
                 writer.close()
         self._writer = self._receipt_writer = None
+        self.webhooks.close()
         self.detector.close()
         self.database.dispose()
 
@@ -193,14 +195,17 @@ def build_services(
     clock: Clock | None = None,
     ids: IdFactory | None = None,
     encoders: Encoders | None = None,
+    resolver: Resolver | None = None,
 ) -> Services:
     """Services over an initialised data home, its database migrated to the current schema.
 
     ``encoders`` replaces the face and voice models the settings name (tests pass the
-    fakes of ``likeness.testing``)."""
+    fakes of ``likeness.testing``); ``resolver`` replaces the system's name resolver of
+    the egress gate (tests pass ``likeness.testing.FakeResolver``)."""
     layout = HomeLayout(settings.home)
     layout.require_initialised()
     master_key = load_master_key(settings, layout)
+    egress = Egress(EgressPolicy.from_cidrs(settings.egress_allow), resolver=resolver)
     engine = create_database_engine(settings.database_url or sqlite_url(layout.database))
     database = Database(engine)
     migrate_to_head(engine)
@@ -218,7 +223,7 @@ def build_services(
             max_attempts=settings.webhook_max_attempts,
             first_delay=settings.webhook_first_retry_seconds,
         ),
-        allow_private_hosts=settings.environment is Environment.DEVELOPMENT,
+        egress=egress,
     )
     uses = UseService(database=database, clock=clock, ids=ids, ledger=ledger, outbox=webhooks)
     vault = VaultFiles(layout.vault)

@@ -31,6 +31,7 @@ class ErrorKind(StrEnum):
     UNSUPPORTED_MEDIA_TYPE = "unsupported_media_type"
     PAYLOAD_TOO_LARGE = "payload_too_large"
     INTEGRITY = "integrity"
+    UPSTREAM = "upstream"  # an outbound request failed (egress)
 
 
 class LikenessError(Exception):
@@ -154,6 +155,22 @@ class PayloadTooLargeError(LikenessError):
     """A request body is larger than the configured limit."""
 
     kind = ErrorKind.PAYLOAD_TOO_LARGE
+
+
+class EgressRefusedError(InvalidInputError):
+    """An outbound request was refused before any connection: a malformed URL, or a host
+    that is (or resolves to) an address that is not public and not allow-listed."""
+
+
+class EgressError(LikenessError):
+    """An outbound request failed: the name did not resolve, the connection failed, or
+    the answer was not HTTP. The message never quotes what the server sent."""
+
+    kind = ErrorKind.UPSTREAM
+
+
+class EgressTimeoutError(EgressError):
+    """An outbound request did not complete within its overall deadline."""
 
 
 @dataclass(frozen=True)

@@ -16,6 +16,7 @@ from typer.testing import CliRunner
 
 from likeness.bootstrap import Services
 from likeness.cli.app import app
+from likeness.settings import Settings, load_settings
 from tests.api_world import bearer, build_world, client, use_body
 from tests.golden import Masker, check
 
@@ -161,6 +162,12 @@ def test_cli_json_outputs_are_pinned(tmp_path: Path) -> None:
         assert result.exit_code == 0, result.output
         out[f"rules evaluate {case}"] = masker.data(json.loads(result.stdout))
     check("cli.json", out)
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    """The shared one, with the webhook receiver on this machine allow-listed."""
+    return load_settings(home=tmp_path / "home", egress_allow=("127.0.0.1/32",))
 
 
 def test_api_outputs_are_pinned(services: Services) -> None:

@@ -1,9 +1,14 @@
-"""Webhooks delivered to a real receiver on loopback: signed, retried, logged."""
+"""Webhooks delivered to a real receiver on loopback: signed, retried, logged, through the
+egress gate (a receiver on this machine is allow-listed, never assumed; a name rebound to a
+refused address is refused before any connection; answers' bodies are never kept), and
+delivered so that a slow receiver holds up no other subscriber."""
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import json
+import socket
 import threading
 import time
 from collections.abc import Iterator
@@ -12,43 +17,58 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 from fastapi.testclient import TestClient
 
 from likeness.bootstrap import Services, build_services, initialise
 from likeness.domain.consent import Grantor
+from likeness.egress import Egress, EgressPolicy
+from likeness.errors import ConfigurationError
 from likeness.services import webhook_signature
 from likeness.services.webhook_signature import WebhookSignatureError
+from likeness.services.webhooks import WebhookService
 from likeness.settings import load_settings
-from likeness.testing import FixedClock
+from likeness.testing import FakeResolver
 from tests.api_world import World, bearer, build_world, client
+from tests.loopback_only import watch_connections
+
+LOOPBACK = ("127.0.0.1/32",)  # LIKENESS_EGRESS_ALLOW for a receiver on this machine
+SECRET_ANSWER = b"internal-admin-token=7f3c9a1e; db=postgres://root@10.0.0.5"
 
 
 class Receiver:
-    """An HTTP server on 127.0.0.1 that records requests and answers from a script."""
+    """An HTTP server on 127.0.0.1 that records requests and answers from a script; with
+    ``hold`` set it keeps each request waiting until ``release`` is set."""
 
-    def __init__(self, answers: list[int]) -> None:
+    def __init__(self, answers: list[int], *, body: bytes = b"ok", hold: bool = False) -> None:
         self.answers = answers
         self.requests: list[tuple[dict[str, str], bytes]] = []
+        self.release = threading.Event()
         receiver = self
 
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self) -> None:
-                body = self.rfile.read(int(self.headers["content-length"]))
-                receiver.requests.append(({k.lower(): v for k, v in self.headers.items()}, body))
+                payload = self.rfile.read(int(self.headers["content-length"]))
+                receiver.requests.append(({k.lower(): v for k, v in self.headers.items()}, payload))
+                if hold:
+                    receiver.release.wait(timeout=8)  # under the 10 s deadline
                 status = receiver.answers.pop(0) if receiver.answers else 200
                 self.send_response(status)
+                self.send_header("content-length", str(len(body)))
                 self.end_headers()
-                self.wfile.write(b"busy" if status >= 500 else b"ok")
+                self.wfile.write(body)
 
             def log_message(self, *args: Any) -> None:
                 return None
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/hook"
+        self.port = self.server.server_address[1]
+        self.url = f"http://127.0.0.1:{self.port}/hook"
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
 
     def close(self) -> None:
+        self.release.set()
         self.server.shutdown()
 
 
@@ -56,7 +76,10 @@ class Receiver:
 def world(tmp_path: Path) -> Iterator[tuple[World, TestClient]]:
     # A real clock: retries are scheduled in real time, a tenth of a second apart.
     settings = load_settings(
-        home=tmp_path / "home", webhook_first_retry_seconds=0.1, webhook_max_attempts=3
+        home=tmp_path / "home",
+        webhook_first_retry_seconds=0.1,
+        webhook_max_attempts=3,
+        egress_allow=LOOPBACK,
     )
     initialise(settings)
     services: Services = build_services(settings)
@@ -155,12 +178,12 @@ def test_a_receiver_that_keeps_failing_ends_failed_with_its_errors_logged(
     world: tuple[World, TestClient],
 ) -> None:
     w, http = world
-    receiver = Receiver(answers=[503, 503, 503, 503])
+    receiver = Receiver(answers=[503, 503, 503, 503], body=b"busy")
     try:
         hook = subscribe(http, w.tokens["performer"], receiver.url, ["consent.revoked"])
         w.services.consents.revoke(w.consent, by=Grantor.PERFORMER)
         for _ in range(200):
-            w.services.webhooks.deliver_due()
+            w.services.webhooks.deliver_due(wait=True)
             [delivery] = w.services.webhooks.deliveries(
                 w.services.accounts.get_account(w.accounts["performer"]), hook["id"]
             )
@@ -172,7 +195,8 @@ def test_a_receiver_that_keeps_failing_ends_failed_with_its_errors_logged(
     assert delivery.status == "failed"
     assert delivery.attempts == 3  # webhook_max_attempts
     assert delivery.last_status == 503
-    assert delivery.last_error is not None and "HTTP 503" in delivery.last_error
+    assert delivery.last_error is not None and "HTTP 503 after" in delivery.last_error
+    assert "busy" not in delivery.last_error  # the answer's body is not kept
     assert len(receiver.requests) == 3
     other = http.get(
         f"/v1/webhooks/{hook['id']}/deliveries", headers=bearer(w.tokens["representative"])
@@ -220,33 +244,6 @@ def test_verification_refuses_forged_stale_and_replayed_requests() -> None:
         webhook_signature.verify(secret, {}, body, now=now)
 
 
-def test_private_addresses_are_refused_in_production(tmp_path: Path) -> None:
-    from likeness.errors import InvalidInputError
-    from likeness.services.webhooks import WebhookService
-
-    settings = load_settings(home=tmp_path / "home")
-    initialise(settings)
-    services = build_services(settings)
-    try:
-        world = build_world(services)
-        strict = WebhookService(
-            database=services.database,
-            clock=FixedClock(),
-            ids=services.ids,
-            master_key=services.master_key,
-            allow_private_hosts=False,
-        )
-        account = services.accounts.get_account(world.accounts["production"])
-        with pytest.raises(InvalidInputError, match="private address"):
-            strict.subscribe(account, "http://127.0.0.1:8080/hook", ["consent.granted"])
-        with pytest.raises(InvalidInputError, match="not an http"):
-            strict.subscribe(account, "file:///etc/passwd", ["consent.granted"])
-        with pytest.raises(InvalidInputError, match="unknown event"):
-            services.webhooks.subscribe(account, "http://127.0.0.1/h", ["consent.exploded"])
-    finally:
-        services.close()
-
-
 def test_a_suspension_and_its_end_are_announced(world: tuple[World, TestClient]) -> None:
     w, http = world
     receiver = Receiver([])
@@ -256,8 +253,240 @@ def test_a_suspension_and_its_end_are_announced(world: tuple[World, TestClient])
         )
         w.services.consents.suspend(w.consent, reason="SAG-AFTRA strike")
         w.services.consents.resume(w.consent)
-        w.services.webhooks.deliver_due()
+        w.services.webhooks.deliver_due(wait=True)
     finally:
         receiver.close()
     types = [json.loads(body)["type"] for _, body in receiver.requests]
     assert sorted(types) == ["consent.resumed", "consent.suspended"]
+
+
+# -- the egress gate -------------------------------------------------------------------
+
+
+@contextlib.contextmanager
+def serving(services: Services) -> Iterator[str]:
+    """The app (its webhook dispatcher running) served by uvicorn on 127.0.0.1, in this
+    process so that it shares the test's fake resolver: a real server over real HTTP."""
+    import uvicorn
+
+    from likeness.api.app import create_app
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    config = uvicorn.Config(
+        create_app(services), host="127.0.0.1", port=port, log_level="warning", loop="asyncio"
+    )
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    wait_for(lambda: server.started, 10)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+
+
+def delivery_log(base: str, token: str, hook_id: str) -> list[dict[str, Any]]:
+    answer = httpx.get(f"{base}/v1/webhooks/{hook_id}/deliveries", headers=bearer(token))
+    assert answer.status_code == 200, answer.text
+    return answer.json()  # type: ignore[no-any-return]
+
+
+def test_a_receiver_on_this_machine_is_refused_unless_allow_listed(tmp_path: Path) -> None:
+    settings = load_settings(home=tmp_path / "home")  # development, nothing allow-listed
+    initialise(settings)
+    services = build_services(settings)
+    try:
+        w, http = build_world(services), client(services)
+        for url, said in [
+            ("http://127.0.0.1:8080/hook", "refused: 127.0.0.1 (loopback) is not a public address"),
+            ("http://[::1]/hook", "refused: ::1 (loopback) is not a public address"),
+            ("http://10.1.2.3/hook", "refused: 10.1.2.3 (private) is not a public address"),
+            ("http://169.254.169.254/latest/meta-data/", "169.254.169.254 (link-local) is not"),
+            ("http://admin:pw@hooks.example/", "carries user information"),
+            ("file:///etc/passwd", "is not an http(s) URL"),
+        ]:
+            made = http.post(
+                "/v1/webhooks",
+                json={"url": url, "events": ["consent.granted"]},
+                headers=bearer(w.tokens["production"]),
+            )
+            assert made.status_code == 422, url
+            error = made.json()["error"]
+            assert said in error["message"]
+            if said.startswith("refused"):
+                assert "LIKENESS_EGRESS_ALLOW" in error["hint"]
+        assert http.get("/v1/webhooks", headers=bearer(w.tokens["production"])).json() == []
+    finally:
+        services.close()
+
+
+def test_a_malformed_allow_list_is_a_configuration_error(tmp_path: Path) -> None:
+    settings = load_settings(home=tmp_path / "home", egress_allow=("127.0.0.1/33",))
+    initialise(settings)
+    with pytest.raises(ConfigurationError, match=r"LIKENESS_EGRESS_ALLOW: '127\.0\.0\.1/33'"):
+        build_services(settings)
+
+
+# loopback beside the allow-listed address, and the cloud metadata address (every class
+# of address is refused in tests/unit/test_egress.py)
+@pytest.mark.parametrize("rebound", ["127.0.0.2", "169.254.169.254"])
+def test_a_name_rebound_to_a_refused_address_is_refused_before_any_connection(
+    tmp_path: Path, rebound: str
+) -> None:
+    """DNS rebinding: the name resolved to an allowed address when the subscriber
+    subscribed, and to an internal one at delivery. The delivery resolves again, refuses
+    before connecting, and logs the refusal."""
+    resolver = FakeResolver({"hooks.example.test": ["127.0.0.1"]})
+    settings = load_settings(
+        home=tmp_path / "home", egress_allow=LOOPBACK, webhook_first_retry_seconds=3600
+    )
+    initialise(settings)
+    services = build_services(settings, resolver=resolver)
+    receiver = Receiver([])
+    w = build_world(services)
+    token = w.tokens["production"]
+    url = f"http://hooks.example.test:{receiver.port}/hook"
+    try:
+        with serving(services) as base:
+            made = httpx.post(
+                f"{base}/v1/webhooks",
+                json={"url": url, "events": ["consent.suspended", "consent.resumed"]},
+                headers=bearer(token),
+            )
+            assert made.status_code == 201, made.text
+            hook = made.json()
+            services.consents.suspend(w.consent, reason="SAG-AFTRA strike")
+            wait_for(lambda: len(receiver.requests) == 1)
+            assert receiver.requests[0][0]["host"] == f"hooks.example.test:{receiver.port}"
+
+            resolver.answer("hooks.example.test", rebound)  # the attacker's DNS changes
+            lookups = len(resolver.lookups)
+            with watch_connections() as connections:
+                services.consents.resume(w.consent)
+                wait_for(
+                    lambda: any(d["last_error"] for d in delivery_log(base, token, hook["id"]))
+                )
+            log = delivery_log(base, token, hook["id"])
+    finally:
+        receiver.close()
+        services.close()
+    assert len(receiver.requests) == 1  # nothing reached the receiver after the rebinding
+    assert resolver.lookups[lookups:] == ["hooks.example.test"]  # resolved once, at delivery
+    reached = [c for c in connections if c[1] == receiver.port or c[0] == rebound]
+    assert reached == []  # and no connection was even tried
+    refused, delivered = log  # newest first
+    assert delivered["status"] == "delivered" and delivered["last_error"] is None
+    assert refused["status"] == "pending" and refused["last_status"] is None
+    assert refused["last_error"].startswith(f"refused: hooks.example.test resolves to {rebound} (")
+    assert refused["last_error"].endswith("not a public address")
+
+
+def test_a_receivers_answer_is_never_stored_or_shown(world: tuple[World, TestClient]) -> None:
+    """A receiver (or an internal service a name points at) answers 500 with a body: the
+    delivery log shows the status and the timing, and no byte of the body is stored."""
+    w, http = world
+    receiver = Receiver(answers=[500, 500, 500], body=SECRET_ANSWER)
+    try:
+        hook = subscribe(http, w.tokens["performer"], receiver.url, ["consent.revoked"])
+        w.services.consents.revoke(w.consent, by=Grantor.PERFORMER)
+        w.services.webhooks.deliver_due(wait=True)
+    finally:
+        receiver.close()
+    answer = http.get(
+        f"/v1/webhooks/{hook['id']}/deliveries", headers=bearer(w.tokens["performer"])
+    )
+    [delivery] = answer.json()
+    assert delivery["last_status"] == 500
+    assert delivery["last_error"].startswith("HTTP 500 after ")
+    assert delivery["last_error"].endswith(" ms")
+    assert b"internal-admin-token" not in answer.content
+    w.services.close()  # the database and its write-ahead log, as they are on disk
+    for stored in w.services.layout.root.rglob("*"):
+        if stored.is_file():
+            assert b"internal-admin-token" not in stored.read_bytes(), stored
+
+
+def dripping_server(first: bytes) -> tuple[socket.socket, int, threading.Event]:
+    """A server on 127.0.0.1 that answers every connection with ``first`` and then one
+    byte every 0.1 s, never finishing."""
+    listener = socket.create_server(("127.0.0.1", 0))
+    stop = threading.Event()
+
+    def drip(conn: socket.socket) -> None:
+        with conn:
+            conn.recv(65536)
+            conn.sendall(first)
+            while not stop.wait(0.1):
+                try:
+                    conn.sendall(b"a")
+                except OSError:
+                    return
+
+    def accept() -> None:
+        while not stop.is_set():
+            try:
+                conn, _ = listener.accept()
+            except OSError:
+                return
+            threading.Thread(target=drip, args=(conn,), daemon=True).start()
+
+    threading.Thread(target=accept, daemon=True).start()
+    return listener, listener.getsockname()[1], stop
+
+
+def test_a_dripping_receiver_is_cut_off_at_the_deadline(services: Services) -> None:
+    world = build_world(services)
+    listener, port, stop = dripping_server(b"HTTP/1.1 200 OK\r\nx-slow: ")
+    hooks = WebhookService(
+        database=services.database,
+        clock=services.clock,
+        ids=services.ids,
+        master_key=services.master_key,
+        egress=Egress(EgressPolicy.from_cidrs(LOOPBACK)),
+        deadline=1.0,
+    )
+    owner = services.accounts.get_account(world.accounts["performer"])
+    try:
+        hook = hooks.subscribe(owner, f"http://127.0.0.1:{port}/hook", ["consent.revoked"])
+        services.consents.revoke(world.consent, by=Grantor.PERFORMER)
+        started = time.monotonic()
+        hooks.deliver_due(wait=True)
+        took = time.monotonic() - started
+    finally:
+        stop.set()
+        listener.close()
+        hooks.close()
+    [delivery] = hooks.deliveries(owner, hook.webhook.id)
+    assert 1.0 <= took < 2.5  # cut at the deadline, though bytes kept coming
+    assert delivery.last_status is None
+    assert delivery.last_error is not None
+    assert "no complete answer within 1 s" in delivery.last_error
+
+
+def test_a_slow_receiver_delays_no_other_subscriber(world: tuple[World, TestClient]) -> None:
+    """The production's receiver holds every request; the performer's answers at once.
+    While the production's first delivery is held, the performer gets both of theirs, and
+    the production's second waits behind its first (one webhook's deliveries in order)."""
+    w, http = world
+    slow, fast = Receiver([], hold=True), Receiver([])
+    events = ["consent.suspended", "consent.resumed"]
+    try:
+        subscribe(http, w.tokens["production"], slow.url, events)
+        subscribe(http, w.tokens["performer"], fast.url, events)
+        with http:  # the dispatcher runs
+            w.services.consents.suspend(w.consent, reason="SAG-AFTRA strike")
+            wait_for(lambda: len(slow.requests) == 1 and len(fast.requests) == 1)
+            w.services.consents.resume(w.consent)
+            wait_for(lambda: len(fast.requests) == 2)
+            held = len(slow.requests), slow.release.is_set()
+            slow.release.set()
+            wait_for(lambda: len(slow.requests) == 2)
+    finally:
+        slow.close()
+        fast.close()
+    assert held == (1, False)  # the performer got both while the slow one held its first
+    order = [json.loads(body)["type"] for _, body in slow.requests]
+    assert order == events

@@ -34,6 +34,7 @@ STATUS_BY_KIND: dict[ErrorKind, int] = {
     ErrorKind.STORE: 503,
     ErrorKind.HOME: 503,
     ErrorKind.INTEGRITY: 500,
+    ErrorKind.UPSTREAM: 502,
     ErrorKind.ERROR: 500,
 }
 KIND_BY_STATUS = {
@@ -47,6 +48,7 @@ KIND_BY_STATUS = {
     415: "unsupported_media_type",
     422: "invalid",
     500: "error",
+    502: "upstream",
 }
 
 

@@ -46,6 +46,7 @@ EXIT_CODES: dict[ErrorKind, int] = {
     ErrorKind.FORBIDDEN: 11,
     ErrorKind.UNSUPPORTED_MEDIA_TYPE: 13,
     ErrorKind.PAYLOAD_TOO_LARGE: 14,
+    ErrorKind.UPSTREAM: 15,
 }
 
 

@@ -4,31 +4,43 @@ retries and a delivery log.
 ``emit`` runs inside the transaction that records the event (consent, use, flag), so a
 notification exists exactly when its event does. The dispatcher claims due deliveries
 (pushing their next attempt out by a lease, so two servers do not send the same one at
-once), POSTs each signed body, and records the outcome: delivered on a 2xx answer,
-otherwise retried with exponential backoff until ``max_attempts``, then failed.
-Delivery is at least once; receivers deduplicate by the ``webhook-id`` header.
+once) and hands each webhook's share to a pool of delivery workers: one webhook's
+deliveries are attempted in order, one at a time, and a slow receiver holds only its own
+(its webhook is left out of the next claims until it is done). Every attempt goes
+through the egress gate (``likeness.egress``): the URL's host is resolved again and
+refused before any connection unless every address is public or allow-listed, the
+request goes to the vetted address, and the attempt has one overall deadline. The
+outcome is recorded: delivered on a 2xx answer, otherwise retried with exponential
+backoff until ``max_attempts``, then failed. The delivery log keeps the status and the
+timing, never a byte of the answer's body. Delivery is at least once; receivers
+deduplicate by the ``webhook-id`` header.
 """
 
 from __future__ import annotations
 
-import ipaddress
 import json
+import logging
 import random
-import socket
 import threading
 import time
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import timedelta
-from urllib.parse import urlsplit
 
-import httpx
 from sqlalchemy.engine import Connection
 
 from likeness.domain.account import Account, Role
 from likeness.domain.log_events import WEBHOOK_EVENTS
 from likeness.domain.webhook import Delivery, DeliveryStatus, Webhook
-from likeness.errors import InvalidInputError, NotFoundError, PermissionDeniedError
+from likeness.egress import DEFAULT_DEADLINE, DEFAULT_MAX_BODY, Egress, VettedTarget
+from likeness.errors import (
+    EgressError,
+    EgressRefusedError,
+    InvalidInputError,
+    NotFoundError,
+    PermissionDeniedError,
+)
 from likeness.services import webhook_signature
 from likeness.services.events import (
     ConsentNotice,
@@ -42,10 +54,13 @@ from likeness.store.repositories import AccountRepository
 from likeness.store.secret_box import SecretBox
 from likeness.store.webhooks import DeliveryRepository, WebhookRepository
 
+log_ = logging.getLogger(__name__)
+
 SUBSCRIBERS = frozenset({Role.PERFORMER, Role.REPRESENTATIVE, Role.PRODUCTION, Role.ADMIN})
 CLAIM_LEASE = timedelta(seconds=60)
 MAX_DELAY = timedelta(hours=24)
 LOG_ERROR_CHARS = 300
+DELIVERY_WORKERS = 8
 
 
 @dataclass(frozen=True)
@@ -85,24 +100,32 @@ class WebhookService:
         clock: Clock,
         ids: IdFactory,
         master_key: bytes,
+        egress: Egress,
         retry: RetryPolicy | None = None,
-        allow_private_hosts: bool = True,
-        timeout: float = 5.0,
+        deadline: float = DEFAULT_DEADLINE,
+        max_body: int = DEFAULT_MAX_BODY,
+        workers: int = DELIVERY_WORKERS,
     ) -> None:
         self._database = database
         self._clock = clock
         self._ids = ids
         self._box = SecretBox(master_key, "webhook-secrets")
+        self._egress = egress
         self._retry = retry or RetryPolicy()
-        self._allow_private = allow_private_hosts
-        self._timeout = timeout
+        self._deadline = deadline  # seconds for a whole attempt: connect, send, answer
+        self._max_body = max_body  # bytes of an answer read at most (then dropped)
+        self._workers = workers
+        self._pool: ThreadPoolExecutor | None = None
+        self._closed = False
+        self._busy: set[str] = set()  # webhooks with an attempt in flight
+        self._lock = threading.Lock()  # guards the three above
+        self._claiming = threading.Lock()  # one claim at a time: no webhook sent twice at once
 
     # -- subscriptions ------------------------------------------------------------
 
     def subscribe(self, account: Account, url: str, events: list[str]) -> NewWebhook:
         if account.role not in SUBSCRIBERS:
             raise PermissionDeniedError(f"a {account.role.value} account cannot receive webhooks")
-        self._check_url(url)
         offered = {e.value for e in WEBHOOK_EVENTS}
         unknown = sorted(set(events) - offered)
         if unknown or not events:
@@ -110,6 +133,7 @@ class WebhookService:
                 f"unknown event type(s): {', '.join(unknown)}" if unknown else "no event types",
                 hint=f"choose from {', '.join(WEBHOOK_EVENTS)}",
             )
+        self._vet(url)  # last: the only check that asks the resolver
         secret = webhook_signature.new_secret()
         hook_id = self._ids.new()
         hook = Webhook(
@@ -150,23 +174,15 @@ class WebhookService:
             raise PermissionDeniedError(f"webhook {webhook_id} belongs to another account")
         return hook
 
-    def _check_url(self, url: str) -> None:
-        parts = urlsplit(url)
-        if parts.scheme not in ("http", "https") or not parts.hostname:
-            raise InvalidInputError(f"{url!r} is not an http(s) URL")
-        if self._allow_private:
-            return
+    def _vet(self, url: str) -> VettedTarget:
+        """The URL checked by the egress gate now (at subscription it is checked again at
+        every attempt: a name may resolve elsewhere later)."""
         try:
-            addresses = {info[4][0] for info in socket.getaddrinfo(parts.hostname, None)}
-        except OSError:
-            raise InvalidInputError(f"cannot resolve {parts.hostname!r}") from None
-        for address in addresses:
-            ip = ipaddress.ip_address(str(address).split("%")[0])
-            if not ip.is_global:
-                raise InvalidInputError(
-                    f"{parts.hostname} resolves to a private address ({ip}); refused in production",
-                    hint="webhooks must reach a public endpoint",
-                )
+            return self._egress.vet(url)
+        except EgressRefusedError:
+            raise
+        except EgressError as exc:
+            raise InvalidInputError(exc.message, hint=exc.hint) from None
 
     # -- the outbox -------------------------------------------------------------
 
@@ -213,47 +229,83 @@ class WebhookService:
 
     # -- delivery -----------------------------------------------------------------
 
-    def deliver_due(self, limit: int = 50) -> int:
-        """Attempt every due delivery once; returns how many were attempted."""
-        claimed = self._claim(limit)
-        if not claimed:
-            return 0
-        with httpx.Client(timeout=self._timeout, follow_redirects=False) as client:
-            for delivery, hook in claimed:
-                self._attempt(client, delivery, hook)
-        return len(claimed)
+    def deliver_due(self, limit: int = 50, *, wait: bool = False) -> int:
+        """Claim the due deliveries (of webhooks with no attempt in flight) and hand each
+        webhook's share, in order, to the delivery workers; returns how many were claimed.
 
-    def _claim(self, limit: int) -> list[tuple[Delivery, Webhook]]:
+        Without ``wait`` it returns at once, so the dispatcher goes on claiming for other
+        webhooks while a slow receiver is attempted; ``wait`` returns when every claimed
+        delivery has been attempted once (tests, one-off runs)."""
+        with self._claiming:
+            pool = self._workers_pool()
+            if pool is None:  # closed
+                return 0
+            batches = self._claim(limit)
+            futures: list[Future[None]] = [
+                pool.submit(self._deliver_batch, hook, deliveries) for hook, deliveries in batches
+            ]
+        if wait:
+            for future in futures:
+                future.result()
+        return sum(len(deliveries) for _, deliveries in batches)
+
+    def close(self) -> None:
+        """Stop the delivery workers after the attempts in flight (each ends by its
+        deadline); claimed deliveries not yet attempted are retried after their lease."""
+        with self._lock:
+            pool, self._pool, self._closed = self._pool, None, True
+        if pool is not None:
+            pool.shutdown(wait=True, cancel_futures=True)
+
+    def _workers_pool(self) -> ThreadPoolExecutor | None:
+        with self._lock:
+            if self._pool is None and not self._closed:
+                self._pool = ThreadPoolExecutor(self._workers, thread_name_prefix="likeness-hook")
+            return self._pool
+
+    def _claim(self, limit: int) -> list[tuple[Webhook, list[Delivery]]]:
+        """Due deliveries grouped by webhook (oldest first in each), leased for as long as
+        their attempts may take, their webhooks marked busy until they are attempted.
+        Called under ``_claiming``: only claims add to ``_busy``, so its snapshot holds."""
         now = self._clock.now()
+        with self._lock:
+            busy = frozenset(self._busy)
         with self._database.read() as connection:  # the usual answer: nothing is due
-            if not DeliveryRepository(connection).due(now, 1):
+            if not DeliveryRepository(connection).due(now, 1, busy=busy):
                 return []
         with self._database.write() as connection:
             deliveries = DeliveryRepository(connection)
             hooks = WebhookRepository(connection)
-            claimed = []
-            for delivery in deliveries.due(now, limit):
+            batches: dict[str, tuple[Webhook, list[Delivery]]] = {}
+            for delivery in deliveries.due(now, limit, busy=busy):
                 hook = hooks.get(delivery.webhook_id)
                 if hook is None or not hook.active:
                     deliveries.give_up(delivery.id, "the webhook was disabled")
                     continue
-                deliveries.lease(delivery.id, now + CLAIM_LEASE)
-                claimed.append((delivery, hook))
-        return claimed
+                batches.setdefault(hook.id, (hook, []))[1].append(delivery)
+            for _, items in batches.values():
+                lease = CLAIM_LEASE + timedelta(seconds=self._deadline * len(items))
+                for delivery in items:
+                    deliveries.lease(delivery.id, now + lease)
+        with self._lock:
+            self._busy.update(batches)
+        return list(batches.values())
 
-    def _attempt(self, client: httpx.Client, delivery: Delivery, hook: Webhook) -> None:
+    def _deliver_batch(self, hook: Webhook, deliveries: list[Delivery]) -> None:
+        try:
+            for delivery in deliveries:
+                self._attempt(delivery, hook)
+        except Exception:
+            log_.exception("webhook %s: delivery failed", hook.id)
+        finally:
+            with self._lock:
+                self._busy.discard(hook.id)
+
+    def _attempt(self, delivery: Delivery, hook: Webhook) -> None:
         secret = self._box.open(hook.sealed_secret, hook.id).decode()
         body = delivery.payload.encode()
         signed = webhook_signature.headers(secret, delivery.id, int(time.time()), body)
-        answer_status: int | None = None
-        error: str | None = None
-        try:
-            answer = client.post(hook.url, content=body, headers=signed)
-            answer_status = answer.status_code
-            if not 200 <= answer_status < 300:
-                error = f"HTTP {answer_status}: {answer.text[:LOG_ERROR_CHARS]}"
-        except httpx.HTTPError as exc:
-            error = f"{type(exc).__name__}: {exc}"[:LOG_ERROR_CHARS]
+        answer_status, error = self._send(hook.url, body, signed)
         attempts = delivery.attempts + 1
         now = self._clock.now()
         if error is None:
@@ -269,10 +321,35 @@ class WebhookService:
                 status=status,
                 attempts=attempts,
                 last_status=answer_status,
-                last_error=error,
+                last_error=None if error is None else error[:LOG_ERROR_CHARS],
                 next_attempt_at=next_at,
                 delivered_at=delivered,
             )
+
+    def _send(
+        self, url: str, body: bytes, headers: dict[str, str]
+    ) -> tuple[int | None, str | None]:
+        """One attempt: the answer's status and, unless it is 2xx, what went wrong and how
+        long it took. The answer's body is read (capped) and dropped: a receiver's text
+        never reaches the delivery log, which its subscriber reads."""
+        started = time.monotonic()
+        try:
+            target = self._egress.vet(url)  # resolved for this attempt, refused before connecting
+            answer = self._egress.post(
+                target,
+                body,
+                headers={**headers, "content-type": "application/json"},
+                deadline=self._deadline,
+                max_body=self._max_body,
+            )
+        except EgressRefusedError as exc:
+            return None, exc.message
+        except EgressError as exc:
+            return None, f"{exc.message} (after {round((time.monotonic() - started) * 1000)} ms)"
+        if 200 <= answer.status < 300:
+            return answer.status, None
+        redirect = ", redirects are not followed" if 300 <= answer.status < 400 else ""
+        return answer.status, f"HTTP {answer.status} after {answer.elapsed_ms} ms{redirect}"
 
 
 def _data(notice: ConsentNotice | UseNotice | FlagNotice) -> dict[str, object]:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -79,15 +79,18 @@ class DeliveryRepository:
             ],
         )
 
-    def due(self, now: datetime, limit: int) -> list[Delivery]:
+    def due(self, now: datetime, limit: int, *, busy: Collection[str] = ()) -> list[Delivery]:
+        """Pending deliveries due by ``now``, oldest first, leaving out those of the
+        webhooks in ``busy`` (their earlier deliveries are being attempted)."""
+        condition = and_(
+            webhook_deliveries.c.status == DeliveryStatus.PENDING.value,
+            webhook_deliveries.c.next_attempt_at <= now,
+        )
+        if busy:
+            condition = and_(condition, webhook_deliveries.c.webhook_id.not_in(list(busy)))
         query = (
             select(webhook_deliveries)
-            .where(
-                and_(
-                    webhook_deliveries.c.status == DeliveryStatus.PENDING.value,
-                    webhook_deliveries.c.next_attempt_at <= now,
-                )
-            )
+            .where(condition)
             .order_by(webhook_deliveries.c.next_attempt_at, webhook_deliveries.c.id)
             .limit(limit)
         )
