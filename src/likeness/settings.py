@@ -39,9 +39,12 @@ class Settings(BaseSettings):
         default=None,
         description="SQLAlchemy URL of the database; defaults to SQLite in the data home.",
     )
+    # Production unless told otherwise: a deployment that forgets to say must not get
+    # development's leniency (cookies without Secure). 'serve --demo' picks development.
     environment: Environment = Field(
-        default=Environment.DEVELOPMENT,
-        description="development or production; production refuses placeholder secrets.",
+        default=Environment.PRODUCTION,
+        description="production (the default) or development; production refuses "
+        "placeholder secrets and demo homes and sets Secure cookies.",
     )
     master_key: SecretStr | None = Field(
         default=None,

@@ -10,7 +10,7 @@ def test_defaults_put_the_home_in_the_working_directory(tmp_path: Path) -> None:
     settings = load_settings()
     assert settings.home == tmp_path / "likeness-data"  # conftest chdirs to tmp_path
     assert settings.database_url is None
-    assert settings.environment is Environment.DEVELOPMENT
+    assert settings.environment is Environment.PRODUCTION  # unless told otherwise
 
 
 def test_environment_is_read_and_flags_win(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:

@@ -150,8 +150,8 @@ def serve(
     import uvicorn
 
     state = state_of(ctx)
-    if not _environment_given(state):  # a deployment that forgets to say is production
-        state.configure(environment=Environment.DEVELOPMENT if demo else Environment.PRODUCTION)
+    if demo and not _environment_given(state):  # otherwise production, the default
+        state.configure(environment=Environment.DEVELOPMENT)
     if demo:
         from likeness.demo import prepare_demo_home, seed_demo
 
