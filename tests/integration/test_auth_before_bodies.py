@@ -340,3 +340,29 @@ def test_likeness_serve_answers_401_before_the_body_is_sent(tmp_path: Path) -> N
         refused = exchange(port, head, b"", timeout=5.0)
     assert refused.status == 401
     assert refused.error()["message"] == "this endpoint needs an API key"
+
+
+def test_every_portal_route_that_reads_a_body_is_behind_the_gate() -> None:
+    """A new portal form outside the gate's session prefixes would read its body before
+    its session is checked: this fails first."""
+    from likeness.api import portal
+    from likeness.api.gate import LOGIN_PATH, SESSION_PREFIXES
+
+    routes = [
+        route
+        for included in portal.router.routes  # FastAPI keeps included routers whole
+        for route in getattr(included, "original_router", included).routes
+    ]
+    with_bodies = [
+        (route.path, method)
+        for route in routes
+        for method in getattr(route, "methods", set())
+        if method not in {"GET", "HEAD", "OPTIONS"}
+    ]
+    assert ("/portal/scans", "POST") in with_bodies  # the walk reaches the routes
+    outside = [
+        (path, method)
+        for path, method in with_bodies
+        if not path.startswith(SESSION_PREFIXES) and path != LOGIN_PATH
+    ]
+    assert outside == []
