@@ -181,17 +181,23 @@ def test_disabling_from_the_cli_reaches_a_running_server(live: Live) -> None:
     assert refused.json()["error"]["message"] == "the account of this API key is disabled"
 
 
-def test_a_revoked_key_stops_at_once(live: Live) -> None:
+def test_a_revoked_key_and_its_accounts_sessions_stop_at_once(live: Live) -> None:
     w, base = live.world, live.base
     admin = bearer(w.tokens["admin"])
     issued = httpx.post(
-        f"{base}/v1/accounts/{w.accounts['auditor']}/keys", headers=admin, json={"label": "ci"}
+        f"{base}/v1/accounts/{w.accounts['performer']}/keys", headers=admin, json={"label": "ci"}
     ).json()
+    session = session_of(base, "performer")
     assert httpx.get(f"{base}/v1/me", headers=bearer(issued["token"])).status_code == 200
+    assert portal(base, session).status_code == 200
     httpx.delete(f"{base}/v1/keys/{issued['id']}", headers=admin).raise_for_status()
     refused = httpx.get(f"{base}/v1/me", headers=bearer(issued["token"]))
     assert refused.status_code == 401
     assert refused.json()["error"]["message"] == f"API key {issued['id']} was revoked"
+    answer = portal(base, session)
+    assert answer.headers["location"] == "/login?ended=key_revoked"
+    assert "This session ended: an API key of the account was revoked." in ended_page(base, answer)
+    assert httpx.get(f"{base}/v1/me", headers=bearer(w.tokens["performer"])).status_code == 200
 
 
 # -- throttling ---------------------------------------------------------------------

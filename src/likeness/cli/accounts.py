@@ -156,9 +156,10 @@ def revoke_key(
     key_id: Annotated[str, typer.Argument(help="Key id (the part after llk_).")],
     as_json: JsonFlag = False,
 ) -> None:
-    """Revoke an API key; requests using it are refused from now on."""
+    """Revoke an API key; requests using it are refused from now on, and the portal
+    sessions of its account end (sign in again)."""
     key = state_of(ctx).services().accounts.revoke_api_key(key_id)
     if as_json:
         render.emit_json(render.api_key_json(key))
     else:
-        typer.echo(f"revoked API key {key.id}")
+        typer.echo(f"revoked API key {key.id}; the portal sessions of {key.account_id} ended")

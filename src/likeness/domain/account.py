@@ -70,6 +70,7 @@ class SessionEnd(StrEnum):
 
     PASSWORD_CHANGED = "password_changed"  # noqa: S105 - a reason, not a password
     ACCOUNT_DISABLED = "account_disabled"
+    KEY_REVOKED = "key_revoked"
 
     @property
     def message(self) -> str:
@@ -77,6 +78,7 @@ class SessionEnd(StrEnum):
         return {
             SessionEnd.PASSWORD_CHANGED: "this session ended: the password was changed",
             SessionEnd.ACCOUNT_DISABLED: "this session ended: the account was disabled",
+            SessionEnd.KEY_REVOKED: "this session ended: an API key of the account was revoked",
         }[self]
 
 

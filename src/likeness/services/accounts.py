@@ -147,6 +147,9 @@ class AccountService:
         return IssuedKey(key=key, token=f"{TOKEN_PREFIX}_{key.id}_{secret}")
 
     def revoke_api_key(self, key_id: str) -> ApiKey:
+        """Revoke a key (refused from the next request, in every process) and sign its
+        account out of the portal everywhere: a key is revoked because it may be in the
+        wrong hands, and so may the sessions of whoever could read it."""
         now = self._clock.now()
         with self._database.write() as connection:
             repository = AccountRepository(connection)
@@ -158,6 +161,7 @@ class AccountService:
                     f"API key {key_id} was already revoked at {key.revoked_at.isoformat()}"
                 )
             repository.revoke_key(key_id, now)
+            SessionRepository(connection).end_all(key.account_id, SessionEnd.KEY_REVOKED, now)
             bump(connection)
         return dataclasses.replace(key, revoked_at=now)
 

@@ -35,7 +35,10 @@ def _ended(request: Request) -> str | None:
     says so rather than leave them wondering); only the known reasons are shown."""
     reason = request.query_params.get("ended")
     known = {end.value: end for end in SessionEnd}
-    return None if reason not in known else f"{known[reason].message.capitalize()}."
+    if reason not in known:
+        return None
+    message = known[reason].message
+    return f"{message[:1].upper()}{message[1:]}."
 
 
 @router.get("/login")
