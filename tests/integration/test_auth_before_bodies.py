@@ -366,3 +366,40 @@ def test_every_portal_route_that_reads_a_body_is_behind_the_gate() -> None:
         if not path.startswith(SESSION_PREFIXES) and path != LOGIN_PATH
     ]
     assert outside == []
+
+
+def test_a_store_that_cannot_answer_is_a_503_in_the_envelope() -> None:
+    """The gate runs outside FastAPI's error handlers: its errors keep the envelope."""
+    from likeness.api.gate import Gate
+    from likeness.errors import StoreError
+
+    def broken(token: str) -> Any:
+        raise StoreError("the database is locked", hint="try again")
+
+    reached: list[str] = []
+
+    async def app(scope: Message, receive: Any, send: Any) -> None:
+        reached.append(scope["path"])
+
+    sent: list[Message] = []
+
+    async def send(message: Message) -> None:
+        sent.append(message)
+
+    async def receive() -> Message:
+        raise AssertionError("the body was read")
+
+    gate = Gate(app, authenticate=broken, session=broken)
+    for path in ("/v1/check", "/portal/uses"):
+        sent.clear()
+        headers = [(b"authorization", b"Bearer x"), (b"cookie", b"ll_session=abc")]
+        scope = {"type": "http", "method": "POST", "path": path, "headers": headers}
+        asyncio.run(gate(scope, receive, send))
+        assert sent[0]["status"] == 503
+        assert json.loads(sent[1]["body"])["error"] == {
+            "status": 503,
+            "kind": "store",
+            "message": "the database is locked",
+            "hint": "try again",
+        }
+    assert reached == []

@@ -32,7 +32,7 @@ from likeness.api.portal.pages import (
     login_redirect,
 )
 from likeness.domain.account import Account
-from likeness.errors import AuthenticationError
+from likeness.errors import AuthenticationError, LikenessError
 from likeness.services.logins import OpenSession
 
 API_PREFIX = "/v1/"
@@ -76,10 +76,8 @@ class Gate:
     async def _with_key(self, scope: Scope, receive: Receive, send: Send) -> None:
         try:
             account = self._authenticate(_bearer(scope))
-        except AuthenticationError as exc:
-            response = likeness_error_response(exc)
-            response.headers["connection"] = "close"
-            await response(scope, receive, send)
+        except LikenessError as exc:  # a refusal, or a store that cannot answer (503)
+            await _refuse(likeness_error_response(exc), scope, receive, send)
             return
         scope.setdefault("state", {})[GATE_CALLER] = account
         await self._app(scope, receive, send)
@@ -90,12 +88,19 @@ class Gate:
             # A database read: off the event loop (the portal is not a hot path).
             session = await run_in_threadpool(self._session, token)
         except LoginRequired as exc:
-            response: Response = login_redirect(Request(scope), exc.reason)
-            response.headers["connection"] = "close"
-            await response(scope, receive, send)
+            await _refuse(login_redirect(Request(scope), exc.reason), scope, receive, send)
+            return
+        except LikenessError as exc:  # the store cannot answer: no page without a session
+            await _refuse(likeness_error_response(exc), scope, receive, send)
             return
         scope.setdefault("state", {})[GATE_SESSION] = session
         await self._app(scope, receive, send)
+
+
+async def _refuse(response: Response, scope: Scope, receive: Receive, send: Send) -> None:
+    # The body was not read: close the connection rather than drain it.
+    response.headers["connection"] = "close"
+    await response(scope, receive, send)
 
 
 def _header(scope: Scope, name: bytes) -> str | None:
