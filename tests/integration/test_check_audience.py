@@ -19,7 +19,7 @@ from likeness.testing import fake_encoders
 from likeness.testing.media import RED, Block, face_image
 from tests.api_world import bearer
 from tests.casting import cast_with_consent
-from tests.fake_server import fake_server
+from tests.fake_server import Served, fake_server
 
 PURPOSE = "appear in the trailer"  # tests/casting.py's consent
 
@@ -82,11 +82,31 @@ def test_a_scan_report_as_an_outsider_reads_it(fake_services: Services, tmp_path
     assert report.seen_by(Audience.PARTY) is report
 
 
-def test_a_platforms_scan_report_over_http_names_no_consent(
+def _scan(served: Served, token: dict[str, str], film: str, upload: Path) -> str:
+    answer = httpx.post(
+        f"{served.base}/v1/scans",
+        headers=token,
+        files=[("files", (upload.name, upload.read_bytes(), "image/png"))],
+        data={"production_id": film, "purpose": PURPOSE},  # used today
+        timeout=30,
+    )
+    assert answer.status_code == 202, answer.text
+    job: str = answer.json()["id"]
+    for _ in range(600):
+        status = httpx.get(f"{served.base}/v1/scans/{job}", headers=token, timeout=30)
+        if status.json()["status"] in ("done", "failed"):
+            break
+        time.sleep(0.05)
+    assert status.json()["status"] == "done"
+    return job
+
+
+def test_a_platforms_scan_is_told_in_its_own_terms_and_kept_from_the_production(
     settings: Settings, tmp_path: Path
 ) -> None:
-    """The platform that submitted a scan reads its report in its own terms; the
-    production the scan was for reads the same report with its consent named."""
+    """The platform that submitted a scan reads its report with no consent named; the
+    production the scan named neither lists nor reads it (the platform's users' uploads),
+    and reads its own scan of the same picture with its consent named."""
     initialise(settings)
     services = build_services(settings, encoders=fake_encoders())
     try:
@@ -101,33 +121,28 @@ def test_a_platforms_scan_report_over_http_names_no_consent(
             tokens[role] = bearer(services.accounts.create_api_key(account.id).token)
     finally:
         services.close()
-    upload = face_image(tmp_path / "upload.png", [Block(RED)])
+    upload = face_image(tmp_path / "user-42-upload.png", [Block(RED)])
+    platform, production = tokens[Role.PLATFORM], tokens[Role.PRODUCTION]
     with fake_server(settings.home) as served:
-        answer = httpx.post(
-            f"{served.base}/v1/scans",
-            headers=tokens[Role.PLATFORM],
-            files=[("files", ("upload.png", upload.read_bytes(), "image/png"))],
-            data={"production_id": ids["film"], "purpose": PURPOSE},  # used today
-            timeout=30,
-        )
-        assert answer.status_code == 202, answer.text
-        job = answer.json()["id"]
-        for _ in range(600):
-            status = httpx.get(
-                f"{served.base}/v1/scans/{job}", headers=tokens[Role.PLATFORM], timeout=30
-            ).json()["status"]
-            if status in ("done", "failed"):
-                break
-            time.sleep(0.05)
-        assert status == "done"
-        reports = {
-            role: httpx.get(f"{served.base}/v1/scans/{job}/report", headers=token, timeout=30)
-            for role, token in tokens.items()
-        }
-    [told] = reports[Role.PLATFORM].json()["appearances"]
-    [seen] = reports[Role.PRODUCTION].json()["appearances"]
-    assert told["decision"] == seen["decision"] == "covered"
-    assert seen["consent_id"] is not None
-    assert told["consent_id"] is None
-    assert seen["consent_id"] not in reports[Role.PLATFORM].text
-    assert [r["message"] for r in told["reasons"]] == ["a consent on file covers this use"]
+        theirs = _scan(served, platform, ids["film"], upload)
+        own = _scan(served, production, ids["film"], upload)
+        told = httpx.get(f"{served.base}/v1/scans/{theirs}/report", headers=platform, timeout=30)
+        seen = httpx.get(f"{served.base}/v1/scans/{own}/report", headers=production, timeout=30)
+        refused = [
+            httpx.get(f"{served.base}/v1/scans/{theirs}{tail}", headers=production, timeout=30)
+            for tail in ("", "/report")
+        ]
+        listed = httpx.get(f"{served.base}/v1/scans", headers=production, timeout=30).json()
+    [told_a] = told.json()["appearances"]
+    [seen_a] = seen.json()["appearances"]
+    assert told_a["decision"] == seen_a["decision"] == "covered"
+    assert seen_a["consent_id"] is not None
+    assert told_a["consent_id"] is None
+    assert seen_a["consent_id"] not in told.text
+    assert [r["message"] for r in told_a["reasons"]] == ["a consent on file covers this use"]
+    assert [job["id"] for job in listed] == [own]
+    for answer in refused:
+        assert answer.status_code == 403
+        message = answer.json()["error"]["message"]
+        assert message == "this scan job belongs to another production or account"
+        assert "user-42" not in answer.text

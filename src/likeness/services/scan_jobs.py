@@ -40,7 +40,11 @@ from likeness.services.access import audience_of, require_production
 from likeness.services.ports import Clock, IdFactory
 from likeness.services.scans import ScanService
 from likeness.store.database import Database
-from likeness.store.repositories import PerformerRepository, ProductionRepository
+from likeness.store.repositories import (
+    AccountRepository,
+    PerformerRepository,
+    ProductionRepository,
+)
 from likeness.store.scan_jobs import ScanJobRepository, ScanJobRow
 from likeness.store.sealed_files import SealedWriter, new_key, read_sealed
 from likeness.store.secret_box import SecretBox
@@ -90,6 +94,10 @@ def safe_name(name: str, position: int) -> str:
     """A file name that cannot escape the job folder, keeping the extension for decoding."""
     base = "".join(c if c in SAFE_NAME_CHARS else "_" for c in Path(name).name)[-100:]
     return f"{position:03d}-{base.lstrip('.') or 'upload'}"
+
+
+# Names no production, account or id: a refusal tells nothing about the job.
+_NOT_YOURS = "this scan job belongs to another production or account"
 
 
 class ScanJobService:
@@ -155,22 +163,34 @@ class ScanJobService:
         return job
 
     def get(self, account: Account, job_id: str) -> ScanJob:
+        """A job as ``account`` may read it: an admin any; a platform the jobs it
+        submitted, in its own terms (no consent named: docs/api.md); a production its
+        own, but not a platform's scan naming it (the platform's users' uploads)."""
         with self._database.read() as connection:
             row = ScanJobRepository(connection).get(job_id)
+            submitter = None if row is None else AccountRepository(connection).get(row.account_id)
         if row is None:
             raise NotFoundError("scan job", job_id)
         job = self._job(row)
-        require_production(account, job.production_id)
-        if account.role is Role.PLATFORM and job.account_id != account.id:
-            raise PermissionDeniedError(f"scan job {job_id} was submitted by another account")
+        by_platform = submitter is not None and submitter.role is Role.PLATFORM
+        mine = job.account_id == account.id
+        if account.role is not Role.ADMIN and not mine:
+            if account.role is not Role.PRODUCTION or by_platform:
+                raise PermissionDeniedError(_NOT_YOURS)
+            if account.production_id != job.production_id:
+                raise PermissionDeniedError(_NOT_YOURS)
         if job.report is None:
             return job
-        # A platform's own scan, told in its own terms: no consent named (docs/api.md).
         return dataclasses.replace(job, report=job.report.seen_by(audience_of(account)))
 
     def jobs(self, production_id: str | None) -> list[ScanJob]:
+        """A production's jobs (every job: ``None``, for admins). A production's list
+        leaves out platforms' scans that named it."""
+        platforms = None if production_id is None else Role.PLATFORM.value
         with self._database.read() as connection:
-            rows = ScanJobRepository(connection).for_production(production_id)
+            rows = ScanJobRepository(connection).for_production(
+                production_id, not_submitted_by=platforms
+            )
         return [self._job(row) for row in rows]
 
     def interrupt_unfinished(self) -> int:

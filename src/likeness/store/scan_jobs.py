@@ -14,7 +14,7 @@ from sqlalchemy import Row, or_, select, update
 from sqlalchemy.engine import Connection
 
 from likeness.domain.scan_job import ScanJobStatus
-from likeness.store.tables import scan_jobs
+from likeness.store.tables import accounts, scan_jobs
 
 
 @dataclass(frozen=True)
@@ -58,10 +58,17 @@ class ScanJobRepository:
         row = self._db.execute(select(scan_jobs).where(scan_jobs.c.id == job_id)).one_or_none()
         return None if row is None else _scan_job(row)
 
-    def for_production(self, production_id: str | None) -> list[ScanJobRow]:
+    def for_production(
+        self, production_id: str | None, *, not_submitted_by: str | None = None
+    ) -> list[ScanJobRow]:
+        """Jobs for a production (all: ``None``), leaving out those submitted by
+        accounts of the role ``not_submitted_by``."""
         query = select(scan_jobs).order_by(scan_jobs.c.id.desc())
         if production_id is not None:
             query = query.where(scan_jobs.c.production_id == production_id)
+        if not_submitted_by is not None:
+            by_role = select(accounts.c.id).where(accounts.c.role == not_submitted_by)
+            query = query.where(scan_jobs.c.account_id.not_in(by_role))
         return [_scan_job(row) for row in self._db.execute(query)]
 
     def set_status(
