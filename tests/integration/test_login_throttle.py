@@ -67,6 +67,7 @@ def test_waits_double_after_each_further_failure(
     assert second.logins.log_in("performer", PASSWORD, address="127.0.0.2").account.id
 
 
+@pytest.mark.slow  # dozens of argon2 checks, or server starts
 def test_the_longest_wait_is_fifteen_minutes(services: Services, clock: FixedClock) -> None:
     build_world(services)
     fail(services, "performer", "127.0.0.2", times=5)
@@ -79,6 +80,7 @@ def test_the_longest_wait_is_fifteen_minutes(services: Services, clock: FixedClo
     assert services.logins.log_in("performer", PASSWORD, address="127.0.0.2").account.id
 
 
+@pytest.mark.slow  # dozens of argon2 checks, or server starts
 def test_an_address_guessing_many_usernames_waits_but_no_username_does(
     two_processes: tuple[World, Services, Services],
 ) -> None:

@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 import httpx
+import pytest
 
 from likeness.bootstrap import Services, build_services, initialise
 from likeness.demo import seed_demo
@@ -56,6 +57,7 @@ def _demo_home(tmp_path: Path) -> Path:
     return settings.home
 
 
+@pytest.mark.slow  # dozens of argon2 checks, or server starts
 def test_serve_refuses_a_demo_home_outside_development(tmp_path: Path) -> None:
     home = _demo_home(tmp_path)
     port = str(free_port())  # never bound: refused first

@@ -230,6 +230,7 @@ def test_failures_from_one_address_do_not_lock_out_another(still: tuple[World, s
     assert "ll_session=" in real_user.headers["set-cookie"]
 
 
+@pytest.mark.slow  # dozens of argon2 checks, or server starts
 def test_one_address_guessing_many_usernames_is_stopped(still: tuple[World, str]) -> None:
     _, base = still
     names = [f"guess-{n}" for n in range(30)]
@@ -240,6 +241,7 @@ def test_one_address_guessing_many_usernames_is_stopped(still: tuple[World, str]
     assert sign_in(base, "performer", address="127.0.0.3").status_code == 303
 
 
+@pytest.mark.slow  # dozens of argon2 checks, or server starts
 def test_a_forwarded_for_header_is_not_believed(tmp_path: Path) -> None:
     """``likeness serve`` trusts no proxy unless told: a guesser cannot give each guess a
     new address with X-Forwarded-For (uvicorn alone would believe it from 127.0.0.1)."""
