@@ -490,3 +490,60 @@ def test_a_slow_receiver_delays_no_other_subscriber(world: tuple[World, TestClie
     assert held == (1, False)  # the performer got both while the slow one held its first
     order = [json.loads(body)["type"] for _, body in slow.requests]
     assert order == events
+
+
+def test_a_disabled_accounts_webhooks_hear_of_nothing(world: tuple[World, TestClient]) -> None:
+    """Disabling an account (no sign-in, no key, no session) silences its webhooks too: a
+    delivery queued before is given up, unsent, and no later event is queued for it."""
+    w, _ = world
+    receiver = Receiver([])
+    services = w.services
+    try:
+        owner = services.accounts.get_account(w.accounts["production"])
+        made = services.webhooks.subscribe(
+            owner, receiver.url, ["consent.suspended", "consent.resumed"]
+        )
+        services.consents.suspend(w.consent, reason="SAG-AFTRA strike")  # queued
+        services.accounts.set_disabled(owner.id, True)
+        services.consents.resume(w.consent)  # after the disabling: not queued
+        services.webhooks.deliver_due(wait=True)
+    finally:
+        receiver.close()
+    assert receiver.requests == []
+    admin = services.accounts.get_account(w.accounts["admin"])
+    [given_up] = services.webhooks.deliveries(admin, made.webhook.id)
+    assert given_up.event_type == "consent.suspended"
+    assert given_up.status == "failed" and given_up.attempts == 0
+    assert given_up.last_error == "the webhook's account was disabled"
+
+
+def test_a_disabling_stops_the_rest_of_a_claimed_batch(world: tuple[World, TestClient]) -> None:
+    """The account is disabled while its receiver holds the first of two claimed
+    deliveries: the second is given up, not sent."""
+    w, _ = world
+    receiver = Receiver([], hold=True)
+    services = w.services
+    try:
+        owner = services.accounts.get_account(w.accounts["production"])
+        made = services.webhooks.subscribe(
+            owner, receiver.url, ["consent.suspended", "consent.resumed"]
+        )
+        services.consents.suspend(w.consent, reason="SAG-AFTRA strike")
+        services.consents.resume(w.consent)
+        assert services.webhooks.deliver_due() == 2  # one batch, the first one held
+        wait_for(lambda: len(receiver.requests) == 1)
+        services.accounts.set_disabled(owner.id, True)
+        receiver.release.set()
+        admin = services.accounts.get_account(w.accounts["admin"])
+        wait_for(
+            lambda: all(
+                d.status != "pending" for d in services.webhooks.deliveries(admin, made.webhook.id)
+            )
+        )
+    finally:
+        receiver.close()
+    assert len(receiver.requests) == 1
+    second, first = services.webhooks.deliveries(admin, made.webhook.id)  # newest first
+    assert first.status == "delivered"
+    assert second.status == "failed" and second.attempts == 0
+    assert second.last_error == "the webhook's account was disabled"

@@ -206,7 +206,7 @@ class WebhookService:
         deliveries = []
         for hook in hooks:
             owner = owners.get(hook.account_id)
-            if owner is None or not _sees(owner, notification):
+            if owner is None or owner.disabled or not _sees(owner, notification):
                 continue
             deliveries.append(
                 Delivery(
@@ -276,12 +276,15 @@ class WebhookService:
         with self._database.write() as connection:
             deliveries = DeliveryRepository(connection)
             hooks = WebhookRepository(connection)
+            owners = AccountRepository(connection)
             batches: dict[str, tuple[Webhook, list[Delivery]]] = {}
             for delivery in deliveries.due(now, limit, busy=busy):
                 hook = hooks.get(delivery.webhook_id)
-                if hook is None or not hook.active:
-                    deliveries.give_up(delivery.id, "the webhook was disabled")
+                stopped = _stopped(hook, None if hook is None else owners.get(hook.account_id))
+                if stopped is not None:
+                    deliveries.give_up(delivery.id, stopped)
                     continue
+                assert hook is not None
                 batches.setdefault(hook.id, (hook, []))[1].append(delivery)
             for _, items in batches.values():
                 lease = CLAIM_LEASE + timedelta(seconds=self._deadline * len(items))
@@ -302,6 +305,16 @@ class WebhookService:
                 self._busy.discard(hook.id)
 
     def _attempt(self, delivery: Delivery, hook: Webhook) -> None:
+        # Checked again here, not only at the claim: a batch may wait behind a slow
+        # receiver for minutes, and a disabling in the meantime must stop what is left.
+        with self._database.read() as connection:
+            now_hook = WebhookRepository(connection).get(hook.id)
+            owner = AccountRepository(connection).get(hook.account_id)
+        stopped = _stopped(now_hook, owner)
+        if stopped is not None:
+            with self._database.write() as connection:
+                DeliveryRepository(connection).give_up(delivery.id, stopped)
+            return
         secret = self._box.open(hook.sealed_secret, hook.id).decode()
         body = delivery.payload.encode()
         signed = webhook_signature.headers(secret, delivery.id, int(time.time()), body)
@@ -350,6 +363,16 @@ class WebhookService:
             return answer.status, None
         redirect = ", redirects are not followed" if 300 <= answer.status < 400 else ""
         return answer.status, f"HTTP {answer.status} after {answer.elapsed_ms} ms{redirect}"
+
+
+def _stopped(hook: Webhook | None, owner: Account | None) -> str | None:
+    """Why nothing more may be sent for ``hook``, or None: a disabled webhook, or one whose
+    account was disabled (its owner can no longer sign in; their receiver hears no more)."""
+    if hook is None or not hook.active:
+        return "the webhook was disabled"
+    if owner is None or owner.disabled:
+        return "the webhook's account was disabled"
+    return None
 
 
 def _data(notice: ConsentNotice | UseNotice | FlagNotice) -> dict[str, object]:
