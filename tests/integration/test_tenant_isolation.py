@@ -246,3 +246,16 @@ def test_a_wrong_salt_does_not_open_the_entry(attack: Attack) -> None:
     record = answer["commitment"]["record"]
     digest = hashlib.sha256(rfc8785.dumps({"record": record, "salt": wrong})).digest()
     assert base64.b64encode(digest).decode() != entry["record_sha256"]
+
+
+@pytest.mark.parametrize("action", ["grant", "deny", "revoke"])
+def test_answering_someone_elses_consent_does_not_say_whose_it_is(
+    attack: Attack, action: str
+) -> None:
+    """A consent id in hand must not tell another performer who gave it."""
+    answer = attack.post("performer_other", f"/v1/consents/{attack.secret}/{action}", {})
+    assert answer.status_code == 403
+    assert attack.world.performer not in answer.text
+    assert answer.json()["error"]["message"] == (
+        "these records belong to another performer (and their representatives)"
+    )

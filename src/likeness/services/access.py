@@ -36,8 +36,10 @@ def require_performer(account: Account, performer_id: str) -> None:
         return
     if account.role in PERFORMER_SIDE and account.performer_id == performer_id:
         return
+    # No id in the message: the id may have come from a record (a consent's performer),
+    # and a refusal must not tell who is behind it.
     raise PermissionDeniedError(
-        f"performer {performer_id}'s records belong to them and their representatives"
+        "these records belong to another performer (and their representatives)"
     )
 
 
@@ -47,6 +49,7 @@ def require_production(account: Account, production_id: str) -> None:
         return
     if account.role is Role.PRODUCTION and account.production_id == production_id:
         return
+    # Callers pass the production the request named, never one read from a record.
     raise PermissionDeniedError(f"this account does not act for production {production_id}")
 
 
