@@ -20,7 +20,7 @@ from likeness.api.app import create_app
 from likeness.bootstrap import Services, build_services, initialise
 from likeness.cli.app import app
 from likeness.domain.account import Role
-from likeness.domain.consent import Modality, ReplicaKind, UseDescription, UseFacts
+from likeness.domain.consent import Grantor, Modality, ReplicaKind, UseDescription, UseFacts
 from likeness.domain.lifecycle import ConsentRequest
 from likeness.domain.production import Agreement, ProductionKind
 from likeness.domain.retention import InteractionKind, RetentionAction
@@ -76,6 +76,13 @@ class Cast:
         ).value.id
         services.enrolment.enrol(self.ada, [self.photo])
         services.enrolment.enrol(self.ada, [self.voice])
+        # Ada's consent to the film, answered on START too: uses under it are covered.
+        services.consents.grant(
+            self.request_consent(until=date(2035, 1, 1)),
+            by=Grantor.PERFORMER,
+            signed_separately=True,
+            clear_and_conspicuous=True,
+        )
 
     def templates(self) -> int:
         with self.services.database.read() as connection:
@@ -112,7 +119,9 @@ class Cast:
                 found.append(str(entry["type"]))
         return found
 
-    def request_consent(self) -> str:
+    def request_consent(self, until: date | None = None) -> str:
+        """A production's request: its act alone, not Ada's."""
+        today = self.services.clock.now().date()
         return self.services.consents.request(
             self.ada,
             self.film,
@@ -127,12 +136,22 @@ class Cast:
                     media=("streaming",),
                     territory="worldwide",
                 ),
-                valid_from=self.services.clock.now().date(),
-                valid_until=self.services.clock.now().date() + timedelta(days=365),
+                valid_from=today,
+                valid_until=until or today + timedelta(days=365),
             ),
         ).value.id
 
-    def report_use(self) -> None:
+    def answer_consent(self) -> None:
+        """Ada answers a request: her own act."""
+        self.services.consents.grant(
+            self.request_consent(),
+            by=Grantor.PERFORMER,
+            signed_separately=True,
+            clear_and_conspicuous=True,
+        )
+
+    def report_use(self, purpose: str = "appear in the closing scene") -> None:
+        """A use; under Ada's consent (covered) unless another purpose is given."""
         self.services.uses.report(
             UseReport(
                 self.ada,
@@ -140,7 +159,7 @@ class Cast:
                     production_id=self.film,
                     replica_kind=ReplicaKind.EMPLOYMENT_BASED,
                     modalities=frozenset({Modality.FACE}),
-                    purpose="appear in the closing scene",
+                    purpose=purpose,
                     date=self.services.clock.now().date(),
                 ),
             )
@@ -242,7 +261,7 @@ def test_the_warning_window_opens_thirty_days_ahead(cast: Cast, clock: FixedCloc
 
 INTERACT: dict[InteractionKind, Callable[[Cast], object]] = {
     InteractionKind.ENROLMENT: lambda c: c.services.enrolment.enrol(c.ada, [c.photo]),
-    InteractionKind.CONSENT: lambda c: c.request_consent(),
+    InteractionKind.CONSENT: lambda c: c.answer_consent(),
     InteractionKind.USE: lambda c: c.report_use(),
     InteractionKind.SIGN_IN: lambda c: c.sign_in(),
 }
@@ -263,6 +282,24 @@ def test_each_interaction_pushes_the_deadline(
     assert (holding.destroy_on, holding.last_interaction.kind) == (date(2030, 3, 1), kind)
     assert holding.last_interaction.at == later
     move_to(clock, at(date(2030, 3, 2)))
+    assert [s.holding.performer_id for s in cast.services.retention.run().destroyed] == [cast.ada]
+
+
+@pytest.mark.parametrize(
+    "stranger_act",
+    [
+        pytest.param(lambda c: c.request_consent(), id="a production's request"),
+        pytest.param(lambda c: c.report_use("sell soft drinks"), id="a use no consent covers"),
+    ],
+)
+def test_what_a_production_does_alone_does_not_keep_the_data(
+    cast: Cast, clock: FixedClock, stranger_act: Callable[[Cast], object]
+) -> None:
+    """Anyone may ask a performer for consent or report a use naming them: were these
+    interactions, a stranger could keep a performer's biometrics for ever."""
+    move_to(clock, at(date(2028, 6, 1)))
+    stranger_act(cast)
+    move_to(clock, at(date(2029, 1, 6)))
     assert [s.holding.performer_id for s in cast.services.retention.run().destroyed] == [cast.ada]
 
 

@@ -14,8 +14,8 @@ class InteractionKind(StrEnum):
     """An act in the performer's relationship with the ledger that restarts the clock."""
 
     ENROLMENT = "enrolment"  # photos or recordings enrolled (not a re-embedding)
-    CONSENT = "consent"  # any step of one of their consents: requested, granted, ...
-    USE = "use"  # a reported use naming them
+    CONSENT = "consent"  # their answer to a consent request: granted, denied, revoked
+    USE = "use"  # a reported use their consent covers
     SIGN_IN = "sign_in"  # a portal sign-in by their own or their representative's account
 
 

@@ -2,9 +2,10 @@
 docs/retention.md and on the portal's /retention page).
 
 A performer's templates, sealed vault files and index entries are destroyed
-``years`` (at most 3) after their last interaction: an enrolment, a step of one of
-their consents, a reported use naming them, or a portal sign-in by their own or a
-representative's account. ``warning_days`` before that day they are warned once (a
+``years`` (at most 3) after their last interaction: an enrolment, their answer to a
+request for consent, a reported use their consent covers, or a portal sign-in by
+their own or a representative's account (what a production does alone does not
+count). ``warning_days`` before that day they are warned once (a
 ``retention.warned`` log entry and a notice on their dashboard); each destruction is a
 ``retention.destroyed`` log entry. The performer's registry row, consents and uses
 stay: the schedule destroys biometrics, not the record, and they may enrol again.

@@ -14,6 +14,8 @@ from typing import Any
 from sqlalchemy import Select, func, insert, select, update
 from sqlalchemy.engine import Connection
 
+from likeness.domain.decision import Outcome
+from likeness.domain.lifecycle import EventType
 from likeness.domain.retention import Interaction, InteractionKind, RetentionMark
 from likeness.store.tables import (
     accounts,
@@ -29,6 +31,18 @@ from likeness.store.tables import (
 
 def _only(query: Select[Any], column: Any, performer_id: str | None) -> Select[Any]:
     return query if performer_id is None else query.where(column == performer_id)
+
+
+# The consent steps that are the performer's side's own answers. A request is a
+# production's alone: any production may send one, so counting it would let a stranger
+# keep a performer's biometrics for ever by asking once a year.
+PERFORMERS_CONSENT_STEPS = (
+    EventType.GRANTED.value,
+    EventType.DENIED.value,
+    EventType.REVOKED.value,
+)
+# Uses count only when a consent the performer gave covered them: any other reported
+# use is a production's act the performer had no part in.
 
 
 class RetentionRepository:
@@ -74,6 +88,7 @@ class RetentionRepository:
                 _only(
                     select(consents.c.performer_id, func.max(consent_events.c.at))
                     .join(consents, consents.c.id == consent_events.c.consent_id)
+                    .where(consent_events.c.type.in_(PERFORMERS_CONSENT_STEPS))
                     .group_by(consents.c.performer_id),
                     consents.c.performer_id,
                     performer_id,
@@ -84,9 +99,9 @@ class RetentionRepository:
             InteractionKind.USE,
             self._db.execute(
                 _only(
-                    select(uses.c.performer_id, func.max(uses.c.reported_at)).group_by(
-                        uses.c.performer_id
-                    ),
+                    select(uses.c.performer_id, func.max(uses.c.reported_at))
+                    .where(uses.c.outcome == Outcome.COVERED.value)
+                    .group_by(uses.c.performer_id),
                     uses.c.performer_id,
                     performer_id,
                 )

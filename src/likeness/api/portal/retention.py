@@ -18,9 +18,8 @@ router = APIRouter(include_in_schema=False)
 # How each kind of interaction reads on the schedule.
 INTERACTIONS: dict[InteractionKind, str] = {
     InteractionKind.ENROLMENT: "an enrolment of the performer's photos or recordings",
-    InteractionKind.CONSENT: "a step of one of their consents: requested, granted, denied, "
-    "revoked, suspended or resumed",
-    InteractionKind.USE: "a use of their likeness reported by a production",
+    InteractionKind.CONSENT: "their answer to a request for consent: granted, denied or revoked",
+    InteractionKind.USE: "a use of their likeness that their consent covers",
     InteractionKind.SIGN_IN: "a sign-in to this portal by their own account or their "
     "representative's",
 }
