@@ -5,7 +5,8 @@ too. A request is made in two steps, so that the address that was checked is the
 address that is reached (no second DNS answer, no rebinding between them):
 
 1. ``Egress.vet(url)`` parses the URL (``http`` or ``https``, a host name, no user
-   information), resolves the host **once** through the injected ``Resolver`` and
+   information), resolves the host **once** through the injected ``Resolver`` (waiting
+   for it at most the deadline: a slow name server cannot hold the caller) and
    refuses it when *any* of its addresses is not public (``EgressPolicy``): every
    address that Python's ``ipaddress`` does not mark ``is_global``, and multicast,
    reserved, link-local, site-local and unspecified ones; an IPv6 address that
@@ -20,6 +21,13 @@ address that is reached (no second DNS answer, no rebinding between them):
    read) runs under one wall-clock deadline, so a receiver that drips its answer a
    byte at a time is cut off; at most ``max_body`` bytes of the answer are read.
 
+``Egress.send(method, url, ...)`` does both under **one** deadline, the lookup included:
+what a caller with a URL (a webhook attempt, a watched source) should use. Every way a
+request may not happen is an ``EgressRefusedError`` (refused before any lookup or
+connection; an ``InvalidInputError``, 422) or an ``EgressError`` (the lookup, the
+connection or the answer failed; ``EgressTimeoutError`` when the deadline passed, 502);
+``EGRESS_FAILURES`` names both for a caller that treats them alike.
+
 Errors carry no byte of the answer: a misbehaving server's text never reaches a
 message, a log or the database through this module.
 """
@@ -29,8 +37,10 @@ from __future__ import annotations
 import ipaddress
 import socket
 import ssl
+import threading
 import time
 from collections.abc import Iterable, Iterator, Mapping, Sequence
+from concurrent.futures import Future
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -45,6 +55,9 @@ from likeness.errors import (
     EgressTimeoutError,
 )
 
+# The two unrelated error types an outbound request may end in (see the module's doc).
+EGRESS_FAILURES: tuple[type[Exception], ...] = (EgressRefusedError, EgressError)
+
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
 
@@ -52,6 +65,7 @@ ALLOW_SETTING = "LIKENESS_EGRESS_ALLOW"
 DEFAULT_DEADLINE = 10.0  # seconds for a whole attempt
 DEFAULT_MAX_BODY = 64 * 1024
 MAX_URL_LENGTH = 2000
+MAX_LOOKUPS = 32  # name lookups in flight at once per gate (each on its own thread)
 _WRITE_CHUNK = 16 * 1024
 _NAT64 = ipaddress.IPv6Network("64:ff9b::/96")  # RFC 6052's well-known prefix
 
@@ -190,7 +204,7 @@ class EgressResponse:
     bytes of the body (``truncated`` when there was more, which was not read)."""
 
     status: int
-    elapsed: float  # seconds, from the first connection attempt to the last byte read
+    elapsed: float  # seconds, from the start (of the lookup, with send) to the last byte read
     body: bytes
     truncated: bool
 
@@ -250,6 +264,9 @@ class _Deadline:
         self.started = time.monotonic()
         self.at = self.started + seconds
         self.seconds = seconds
+
+    def left(self) -> float:
+        return max(0.0, self.at - time.monotonic())
 
     def clamp(self, timeout: float | None, expired: type[Exception]) -> float:
         """The time one operation may wait: its own timeout, never past the deadline."""
@@ -389,19 +406,43 @@ class Egress:
         self._resolver = resolver or SystemResolver()
         self._ssl_context = ssl_context
         self._user_agent = user_agent
+        # Bounds the lookup threads: a name server that never answers strands at most
+        # this many; further lookups wait for a slot, and time out, within their deadline.
+        self._lookups = threading.BoundedSemaphore(MAX_LOOKUPS)
 
-    def vet(self, url: str) -> VettedTarget:
-        """Parse ``url``, resolve its host once, refuse it unless every address is allowed.
+    def vet(self, url: str, *, deadline: float = DEFAULT_DEADLINE) -> VettedTarget:
+        """Parse ``url``, resolve its host once (waiting at most ``deadline`` seconds),
+        refuse it unless every address is allowed.
 
         Raises ``EgressRefusedError`` (a bad URL, or a refused address: the message names
-        the host, the address and why) or ``EgressError`` (the name does not resolve)."""
+        the host, the address and why), ``EgressTimeoutError`` (no answer from the
+        resolver in time) or ``EgressError`` (the name does not resolve)."""
+        return self._vet(url, _Deadline(deadline))
+
+    def send(
+        self,
+        method: str,
+        url: str,
+        *,
+        body: bytes = b"",
+        headers: Mapping[str, str] | None = None,
+        deadline: float = DEFAULT_DEADLINE,
+        max_body: int = DEFAULT_MAX_BODY,
+    ) -> EgressResponse:
+        """``vet`` then ``request``, under one deadline of ``deadline`` seconds for the
+        lookup, the connection and the answer together."""
+        clock = _Deadline(deadline)
+        target = self._vet(url, clock)
+        return self._request(method, target, clock, body, headers, max_body)
+
+    def _vet(self, url: str, clock: _Deadline) -> VettedTarget:
         parsed = _parse(url)
         literal = _literal(parsed.host)
         if literal is not None:
             addresses: Sequence[IPAddress] = [literal]
         else:
             try:
-                addresses = self._resolver.resolve(parsed.host, parsed.port)
+                addresses = self._resolve(parsed.host, parsed.port, clock)
             except (OSError, UnicodeError):
                 addresses = []
             if not addresses:
@@ -426,6 +467,32 @@ class Egress:
             addresses=tuple(normalise(a) for a in addresses),
         )
 
+    def _resolve(self, host: str, port: int, clock: _Deadline) -> Sequence[IPAddress]:
+        """The resolver's answer, waited for until the deadline at most. The lookup runs
+        on a thread of its own, since ``getaddrinfo`` cannot be interrupted; one that
+        answers too late is left to finish, its answer dropped."""
+        late = EgressTimeoutError(
+            f"{host}: no answer from the resolver within {clock.seconds:g} s",
+            hint="the name server is slow or unreachable; the attempt is retried",
+        )
+        if not self._lookups.acquire(timeout=clock.left()):
+            raise late
+        answer: Future[Sequence[IPAddress]] = Future()
+
+        def lookup() -> None:
+            try:
+                answer.set_result(self._resolver.resolve(host, port))
+            except BaseException as exc:  # handed to the waiting caller, if still waiting
+                answer.set_exception(exc)
+            finally:
+                self._lookups.release()
+
+        threading.Thread(target=lookup, name="likeness-resolve", daemon=True).start()
+        try:
+            return answer.result(timeout=clock.left())
+        except TimeoutError:
+            raise late from None
+
     def request(
         self,
         method: str,
@@ -440,7 +507,18 @@ class Egress:
 
         Raises ``EgressTimeoutError`` when the deadline passes and ``EgressError`` when the
         connection fails or the answer is not HTTP; a 3xx is returned, never followed."""
-        clock = _Deadline(deadline)
+        return self._request(method, target, _Deadline(deadline), body, headers, max_body)
+
+    def _request(
+        self,
+        method: str,
+        target: VettedTarget,
+        clock: _Deadline,
+        body: bytes,
+        headers: Mapping[str, str] | None,
+        max_body: int,
+    ) -> EgressResponse:
+        deadline = clock.left()
         sent = [(k.lower(), v) for k, v in (headers or {}).items()]
         names = {k for k, _ in sent}
         sent = [(k, v) for k, v in sent if k not in ("host", "content-length", "connection")]

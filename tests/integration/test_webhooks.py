@@ -6,6 +6,7 @@ delivered so that a slow receiver holds up no other subscriber."""
 from __future__ import annotations
 
 import contextlib
+import ipaddress
 import itertools
 import json
 import socket
@@ -547,3 +548,52 @@ def test_a_disabling_stops_the_rest_of_a_claimed_batch(world: tuple[World, TestC
     assert first.status == "delivered"
     assert second.status == "failed" and second.attempts == 0
     assert second.last_error == "the webhook's account was disabled"
+
+
+class SlowResolver:
+    """A name server that answers after ``seconds`` (or when released)."""
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+        self.release = threading.Event()
+
+    def resolve(self, host: str, port: int) -> list[ipaddress.IPv4Address]:
+        self.release.wait(self.seconds)
+        return [ipaddress.IPv4Address("127.0.0.1")]
+
+
+def test_a_slow_name_server_is_cut_off_at_the_attempts_deadline(services: Services) -> None:
+    """The lookup is part of the attempt: a resolver slower than the deadline holds the
+    worker no longer than the deadline, and the log says what was slow."""
+    world = build_world(services)
+    receiver = Receiver([])
+    resolver = SlowResolver(0.0)  # answers at once while subscribing
+    hooks = WebhookService(
+        database=services.database,
+        clock=services.clock,
+        ids=services.ids,
+        master_key=services.master_key,
+        egress=Egress(EgressPolicy.from_cidrs(LOOPBACK), resolver=resolver),
+        deadline=1.0,
+    )
+    owner = services.accounts.get_account(world.accounts["performer"])
+    try:
+        url = f"http://hooks.example.test:{receiver.port}/hook"
+        hook = hooks.subscribe(owner, url, ["consent.revoked"])
+        resolver.seconds = 4.0
+        services.consents.revoke(world.consent, by=Grantor.PERFORMER)
+        started = time.monotonic()
+        hooks.deliver_due(wait=True)
+        took = time.monotonic() - started
+    finally:
+        resolver.release.set()
+        receiver.close()
+        hooks.close()
+    [delivery] = hooks.deliveries(owner, hook.webhook.id)
+    assert 1.0 <= took < 1.5  # the deadline, not the resolver's 4 s
+    assert receiver.requests == []
+    assert delivery.status == "pending" and delivery.last_status is None
+    assert delivery.last_error is not None
+    assert delivery.last_error.startswith(
+        "hooks.example.test: no answer from the resolver within 1 s (after 1"
+    )

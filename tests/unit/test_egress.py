@@ -5,11 +5,19 @@ connection itself is tested in tests/integration/test_egress.py)."""
 from __future__ import annotations
 
 import ipaddress
+import threading
+import time
 
 import pytest
 
 from likeness.egress import Egress, EgressPolicy, SystemResolver, normalise
-from likeness.errors import ConfigurationError, EgressError, EgressRefusedError, InvalidInputError
+from likeness.errors import (
+    ConfigurationError,
+    EgressError,
+    EgressRefusedError,
+    EgressTimeoutError,
+    InvalidInputError,
+)
 from likeness.testing import FakeResolver
 
 # Every class of address that is not a public unicast one, with the reason the
@@ -182,3 +190,34 @@ def test_host_headers_and_international_names() -> None:
 def test_the_system_resolver_answers_for_this_machine() -> None:
     found = SystemResolver().resolve("localhost", 80)
     assert found and all(address.is_loopback for address in found)
+
+
+class SlowResolver:
+    """A resolver that answers only after ``seconds`` (or when released): a slow or
+    hanging DNS server."""
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+        self.release = threading.Event()
+
+    def resolve(self, host: str, port: int) -> list[ipaddress.IPv4Address]:
+        self.release.wait(self.seconds)
+        return [ipaddress.IPv4Address("127.0.0.1")]
+
+
+@pytest.mark.parametrize("how", ["vet", "send"])
+def test_a_slow_resolver_is_cut_off_at_the_deadline(how: str) -> None:
+    resolver = SlowResolver(5.0)
+    egress = Egress(EgressPolicy.from_cidrs(["127.0.0.1/32"]), resolver=resolver)
+    started = time.monotonic()
+    try:
+        with pytest.raises(EgressTimeoutError) as failed:
+            if how == "vet":
+                egress.vet("http://slow.example.test/hook", deadline=0.3)
+            else:
+                egress.send("POST", "http://slow.example.test/hook", deadline=0.3)
+        took = time.monotonic() - started
+    finally:
+        resolver.release.set()
+    assert 0.3 <= took < 0.8  # the deadline, not the resolver's 5 s
+    assert failed.value.message == "slow.example.test: no answer from the resolver within 0.3 s"

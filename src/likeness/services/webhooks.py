@@ -347,10 +347,12 @@ class WebhookService:
         never reaches the delivery log, which its subscriber reads."""
         started = time.monotonic()
         try:
-            target = self._egress.vet(url)  # resolved for this attempt, refused before connecting
-            answer = self._egress.post(
-                target,
-                body,
+            # resolved again for this attempt and refused before connecting; the lookup is
+            # within the deadline, so a slow name server holds a worker no longer either
+            answer = self._egress.send(
+                "POST",
+                url,
+                body=body,
                 headers={**headers, "content-type": "application/json"},
                 deadline=self._deadline,
                 max_body=self._max_body,
