@@ -52,7 +52,7 @@ from likeness.store.database import Database, create_database_engine
 from likeness.store.home import HomeLayout, read_secret
 from likeness.store.index_files import IndexFiles
 from likeness.store.sealed_cache import SealedCache
-from likeness.store.secret_box import SecretBox
+from likeness.store.secret_box import SecretBox, derive_key
 from likeness.store.vault import VaultFiles
 
 MASTER_KEY_BYTES = 32
@@ -285,7 +285,11 @@ def build_services(
             database=database,
             outbox=webhooks,
         ),
-        logins=LoginService(database=database, clock=clock),
+        logins=LoginService(
+            database=database,
+            clock=clock,
+            throttle_key=derive_key(master_key, "login-throttle"),
+        ),
         retention=RetentionService(
             database=database,
             clock=clock,

@@ -3,6 +3,7 @@ an attacker cannot lock a real user out, with waits that double."""
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterator
 
 import pytest
@@ -113,6 +114,15 @@ def test_the_table_keeps_neither_names_nor_addresses(services: Services) -> None
     assert len(rows) == 2  # (name, address) and address
     stored = repr(rows)
     assert "someone" not in stored and "192.0.2" not in stored
+    # Nor can the address be found again by hashing every candidate: the digests are
+    # keyed from the master key, which the table's reader does not hold.
+    for candidate in (f"192.0.2.{n}" for n in range(256)):
+        for parts in (
+            ("address", candidate),
+            ("user-at-address", "someone-s-password-typed-as-name", candidate),
+        ):
+            unkeyed = hashlib.sha256("\0".join(parts).encode()).hexdigest()
+            assert unkeyed not in stored
 
 
 def test_failures_are_forgotten_after_a_day(services: Services, clock: FixedClock) -> None:

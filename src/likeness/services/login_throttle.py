@@ -16,7 +16,7 @@ table holds neither the names people typed nor their addresses.
 
 from __future__ import annotations
 
-import hashlib
+import hmac
 import ipaddress
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -61,20 +61,23 @@ def _address_key(address: str | None) -> str:
     return str(parsed)
 
 
-def _digest(*parts: str) -> str:
-    return hashlib.sha256("\0".join(parts).encode()).hexdigest()
-
-
 class LoginThrottle:
-    def __init__(self, database: Database, policy: ThrottlePolicy | None = None) -> None:
+    def __init__(
+        self, database: Database, key: bytes, policy: ThrottlePolicy | None = None
+    ) -> None:
         self._database = database
+        self._key = key  # keys the digests: a stolen table cannot be searched for addresses
         self._policy = policy or ThrottlePolicy()
+
+    def _digest(self, *parts: str) -> str:
+        return hmac.digest(self._key, "\0".join(parts).encode(), "sha256").hex()
 
     def _keys(self, username: str, address: str | None) -> tuple[tuple[str, int], ...]:
         where = _address_key(address)
+        per_user = self._policy.free_per_user_and_address
         return (
-            (_digest("user-at-address", username, where), self._policy.free_per_user_and_address),
-            (_digest("address", where), self._policy.free_per_address),
+            (self._digest("user-at-address", username, where), per_user),
+            (self._digest("address", where), self._policy.free_per_address),
         )
 
     def attempt(self, username: str, address: str | None, now: datetime) -> None:

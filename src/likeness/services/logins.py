@@ -64,13 +64,14 @@ class LoginService:
         *,
         database: Database,
         clock: Clock,
+        throttle_key: bytes,
         hasher: PasswordHasher | None = None,
         throttle: ThrottlePolicy | None = None,
     ) -> None:
         self._database = database
         self._clock = clock
         self._hasher = hasher or PasswordHasher()
-        self._throttle = LoginThrottle(database, throttle)
+        self._throttle = LoginThrottle(database, throttle_key, throttle)
 
     def set_password(
         self, account_id: str, username: str, password: str, *, min_length: int = MIN_PASSWORD

@@ -14,12 +14,17 @@ from likeness.errors import ConfigurationError
 NONCE = 12
 
 
+def derive_key(master_key: bytes, purpose: str) -> bytes:
+    """A 32-byte key for one purpose, derived from the master key (HKDF-SHA-256): the
+    same in every process of a data home, and different for every purpose."""
+    return HKDF(
+        algorithm=hashes.SHA256(), length=32, salt=None, info=f"likeness-{purpose}-v1".encode()
+    ).derive(master_key)
+
+
 class SecretBox:
     def __init__(self, master_key: bytes, purpose: str) -> None:
-        derived = HKDF(
-            algorithm=hashes.SHA256(), length=32, salt=None, info=f"likeness-{purpose}-v1".encode()
-        ).derive(master_key)
-        self._aead = AESGCM(derived)
+        self._aead = AESGCM(derive_key(master_key, purpose))
 
     def seal(self, data: bytes, bound_to: str) -> bytes:
         nonce = secrets.token_bytes(NONCE)
