@@ -62,7 +62,9 @@ def test_a_media_check_is_cut_to_its_caller(fake_services: Services, tmp_path: P
         "modality": "face",
         "decision": "not_covered",
         "consent_id": None,
+        "reasons": [r.to_json() for r in told.decision.reasons],
     }
+    assert PURPOSE not in repr(outsider.committed.record)
 
 
 def test_a_scan_report_as_an_outsider_reads_it(fake_services: Services, tmp_path: Path) -> None:

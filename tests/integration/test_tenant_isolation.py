@@ -216,6 +216,7 @@ def test_a_caller_recomputes_the_checks_log_entry_from_its_answer(
                 "modality": f["modality"],
                 "decision": f["decision"],
                 "consent_id": f["consent_id"],
+                "reasons": f["reasons"],
             }
             for f in answer["findings"]
         ],

@@ -17,7 +17,7 @@ from decimal import Decimal
 from typing import Generic, Protocol, TypeVar
 
 from likeness.domain.consent import Modality, UseFacts
-from likeness.domain.decision import Decision, Outcome
+from likeness.domain.decision import Decision, Outcome, Reason
 from likeness.domain.flag import Flag
 from likeness.domain.lifecycle import ConsentEvent, ConsentRecord, Status
 from likeness.domain.log_events import LogEventType
@@ -244,6 +244,10 @@ class Checked(Protocol):
     def decision(self) -> Decision | None: ...
 
 
+def _reasons(reasons: Sequence[Reason]) -> list[JsonValue]:
+    return [dict(r.to_json()) for r in reasons]
+
+
 def check_performed(
     use: UseFacts, findings: Sequence[Checked], covered: bool, at: datetime
 ) -> PendingEvent:
@@ -264,6 +268,7 @@ def check_performed(
                     "modality": modality_list(f.modalities),
                     "decision": None if f.decision is None else f.decision.outcome.value,
                     "consent_id": None if f.decision is None else f.decision.consent_id,
+                    "reasons": [] if f.decision is None else _reasons(f.decision.reasons),
                 }
                 for f in findings
             ],
