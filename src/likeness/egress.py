@@ -23,18 +23,26 @@ address that is reached (no second DNS answer, no rebinding between them):
 
 ``Egress.send(method, url, ...)`` does both under **one** deadline, the lookup included:
 what a caller with a URL (a webhook attempt, a watched source) should use. Every way a
-request may not happen is an ``EgressRefusedError`` (refused before any lookup or
-connection; an ``InvalidInputError``, 422) or an ``EgressError`` (the lookup, the
-connection or the answer failed; ``EgressTimeoutError`` when the deadline passed, 502);
+request may not happen is an ``EgressRefusedError`` (refused before any connection:
+the URL, its address, or a name that does not resolve to public addresses only; an
+``InvalidInputError``, 422) or an ``EgressError`` (the connection or the answer failed;
+``EgressTimeoutError`` when the deadline passed, the lookup's included; 502);
 ``EGRESS_FAILURES`` names both for a caller that treats them alike.
 
 Errors carry no byte of the answer: a misbehaving server's text never reaches a
-message, a log or the database through this module.
+message, a log or the database through this module. Nor do they tell what a name
+resolves to: a name that resolves to a refused address and a name that does not resolve
+get the same refusal ("refused: <host> does not resolve to a public address"), since
+the URL may come from anyone (a subscriber) and the answers would otherwise map the
+server's internal DNS for them. The detail (which address, and why it is refused) goes
+to this module's log (``likeness.egress``), for the operator. An address written in the
+URL is named in its refusal: the caller wrote it.
 """
 
 from __future__ import annotations
 
 import ipaddress
+import logging
 import socket
 import ssl
 import threading
@@ -57,6 +65,8 @@ from likeness.errors import (
 
 # The two unrelated error types an outbound request may end in (see the module's doc).
 EGRESS_FAILURES: tuple[type[Exception], ...] = (EgressRefusedError, EgressError)
+
+_log = logging.getLogger(__name__)
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
@@ -390,6 +400,19 @@ def _mapped_failures(target: VettedTarget, deadline: _Deadline) -> Iterator[None
 
 # -- the gate --------------------------------------------------------------------------
 
+_REFUSED_HINT = (
+    "outbound requests reach public addresses only; check the host name, or an operator"
+    f" can allow-list a network with {ALLOW_SETTING}"
+)
+
+
+def _refused_name(host: str) -> EgressRefusedError:
+    """The one refusal of a name, whether it resolves to a refused address or not at
+    all: no address, no difference between the two (see the module's doc)."""
+    return EgressRefusedError(
+        f"refused: {host} does not resolve to a public address", hint=_REFUSED_HINT
+    )
+
 
 class Egress:
     """The egress gate: vet a URL, then request it at the vetted addresses only."""
@@ -414,9 +437,10 @@ class Egress:
         """Parse ``url``, resolve its host once (waiting at most ``deadline`` seconds),
         refuse it unless every address is allowed.
 
-        Raises ``EgressRefusedError`` (a bad URL, or a refused address: the message names
-        the host, the address and why), ``EgressTimeoutError`` (no answer from the
-        resolver in time) or ``EgressError`` (the name does not resolve)."""
+        Raises ``EgressRefusedError`` (a bad URL, an address in the URL that is refused,
+        or a name that does not resolve to public addresses only: one message whether it
+        resolves to a refused address or not at all, naming no address; the detail is
+        logged) or ``EgressTimeoutError`` (no answer from the resolver in time)."""
         return self._vet(url, _Deadline(deadline))
 
     def send(
@@ -446,18 +470,18 @@ class Egress:
             except (OSError, UnicodeError):
                 addresses = []
             if not addresses:
-                raise EgressError(
-                    f"cannot resolve {parsed.host}", hint="check the host name of the URL"
-                )
+                _log.warning("egress refused %r: it does not resolve", parsed.host)
+                raise _refused_name(parsed.host)
         for address in addresses:
             reason = self.policy.refusal(address)
-            if reason is not None:
-                said = f"{reason} is" if literal else f"{parsed.host} resolves to {reason},"
+            if reason is None:
+                continue
+            if literal is not None:  # the caller wrote the address: nothing to hide
                 raise EgressRefusedError(
-                    f"refused: {said} not a public address",
-                    hint="outbound requests reach public addresses only; an operator can"
-                    f" allow-list a network with {ALLOW_SETTING}",
+                    f"refused: {reason} is not a public address", hint=_REFUSED_HINT
                 )
+            _log.warning("egress refused %r: resolves to %s", parsed.host, reason)
+            raise _refused_name(parsed.host)
         return VettedTarget(
             url=url,
             scheme=parsed.scheme,

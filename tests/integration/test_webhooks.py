@@ -9,6 +9,7 @@ import contextlib
 import ipaddress
 import itertools
 import json
+import logging
 import socket
 import threading
 import time
@@ -381,8 +382,11 @@ def test_a_name_rebound_to_a_refused_address_is_refused_before_any_connection(
     refused, delivered = log  # newest first
     assert delivered["status"] == "delivered" and delivered["last_error"] is None
     assert refused["status"] == "pending" and refused["last_status"] is None
-    assert refused["last_error"].startswith(f"refused: hooks.example.test resolves to {rebound} (")
-    assert refused["last_error"].endswith("not a public address")
+    # no address in the log its subscriber reads: the server's DNS is not theirs to map
+    assert (
+        refused["last_error"] == "refused: hooks.example.test does not resolve to a public address"
+    )
+    assert rebound not in json.dumps(log)
 
 
 def test_a_receivers_answer_is_never_stored_or_shown(world: tuple[World, TestClient]) -> None:
@@ -597,3 +601,36 @@ def test_a_slow_name_server_is_cut_off_at_the_attempts_deadline(services: Servic
     assert delivery.last_error.startswith(
         "hooks.example.test: no answer from the resolver within 1 s (after 1"
     )
+
+
+def test_an_internal_name_and_an_unknown_one_get_the_same_answer(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Subscribing to a name the server's DNS resolves to a private address, and to one it
+    cannot resolve: the same 422, naming no address, so a subscriber cannot map the
+    internal network through the answers; the server's log keeps the detail."""
+    resolver = FakeResolver({"vault.corp.internal": ["10.20.30.40"]})
+    settings = load_settings(home=tmp_path / "home")
+    initialise(settings)
+    services = build_services(settings, resolver=resolver)
+    try:
+        w, http = build_world(services), client(services)
+        answers = []
+        with caplog.at_level(logging.WARNING, "likeness.egress"):
+            for host in ("vault.corp.internal", "nosuch.corp.internal"):
+                made = http.post(
+                    "/v1/webhooks",
+                    json={"url": f"https://{host}/x", "events": ["consent.granted"]},
+                    headers=bearer(w.tokens["production"]),
+                )
+                assert made.status_code == 422
+                answers.append(made.text.replace(host, "HOST"))
+                assert "10.20.30.40" not in made.text
+    finally:
+        services.close()
+    vault, nosuch = answers
+    assert vault == nosuch
+    assert json.loads(vault)["error"]["message"] == (
+        "refused: HOST does not resolve to a public address"
+    )
+    assert "resolves to 10.20.30.40 (private)" in caplog.text
