@@ -37,16 +37,19 @@ from tests.loopback_only import watch_connections
 
 LOOPBACK = ("127.0.0.1/32",)  # LIKENESS_EGRESS_ALLOW for a receiver on this machine
 SECRET_ANSWER = b"internal-admin-token=7f3c9a1e; db=postgres://root@10.0.0.5"
+HOLD = 8.0  # seconds a holding Receiver keeps a request at most (under the 10 s deadline)
 
 
 class Receiver:
     """An HTTP server on 127.0.0.1 that records requests and answers from a script; with
-    ``hold`` set it keeps each request waiting until ``release`` is set."""
+    ``hold`` set it keeps each request waiting until ``release`` is set (``HOLD`` at
+    most); ``answered`` counts the requests it has answered."""
 
     def __init__(self, answers: list[int], *, body: bytes = b"ok", hold: bool = False) -> None:
         self.answers = answers
         self.requests: list[tuple[dict[str, str], bytes]] = []
         self.release = threading.Event()
+        self.answered = 0
         receiver = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -54,8 +57,9 @@ class Receiver:
                 payload = self.rfile.read(int(self.headers["content-length"]))
                 receiver.requests.append(({k.lower(): v for k, v in self.headers.items()}, payload))
                 if hold:
-                    receiver.release.wait(timeout=8)  # under the 10 s deadline
+                    receiver.release.wait(timeout=HOLD)
                 status = receiver.answers.pop(0) if receiver.answers else 200
+                receiver.answered += 1
                 self.send_response(status)
                 self.send_header("content-length", str(len(body)))
                 self.end_headers()
@@ -634,3 +638,92 @@ def test_an_internal_name_and_an_unknown_one_get_the_same_answer(
         "refused: HOST does not resolve to a public address"
     )
     assert "resolves to 10.20.30.40 (private)" in caplog.text
+
+
+def test_one_accounts_slow_receivers_delay_no_other_account(
+    world: tuple[World, TestClient],
+) -> None:
+    """The production has as many slow webhooks as there are delivery workers, each on a
+    receiver of its own that holds every request; the performer's receiver answers at
+    once. The production gets no more than its share of the workers, so the performer's
+    delivery arrives while the slow ones are all still held."""
+    w, http = world
+    workers = w.services.webhooks.workers
+    share = max(1, workers // 4)
+    slow = [Receiver([], hold=True) for _ in range(workers)]
+    fast = Receiver([])
+    events = ["consent.suspended"]
+    try:
+        for receiver in slow:
+            subscribe(http, w.tokens["production"], receiver.url, events)
+        subscribe(http, w.tokens["performer"], fast.url, events)
+        with http:  # the dispatcher runs
+            started = time.monotonic()
+            w.services.consents.suspend(w.consent, reason="SAG-AFTRA strike")
+            wait_for(lambda: fast.requests, 2 * HOLD)
+            took = time.monotonic() - started
+            arrived = sum(len(r.requests) for r in slow)
+            answered = sum(r.answered for r in slow)
+            for receiver in slow:
+                receiver.release.set()
+            wait_for(lambda: all(len(r.requests) == 1 for r in slow))  # the rest, later
+    finally:
+        for receiver in slow:
+            receiver.close()
+        fast.close()
+    assert answered == 0  # no slow receiver had answered yet: none was waited for
+    assert took < HOLD / 2
+    assert 1 <= arrived <= share  # the production's share of the workers, no more
+
+
+def test_a_slow_receiving_server_gets_a_share_of_the_workers(
+    world: tuple[World, TestClient],
+) -> None:
+    """Three accounts subscribe three webhooks each to one slow server: whichever the
+    account, that server is sent no more than a share of the workers' attempts at once,
+    and another subscriber's receiver is not kept waiting."""
+    w, http = world
+    share = max(1, w.services.webhooks.workers // 4)
+    slow, fast = Receiver([], hold=True), Receiver([])
+    events = ["consent.suspended"]
+    try:
+        for role in ("production", "representative", "admin"):
+            for n in range(3):
+                subscribe(http, w.tokens[role], f"{slow.url}?{role}-{n}", events)
+        subscribe(http, w.tokens["performer"], fast.url, events)
+        with http:
+            w.services.consents.suspend(w.consent, reason="SAG-AFTRA strike")
+            wait_for(lambda: fast.requests, 2 * HOLD)
+            time.sleep(1.0)  # two more dispatcher rounds: nothing more goes to the server
+            arrived, answered = len(slow.requests), slow.answered
+            slow.release.set()
+            wait_for(lambda: len(slow.requests) == 9)
+    finally:
+        slow.close()
+        fast.close()
+    assert answered == 0
+    assert 1 <= arrived <= share
+
+
+def test_an_account_has_at_most_20_webhooks(world: tuple[World, TestClient]) -> None:
+    w, http = world
+    token = w.tokens["production"]
+    receiver = Receiver([])
+    try:
+        made = [
+            subscribe(http, token, f"{receiver.url}?{n}", ["consent.granted"]) for n in range(20)
+        ]
+        refused = http.post(
+            "/v1/webhooks",
+            json={"url": receiver.url, "events": ["consent.granted"]},
+            headers=bearer(token),
+        )
+        assert refused.status_code == 422
+        error = refused.json()["error"]
+        assert error["message"] == "an account may have at most 20 active webhooks"
+        assert "DELETE /v1/webhooks/" in error["hint"]
+        gone = http.delete(f"/v1/webhooks/{made[0]['id']}", headers=bearer(token))
+        assert gone.status_code == 200, gone.text
+        subscribe(http, token, receiver.url, ["consent.granted"])  # room again
+    finally:
+        receiver.close()

@@ -6,7 +6,12 @@ notification exists exactly when its event does. The dispatcher claims due deliv
 (pushing their next attempt out by a lease, so two servers do not send the same one at
 once) and hands each webhook's share to a pool of delivery workers: one webhook's
 deliveries are attempted in order, one at a time, and a slow receiver holds only its own
-(its webhook is left out of the next claims until it is done). Every attempt goes
+(its webhook is left out of the next claims until it is done). No account, and no
+receiving server (host and port), has more than a share of the workers
+(``max(1, workers // 4)``) at once: the webhooks beyond it wait for the next claims, so
+one account's many slow receivers (or one slow server many accounts send to) leave the
+other workers to everyone else. An account has at most ``MAX_WEBHOOKS`` active
+webhooks. Every attempt goes
 through the egress gate (``likeness.egress``): the URL's host is resolved again and
 refused before any connection unless every address is public or allow-listed, the
 request goes to the vetted address, and the attempt has one overall deadline. The
@@ -23,10 +28,12 @@ import logging
 import random
 import threading
 import time
+from collections import Counter
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import timedelta
+from urllib.parse import urlsplit
 
 from sqlalchemy.engine import Connection
 
@@ -61,6 +68,7 @@ CLAIM_LEASE = timedelta(seconds=60)
 MAX_DELAY = timedelta(hours=24)
 LOG_ERROR_CHARS = 300
 DELIVERY_WORKERS = 8
+MAX_WEBHOOKS = 20  # active per account: bounds one account's fan-out and claim scans
 
 
 @dataclass(frozen=True)
@@ -115,11 +123,19 @@ class WebhookService:
         self._deadline = deadline  # seconds for a whole attempt: connect, send, answer
         self._max_body = max_body  # bytes of an answer read at most (then dropped)
         self._workers = workers
+        # attempts in flight at once for one account, and for one receiving server
+        self._share = max(1, workers // 4)
         self._pool: ThreadPoolExecutor | None = None
         self._closed = False
-        self._busy: set[str] = set()  # webhooks with an attempt in flight
+        # webhooks with a claimed batch (queued or in flight): its account and receiver
+        self._busy: dict[str, tuple[str, str]] = {}
         self._lock = threading.Lock()  # guards the three above
         self._claiming = threading.Lock()  # one claim at a time: no webhook sent twice at once
+
+    @property
+    def workers(self) -> int:
+        """How many delivery attempts may be in flight at once."""
+        return self._workers
 
     # -- subscriptions ------------------------------------------------------------
 
@@ -134,6 +150,7 @@ class WebhookService:
                 hint=f"choose from {', '.join(WEBHOOK_EVENTS)}",
             )
         self._vet(url)  # last: the only check that asks the resolver
+        self._check_room(account)  # and again below, in the write that adds it
         secret = webhook_signature.new_secret()
         hook_id = self._ids.new()
         hook = Webhook(
@@ -145,8 +162,21 @@ class WebhookService:
             created_at=self._clock.now(),
         )
         with self._database.write() as connection:
+            self._check_room(account, connection)
             WebhookRepository(connection).add(hook)
         return NewWebhook(hook, secret)
+
+    def _check_room(self, account: Account, connection: Connection | None = None) -> None:
+        if connection is None:
+            with self._database.read() as reading:
+                return self._check_room(account, reading)
+        if WebhookRepository(connection).count_active(account.id) >= MAX_WEBHOOKS:
+            raise InvalidInputError(
+                f"an account may have at most {MAX_WEBHOOKS} active webhooks",
+                hint="disable one it no longer needs (DELETE /v1/webhooks/{webhook_id});"
+                " one webhook may receive several event types",
+            )
+        return None
 
     def webhooks(self, account: Account) -> list[Webhook]:
         with self._database.read() as connection:
@@ -266,32 +296,53 @@ class WebhookService:
     def _claim(self, limit: int) -> list[tuple[Webhook, list[Delivery]]]:
         """Due deliveries grouped by webhook (oldest first in each), leased for as long as
         their attempts may take, their webhooks marked busy until they are attempted.
+
+        A webhook is claimed only while its account and its receiving server each have
+        fewer than ``_share`` batches claimed: the others stay due, untouched (their order
+        kept), for a later claim. The webhooks are chosen first, the one waiting longest
+        first, and their deliveries fetched after: fetching the oldest deliveries first
+        would let one account's backlog fill every claim and hide the others'.
         Called under ``_claiming``: only claims add to ``_busy``, so its snapshot holds."""
         now = self._clock.now()
         with self._lock:
-            busy = frozenset(self._busy)
+            busy = dict(self._busy)
         with self._database.read() as connection:  # the usual answer: nothing is due
             if not DeliveryRepository(connection).due(now, 1, busy=busy):
                 return []
+        per_account = Counter(account for account, _ in busy.values())
+        per_server = Counter(server for _, server in busy.values())
         with self._database.write() as connection:
             deliveries = DeliveryRepository(connection)
             hooks = WebhookRepository(connection)
             owners = AccountRepository(connection)
-            batches: dict[str, tuple[Webhook, list[Delivery]]] = {}
-            for delivery in deliveries.due(now, limit, busy=busy):
-                hook = hooks.get(delivery.webhook_id)
+            chosen: dict[str, Webhook] = {}
+            for hook_id in deliveries.due_webhooks(now, busy=busy):
+                if len(chosen) >= limit:
+                    break
+                hook = hooks.get(hook_id)
                 stopped = _stopped(hook, None if hook is None else owners.get(hook.account_id))
                 if stopped is not None:
-                    deliveries.give_up(delivery.id, stopped)
+                    deliveries.give_up_due(hook_id, now, stopped)
                     continue
                 assert hook is not None
-                batches.setdefault(hook.id, (hook, []))[1].append(delivery)
+                server = _server(hook.url)
+                if per_account[hook.account_id] >= self._share or per_server[server] >= self._share:
+                    continue  # its share is in use: it waits, not another subscriber
+                per_account[hook.account_id] += 1
+                per_server[server] += 1
+                chosen[hook.id] = hook
+            batches: dict[str, tuple[Webhook, list[Delivery]]] = {}
+            if chosen:
+                for delivery in deliveries.due(now, limit, only=chosen):
+                    hook = chosen[delivery.webhook_id]
+                    batches.setdefault(hook.id, (hook, []))[1].append(delivery)
             for _, items in batches.values():
                 lease = CLAIM_LEASE + timedelta(seconds=self._deadline * len(items))
                 for delivery in items:
                     deliveries.lease(delivery.id, now + lease)
         with self._lock:
-            self._busy.update(batches)
+            for hook, _ in batches.values():
+                self._busy[hook.id] = (hook.account_id, _server(hook.url))
         return list(batches.values())
 
     def _deliver_batch(self, hook: Webhook, deliveries: list[Delivery]) -> None:
@@ -302,7 +353,7 @@ class WebhookService:
             log_.exception("webhook %s: delivery failed", hook.id)
         finally:
             with self._lock:
-                self._busy.discard(hook.id)
+                self._busy.pop(hook.id, None)
 
     def _attempt(self, delivery: Delivery, hook: Webhook) -> None:
         # Checked again here, not only at the claim: a batch may wait behind a slow
@@ -365,6 +416,17 @@ class WebhookService:
             return answer.status, None
         redirect = ", redirects are not followed" if 300 <= answer.status < 400 else ""
         return answer.status, f"HTTP {answer.status} after {answer.elapsed_ms} ms{redirect}"
+
+
+def _server(url: str) -> str:
+    """The receiving server a webhook's URL names: its host and port (one server, though
+    every path on it is another webhook)."""
+    try:
+        parts = urlsplit(url)
+        port = parts.port or (443 if parts.scheme == "https" else 80)
+    except ValueError:  # vetted at subscription; should it not parse, it is its own
+        return url
+    return f"{(parts.hostname or '').lower()}:{port}"
 
 
 def _stopped(hook: Webhook | None, owner: Account | None) -> str | None:

@@ -7,8 +7,9 @@ from collections.abc import Collection, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Row, and_, delete, select, update
+from sqlalchemy import Row, and_, delete, func, select, update
 from sqlalchemy.engine import Connection
+from sqlalchemy.sql.elements import ColumnElement
 
 from likeness.domain.log_events import LogEventType
 from likeness.domain.webhook import Delivery, DeliveryStatus, Webhook
@@ -40,6 +41,12 @@ class WebhookRepository:
     def for_account(self, account_id: str) -> list[Webhook]:
         query = select(webhooks).where(webhooks.c.account_id == account_id)
         return [_webhook(row) for row in self._db.execute(query.order_by(webhooks.c.id))]
+
+    def count_active(self, account_id: str) -> int:
+        query = select(func.count()).where(
+            webhooks.c.account_id == account_id, webhooks.c.disabled_at.is_(None)
+        )
+        return int(self._db.execute(query).scalar_one())
 
     def active_for(self, event_type: LogEventType) -> list[Webhook]:
         query = select(webhooks).where(webhooks.c.disabled_at.is_(None))
@@ -79,15 +86,20 @@ class DeliveryRepository:
             ],
         )
 
-    def due(self, now: datetime, limit: int, *, busy: Collection[str] = ()) -> list[Delivery]:
+    def due(
+        self,
+        now: datetime,
+        limit: int,
+        *,
+        busy: Collection[str] = (),
+        only: Collection[str] | None = None,
+    ) -> list[Delivery]:
         """Pending deliveries due by ``now``, oldest first, leaving out those of the
-        webhooks in ``busy`` (their earlier deliveries are being attempted)."""
-        condition = and_(
-            webhook_deliveries.c.status == DeliveryStatus.PENDING.value,
-            webhook_deliveries.c.next_attempt_at <= now,
-        )
-        if busy:
-            condition = and_(condition, webhook_deliveries.c.webhook_id.not_in(list(busy)))
+        webhooks in ``busy`` (their earlier deliveries are being attempted) and, with
+        ``only``, those of any webhook not in it."""
+        condition = _due(now, busy)
+        if only is not None:
+            condition = and_(condition, webhook_deliveries.c.webhook_id.in_(list(only)))
         query = (
             select(webhook_deliveries)
             .where(condition)
@@ -95,6 +107,18 @@ class DeliveryRepository:
             .limit(limit)
         )
         return [_delivery(row) for row in self._db.execute(query)]
+
+    def due_webhooks(self, now: datetime, *, busy: Collection[str] = ()) -> list[str]:
+        """The webhooks with deliveries due by ``now`` (but those in ``busy``), the one
+        whose oldest due delivery is oldest first."""
+        oldest = func.min(webhook_deliveries.c.next_attempt_at)
+        query = (
+            select(webhook_deliveries.c.webhook_id)
+            .where(_due(now, busy))
+            .group_by(webhook_deliveries.c.webhook_id)
+            .order_by(oldest, func.min(webhook_deliveries.c.id))
+        )
+        return [str(hook_id) for hook_id in self._db.execute(query).scalars()]
 
     def for_webhook(self, webhook_id: str, limit: int = 100) -> list[Delivery]:
         query = (
@@ -150,11 +174,29 @@ class DeliveryRepository:
             .values(status=DeliveryStatus.FAILED.value, last_error=reason, next_attempt_at=None)
         )
 
+    def give_up_due(self, webhook_id: str, now: datetime, reason: str) -> None:
+        """Give up every delivery of ``webhook_id`` due by ``now``."""
+        self._db.execute(
+            update(webhook_deliveries)
+            .where(_due(now, ()), webhook_deliveries.c.webhook_id == webhook_id)
+            .values(status=DeliveryStatus.FAILED.value, last_error=reason, next_attempt_at=None)
+        )
+
     def remove_for_performer(self, performer_id: str) -> None:
         """Payloads naming a performer go with them (erasure)."""
         self._db.execute(
             delete(webhook_deliveries).where(webhook_deliveries.c.performer_id == performer_id)
         )
+
+
+def _due(now: datetime, busy: Collection[str]) -> ColumnElement[bool]:
+    condition = and_(
+        webhook_deliveries.c.status == DeliveryStatus.PENDING.value,
+        webhook_deliveries.c.next_attempt_at <= now,
+    )
+    if busy:
+        condition = and_(condition, webhook_deliveries.c.webhook_id.not_in(list(busy)))
+    return condition
 
 
 def _webhook(row: Row[Any]) -> Webhook:
