@@ -232,7 +232,6 @@ def build_services(
     encoders = encoders or Encoders(
         functools.partial(default_face_encoder, settings.face_detector), default_voice_encoder
     )
-    biometrics = BiometricShredder(vault=vault, derived=(index_files, scan_cache))
     gallery = GalleryService(
         database=database,
         clock=clock,
@@ -244,6 +243,7 @@ def build_services(
         voice_threshold=settings.voice_match_threshold,
         index_files=index_files,
     )
+    biometrics = BiometricShredder(vault=vault, derived=(index_files, scan_cache, gallery))
     detector = build_detector(settings, encoders)
     return Services(
         layout=layout,

@@ -12,6 +12,7 @@ from likeness.errors import LikenessError
 from likeness.services.inputs import PerformerInput
 from likeness.store.log_store import SaltRepository
 from likeness.store.vault import VaultError, VaultFiles, VaultKeys
+from likeness.testing.media import RED, Block, face_image
 
 NAME = "Zebedee Quillfeather"  # distinctive, to search for
 
@@ -86,3 +87,21 @@ def test_a_wrong_master_key_is_refused(services: Services) -> None:
         VaultKeys(connection, services.master_key).data_key("C" * 26, now)
     with services.database.read() as connection, pytest.raises(LikenessError, match="master key"):
         VaultKeys(connection, bytes(32)).existing_key("C" * 26)
+
+
+def test_erasure_drops_the_in_memory_gallery_at_once(
+    fake_services: Services, tmp_path: Path
+) -> None:
+    """The in-memory indexes hold every enrolled performer's embeddings: erasure drops
+    them at once, not at the next identification (they are rebuilt from the vault)."""
+    ada = fake_services.registry.add_performer(
+        PerformerInput(legal_name="Ada", date_of_birth=date(1980, 1, 1))
+    ).value.id
+    photo = face_image(tmp_path / "ada.png", [Block(RED)])
+    fake_services.enrolment.enrol(ada, [photo])
+    assert [f.performer_id for f in fake_services.gallery.identify(photo).faces] == [ada]
+    galleries = fake_services.gallery._galleries  # white box: nothing public shows memory
+    assert any(g.index is not None for g in galleries.values())
+    fake_services.registry.erase_performer(ada)
+    assert all(g.index is None for g in galleries.values())
+    assert [f.performer_id for f in fake_services.gallery.identify(photo).faces] == [None]

@@ -212,6 +212,11 @@ class GalleryService:
 
     # -- the index: derived from the vault ------------------------------------------------
 
+    def shred(self) -> None:
+        """Erasure: the in-memory indexes hold everyone's embeddings; drop them now
+        rather than at the next identification (rebuilt from the vault on demand)."""
+        self.invalidate()
+
     def invalidate(self) -> None:
         """Forget every in-memory index (the template set changed)."""
         for gallery in list(self._galleries.values()):
