@@ -21,6 +21,7 @@ from likeness.egress import Egress, EgressPolicy
 from likeness.errors import EgressError, EgressTimeoutError
 from likeness.testing import FakeResolver
 from tests.loopback_only import watch_connections
+from tests.loopback_server import serve_connections
 
 LOOPBACK = EgressPolicy.from_cidrs(["127.0.0.1/32"])
 
@@ -66,15 +67,7 @@ def raw_server(answer: Callable[[socket.socket, bytes], None]) -> Iterator[tuple
             with suppress(OSError):
                 answer(conn, request)
 
-    def accept() -> None:
-        while not stop.is_set():
-            try:
-                conn, _ = listener.accept()
-            except OSError:
-                return
-            threading.Thread(target=serve, args=(conn,), daemon=True).start()
-
-    threading.Thread(target=accept, daemon=True).start()
+    serve_connections(listener, serve, stop)
     try:
         yield listener.getsockname()[1], requests
     finally:
@@ -262,19 +255,14 @@ def tls_server(context: ssl.SSLContext) -> Iterator[tuple[int, list[str | None]]
     listener = socket.create_server(("127.0.0.1", 0))
     stop = threading.Event()
 
-    def accept() -> None:
-        while not stop.is_set():
-            try:
-                conn, _ = listener.accept()
-            except OSError:
-                return
-            try:
-                with context.wrap_socket(conn, server_side=True) as tls:
-                    answer(tls, read_request(tls))
-            except (OSError, ssl.SSLError):
-                continue
+    def serve(conn: socket.socket) -> None:
+        try:
+            with context.wrap_socket(conn, server_side=True) as tls:
+                answer(tls, read_request(tls))
+        except (OSError, ssl.SSLError):
+            return
 
-    threading.Thread(target=accept, daemon=True).start()
+    serve_connections(listener, serve, stop)
     try:
         yield listener.getsockname()[1], names
     finally:

@@ -6,7 +6,6 @@ delivered so that a slow receiver holds up no other subscriber."""
 from __future__ import annotations
 
 import contextlib
-import ipaddress
 import itertools
 import json
 import logging
@@ -32,8 +31,10 @@ from likeness.services.webhook_signature import WebhookSignatureError
 from likeness.services.webhooks import WebhookService
 from likeness.settings import load_settings
 from likeness.testing import FakeResolver
+from likeness.testing.resolver import SlowResolver
 from tests.api_world import World, bearer, build_world, client
 from tests.loopback_only import watch_connections
+from tests.loopback_server import serve_connections
 
 LOOPBACK = ("127.0.0.1/32",)  # LIKENESS_EGRESS_ALLOW for a receiver on this machine
 SECRET_ANSWER = b"internal-admin-token=7f3c9a1e; db=postgres://root@10.0.0.5"
@@ -434,15 +435,7 @@ def dripping_server(first: bytes) -> tuple[socket.socket, int, threading.Event]:
                 except OSError:
                     return
 
-    def accept() -> None:
-        while not stop.is_set():
-            try:
-                conn, _ = listener.accept()
-            except OSError:
-                return
-            threading.Thread(target=drip, args=(conn,), daemon=True).start()
-
-    threading.Thread(target=accept, daemon=True).start()
+    serve_connections(listener, drip, stop)
     return listener, listener.getsockname()[1], stop
 
 
@@ -556,18 +549,6 @@ def test_a_disabling_stops_the_rest_of_a_claimed_batch(world: tuple[World, TestC
     assert first.status == "delivered"
     assert second.status == "failed" and second.attempts == 0
     assert second.last_error == "the webhook's account was disabled"
-
-
-class SlowResolver:
-    """A name server that answers after ``seconds`` (or when released)."""
-
-    def __init__(self, seconds: float) -> None:
-        self.seconds = seconds
-        self.release = threading.Event()
-
-    def resolve(self, host: str, port: int) -> list[ipaddress.IPv4Address]:
-        self.release.wait(self.seconds)
-        return [ipaddress.IPv4Address("127.0.0.1")]
 
 
 def test_a_slow_name_server_is_cut_off_at_the_attempts_deadline(services: Services) -> None:

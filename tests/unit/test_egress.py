@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import ipaddress
 import logging
-import threading
 import time
 
 import pytest
@@ -20,6 +19,7 @@ from likeness.errors import (
     InvalidInputError,
 )
 from likeness.testing import FakeResolver
+from likeness.testing.resolver import SlowResolver
 
 # Every class of address that is not a public unicast one, with the reason the
 # refusal gives (the cloud metadata endpoints among them).
@@ -220,19 +220,6 @@ def test_host_headers_and_international_names() -> None:
 def test_the_system_resolver_answers_for_this_machine() -> None:
     found = SystemResolver().resolve("localhost", 80)
     assert found and all(address.is_loopback for address in found)
-
-
-class SlowResolver:
-    """A resolver that answers only after ``seconds`` (or when released): a slow or
-    hanging DNS server."""
-
-    def __init__(self, seconds: float) -> None:
-        self.seconds = seconds
-        self.release = threading.Event()
-
-    def resolve(self, host: str, port: int) -> list[ipaddress.IPv4Address]:
-        self.release.wait(self.seconds)
-        return [ipaddress.IPv4Address("127.0.0.1")]
 
 
 @pytest.mark.parametrize("how", ["vet", "send"])

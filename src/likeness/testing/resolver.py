@@ -36,3 +36,16 @@ class FakeResolver:
         if not addresses:
             raise socket.gaierror(socket.EAI_NONAME, f"{host}: not in the fake resolver's table")
         return [ipaddress.ip_address(a) for a in addresses]
+
+
+class SlowResolver:
+    """A name server that answers 127.0.0.1 only after ``seconds`` (or once ``release``
+    is set): a slow or hanging DNS server."""
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+        self.release = threading.Event()
+
+    def resolve(self, host: str, port: int) -> list[ipaddress.IPv4Address]:
+        self.release.wait(self.seconds)
+        return [ipaddress.IPv4Address("127.0.0.1")]
