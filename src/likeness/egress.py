@@ -13,7 +13,7 @@ address that is reached (no second DNS answer, no rebinding between them):
    carries an IPv4 one (IPv4-mapped, 6to4, Teredo, NAT64's 64:ff9b::/96) is judged
    as the IPv4 address it carries too. Only networks an operator allow-lists
    (``LIKENESS_EGRESS_ALLOW``) are exempt, in development too.
-2. ``Egress.request(method, target, ...)`` (or ``post``) connects to the vetted
+2. ``Egress.request(method, target, ...)`` connects to the vetted
    addresses only (the host name is never looked up again), sends the ``Host`` header
    and, over TLS, the SNI name of the URL and verifies the certificate against it (the
    system's trust store, or the ``ssl_context`` given); redirects are never
@@ -581,19 +581,6 @@ class Egress:
                 body=kept,
                 truncated=truncated,
             )
-
-    def post(
-        self,
-        target: VettedTarget,
-        body: bytes,
-        *,
-        headers: Mapping[str, str] | None = None,
-        deadline: float = DEFAULT_DEADLINE,
-        max_body: int = DEFAULT_MAX_BODY,
-    ) -> EgressResponse:
-        return self.request(
-            "POST", target, body=body, headers=headers, deadline=deadline, max_body=max_body
-        )
 
     def _tls(self) -> ssl.SSLContext:
         if self._ssl_context is None:

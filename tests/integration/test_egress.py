@@ -104,7 +104,9 @@ def test_the_vetted_address_is_the_one_reached_without_a_second_lookup() -> None
         target = egress.vet(f"http://hooks.example.test:{port}/hook?v=1")
         resolver.answer("hooks.example.test", "10.0.0.5")  # rebound after vetting
         with watch_connections() as connections:
-            answer = egress.post(target, b'{"a": 1}', headers={"webhook-id": "msg_1"})
+            answer = egress.request(
+                "POST", target, body=b'{"a": 1}', headers={"webhook-id": "msg_1"}
+            )
     assert answer.status == 204
     assert resolver.lookups == ["hooks.example.test"]
     assert connections == [("127.0.0.1", port)]
@@ -129,7 +131,7 @@ def test_a_receiver_that_drips_is_cut_off_at_the_overall_deadline(head: bytes) -
         target = egress.vet(f"http://127.0.0.1:{port}/")
         started = time.monotonic()
         with pytest.raises(EgressTimeoutError, match=r"no complete answer within 0\.5 s"):
-            egress.post(target, b"{}", deadline=0.5)
+            egress.request("POST", target, body=b"{}", deadline=0.5)
         took = time.monotonic() - started
     assert 0.5 <= took < 1.0  # each byte came well within any per-read timeout
 
@@ -143,7 +145,7 @@ def test_the_answer_is_read_up_to_the_cap_and_no_further() -> None:
     egress = Egress(LOOPBACK)
     with raw_server(endless) as (port, _):
         target = egress.vet(f"http://127.0.0.1:{port}/")
-        answer = egress.post(target, b"{}", max_body=65536, deadline=5)
+        answer = egress.request("POST", target, body=b"{}", max_body=65536, deadline=5)
     assert answer.status == 500
     assert len(answer.body) == 65536 and answer.truncated
     assert answer.elapsed < 5
@@ -157,7 +159,7 @@ def test_a_redirect_is_returned_not_followed() -> None:
             "content-length: 0\r\n\r\n"
         )
         with raw_server(answers(moved.encode())) as (port, _):
-            answer = egress.post(egress.vet(f"http://127.0.0.1:{port}/"), b"{}")
+            answer = egress.request("POST", egress.vet(f"http://127.0.0.1:{port}/"), body=b"{}")
     assert answer.status == 307
     assert reached == []
 
@@ -166,7 +168,7 @@ def test_what_a_broken_server_sends_never_reaches_the_error() -> None:
     egress = Egress(LOOPBACK)
     garbage = b"HTTP/1.1 200 OK\r\ninternal-admin-token 7f3c9a1e\r\n\r\n"  # not a header
     with raw_server(answers(garbage)) as (port, _), pytest.raises(EgressError) as failed:
-        egress.post(egress.vet(f"http://127.0.0.1:{port}/"), b"{}")
+        egress.request("POST", egress.vet(f"http://127.0.0.1:{port}/"), body=b"{}")
     assert failed.value.message == "127.0.0.1: the answer was not valid HTTP"
     assert "7f3c9a1e" not in failed.value.diagnostics()
 
@@ -177,7 +179,7 @@ def test_a_refused_connection_is_an_egress_error() -> None:
         port = unused.getsockname()[1]  # nobody listens here once it is closed
     egress = Egress(LOOPBACK)
     with pytest.raises(EgressError, match="the connection failed"):
-        egress.post(egress.vet(f"http://127.0.0.1:{port}/"), b"{}")
+        egress.request("POST", egress.vet(f"http://127.0.0.1:{port}/"), body=b"{}")
 
 
 # -- TLS: the name of the URL is the one verified, the vetted address the one reached -----
@@ -279,11 +281,13 @@ def test_tls_verifies_the_urls_name_while_connecting_to_the_vetted_address(
     )
     egress = Egress(LOOPBACK, resolver=resolver, ssl_context=client)
     with tls_server(server) as (port, names):
-        answer = egress.post(egress.vet(f"https://hooks.example.test:{port}/"), b"{}")
+        answer = egress.request(
+            "POST", egress.vet(f"https://hooks.example.test:{port}/"), body=b"{}"
+        )
         assert answer.status == 200 and answer.body == b"ok"
         assert names == ["hooks.example.test"]  # SNI: the URL's name, not the address
         with pytest.raises(EgressError, match="certificate not trusted"):
-            egress.post(egress.vet(f"https://other.example.test:{port}/"), b"{}")
+            egress.request("POST", egress.vet(f"https://other.example.test:{port}/"), body=b"{}")
     assert (
         ipaddress.ip_address("127.0.0.1")
         in egress.vet(f"https://hooks.example.test:{port}/").addresses
