@@ -173,12 +173,13 @@ class ScanJobService:
             raise NotFoundError("scan job", job_id)
         job = self._job(row)
         by_platform = submitter is not None and submitter.role is Role.PLATFORM
-        mine = job.account_id == account.id
-        if account.role is not Role.ADMIN and not mine:
-            if account.role is not Role.PRODUCTION or by_platform:
-                raise PermissionDeniedError(_NOT_YOURS)
-            if account.production_id != job.production_id:
-                raise PermissionDeniedError(_NOT_YOURS)
+        productions_own = (
+            account.role is Role.PRODUCTION
+            and account.production_id == job.production_id
+            and not by_platform
+        )
+        if not (account.role is Role.ADMIN or job.account_id == account.id or productions_own):
+            raise PermissionDeniedError(_NOT_YOURS)
         if job.report is None:
             return job
         return dataclasses.replace(job, report=job.report.seen_by(audience_of(account)))
