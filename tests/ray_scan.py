@@ -14,9 +14,29 @@ from __future__ import annotations
 import ipaddress
 import json
 import os
+import subprocess
 import sys
 from datetime import date
 from pathlib import Path
+from typing import Any
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def run_for_json(*args: str) -> dict[str, Any]:
+    """Run ``python ARGS`` in the repository, in a process of its own (Ray and its
+    children stay out of the test runner), and read the JSON object it printed last."""
+    run = subprocess.run(
+        [sys.executable, *args],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    assert run.returncode == 0, run.stderr[-3000:]
+    answer: dict[str, Any] = json.loads(run.stdout.splitlines()[-1])
+    return answer
 
 
 def socket_addresses() -> list[str]:

@@ -4,9 +4,6 @@ whose paths (links to ``/proc/<pid>/fd/<n>``) Ray's worker processes read. Slow 
 
 from __future__ import annotations
 
-import json
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -16,9 +13,9 @@ from likeness.settings import load_settings
 from likeness.testing import fake_encoders
 from likeness.testing.media import RED, Block, face_image
 from tests.casting import cast_with_consent
+from tests.ray_scan import run_for_json
 
 pytestmark = pytest.mark.slow
-REPO = Path(__file__).parents[2]
 
 JOB = """
 import json, sys, time
@@ -61,16 +58,7 @@ def test_a_scan_job_on_ray_reads_its_uploads_from_memory(tmp_path: Path) -> None
     finally:
         services.close()
     scene = face_image(tmp_path / "scene.png", [Block(RED, x=300, y=150)])
-    run = subprocess.run(
-        [sys.executable, "-c", JOB, str(settings.home), ids["film"], str(scene)],
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-        timeout=600,
-        check=False,
-    )
-    assert run.returncode == 0, run.stderr[-3000:]
-    answer = json.loads(run.stdout.splitlines()[-1])
+    answer = run_for_json("-c", JOB, str(settings.home), ids["film"], str(scene))
     assert answer["status"] == "done", answer["error"]
     [media] = answer["report"]["media"]
     assert media["path"] == "scene.png" and media["status"] == "scanned"

@@ -6,10 +6,8 @@ with the fake encoders: test_scan.py."""
 from __future__ import annotations
 
 import ipaddress
-import json
 import shutil
 import subprocess
-import sys
 from datetime import date
 from pathlib import Path
 
@@ -23,9 +21,9 @@ from likeness.ledger.entry import decode_entry
 from likeness.settings import load_settings
 from tests.casting import cast_with_consent
 from tests.clips import FACES, make_clip
+from tests.ray_scan import run_for_json
 
 pytestmark = [pytest.mark.model, pytest.mark.slow]
-REPO = Path(__file__).resolve().parents[2]
 
 SCRIPT: list[tuple[float, float, str | Path | None]] = [
     (0, 4, "obama3.jpg"),
@@ -147,17 +145,9 @@ def test_ray_gives_the_local_report_with_a_non_default_detector(tmp_path: Path) 
     finally:
         local.close()
     shutil.rmtree(home / "scan-cache")  # Ray must detect for itself
-    run = subprocess.run(
-        [sys.executable, "-m", "tests.ray_scan", str(home), cast["film"], "2026-01-05"]
-        + [str(p) for p in inputs],
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-        timeout=600,
-        check=False,
+    answer = run_for_json(
+        "-m", "tests.ray_scan", str(home), cast["film"], "2026-01-05", *map(str, inputs)
     )
-    assert run.returncode == 0, run.stderr[-3000:]
-    answer = json.loads(run.stdout.splitlines()[-1])
     there = ScanReport.from_json(answer["report"])
     assert _comparable(there) == _comparable(here)
     assert [m.status for m in there.media] == [MediaStatus.SCANNED] * 3 + [MediaStatus.ERROR] * 2
