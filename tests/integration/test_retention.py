@@ -166,14 +166,13 @@ class Cast:
         )
 
     def sign_in(self, role: Role = Role.PERFORMER) -> None:
-        """A portal sign-in whose session is gone afterwards (signed out): it must count
-        all the same. The dashboard, where a portal sign-in lands, is what notices it."""
+        """A portal sign-in whose session is gone afterwards (signed out, with no page
+        seen in between): it must count all the same."""
         account = self.services.accounts.add_account(
             f"ada-{role.value}", role, performer_id=self.ada
         )
         self.services.logins.set_password(account.id, f"ada-{role.value}", PASSWORD_OF_ADA)
         opened = self.services.logins.log_in(f"ada-{role.value}", PASSWORD_OF_ADA)
-        self.services.retention.notice(self.ada)
         self.services.logins.log_out(opened.token)
 
 

@@ -43,7 +43,6 @@ class RetentionMark:
     """What the schedule remembers of a performer between runs."""
 
     performer_id: str
-    last_sign_in_at: datetime | None = None  # sessions are deleted; their dates are kept here
     warned_for: date | None = None  # the destruction date the last warning announced
     warned_at: datetime | None = None
     destroyed_at: datetime | None = None  # the last destruction by the schedule

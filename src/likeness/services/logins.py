@@ -128,6 +128,7 @@ class LoginService:
                 LoginRepository(connection).rehash(
                     login.account_id, self._hasher.hash(password), now
                 )
+            AccountRepository(connection).note_sign_in(account.id, now)
             sessions = SessionRepository(connection)
             sessions.remove_expired(now)
             sessions.add(

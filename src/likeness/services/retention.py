@@ -153,8 +153,6 @@ class RetentionService:
         the biometric data of every performer past their deadline. A dry run changes
         nothing and reports what a run would do now."""
         now = self._clock.now()
-        if not dry_run:
-            self._copy_sign_ins(None)
         with self._database.read() as connection:
             holdings = self._holdings(connection, None, now.date())
         to_destroy = [h.performer_id for h in holdings if h.action is RetentionAction.DESTROY]
@@ -182,10 +180,7 @@ class RetentionService:
         )
 
     def notice(self, performer_id: str) -> RetentionNotice:
-        """Where the performer stands, for their dashboard. Every portal sign-in lands
-        there, so the sign-in is copied into the performer's mark first: it then counts
-        even after its session is gone."""
-        self._copy_sign_ins(performer_id)
+        """Where the performer stands, for their dashboard."""
         today = self._clock.now().date()
         with self._database.read() as connection:
             found = self._holdings(connection, performer_id, today)
@@ -252,18 +247,6 @@ class RetentionService:
         except StoreError as exc:  # a busy reader: the destruction itself stands
             log.warning("retention: %s; the next destruction or erasure truncates it", exc)
 
-    def _copy_sign_ins(self, performer_id: str | None) -> None:
-        """Copy sign-ins newer than the marks from the sessions (which are deleted when
-        they end) into the marks; the write lock is taken only when there is one."""
-        with self._database.read() as connection:
-            newer = _newer_sign_ins(RetentionRepository(connection), performer_id)
-        if not newer:
-            return
-        with self._database.write() as connection:
-            repository = RetentionRepository(connection)
-            for who, at in _newer_sign_ins(repository, performer_id).items():
-                repository.note_sign_in(who, at)
-
     def _holdings(
         self, connection: Connection, performer_id: str | None, today: date
     ) -> list[Holding]:
@@ -284,18 +267,6 @@ class RetentionService:
                 )
             )
         return holdings
-
-
-def _newer_sign_ins(
-    repository: RetentionRepository, performer_id: str | None
-) -> dict[str, datetime]:
-    marks = repository.marks(performer_id)
-    newer = {}
-    for who, at in repository.sign_ins(performer_id).items():
-        known = marks.get(who)
-        if known is None or known.last_sign_in_at is None or at > known.last_sign_in_at:
-            newer[who] = at
-    return newer
 
 
 class RetentionScheduler:

@@ -235,6 +235,12 @@ class AccountRepository:
             accounts.update().where(accounts.c.id == account_id).values(disabled_at=at)
         )
 
+    def note_sign_in(self, account_id: str, at: datetime) -> None:
+        """Kept past the session's end: a sign-in is an interaction for retention."""
+        self._db.execute(
+            accounts.update().where(accounts.c.id == account_id).values(last_sign_in_at=at)
+        )
+
     def get(self, account_id: str) -> Account | None:
         row = self._db.execute(select(accounts).where(accounts.c.id == account_id)).one_or_none()
         return None if row is None else _account(row)

@@ -22,7 +22,6 @@ from likeness.store.tables import (
     consent_events,
     consents,
     retention_marks,
-    sessions,
     templates,
     uses,
     vault_keys,
@@ -72,8 +71,7 @@ class RetentionRepository:
     # -- interactions ----------------------------------------------------------------
 
     def interactions(self, performer_id: str | None = None) -> dict[str, list[Interaction]]:
-        """Each performer's latest interaction of each kind. Sign-ins: the stored sessions
-        and the latest one copied into the performer's mark (sessions are deleted)."""
+        """Each performer's latest interaction of each kind."""
         found: dict[str, list[Interaction]] = {}
 
         def add(kind: InteractionKind, rows: Any) -> None:
@@ -107,11 +105,7 @@ class RetentionRepository:
                 )
             ),
         )
-        signed = self.sign_ins(performer_id)
-        for who, mark in self.marks(performer_id).items():
-            if mark.last_sign_in_at is not None:
-                signed[who] = max(mark.last_sign_in_at, signed.get(who, mark.last_sign_in_at))
-        add(InteractionKind.SIGN_IN, signed.items())
+        add(InteractionKind.SIGN_IN, self.sign_ins(performer_id).items())
         return found
 
     def _enrolments(self, performer_id: str | None) -> dict[str, datetime]:
@@ -150,12 +144,11 @@ class RetentionRepository:
         return latest
 
     def sign_ins(self, performer_id: str | None = None) -> dict[str, datetime]:
-        """The latest session opened by an account acting for each performer (their own
-        or a representative's), from the sessions still stored."""
+        """The latest sign-in of an account acting for each performer (their own or a
+        representative's), kept on the account when it signs in."""
         rows = self._db.execute(
             _only(
-                select(accounts.c.performer_id, func.max(sessions.c.created_at))
-                .join(accounts, accounts.c.id == sessions.c.account_id)
+                select(accounts.c.performer_id, func.max(accounts.c.last_sign_in_at))
                 .where(accounts.c.performer_id.is_not(None))
                 .group_by(accounts.c.performer_id),
                 accounts.c.performer_id,
@@ -173,7 +166,6 @@ class RetentionRepository:
         return {
             row.performer_id: RetentionMark(
                 performer_id=row.performer_id,
-                last_sign_in_at=row.last_sign_in_at,
                 warned_for=row.warned_for,
                 warned_at=row.warned_at,
                 destroyed_at=row.destroyed_at,
@@ -189,9 +181,6 @@ class RetentionRepository:
         ).rowcount
         if not changed:
             self._db.execute(insert(retention_marks), {"performer_id": performer_id, **values})
-
-    def note_sign_in(self, performer_id: str, at: datetime) -> None:
-        self._set(performer_id, last_sign_in_at=at)
 
     def note_warning(self, performer_id: str, destroy_on: date, at: datetime) -> None:
         self._set(performer_id, warned_for=destroy_on, warned_at=at)

@@ -92,6 +92,7 @@ accounts = Table(
     Column("production_id", String(ID), ForeignKey("productions.id")),
     Column("created_at", UTCDateTime, nullable=False),
     Column("disabled_at", UTCDateTime),  # a disabled account can neither sign in nor use keys
+    Column("last_sign_in_at", UTCDateTime),  # the retention schedule's sign-in interaction
 )
 
 api_keys = Table(
@@ -346,7 +347,6 @@ retention_marks = Table(
         ForeignKey("performers.id", ondelete="CASCADE"),
         primary_key=True,
     ),
-    Column("last_sign_in_at", UTCDateTime),
     Column("warned_for", Date),
     Column("warned_at", UTCDateTime),
     Column("destroyed_at", UTCDateTime),

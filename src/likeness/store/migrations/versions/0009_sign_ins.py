@@ -21,6 +21,7 @@ depends_on = None
 def upgrade() -> None:
     with op.batch_alter_table("accounts") as batch:
         batch.add_column(sa.Column("disabled_at", UTCDateTime(), nullable=True))
+        batch.add_column(sa.Column("last_sign_in_at", UTCDateTime(), nullable=True))
     with op.batch_alter_table("sessions") as batch:
         batch.add_column(sa.Column("ended_at", UTCDateTime(), nullable=True))
         batch.add_column(sa.Column("end_reason", sa.String(32), nullable=True))
@@ -42,4 +43,5 @@ def downgrade() -> None:
         batch.drop_column("end_reason")
         batch.drop_column("ended_at")
     with op.batch_alter_table("accounts") as batch:
+        batch.drop_column("last_sign_in_at")
         batch.drop_column("disabled_at")

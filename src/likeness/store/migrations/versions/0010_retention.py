@@ -1,4 +1,4 @@
-"""retention: each performer's last observed sign-in and the warning last sent
+"""retention: the warning last sent to each performer, and the last destruction
 
 Revision ID: 0010
 Revises: 0009
@@ -22,7 +22,6 @@ def upgrade() -> None:
     op.create_table(
         "retention_marks",
         sa.Column("performer_id", sa.String(26), nullable=False),
-        sa.Column("last_sign_in_at", UTCDateTime(), nullable=True),
         sa.Column("warned_for", sa.Date(), nullable=True),
         sa.Column("warned_at", UTCDateTime(), nullable=True),
         sa.Column("destroyed_at", UTCDateTime(), nullable=True),
