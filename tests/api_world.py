@@ -42,7 +42,7 @@ def consent_request(start: date) -> ConsentRequest:
         modalities=frozenset({Modality.FACE}),
         description=UseDescription(
             project="The Long Night",
-            purpose=PURPOSE,
+            purposes=(PURPOSE,),
             scenes=("scene 41",),
             media=("theatrical release",),
             territory="worldwide",

@@ -37,7 +37,7 @@ def cast_with_consent(services: Services, consented: str, other: str) -> dict[st
             modalities=frozenset({Modality.FACE}),
             description=UseDescription(
                 project="Clip",
-                purpose="appear in the trailer",
+                purposes=("appear in the trailer",),
                 character="Themselves",
                 scenes=("1",),
                 media=("streaming",),

@@ -196,19 +196,27 @@ CASES = [
     ),
     case(
         "alteration_cosmetic_exempt",
-        "SAG TVT 2023 B7.2",
-        "Cosmetic digital alteration of recorded footage needs no consent.",
+        "SAG TVT 2023 B7.2 (machine form: listed purpose and substantially as recorded)",
+        "Cosmetic digital alteration of recorded footage that stays as recorded: no consent.",
         exempt("B7.2"),
         consents=[],
-        use={"replica_kind": "digital_alteration", "alteration": "cosmetic"},
+        use={
+            "replica_kind": "digital_alteration",
+            "alteration": "cosmetic",
+            "substantially_as_scripted": True,
+        },
     ),
     case(
         "alteration_dialogue_adjustment_exempt",
         "SAG TVT 2023 B7.2",
-        "An adjustment in dialogue is a listed alteration purpose.",
+        "An adjustment in dialogue is a listed purpose; the result stays as recorded.",
         exempt("B7.2"),
         consents=[],
-        use={"replica_kind": "digital_alteration", "alteration": "dialogue"},
+        use={
+            "replica_kind": "digital_alteration",
+            "alteration": "dialogue",
+            "substantially_as_scripted": True,
+        },
     ),
     case(
         "alteration_substantially_as_recorded",
@@ -450,10 +458,18 @@ CASES = [
     ),
     case(
         "purpose_mismatch",
-        "SAG TVT 2023 B2.4",
-        "The consent was for reshoots; the use is a trailer.",
-        not_covered("B2.4", reason_messages=["not the consented purpose"]),
-        use={"purpose": "promotional trailer"},
+        "SAG TVT 2023 B2.4, B6.1 (no scenes: the use names a consented purpose)",
+        "A consent listing no scenes, for the opening narration; the use relies on a trailer "
+        "purpose it does not list.",
+        not_covered("B2.4", reason_messages=["does not list"]),
+        consents=[
+            consent(
+                replica_kind="independently_created",
+                description={"scenes": [], "purpose": "voice the opening narration"},
+                compensation={"basis": "flat", "amount": "3000"},
+            )
+        ],
+        use={"replica_kind": "independently_created", "purpose": "promotional trailer"},
     ),
     case(
         "replica_kind_mismatch",
@@ -660,10 +676,11 @@ CASES = [
     case(
         "minor_sexual_content_2026",
         "SAG TVT 2026 C3 (detail UNCERTAIN)",
-        "A 16-year-old's replica in a nude scene: warning under the uncertain C3 rule.",
+        "A 16-year-old's replica in a nude scene, consented by a parent: warning under the "
+        "uncertain C3 rule.",
         covered("1924.50", warnings_contain=["minor"]),
         performer={"date_of_birth": "2010-03-03"},
-        consents=[consent(valid_until="2027-06-30")],
+        consents=[consent(valid_until="2027-06-30", granted_by="parent_or_guardian")],
         use={"date": "2026-09-01", "days_equivalent": "1.5", "sexual_or_nude": True},
     ),
     # -- statutes without a union agreement ---------------------------------------------------
@@ -703,10 +720,12 @@ CASES = [
     case(
         "illinois_bipa_no_term",
         "740 ILCS 14/15(b)(2)",
-        "An Illinois scan consent with no length of term.",
+        "A scan in Illinois (a face-geometry collection) under a consent with no length of "
+        "term.",
         not_covered("15(b)(2)"),
         production={"jurisdiction": "US-IL"},
         consents=[consent(valid_until=None)],
+        use={"creation": True, "scenes": [], "notice_at": "2025-09-20T09:00:00Z"},
     ),
     case(
         "eu_distribution_disclosure",

@@ -79,7 +79,7 @@ def request(**changes: object) -> ConsentRequest:
         "modalities": frozenset({Modality.FACE, Modality.BODY}),
         "description": UseDescription(
             project="Night Shift",
-            purpose="complete reshoot scenes",
+            purposes=("complete reshoot scenes",),
             character="Dr. Vale",
             scenes=("42", "43"),
             media=("theatrical release",),
@@ -306,7 +306,7 @@ def test_catch_all_request_is_refused(world) -> None:  # type: ignore[no-untyped
     before = services.ledger.size()
     vague = UseDescription(
         project="Night Shift",
-        purpose="any and all uses",
+        purposes=("any and all uses",),
         media=("all media now known or hereafter devised",),
         territory="throughout the universe",
     )

@@ -130,7 +130,7 @@ class Cast:
                 modalities=frozenset({Modality.FACE}),
                 description=UseDescription(
                     project="Night Shift",
-                    purpose="appear in the closing scene",
+                    purposes=("appear in the closing scene",),
                     character="Herself",
                     scenes=("12",),
                     media=("streaming",),

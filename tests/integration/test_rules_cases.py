@@ -46,6 +46,11 @@ def test_case(path: Path) -> None:
     for rule in expected.get("compensation_rules", []):
         assert any(rule in line["rule"] for line in got["compensation"]), got["compensation"]
     assert set(expected.get("regimes_include", [])) <= set(got["regimes"])
+    assert not set(expected.get("regimes_exclude", [])) & set(got["regimes"]), got["regimes"]
+    for rule in expected.get("warning_rules", []):
+        assert any(rule in w["rule"] for w in got["warnings"]), (rule, got["warnings"])
+    for rule in expected.get("warning_rules_not", []):
+        assert not any(rule in w["rule"] for w in got["warnings"]), (rule, got["warnings"])
     for reason in got["reasons"] + got["warnings"]:
         assert reason["rule"] and reason["message"]
 
@@ -85,7 +90,37 @@ def test_evaluate_reads_standard_input_in_a_real_process() -> None:
         (lambda c: c["performer"].update(extra=1), "performer.extra: unknown field"),
         (
             lambda c: c["consents"][0]["description"].pop("purpose"),
-            "consents[0].description.purpose: required",
+            "consents[0].description.purposes: required",
+        ),
+        (
+            lambda c: c["production"].update(agreement="sag-aftra-tv-theatrical-2027"),
+            "production.agreement: 'sag-aftra-tv-theatrical-2027' is not one of "
+            "sag-aftra-tv-theatrical, sag-aftra-interactive, sag-aftra-commercials, none",
+        ),
+        (
+            lambda c: c["production"].update(jurisdiction="California"),
+            "production.jurisdiction: 'California' is not an ISO 3166 region code",
+        ),
+        (
+            lambda c: c["production"].update(jurisdiction="US-XX"),
+            "production.jurisdiction: 'US-XX' is not a US state code",
+        ),
+        (
+            lambda c: c["production"].update(kind="film"),
+            "production.kind: 'film' is not one of theatrical, television",
+        ),
+        (
+            lambda c: c["use"].update(distribution=["France"]),
+            "use.distribution[0]: 'France' is not an ISO 3166 region code",
+        ),
+        (
+            lambda c: c["use"].update(expressive_use="tribute"),
+            "use.expressive_use: 'tribute' is not one of news, public_affairs",
+        ),
+        (
+            lambda c: c["consents"][0].update(granted_by="agent"),
+            "consents[0].granted_by: 'agent' is not one of performer, representative, estate, "
+            "union, parent_or_guardian",
         ),
         (
             lambda c: c["consents"][0].update(signed_separately="yes"),

@@ -86,7 +86,7 @@ def attack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Attack]:
                 modalities=frozenset({Modality.FACE, Modality.VOICE}),
                 description=UseDescription(
                     project="The Long Night",
-                    purpose=SECRET_PURPOSE,
+                    purposes=(SECRET_PURPOSE,),
                     scenes=("scene 7",),
                     media=("theatrical release",),
                     territory="worldwide",

@@ -6,13 +6,14 @@ from datetime import date
 from decimal import Decimal
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
 
 from likeness.domain.account import Role
 from likeness.domain.consent import (
     Alteration,
     CompensationBasis,
     CompensationTerms,
+    ExpressiveUse,
     Grantor,
     Modality,
     PerformerCategory,
@@ -23,6 +24,7 @@ from likeness.domain.consent import (
 )
 from likeness.domain.lifecycle import ConsentRequest
 from likeness.domain.production import Agreement, ProductionKind
+from likeness.domain.regions import region_problem
 
 Text = Annotated[str, Field(min_length=1, max_length=500)]
 ShortText = Annotated[str, Field(max_length=500)]
@@ -90,18 +92,34 @@ class ProductionOut(Out):
 
 
 class UseDescriptionIn(In):
+    """``purposes`` lists what the replica may do (a use picks one); a single
+    ``purpose`` is accepted as a list of one."""
+
     project: Text
-    purpose: Text
+    purposes: Annotated[list[Text], Field(min_length=1, max_length=20)] | None = None
+    purpose: Text | None = None
     territory: Text
     media: Annotated[list[Text], Field(min_length=1, max_length=50)]
     scenes: Items = []
     character: Text | None = None
+    advertiser: Text | None = None
+    product_line: Text | None = None
+
+    @model_validator(mode="after")
+    def _one_purpose_field(self) -> UseDescriptionIn:
+        if (self.purposes is None) == (self.purpose is None):
+            raise ValueError("give purposes (a list) or purpose, not both and not neither")
+        return self
+
+    def listed_purposes(self) -> tuple[str, ...]:
+        return tuple(self.purposes) if self.purposes is not None else (self.purpose or "",)
 
 
 class CompensationIn(In):
     basis: CompensationBasis
     amount: Amount | None = None
     currency: Annotated[str, Field(pattern="^[A-Z]{3}$")] = "USD"
+    scale: Amount | None = None
 
 
 class ConsentRequestIn(In):
@@ -116,6 +134,8 @@ class ConsentRequestIn(In):
     representation: Representation | None = None
     real_time_generation: bool = False
     created_for_production_id: Id | None = None
+    dubbing: bool = False
+    max_period_of_use_ends: date | None = None
 
     def to_request(self) -> ConsentRequest:
         d = self.description
@@ -124,11 +144,13 @@ class ConsentRequestIn(In):
             modalities=frozenset(self.modalities),
             description=UseDescription(
                 project=d.project,
-                purpose=d.purpose,
+                purposes=d.listed_purposes(),
                 character=d.character,
                 scenes=tuple(d.scenes),
                 media=tuple(d.media),
                 territory=d.territory,
+                advertiser=d.advertiser,
+                product_line=d.product_line,
             ),
             valid_from=self.valid_from,
             valid_until=self.valid_until,
@@ -138,10 +160,13 @@ class ConsentRequestIn(In):
                 basis=self.compensation.basis,
                 amount=self.compensation.amount,
                 currency=self.compensation.currency,
+                scale=self.compensation.scale,
             ),
             representation=self.representation,
             real_time_generation=self.real_time_generation,
             created_for_production_id=self.created_for_production_id,
+            dubbing=self.dubbing,
+            max_period_of_use_ends=self.max_period_of_use_ends,
         )
 
 
@@ -170,10 +195,14 @@ class ConsentOut(Out):
 
 
 class UseIn(In):
+    """A use. ``purpose`` names the consented purpose it relies on (one of the consent's
+    ``purposes``; needed when the consent lists no scenes); ``note`` is free text, kept
+    and never decisive."""
+
     production_id: Id
     replica_kind: ReplicaKind
     modalities: Annotated[list[Modality], Field(min_length=1, max_length=3)]
-    purpose: Text
+    purpose: ShortText = ""
     date: date
     scenes: Items = []
     days_equivalent: Annotated[Decimal, Field(ge=0, le=10000, max_digits=8, decimal_places=2)] = (
@@ -187,6 +216,27 @@ class UseIn(In):
     sexual_or_nude: bool = False
     background_headcount_met: bool | None = None
     distribution: Items = []
+    note: ShortText = ""
+    character: Text | None = None
+    media: Items = []
+    advertiser: Text | None = None
+    product_line: Text | None = None
+    new_commercial: bool = False
+    notice_at: AwareDatetime | None = None
+    engaged_at: AwareDatetime | None = None
+    services_at: AwareDatetime | None = None
+    business_reason: ShortText = ""
+    dubbing: bool = False
+    expressive_use: ExpressiveUse | None = None
+    union_notified_at: AwareDatetime | None = None
+
+    @model_validator(mode="after")
+    def _regions(self) -> UseIn:
+        for region in self.distribution:
+            problem = region_problem(region)
+            if problem:
+                raise ValueError(f"distribution: {problem}")
+        return self
 
     def to_facts(self) -> UseFacts:
         return UseFacts(
@@ -205,6 +255,19 @@ class UseIn(In):
             sexual_or_nude=self.sexual_or_nude,
             background_headcount_met=self.background_headcount_met,
             distribution=tuple(self.distribution),
+            note=self.note,
+            character=self.character,
+            media=tuple(self.media),
+            advertiser=self.advertiser,
+            product_line=self.product_line,
+            new_commercial=self.new_commercial,
+            notice_at=self.notice_at,
+            engaged_at=self.engaged_at,
+            services_at=self.services_at,
+            business_reason=self.business_reason,
+            dubbing=self.dubbing,
+            expressive_use=self.expressive_use,
+            union_notified_at=self.union_notified_at,
         )
 
 

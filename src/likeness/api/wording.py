@@ -32,7 +32,7 @@ def describe_consent(record: ConsentRecord, production: Production | None) -> st
     parts = [
         f"{who} asks to use {KINDS.get(r.replica_kind.value, r.replica_kind.value)}",
         f"of your {_join(sorted(m.value for m in r.modalities))}",
-        f"to {d.purpose.rstrip('.')}",
+        "to " + "; or to ".join(p.rstrip(".") for p in d.purposes),
         f"in “{d.project}”",
     ]
     if d.character:

@@ -61,7 +61,9 @@ def request(
     kind: Annotated[ReplicaKind, typer.Option(help="Replica kind.")],
     modality: Annotated[list[Modality], typer.Option(help="face, body, voice; repeatable.")],
     project: Annotated[str, typer.Option(help="The project the replica is for.")],
-    purpose: Annotated[str, typer.Option(help="What the replica will do.")],
+    purpose: Annotated[
+        list[str], typer.Option(help="What the replica will do; repeatable (one per purpose).")
+    ],
     territory: Annotated[str, typer.Option(help="Where it will be shown.")],
     valid_from: Annotated[str, typer.Option("--from", help="Start of the term, YYYY-MM-DD.")],
     medium: Annotated[list[str], typer.Option(help="Media; repeatable.")],
@@ -96,7 +98,7 @@ def request(
         modalities=frozenset(modality),
         description=UseDescription(
             project=project,
-            purpose=purpose,
+            purposes=tuple(purpose),
             character=character,
             scenes=tuple(scene or ()),
             media=tuple(medium),

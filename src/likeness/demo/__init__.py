@@ -151,7 +151,7 @@ def seed_demo(services: Services) -> Seeded:
             modalities=frozenset({Modality.FACE, Modality.VOICE}),
             description=UseDescription(
                 project="The Long Night",
-                purpose=purpose,
+                purposes=(purpose,),
                 scenes=scenes,
                 media=("theatrical release", "streaming"),
                 territory="worldwide",

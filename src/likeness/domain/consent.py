@@ -8,7 +8,7 @@ what capacity, the form it was given in, and the performer's representation.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import UTC, date, datetime, time
 from decimal import Decimal
 from enum import StrEnum
 from typing import Any
@@ -16,11 +16,20 @@ from typing import Any
 from likeness.errors import InvalidInputError
 
 
+def utc_day(moment: datetime) -> date:
+    """The UTC calendar day of an instant: 01:00+09:00 on the 2nd is 16:00Z on the 1st.
+    Rules compare instants, never the wall-clock date of whoever wrote them."""
+    return moment.astimezone(UTC).date()
+
+
 class ReplicaKind(StrEnum):
     EMPLOYMENT_BASED = "employment_based"  # EBDR, rules.md B.1
     INDEPENDENTLY_CREATED = "independently_created"  # ICDR
     DIGITAL_ALTERATION = "digital_alteration"
     BACKGROUND = "background"  # BADR
+    # A synthetic performer built with this performer's principal facial feature, or by
+    # prompting a generative system with their name (B9.2): it needs their consent.
+    SYNTHETIC = "synthetic"
 
 
 class Modality(StrEnum):
@@ -34,6 +43,7 @@ class Grantor(StrEnum):
     REPRESENTATIVE = "representative"
     ESTATE = "estate"
     UNION = "union"
+    PARENT_OR_GUARDIAN = "parent_or_guardian"  # for a minor (rules.md Part A granted_by)
 
 
 class Representation(StrEnum):
@@ -44,7 +54,8 @@ class Representation(StrEnum):
 
 
 class Alteration(StrEnum):
-    """Purposes of a digital alteration; SAG-AFTRA TV/Theatrical 2023 B7.2 exempts these."""
+    """Purposes of a digital alteration. SAG-AFTRA TV/Theatrical 2023 B7.2 lists all but
+    character rigging, an Interactive Media "processing practice" (E2)."""
 
     COSMETIC = "cosmetic"
     WARDROBE = "wardrobe"
@@ -53,7 +64,30 @@ class Alteration(StrEnum):
     CONTINUITY = "continuity"
     PITCH = "pitch"
     EFFECTS = "effects"
+    STANDARDS_AND_PRACTICES = "standards_and_practices"
+    RATINGS = "ratings"
     DIALOGUE = "dialogue"
+    CHARACTER_RIGGING = "character_rigging"
+
+
+class ExpressiveUse(StrEnum):
+    """What a production attests a use is, for the statutes' own exceptions (Cal. Civil
+    Code 3344.1 as amended by AB 1836; rules.md H.3). A person attests it; the engine
+    never infers it."""
+
+    NEWS = "news"
+    PUBLIC_AFFAIRS = "public_affairs"
+    SPORTS = "sports"
+    DOCUMENTARY = "documentary"
+    BIOGRAPHICAL = "biographical"
+    HISTORICAL = "historical"
+    SATIRE = "satire"
+    PARODY = "parody"
+    COMMENTARY = "commentary"
+    CRITICISM = "criticism"
+    SCHOLARSHIP = "scholarship"
+    FLEETING = "fleeting"
+    INCIDENTAL = "incidental"
 
 
 class PerformerCategory(StrEnum):
@@ -61,6 +95,7 @@ class PerformerCategory(StrEnum):
     BACKGROUND = "background"
     SPECIAL_ABILITY_BACKGROUND = "special_ability_background"
     STAND_IN = "stand_in"
+    MODEL = "model"  # a fashion model (NY Fashion Workers Act)
 
 
 class CompensationBasis(StrEnum):
@@ -71,14 +106,24 @@ class CompensationBasis(StrEnum):
 
 @dataclass(frozen=True)
 class UseDescription:
-    """A structured description of the intended use (SAG B2.4: "reasonably specific")."""
+    """A structured description of the intended use (SAG B2.4: "reasonably specific").
+
+    ``purposes`` lists what the replica may do; a use relies on one of them by name.
+    ``advertiser`` and ``product_line`` bound a commercial consent (Commercials 2025 F5).
+    """
 
     project: str
-    purpose: str
+    purposes: tuple[str, ...]
     character: str | None = None
     scenes: tuple[str, ...] = ()
     media: tuple[str, ...] = ()
     territory: str | None = None
+    advertiser: str | None = None
+    product_line: str | None = None
+
+    def __post_init__(self) -> None:
+        if not any(p.strip() for p in self.purposes):
+            raise InvalidInputError("a description of intended use names at least one purpose")
 
 
 @dataclass(frozen=True)
@@ -95,12 +140,18 @@ class CompensationTerms:
     basis: CompensationBasis
     amount: Decimal | None = None
     currency: str = "USD"
+    # The applicable minimum scale per day (or session) the agreement measures this pay
+    # against, where one is agreed: Interactive Media real-time generation pays at least
+    # 7.5 times it (E8).
+    scale: Decimal | None = None
 
     def __post_init__(self) -> None:
         if self.basis is not CompensationBasis.SCALE and self.amount is None:
             raise InvalidInputError(f"a {self.basis} compensation needs an amount")
         if self.amount is not None and self.amount < 0:
             raise InvalidInputError("a compensation amount cannot be negative")
+        if self.scale is not None and self.scale < 0:
+            raise InvalidInputError("a scale rate cannot be negative")
 
 
 @dataclass(frozen=True)
@@ -124,6 +175,8 @@ class ConsentTerms:
     representation: Representation | None = None
     real_time_generation: bool = False
     created_for_production_id: str | None = None
+    dubbing: bool = False  # foreign-language dubbing by replica (TV/Theatrical 2026 C7)
+    max_period_of_use_ends: date | None = None  # the commercial's MPU (Commercials F5)
 
     def __post_init__(self) -> None:
         if not self.modalities:
@@ -161,7 +214,14 @@ class ProductionFacts:
 
 @dataclass(frozen=True)
 class UseFacts:
-    """One use of a replica (or its creation), as reported by a production."""
+    """One use of a replica (or its creation), as reported by a production.
+
+    ``purpose`` names the consented purpose the use relies on (one of a consent's
+    ``purposes``, picked from a list); ``note`` is the production's own words, kept but
+    never decisive. An ``appearance`` is a scan's or a check's question, which names no
+    purpose or scenes: does any consent of the production cover this performer,
+    modality and date?
+    """
 
     production_id: str
     replica_kind: ReplicaKind
@@ -179,12 +239,36 @@ class UseFacts:
     strike_in_effect: bool = False
     background_headcount_met: bool | None = None
     distribution: tuple[str, ...] = ()
+    note: str = ""
+    appearance: bool = False
+    character: str | None = None
+    media: tuple[str, ...] = ()
+    advertiser: str | None = None
+    product_line: str | None = None
+    new_commercial: bool = False  # a commercial the performer was not engaged for (F5)
+    notice_at: datetime | None = None  # when the performer was told of the services
+    engaged_at: datetime | None = None  # when the performer was engaged
+    services_at: datetime | None = None  # when the services (scan, session) start
+    business_reason: str = ""  # why a scan is needed (TV/Theatrical 2026 C4)
+    dubbing: bool = False  # foreign-language dubbing by replica (C7)
+    expressive_use: ExpressiveUse | None = None  # attested by the production
+    union_notified_at: datetime | None = None  # synthetic performers (B9.1, C1)
 
     def __post_init__(self) -> None:
         if self.days_equivalent < 0:
             raise InvalidInputError("days_equivalent cannot be negative")
         if not self.modalities:
             raise InvalidInputError("a use names at least one modality")
+        for name in ("notice_at", "engaged_at", "services_at", "union_notified_at"):
+            moment = getattr(self, name)
+            if moment is not None and moment.tzinfo is None:
+                raise InvalidInputError(f"{name} needs a time zone (e.g. Z)")
+
+    def services_start(self) -> datetime:
+        """When the services begin: as given, else the start of the use's day in UTC."""
+        if self.services_at is not None:
+            return self.services_at
+        return datetime.combine(self.date, time.min, tzinfo=UTC)
 
     def to_json(self) -> dict[str, Any]:
         """A use in the case format (docs/rules-cases.md), as the log and the database
@@ -199,20 +283,35 @@ class UseFacts:
             "days_equivalent": str(self.days_equivalent),
             "as_principal": self.as_principal,
             "substantially_as_scripted": self.substantially_as_scripted,
-            "alteration": None if self.alteration is None else self.alteration.value,
+            "alteration": _value(self.alteration),
             "creation": self.creation,
             "real_time_generation": self.real_time_generation,
             "sexual_or_nude": self.sexual_or_nude,
             "strike_in_effect": self.strike_in_effect,
             "background_headcount_met": self.background_headcount_met,
             "distribution": list(self.distribution),
+            "note": self.note,
+            "appearance": self.appearance,
+            "character": self.character,
+            "media": list(self.media),
+            "advertiser": self.advertiser,
+            "product_line": self.product_line,
+            "new_commercial": self.new_commercial,
+            "notice_at": _moment(self.notice_at),
+            "engaged_at": _moment(self.engaged_at),
+            "services_at": _moment(self.services_at),
+            "business_reason": self.business_reason,
+            "dubbing": self.dubbing,
+            "expressive_use": _value(self.expressive_use),
+            "union_notified_at": _moment(self.union_notified_at),
         }
 
     @staticmethod
     def from_json(data: dict[str, Any]) -> UseFacts:
         """The inverse of ``to_json``, for uses read back from the database (case files
-        from people are parsed, strictly, by ``rules.cases``)."""
-        alteration = data["alteration"]
+        from people are parsed, strictly, by ``rules.cases``). Uses stored before a field
+        existed read it as its default."""
+        alteration, expressive = data["alteration"], data.get("expressive_use")
         return UseFacts(
             production_id=data["production_id"],
             replica_kind=ReplicaKind(data["replica_kind"]),
@@ -230,7 +329,33 @@ class UseFacts:
             strike_in_effect=data["strike_in_effect"],
             background_headcount_met=data["background_headcount_met"],
             distribution=tuple(data["distribution"]),
+            note=data.get("note", ""),
+            appearance=data.get("appearance", False),
+            character=data.get("character"),
+            media=tuple(data.get("media", ())),
+            advertiser=data.get("advertiser"),
+            product_line=data.get("product_line"),
+            new_commercial=data.get("new_commercial", False),
+            notice_at=_parse_moment(data.get("notice_at")),
+            engaged_at=_parse_moment(data.get("engaged_at")),
+            services_at=_parse_moment(data.get("services_at")),
+            business_reason=data.get("business_reason", ""),
+            dubbing=data.get("dubbing", False),
+            expressive_use=None if expressive is None else ExpressiveUse(expressive),
+            union_notified_at=_parse_moment(data.get("union_notified_at")),
         )
+
+
+def _value(member: StrEnum | None) -> str | None:
+    return None if member is None else member.value
+
+
+def _moment(moment: datetime | None) -> str | None:
+    return None if moment is None else moment.isoformat()
+
+
+def _parse_moment(text: str | None) -> datetime | None:
+    return None if text is None else datetime.fromisoformat(text)
 
 
 @dataclass(frozen=True)

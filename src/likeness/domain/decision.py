@@ -52,6 +52,10 @@ _OUTSIDER_MESSAGES = {
     "kind": "no consent covers this kind of replica",
     "modality": "no consent covers every modality of this use",
     "scenes": "the use's scenes are outside the consented scenes",
+    "character": "the use's character is not the consented character",
+    "media": "the use's media are outside the consented media",
+    "territory": "the use's distribution is outside the consented territory",
+    "advertiser": "the use's advertiser or product line is not the consented one",
     "purpose": "the use's purpose is not a consented purpose",
     "term": "the use's date is outside the consent's term",
     "revocation": "the consent was revoked by the date of the use",
@@ -59,6 +63,9 @@ _OUTSIDER_MESSAGES = {
     "form": "the consent's form does not meet the rule",
     "specific": "the consent's description of the use is not specific enough",
     "grantor": "the consent was not given by someone who may give it",
+    "signer": "the consent was not signed by someone who may sign it",
+    "minor": "a minor's consent was not given by a parent or guardian",
+    "notice": "the performer was not given the notice the rule requires",
 }
 _OUTSIDER_DEFAULT = "a requirement of this rule is not met by the consent on file"
 # Reasons an outsider reads as they are: about the use asked of (an exemption) or the

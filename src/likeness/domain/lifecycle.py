@@ -25,6 +25,7 @@ from likeness.domain.consent import (
     ReplicaKind,
     Representation,
     UseDescription,
+    utc_day,
 )
 from likeness.errors import ConflictError, InvalidInputError
 
@@ -58,6 +59,8 @@ class ConsentRequest:
     representation: Representation | None = None
     real_time_generation: bool = False
     created_for_production_id: str | None = None
+    dubbing: bool = False
+    max_period_of_use_ends: date | None = None
 
     def to_json(self) -> dict[str, Any]:
         d = self.description
@@ -66,11 +69,13 @@ class ConsentRequest:
             "modalities": sorted(m.value for m in self.modalities),
             "description": {
                 "project": d.project,
-                "purpose": d.purpose,
+                "purposes": list(d.purposes),
                 "character": d.character,
                 "scenes": list(d.scenes),
                 "media": list(d.media),
                 "territory": d.territory,
+                "advertiser": d.advertiser,
+                "product_line": d.product_line,
             },
             "valid_from": self.valid_from.isoformat(),
             "valid_until": None if self.valid_until is None else self.valid_until.isoformat(),
@@ -82,25 +87,36 @@ class ConsentRequest:
                 if self.compensation.amount is None
                 else str(self.compensation.amount),
                 "currency": self.compensation.currency,
+                "scale": None if self.compensation.scale is None else str(self.compensation.scale),
             },
             "representation": None if self.representation is None else self.representation.value,
             "real_time_generation": self.real_time_generation,
             "created_for_production_id": self.created_for_production_id,
+            "dubbing": self.dubbing,
+            "max_period_of_use_ends": None
+            if self.max_period_of_use_ends is None
+            else self.max_period_of_use_ends.isoformat(),
         }
 
     @staticmethod
     def from_json(data: dict[str, Any]) -> ConsentRequest:
+        """A request as an event holds it. Requests logged before consents held a list
+        of purposes carry one ``purpose``: they read as a list of one (the log itself is
+        never rewritten)."""
         d, c = data["description"], data["compensation"]
+        mpu = data.get("max_period_of_use_ends")
         return ConsentRequest(
             replica_kind=ReplicaKind(data["replica_kind"]),
             modalities=frozenset(Modality(m) for m in data["modalities"]),
             description=UseDescription(
                 project=d["project"],
-                purpose=d["purpose"],
+                purposes=tuple(d["purposes"]) if "purposes" in d else (d["purpose"],),
                 character=d["character"],
                 scenes=tuple(d["scenes"]),
                 media=tuple(d["media"]),
                 territory=d["territory"],
+                advertiser=d.get("advertiser"),
+                product_line=d.get("product_line"),
             ),
             valid_from=date.fromisoformat(data["valid_from"]),
             valid_until=None
@@ -112,12 +128,15 @@ class ConsentRequest:
                 basis=CompensationBasis(c["basis"]),
                 amount=None if c["amount"] is None else Decimal(c["amount"]),
                 currency=c["currency"],
+                scale=None if c.get("scale") is None else Decimal(c["scale"]),
             ),
             representation=None
             if data["representation"] is None
             else Representation(data["representation"]),
             real_time_generation=data["real_time_generation"],
             created_for_production_id=data["created_for_production_id"],
+            dubbing=data.get("dubbing", False),
+            max_period_of_use_ends=None if mpu is None else date.fromisoformat(mpu),
         )
 
 
@@ -165,7 +184,7 @@ class ConsentRecord:
         r = self.request
         suspended = self.suspended
         if self.suspended_since is not None:
-            suspended = (*suspended, Interval(self.suspended_since.date()))
+            suspended = (*suspended, Interval(utc_day(self.suspended_since)))
         return ConsentTerms(
             id=self.id,
             production_id=self.production_id,
@@ -178,12 +197,14 @@ class ConsentRecord:
             clear_and_conspicuous=self.clear_and_conspicuous,
             granted_by=self.granted_by if self.status in (Status.GRANTED, Status.REVOKED) else None,
             granted_at=self.granted_at,
-            revoked_at=None if self.revoked_at is None else self.revoked_at.date(),
+            revoked_at=None if self.revoked_at is None else utc_day(self.revoked_at),
             suspended=suspended,
             compensation=r.compensation,
             representation=r.representation,
             real_time_generation=r.real_time_generation,
             created_for_production_id=r.created_for_production_id,
+            dubbing=r.dubbing,
+            max_period_of_use_ends=r.max_period_of_use_ends,
         )
 
 
@@ -215,7 +236,7 @@ def apply(record: ConsentRecord | None, event: ConsentEvent) -> ConsentRecord:
     step = event.seq
     if event.type in (EventType.GRANTED, EventType.DENIED):
         _require(record, Status.REQUESTED, f"{event.type.value}: it is already {record.status}")
-        if event.type is EventType.GRANTED and record.expired_on(event.at.date()):
+        if event.type is EventType.GRANTED and record.expired_on(utc_day(event.at)):
             raise InvalidInputError(
                 f"consent {record.id} cannot be granted: its term ended on "
                 f"{record.request.valid_until}",
@@ -249,7 +270,7 @@ def apply(record: ConsentRecord | None, event: ConsentEvent) -> ConsentRecord:
     # RESUMED
     if record.suspended_since is None:
         raise ConflictError(f"consent {record.id} is not suspended")
-    closed = Interval(record.suspended_since.date(), event.at.date())
+    closed = Interval(utc_day(record.suspended_since), utc_day(event.at))
     return dataclasses.replace(
         record, version=step, suspended=(*record.suspended, closed), suspended_since=None
     )

@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from datetime import date, datetime
 from enum import StrEnum
 
 from likeness.domain.ids import ProductionId
+from likeness.domain.regions import region_problem
 from likeness.errors import InvalidInputError
-
-# ISO 3166-1 alpha-2 country, optionally an ISO 3166-2 subdivision: US, US-CA, DK.
-_JURISDICTION = re.compile(r"[A-Z]{2}(-[A-Z0-9]{1,3})?")
 
 
 class ProductionKind(StrEnum):
@@ -53,8 +50,6 @@ class Production:
                 f"end date {self.end_date.isoformat()} is before "
                 f"start date {self.start_date.isoformat()}"
             )
-        if self.jurisdiction is not None and _JURISDICTION.fullmatch(self.jurisdiction) is None:
-            raise InvalidInputError(
-                f"jurisdiction {self.jurisdiction!r} is not an ISO 3166 code",
-                hint="use a country or subdivision code such as US-CA, US-NY or DK",
-            )
+        problem = "" if self.jurisdiction is None else region_problem(self.jurisdiction)
+        if problem:
+            raise InvalidInputError(f"jurisdiction: {problem}")

@@ -15,13 +15,20 @@ SCOPE = "scope"
 KIND = "kind"
 MODALITY = "modality"
 SCENES = "scenes"
+CHARACTER = "character"
+MEDIA = "media"
+TERRITORY = "territory"
+ADVERTISER = "advertiser"
 PURPOSE = "purpose"
 TERM = "term"
 REVOCATION = "revocation"
 SUSPENSION = "suspension"
 FORM = "form"
 SPECIFIC = "specific"
-GRANTOR = "grantor"
+GRANTOR = "grantor"  # who may consent for a deceased performer
+SIGNER = "signer"  # who may sign for a living performer
+MINOR = "minor"  # a minor's consent
+NOTICE = "notice"
 # Topics of the engine's own reasons and of findings beyond one consent's terms.
 COVERS = "covers"
 EXEMPTION = "exemption"
@@ -38,6 +45,10 @@ class Rulebook:
     status: str  # "in force", "bill (not law)", ...
     clauses: dict[str, str] = field(default_factory=dict)  # topic -> citation
     uncertain: frozenset[str] = frozenset()  # topics whose rule is tagged UNCERTAIN
+    # Under this regime a use needs consent unless it exempts the use: every such regime
+    # in force must exempt a use for it to be exempt (the strictest decides, M.6).
+    requires_consent: bool = False
+    agreement: str | None = None  # the collective agreement this rulebook is a term of
 
     def cite(self, clause: str) -> str:
         return f"{self.title} {clause}"

@@ -19,6 +19,7 @@ from likeness.domain.consent import (
     CompensationBasis,
     CompensationTerms,
     ConsentTerms,
+    ExpressiveUse,
     Grantor,
     Interval,
     Modality,
@@ -29,7 +30,10 @@ from likeness.domain.consent import (
     Representation,
     UseDescription,
     UseFacts,
+    utc_day,
 )
+from likeness.domain.production import Agreement, ProductionKind
+from likeness.domain.regions import region_problem
 from likeness.errors import CaseError, InvalidInputError
 
 E = TypeVar("E", bound=StrEnum)
@@ -97,6 +101,25 @@ class _Obj:
                 return parsed.replace(tzinfo=UTC)
             raise CaseError(f"{self.at(key)}: give a time zone (e.g. Z)")
         return parsed
+
+    def region(self, key: str) -> str | None:
+        value = self.text(key, required=False)
+        if value is None:
+            return None
+        problem = region_problem(value)
+        if problem:
+            raise CaseError(f"{self.at(key)}: {problem}")
+        return value
+
+    def regions(self, key: str) -> tuple[str, ...]:
+        def one(value: object, path: str) -> str:
+            text = _string(value, path)
+            problem = region_problem(text)
+            if problem:
+                raise CaseError(f"{path}: {problem}")
+            return text
+
+        return tuple(self.items(key, one))
 
     def flag(self, key: str, default: bool = False) -> bool:
         value = self.raw(key, required=False)
@@ -207,17 +230,19 @@ def _performer(data: object) -> PerformerFacts:
         date_of_birth=o.req_day("date_of_birth"),
         deceased_on=o.day("deceased_on", required=False),
         pro_rata_daily_rate=o.decimal("pro_rata_daily_rate"),
-        domicile=o.text("domicile", required=False),
+        domicile=o.region("domicile"),
     )
 
 
 def _production(data: object) -> ProductionFacts:
     o = _Obj(data, "production", {"id", "kind", "agreement", "jurisdiction"})
+    kind = o.choice("kind", ProductionKind, required=False) or ProductionKind.THEATRICAL
+    agreement = o.choice("agreement", Agreement, required=False) or Agreement.NONE
     return ProductionFacts(
         id=o.req_text("id"),
-        kind=o.text("kind", required=False) or "theatrical",
-        agreement=o.text("agreement", required=False) or "none",
-        jurisdiction=o.text("jurisdiction", required=False),
+        kind=kind.value,
+        agreement=agreement.value,
+        jurisdiction=o.region("jurisdiction"),
     )
 
 
@@ -243,6 +268,8 @@ def _consent(data: object, path: str) -> ConsentTerms:
             "representation",
             "real_time_generation",
             "created_for_production_id",
+            "dubbing",
+            "max_period_of_use_ends",
         },
     )
     revoked = o.moment("revoked_at")
@@ -258,25 +285,55 @@ def _consent(data: object, path: str) -> ConsentTerms:
         granted_at=o.moment("granted_at"),
         valid_from=o.req_day("valid_from"),
         valid_until=o.day("valid_until", required=False),
-        revoked_at=None if revoked is None else revoked.date(),
+        revoked_at=None if revoked is None else utc_day(revoked),
         suspended=tuple(o.items("suspended", _interval)),
         compensation=_compensation(o.raw("compensation", required=False), o.at("compensation")),
         representation=o.choice("representation", Representation, required=False),
         real_time_generation=o.flag("real_time_generation"),
         created_for_production_id=o.text("created_for_production_id", required=False),
+        dubbing=o.flag("dubbing"),
+        max_period_of_use_ends=o.day("max_period_of_use_ends", required=False),
     )
 
 
 def _description(data: object, path: str) -> UseDescription:
-    o = _Obj(data, path, {"project", "character", "scenes", "purpose", "media", "territory"})
+    o = _Obj(
+        data,
+        path,
+        {
+            "project",
+            "character",
+            "scenes",
+            "purposes",
+            "purpose",
+            "media",
+            "territory",
+            "advertiser",
+            "product_line",
+        },
+    )
     return UseDescription(
         project=o.req_text("project"),
-        purpose=o.req_text("purpose"),
+        purposes=_purposes(o),
         character=o.text("character", required=False),
         scenes=o.texts("scenes"),
         media=o.texts("media"),
         territory=o.text("territory", required=False),
+        advertiser=o.text("advertiser", required=False),
+        product_line=o.text("product_line", required=False),
     )
+
+
+def _purposes(o: _Obj) -> tuple[str, ...]:
+    """``purposes`` (a list); a single ``purpose`` is read as a list of one."""
+    if o.raw("purpose", required=False) is not None:
+        if o.raw("purposes", required=False) is not None:
+            raise CaseError(f"{o.at('purpose')}: give purposes or purpose, not both")
+        return (o.req_text("purpose"),)
+    purposes = o.texts("purposes")
+    if not any(p.strip() for p in purposes):
+        raise CaseError(f"{o.at('purposes')}: required (name at least one purpose)")
+    return purposes
 
 
 def _interval(data: object, path: str) -> Interval:
@@ -291,11 +348,13 @@ def _interval(data: object, path: str) -> Interval:
 def _compensation(data: object, path: str) -> CompensationTerms | None:
     if data is None:
         return None
-    o = _Obj(data, path, {"basis", "amount", "currency"})
+    o = _Obj(data, path, {"basis", "amount", "currency", "scale"})
     currency = o.text("currency", required=False) or "USD"
     basis = o.req_choice("basis", CompensationBasis)
     amount = o.decimal("amount", required=basis is not CompensationBasis.SCALE)
-    return CompensationTerms(basis=basis, amount=amount, currency=currency)
+    return CompensationTerms(
+        basis=basis, amount=amount, currency=currency, scale=o.decimal("scale")
+    )
 
 
 def _use(data: object) -> UseFacts:
@@ -319,13 +378,27 @@ def _use(data: object) -> UseFacts:
             "strike_in_effect",
             "background_headcount_met",
             "distribution",
+            "note",
+            "appearance",
+            "character",
+            "media",
+            "advertiser",
+            "product_line",
+            "new_commercial",
+            "notice_at",
+            "engaged_at",
+            "services_at",
+            "business_reason",
+            "dubbing",
+            "expressive_use",
+            "union_notified_at",
         },
     )
     return UseFacts(
         production_id=o.req_text("production_id"),
         replica_kind=o.req_choice("replica_kind", ReplicaKind),
         modalities=o.modalities("modalities"),
-        purpose=o.req_text("purpose"),
+        purpose=o.text("purpose", required=False) or "",
         date=o.req_day("date"),
         scenes=o.texts("scenes"),
         days_equivalent=_days(o.decimal("days_equivalent")),
@@ -337,7 +410,21 @@ def _use(data: object) -> UseFacts:
         sexual_or_nude=o.flag("sexual_or_nude"),
         strike_in_effect=o.flag("strike_in_effect"),
         background_headcount_met=o.maybe_flag("background_headcount_met"),
-        distribution=o.texts("distribution"),
+        distribution=o.regions("distribution"),
+        note=o.text("note", required=False) or "",
+        appearance=o.flag("appearance"),
+        character=o.text("character", required=False),
+        media=o.texts("media"),
+        advertiser=o.text("advertiser", required=False),
+        product_line=o.text("product_line", required=False),
+        new_commercial=o.flag("new_commercial"),
+        notice_at=o.moment("notice_at"),
+        engaged_at=o.moment("engaged_at"),
+        services_at=o.moment("services_at"),
+        business_reason=o.text("business_reason", required=False) or "",
+        dubbing=o.flag("dubbing"),
+        expressive_use=o.choice("expressive_use", ExpressiveUse, required=False),
+        union_notified_at=o.moment("union_notified_at"),
     )
 
 

@@ -17,6 +17,15 @@ from likeness.rules.base import Findings, Rulebook
 from likeness.rules.rates import RateRow, sag_tvt_minimums
 
 SAG_TVT = ("SAG-TVT-2023", "SAG-TVT-2026")
+SAG_IMA = "SAG-IMA-2025"
+BACKGROUND_CATEGORIES = frozenset(
+    {
+        PerformerCategory.BACKGROUND,
+        PerformerCategory.SPECIAL_ABILITY_BACKGROUND,
+        PerformerCategory.STAND_IN,
+    }
+)
+RTG_MULTIPLE = Decimal("7.5")  # rules_constants.yaml sag_ima_real_time_generation_min...
 
 
 def _days(days: Decimal) -> str:
@@ -30,7 +39,38 @@ def compensate(
     tvt = next((b for b in books if b.id in SAG_TVT), None)
     if tvt is not None:
         return _sag_tvt(case, consent, tvt, findings)
+    ima = next((b for b in books if b.id == SAG_IMA), None)
+    if ima is not None and case.use.real_time_generation:
+        return _real_time_generation(case, consent, ima, findings)
     return _negotiated(case, consent, "the consent's compensation terms", findings)
+
+
+def _real_time_generation(
+    case: Case, consent: ConsentTerms | None, book: Rulebook, findings: Findings
+) -> list[CompensationLine]:
+    """E8: real-time generation is bargained, at no less than 7.5 times the applicable
+    minimum scale; a lower agreed amount is raised to the floor."""
+    rule = book.cite("E8")
+    lines = _negotiated(case, consent, rule, findings)
+    terms = None if consent is None else consent.compensation
+    if terms is None or terms.scale is None:
+        findings.warn(
+            rule,
+            "real-time generation pays at least 7.5 times the applicable scale; record the "
+            "scale in the consent's compensation terms so the floor can be checked",
+        )
+        return lines
+    days = case.use.days_equivalent if terms.basis is CompensationBasis.PER_DAY else Decimal(1)
+    floor = Money(terms.scale * RTG_MULTIPLE, terms.currency).times(days)
+    paid = sum((line.amount.amount for line in lines), Decimal(0))
+    if paid >= floor.amount:
+        return lines
+    unit = f"{_days(days)} × " if terms.basis is CompensationBasis.PER_DAY else ""
+    basis = (
+        f"{unit}7.5 × {Money(terms.scale, terms.currency)} scale (the real-time generation "
+        f"floor, above the agreed {Money(paid, terms.currency)})"
+    )
+    return [CompensationLine(rule, basis, floor)]
 
 
 def _sag_tvt(
@@ -39,7 +79,7 @@ def _sag_tvt(
     use, performer = case.use, case.performer
     rates = sag_tvt_minimums().on(use.date)
     if use.creation:
-        if performer.category is not PerformerCategory.PRINCIPAL:
+        if performer.category in BACKGROUND_CATEGORIES:
             rate = rates.background[performer.category]
             label = performer.category.value.replace("_", " ")
             return [_line(book.cite("B8.2"), Decimal(1), rate, f"{label} daily rate", rates)]
@@ -60,6 +100,7 @@ def _sag_tvt(
         ReplicaKind.INDEPENDENTLY_CREATED: "B6.2",
         ReplicaKind.BACKGROUND: "B8.5",
         ReplicaKind.DIGITAL_ALTERATION: "B7.1",
+        ReplicaKind.SYNTHETIC: "B9.2",
     }[use.replica_kind]
     lines = _negotiated(case, consent, f"bargained under {book.cite(clause)}", findings)
     floor = rates.day.times(days)

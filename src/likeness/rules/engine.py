@@ -1,10 +1,16 @@
 """The coverage decision (rules.md M.3), in a fixed order:
 
-1. which rulebooks apply (M.1) — agreement, jurisdiction, dates, the performer's death;
-2. exemptions (substantially as scripted, listed alterations, processing practices);
-3. each consent on file, checked for scope (production, replica kind, modalities,
-   scenes, purpose), term, revocation and suspension, who granted it, its form and
-   the specificity of its description, then each rulebook's own checks;
+1. which rulebooks apply (M.1): agreement, jurisdiction, dates, the performer's death;
+   an agreement that has ended with no successor encoded is a warning, and its terms
+   are not applied;
+2. exemptions: a use is exempt only when every regime in force that requires consent
+   exempts it (the strictest decides, M.6): a union agreement's exemption ("as
+   scripted") waives the contractual consent, never a statute's;
+3. each consent on file, checked for scope (the use must lie within the description:
+   production, replica kind, modalities, character, scenes, media, territory, and the
+   purpose it relies on where the structure cannot decide), term, revocation and
+   suspension, who granted it, its form and the specificity of its description, then
+   each rulebook's own checks;
 4. the first consent (by id) with no denial covers the use and its compensation is
    computed; otherwise the use is not covered, with every consent's reasons.
 
@@ -16,7 +22,7 @@ from __future__ import annotations
 
 import dataclasses
 
-from likeness.domain.consent import Case, ConsentTerms, Grantor
+from likeness.domain.consent import Case, ConsentTerms, Grantor, utc_day
 from likeness.domain.decision import CompensationLine, Decision, Outcome, Reason
 from likeness.domain.money import zero
 from likeness.rules import (
@@ -35,6 +41,7 @@ from likeness.rules import (
 )
 from likeness.rules.base import Findings, Rulebook, RulebookModule
 from likeness.rules.compensation import compensate
+from likeness.rules.scope import scope_problems
 from likeness.rules.specificity import specificity_problems
 
 MODULES: tuple[RulebookModule, ...] = (
@@ -56,14 +63,21 @@ POLICY_CLAUSES = {
     base.KIND: "consent per replica kind",
     base.MODALITY: "consent per modality",
     base.SCENES: "consent per scene",
+    base.CHARACTER: "consent per character",
+    base.MEDIA: "consent per medium",
+    base.TERRITORY: "consent per territory",
+    base.ADVERTISER: "consent per advertiser and product line",
     base.PURPOSE: "consent per purpose",
     base.TERM: "consent term",
     base.REVOCATION: "revocation",
     base.SUSPENSION: "suspension",
     base.FORM: "separately signed, clear and conspicuous consent",
     base.SPECIFIC: "reasonably specific description",
-    base.GRANTOR: "who may consent",
+    base.GRANTOR: "who may consent for a deceased performer",
+    base.SIGNER: "the performer signs their own consent",
+    base.MINOR: "a parent or guardian consents for a minor",
 }
+ADULT_AGE = 18
 
 
 def applicable(case: Case) -> list[RulebookModule]:
@@ -75,13 +89,14 @@ def evaluate(case: Case) -> Decision:
     books: list[Rulebook] = [m.RULEBOOK for m in modules]
     regimes = tuple(book.id for book in books)
     case_findings = Findings(topic=base.CASE)
+    _agreement_in_force(case, books, case_findings)
     for module in modules:
         module.check_case(case, case_findings)
-    for module in modules:
-        exempt = module.exemption(case)
-        if exempt is not None:
-            exempt = dataclasses.replace(exempt, topic=base.EXEMPTION)
-            return _decision(Outcome.EXEMPT, None, (exempt,), case_findings, [], regimes)
+    exemptions, waived = _exemptions(case, modules, case_findings)
+    if exemptions:
+        return _decision(Outcome.EXEMPT, None, exemptions, case_findings, [], regimes)
+    # A regime whose exemption applies asks nothing more of the use, pay included.
+    paying = [b for b in books if b.id not in waived]
     reasons: list[Reason] = []
     for consent in sorted(case.consents, key=lambda c: c.id):
         findings = Findings()
@@ -91,7 +106,7 @@ def evaluate(case: Case) -> Decision:
         if not findings.denials:
             case_findings.warnings.extend(findings.warnings)
             paid = Findings(topic=base.COMPENSATION)
-            lines = compensate(case, consent, books, paid)
+            lines = compensate(case, consent, paying, paid)
             case_findings.warnings.extend(paid.warnings)
             return _decision(
                 Outcome.COVERED,
@@ -111,6 +126,61 @@ def evaluate(case: Case) -> Decision:
             )
         )
     return _decision(Outcome.NOT_COVERED, None, tuple(reasons), case_findings, [], regimes)
+
+
+def _exemptions(
+    case: Case, modules: list[RulebookModule], findings: Findings
+) -> tuple[tuple[Reason, ...], frozenset[str]]:
+    """The exemptions, when every regime that requires consent exempts the use; else
+    none, and the ids of the regimes that did exempt it, each exemption kept as a
+    warning that names the regimes that still bind."""
+    requiring = [m for m in modules if m.RULEBOOK.requires_consent]
+    granted = {
+        m.RULEBOOK.id: dataclasses.replace(r, topic=base.EXEMPTION)
+        for m in requiring
+        if (r := m.exemption(case)) is not None
+    }
+    if not granted:
+        return (), frozenset()
+    if len(granted) == len(requiring):
+        return tuple(granted.values()), frozenset()
+    binding = ", ".join(m.RULEBOOK.title for m in requiring if m.RULEBOOK.id not in granted)
+    for reason in granted.values():
+        findings.warn(
+            reason.rule,
+            f"{reason.message}; but that waives only its own regime: {binding} still "
+            "requires consent (the strictest regime in force decides, rules.md M.6)",
+            topic=base.EXEMPTION,
+        )
+    return (), frozenset(granted)
+
+
+def _agreement_in_force(case: Case, books: list[Rulebook], findings: Findings) -> None:
+    """A production under an agreement none of whose encoded terms is in force on the
+    date of use is warned: the old terms are never applied silently."""
+    agreement = case.production.agreement
+    terms = [m.RULEBOOK for m in MODULES if m.RULEBOOK.agreement == agreement]
+    if not terms or any(b.agreement == agreement for b in books):
+        return
+    day = case.use.date
+    before = [b for b in terms if b.effective_from > day]
+    if before and len(before) == len(terms):
+        first = min(before, key=lambda b: b.effective_from)
+        findings.warn(
+            first.cite("status"),
+            f"no {agreement} terms are encoded for {day.isoformat()} (the {first.title} terms "
+            f"start {first.effective_from.isoformat()}); only Likeness Ledger policy and the "
+            "statutes in force are applied",
+        )
+        return
+    last = max(terms, key=lambda b: b.effective_from)
+    ended = "" if last.effective_until is None else last.effective_until.isoformat()
+    findings.warn(
+        last.cite("term"),
+        f"the {last.title} agreement ended on {ended} and no successor agreement is encoded "
+        f"for {day.isoformat()}: its terms are not applied; record the successor's terms "
+        "(only Likeness Ledger policy and the statutes in force are applied)",
+    )
 
 
 def _decision(
@@ -147,8 +217,9 @@ def _cite(books: list[Rulebook], topic: str) -> str:
 def _covered(consent: ConsentTerms, books: list[Rulebook]) -> Reason:
     return Reason(
         _cite(books, base.GRANTED),
-        f"consent {consent.id} covers this production, replica kind, modalities, scenes and "
-        "purpose, and was in force, unrevoked and unsuspended on the date of use",
+        f"the use lies within consent {consent.id}: its production, replica kind, "
+        "modalities and described scope, and it was in force, unrevoked and unsuspended on "
+        "the date of use",
         base.COVERS,
     )
 
@@ -181,23 +252,11 @@ def _check(case: Case, consent: ConsentTerms, books: list[Rulebook], f: Findings
             base.MODALITY,
             f"consent {cid} does not cover {', '.join(sorted(m.value for m in missing))}",
         )
-    if use.scenes and consent.description.scenes:
-        outside = [s for s in use.scenes if s not in consent.description.scenes]
-        if outside:
-            _deny(
-                f,
-                books,
-                base.SCENES,
-                f"scene(s) {', '.join(outside)} are outside consent {cid}",
-            )
-    if _norm(use.purpose) != _norm(consent.description.purpose):
-        _deny(
-            f,
-            books,
-            base.PURPOSE,
-            f"the use's purpose {use.purpose!r} is not the "
-            f"consented purpose {consent.description.purpose!r}",
-        )
+    denials, warnings = scope_problems(use, consent)
+    for topic, message in denials:
+        _deny(f, books, topic, message)
+    for topic, message in warnings:
+        _warn(f, books, topic, message)
     _check_time(case, consent, books, f)
     _check_grant(case, consent, books, f)
     if not consent.signed_separately:
@@ -214,10 +273,6 @@ def _deny(f: Findings, books: list[Rulebook], topic: str, message: str) -> None:
 
 def _warn(f: Findings, books: list[Rulebook], topic: str, message: str) -> None:
     f.warn(_cite(books, topic), message, topic=topic)
-
-
-def _norm(text: str) -> str:
-    return " ".join(text.casefold().split())
 
 
 def _check_time(case: Case, consent: ConsentTerms, books: list[Rulebook], f: Findings) -> None:
@@ -237,7 +292,7 @@ def _check_time(case: Case, consent: ConsentTerms, books: list[Rulebook], f: Fin
             f,
             books,
             base.REVOCATION,
-            f"consent {cid} was revoked on {consent.revoked_at.isoformat()}",
+            f"consent {cid} was revoked on {consent.revoked_at.isoformat()} (UTC)",
         )
     for interval in consent.suspended:
         if interval.contains(day):
@@ -256,7 +311,7 @@ def _check_grant(case: Case, consent: ConsentTerms, books: list[Rulebook], f: Fi
     if by is None or consent.granted_at is None:
         _deny(f, books, base.GRANTED, f"consent {cid} has not been granted")
         return
-    granted_on = consent.granted_at.date()
+    granted_on = utc_day(consent.granted_at)
     if granted_on > case.use.date:
         _deny(
             f,
@@ -265,8 +320,29 @@ def _check_grant(case: Case, consent: ConsentTerms, books: list[Rulebook], f: Fi
             f"consent {cid} was granted on "
             f"{granted_on.isoformat()}, after the use on {case.use.date.isoformat()}",
         )
-    dead_then = case.performer.deceased_by(granted_on)
-    if not dead_then and by in (Grantor.ESTATE, Grantor.UNION):
+    performer = case.performer
+    if performer.deceased_by(granted_on):
+        _check_deceased_grantor(cid, by, books, f)
+        return
+    minor = performer.age_on(granted_on) < ADULT_AGE
+    if minor and by is not Grantor.PARENT_OR_GUARDIAN:
+        _deny(
+            f,
+            books,
+            base.MINOR,
+            f"consent {cid} was given by the {by.value} while the performer was "
+            f"{performer.age_on(granted_on)}: a minor's consent must come from a parent or "
+            "guardian",
+        )
+    elif not minor and by is Grantor.PARENT_OR_GUARDIAN:
+        _deny(
+            f,
+            books,
+            base.MINOR,
+            f"consent {cid} was given by a parent or guardian, but the performer was an adult "
+            "and must consent themselves",
+        )
+    elif by in (Grantor.ESTATE, Grantor.UNION):
         _deny(
             f,
             books,
@@ -274,22 +350,33 @@ def _check_grant(case: Case, consent: ConsentTerms, books: list[Rulebook], f: Fi
             f"consent {cid} was granted by the {by.value}, but the performer was alive: "
             "only the performer may consent",
         )
-    elif not dead_then and by is Grantor.REPRESENTATIVE:
+    elif by is Grantor.REPRESENTATIVE:
         _warn(
             f,
             books,
-            base.GRANTOR,
+            base.SIGNER,
             f"consent {cid} was signed by a representative for a living performer; "
             "valid only if the performer's contract authorises it [uncertain rule]",
         )
-    elif dead_then and by is Grantor.PERFORMER:
+
+
+def _check_deceased_grantor(cid: str, by: Grantor, books: list[Rulebook], f: Findings) -> None:
+    if by is Grantor.PERFORMER:
         _deny(
             f,
             books,
             base.GRANTOR,
             f"consent {cid} is recorded as the performer's own, dated after their death",
         )
-    elif dead_then and by is Grantor.UNION:
+    elif by is Grantor.PARENT_OR_GUARDIAN:
+        _deny(
+            f,
+            books,
+            base.GRANTOR,
+            f"consent {cid} came from a parent or guardian after the performer's death: the "
+            "performer's representative or estate must consent",
+        )
+    elif by is Grantor.UNION:
         _warn(
             f,
             books,

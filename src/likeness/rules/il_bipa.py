@@ -1,4 +1,7 @@
-"""Illinois Biometric Information Privacy Act, 740 ILCS 14/15 (rules.md H.5, PRIMARY)."""
+"""Illinois Biometric Information Privacy Act, 740 ILCS 14/15 (rules.md H.5, PRIMARY).
+
+It governs collecting biometric identifiers (a face-geometry scan, a voiceprint): a
+scan or recording session in Illinois, not every use of a replica made elsewhere."""
 
 from __future__ import annotations
 
@@ -15,11 +18,12 @@ RULEBOOK = Rulebook(
     effective_from=date(2008, 10, 3),
     effective_until=None,
     status="in force (statute)",
+    requires_consent=True,
 )
 
 
 def applies(case: Case) -> bool:
-    return case.production.jurisdiction == JURISDICTION
+    return case.production.jurisdiction == JURISDICTION and case.use.creation
 
 
 def exemption(case: Case) -> Reason | None:

@@ -14,7 +14,9 @@ RULEBOOK = Rulebook(
     id="SAG-IMA-2025",
     title="SAG-AFTRA Interactive Media 2025",
     effective_from=date(2025, 7, 9),
-    effective_until=None,
+    # "Governs through 2028 (Oct/Nov 2028)" (rules.md Part E): the exact day is not in
+    # the reference, so the earlier reading is used and later uses are warned.
+    effective_until=date(2028, 10, 31),
     status="in force (collective agreement, through 2028)",
     clauses={
         base.FORM: "E3 (separate, written, clear and conspicuous, separately signed)",
@@ -24,11 +26,14 @@ RULEBOOK = Rulebook(
         base.PURPOSE: "E4 (consent for all ways AI is used)",
         base.SUSPENSION: "E6 (consent suspended during a strike)",
     },
+    requires_consent=True,
+    agreement=AGREEMENT,
 )
 
-# E2: "Processing Practices" need no consent.
+# E2: the "Processing Practices" the reference lists (noise reduction, pitch adjustment,
+# character rigging) are not replica uses; nothing else is exempt under that heading.
 PROCESSING_PRACTICES = frozenset(
-    {Alteration.NOISE_REDUCTION, Alteration.TIMING, Alteration.PITCH, Alteration.EFFECTS}
+    {Alteration.NOISE_REDUCTION, Alteration.PITCH, Alteration.CHARACTER_RIGGING}
 )
 
 
@@ -41,6 +46,7 @@ def exemption(case: Case) -> Reason | None:
     if (
         use.replica_kind is ReplicaKind.DIGITAL_ALTERATION
         and use.alteration in PROCESSING_PRACTICES
+        and not use.sexual_or_nude
     ):
         assert use.alteration is not None
         return Reason(

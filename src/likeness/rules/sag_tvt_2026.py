@@ -1,6 +1,8 @@
 """SAG-AFTRA 2026 TV/Theatrical Agreement (rules.md Part C): 2026-07-01 to 2030-06-30.
 
-Carries the 2023 replica rules forward and adds strike protection (C2, SECONDARY),
+Carries the 2023 replica rules forward and adds strike protection (C2, SECONDARY), an
+articulable business reason for a scan (C4, SECONDARY), consent for foreign-language
+dubbing (C7, SECONDARY; its trigger is in conflict), synthetics (C1, SECONDARY),
 minors (C3, detail UNCERTAIN) and ICDR minimums (C5, UNCERTAIN).
 """
 
@@ -13,6 +15,11 @@ from likeness.domain.decision import Reason
 from likeness.rules import sag_tvt_2023
 from likeness.rules.base import Findings, Rulebook
 
+# C7: dubbing by replica needs consent "for performer contracts from 2027-07-01" or "for
+# pictures commencing principal photography on or after 2027-07-01" (the sources
+# conflict). Neither date is recorded, so every dub on or after the date needs it.
+DUB_CONSENT_FROM = date(2027, 7, 1)
+
 RULEBOOK = Rulebook(
     id="SAG-TVT-2026",
     title="SAG-AFTRA TV/Theatrical 2026",
@@ -23,6 +30,8 @@ RULEBOOK = Rulebook(
         topic: f"{citation}, carried forward"
         for topic, citation in sag_tvt_2023.RULEBOOK.clauses.items()
     },
+    requires_consent=True,
+    agreement=sag_tvt_2023.AGREEMENT,
 )
 
 
@@ -33,10 +42,13 @@ def applies(case: Case) -> bool:
 
 
 def exemption(case: Case) -> Reason | None:
+    if case.use.dubbing and case.use.date >= DUB_CONSENT_FROM:
+        return None  # C7: a dub is not an exempt "dialogue adjustment" any more
     return sag_tvt_2023.scripted_or_listed_alteration(case, RULEBOOK)
 
 
 def check_case(case: Case, findings: Findings) -> None:
+    sag_tvt_2023.synthetic_notice(case, findings, RULEBOOK, "C1")
     if case.use.sexual_or_nude and case.performer.age_on(case.use.date) < 18:
         findings.warn(
             RULEBOOK.cite("C3"),
@@ -46,10 +58,25 @@ def check_case(case: Case, findings: Findings) -> None:
 
 
 def check_consent(case: Case, consent: ConsentTerms, findings: Findings) -> None:
-    if case.use.strike_in_effect:
+    use = case.use
+    if use.strike_in_effect:
         findings.deny(
             RULEBOOK.cite("C2"),
             "a replica may not cross a picket line: no use that needs consent during a "
             "SAG-AFTRA strike",
         )
     sag_tvt_2023.check_background_and_death(case, consent, findings, RULEBOOK)
+    sag_tvt_2023.check_notice(case, findings, RULEBOOK, "B3.1, carried forward")
+    if use.creation and not use.business_reason.strip():
+        findings.deny(
+            RULEBOOK.cite("C4"),
+            "a scan for a digital replica needs an articulable business reason; record why "
+            "this scan is needed",
+        )
+    if use.dubbing and use.date >= DUB_CONSENT_FROM and not consent.dubbing:
+        findings.deny(
+            RULEBOOK.cite("C7"),
+            f"consent {consent.id} does not cover dubbing the performer's voice into another "
+            f"language, which needs consent from {DUB_CONSENT_FROM.isoformat()} (applied to "
+            "every dub from that date: the sources differ on the trigger)",
+        )

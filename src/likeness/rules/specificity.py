@@ -55,7 +55,7 @@ def specificity_problems(description: UseDescription, kind: ReplicaKind) -> tupl
     problems: list[str] = []
     fields = {
         "project": description.project,
-        "purpose": description.purpose,
+        "purpose": " / ".join(description.purposes),
         "character": description.character or "",
         "territory": description.territory or "",
         "media": " / ".join(description.media),
@@ -71,7 +71,7 @@ def specificity_problems(description: UseDescription, kind: ReplicaKind) -> tupl
                 )
     if not description.project.strip():
         problems.append("the description names no project")
-    if len(description.purpose.split()) < 2:
+    if any(len(p.split()) < 2 for p in description.purposes):
         problems.append("the purpose must say what the replica will do (at least two words)")
     if not description.media:
         problems.append("the description names no media")

@@ -86,7 +86,7 @@ class CheckService:
         """Decide now (from the decision cache, or a short read), and return a future
         that completes when the check's log entry is durable. A server awaits it
         without holding a thread (``asyncio.wrap_future``)."""
-        decision = self._uses.decide(performer_id, use).seen_by(audience)
+        decision = self._uses.decide(performer_id, _asked(use)).seen_by(audience)
         finding = Finding(performer_id, use.modalities, None, None, decision)
         return self._record(use, [finding], audience)
 
@@ -105,7 +105,7 @@ class CheckService:
         found = frozenset({modality})
         if match.performer_id is None:
             return Finding(None, found, match.where, match.distance, None)
-        asked = dataclasses.replace(use, modalities=found)
+        asked = dataclasses.replace(_asked(use), modalities=found)
         decision = self._uses.decide(match.performer_id, asked).seen_by(audience)
         return Finding(match.performer_id, found, match.where, match.distance, decision)
 
@@ -132,3 +132,9 @@ class CheckService:
 
         self._append(pending).add_done_callback(finish)
         return done
+
+
+def _asked(use: UseFacts) -> UseFacts:
+    """A check is a question about an appearance: when it names no scenes it asks
+    whether any consent of the production covers the performer, modality and date."""
+    return dataclasses.replace(use, appearance=True)

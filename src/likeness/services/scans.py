@@ -219,6 +219,7 @@ class ScanService:
             modalities=frozenset({s.modality}),
             purpose=options.purpose,
             date=day,
+            appearance=True,
         )
         decision = self._uses.decide(s.performer_id, use)
         return dataclasses.replace(

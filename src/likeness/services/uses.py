@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 from collections import defaultdict
 from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass
@@ -121,9 +120,8 @@ class UseService:
         *,
         category: PerformerCategory = PerformerCategory.PRINCIPAL,
     ) -> Decision:
-        """The decision for a use, recording nothing (clearance scans). Without a stated
-        purpose, each consent of this production is tried with its own purpose: the
-        question is then whether any consent covers this performer, modality and date."""
+        """The decision for a use, recording nothing (previews, clearance scans and
+        checks, which ask of an ``appearance``)."""
         cache_key = (performer_id, use, category)
         version = self._counter()
         cached = self._decisions.get(cache_key, version)
@@ -132,15 +130,10 @@ class UseService:
         with self._database.read() as connection:
             performer, facts, records = _context(connection, performer_id, use.production_id)
         person = _facts(performer, UseReport(performer.id, use, category=category))
-        purposes = [r.request.description.purpose for r in records] if not use.purpose else []
-        tries = [dataclasses.replace(use, purpose=p) for p in purposes] or [use]
-        decisions = [
-            evaluate(Case(use.date, person, facts, tried, tuple(r.terms() for r in records)))
-            for tried in tries
-        ]
-        chosen = next((d for d in decisions if not d.refused), decisions[0])
-        self._decisions.put(cache_key, version, chosen)
-        return chosen
+        terms = tuple(r.terms() for r in records)
+        decision = evaluate(Case(use.date, person, facts, use, terms))
+        self._decisions.put(cache_key, version, decision)
+        return decision
 
     def get(self, use_id: str) -> ReportedUse:
         with self._database.read() as connection:

@@ -40,7 +40,7 @@ def _case(*, purpose: str, day: date, modalities: frozenset[Modality]) -> Case:
         modalities=frozenset({Modality.FACE}),
         description=UseDescription(
             project="Night Market",
-            purpose=PURPOSE,
+            purposes=(PURPOSE,),
             scenes=("scene 12",),
             media=("theatrical release",),
             territory="worldwide",

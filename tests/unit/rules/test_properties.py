@@ -50,7 +50,7 @@ COMPENSATIONS = [
 
 DESCRIPTION = UseDescription(
     project="Night Shift",
-    purpose="complete reshoot scenes",
+    purposes=("complete reshoot scenes",),
     scenes=("1", "2", "3"),
     media=("streaming",),
     territory="worldwide",
@@ -193,6 +193,7 @@ def covered_cases(draw: st.DrawFn) -> Case:
             as_principal=draw(st.booleans()),
             creation=draw(st.booleans()),
             background_headcount_met=draw(st.sampled_from([None, True])),
+            business_reason="rebuild the crowd plates of scenes 1 to 3",
         ),
     )
 
@@ -337,6 +338,7 @@ def case_json(case: Case) -> dict[str, Any]:
             "strike_in_effect": u.strike_in_effect,
             "background_headcount_met": u.background_headcount_met,
             "distribution": list(u.distribution),
+            "business_reason": u.business_reason,
         },
     }
 
@@ -352,7 +354,7 @@ def _consent_json(c: ConsentTerms) -> dict[str, Any]:
             "project": d.project,
             "character": d.character,
             "scenes": list(d.scenes),
-            "purpose": d.purpose,
+            "purposes": list(d.purposes),
             "media": list(d.media),
             "territory": d.territory,
         },

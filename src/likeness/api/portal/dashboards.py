@@ -62,7 +62,7 @@ def _consent_rows(
             "production": titles[r.production_id],
             "performer": names[r.performer_id],
             "project": r.request.description.project,
-            "purpose": r.request.description.purpose,
+            "purpose": "; ".join(r.request.description.purposes),
             "until": r.request.valid_until,
             "log_indexes": indexes,
         }
