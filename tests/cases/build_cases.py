@@ -770,12 +770,16 @@ CASES = [
 
 
 def main() -> None:
+    from statute_cases import STATUTE_CASES  # the statutes' own cases, numbered s01...
+
     for old in HERE.glob("*.json"):
         old.unlink()
-    for number, (name, data) in enumerate(CASES, 1):
-        path = HERE / f"{number:02d}_{name}.json"
+    numbered = [(f"{n:02d}", c) for n, c in enumerate(CASES, 1)]
+    numbered += [(f"s{n:02d}", c) for n, c in enumerate(STATUTE_CASES, 1)]
+    for number, (name, data) in numbered:
+        path = HERE / f"{number}_{name}.json"
         path.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
-    print(f"wrote {len(CASES)} cases")
+    print(f"wrote {len(numbered)} cases")
 
 
 if __name__ == "__main__":
