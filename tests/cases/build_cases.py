@@ -77,6 +77,8 @@ def consent(**changes):
     for key, value in changes.items():
         if key == "description":
             c["description"] = {**c["description"], **value}
+            if "purposes" in value:
+                c["description"].pop("purpose")
         else:
             c[key] = value
     return c
@@ -720,8 +722,7 @@ CASES = [
     case(
         "illinois_bipa_no_term",
         "740 ILCS 14/15(b)(2)",
-        "A scan in Illinois (a face-geometry collection) under a consent with no length of "
-        "term.",
+        "A scan in Illinois (a face-geometry collection) under a consent with no length of term.",
         not_covered("15(b)(2)"),
         production={"jurisdiction": "US-IL"},
         consents=[consent(valid_until=None)],
@@ -765,6 +766,554 @@ CASES = [
         covered("2492.00", consent_id="C2"),
         performer={"pro_rata_daily_rate": "1200"},
         consents=[consent(revoked_at="2025-09-01"), consent(id="C2")],
+    ),
+]
+
+# -- issue 13: a use within the description (B2.4, B2.9) ----------------------------------
+NARRATION = {
+    "scenes": [],
+    "purposes": ["voice the opening narration", "voice the trailer narration"],
+}
+ICDR_NARRATION = dict(
+    replica_kind="independently_created",
+    description=NARRATION,
+    compensation={"basis": "flat", "amount": "3000"},
+)
+ICDR_USE = {"replica_kind": "independently_created", "scenes": []}
+DEAD_CA = {**DEAD, "domicile": "US-CA"}
+BG_2025 = {
+    **BG_SCAN,
+    "date": "2025-09-01",
+    "services_at": "2025-09-01T09:00:00Z",
+    "engaged_at": "2025-08-20T09:00:00Z",
+}
+COMM_FUTURE = dict(
+    production_id="AD1",
+    granted_at="2025-09-01T09:00:00Z",
+    valid_from="2025-09-01",
+    valid_until="2027-12-31",
+    max_period_of_use_ends="2027-06-30",
+    compensation={"basis": "flat", "amount": "2500"},
+    description={"advertiser": "Acme Foods", "product_line": "Crunch cereal"},
+)
+COMM_FUTURE_USE = {
+    "production_id": "AD1",
+    "new_commercial": True,
+    "advertiser": "Acme Foods",
+    "product_line": "Crunch cereal",
+    "date": "2026-03-01",
+}
+IMA_RTG = dict(
+    production_id="G1",
+    modalities=["voice"],
+    real_time_generation=True,
+    description={"purpose": "voice the character"},
+)
+IMA_RTG_USE = {
+    "production_id": "G1",
+    "modalities": ["voice"],
+    "purpose": "voice the character",
+    "real_time_generation": True,
+    "scenes": ["42"],
+}
+
+CASES += [
+    case(
+        "within_scene_subset_wording_differs",
+        "SAG TVT 2023 B2.4 (a use within the reasonably specific description); B4.3",
+        "Consent for 'complete the night exterior scenes 12 and 14 after the performer's "
+        "wrap'; the use is scene 12 described in other words: within. 1 × $1,246.",
+        covered("1246.00", compensation_rules=["B4.3"]),
+        consents=[
+            consent(
+                description={
+                    "purposes": [
+                        "complete the night exterior scenes 12 and 14 after the performer's wrap"
+                    ],
+                    "scenes": ["12", "14"],
+                }
+            )
+        ],
+        use={
+            "scenes": ["scene 12"],
+            "purpose": "",
+            "note": "complete night exterior scene 12",
+            "days_equivalent": 1,
+        },
+    ),
+    case(
+        "within_picked_purpose_note_differs",
+        "SAG TVT 2023 B2.4, B6.1-B6.2 (no scenes: the use names a consented purpose)",
+        "No scenes listed; the use relies on the second consented purpose and its note says "
+        "it otherwise: covered at the bargained $3,000 flat.",
+        covered("3000.00", compensation_rules=["B6.2"]),
+        consents=[consent(**ICDR_NARRATION)],
+        use={
+            **ICDR_USE,
+            "purpose": "voice the trailer narration",
+            "note": "Trailer VO, second pass (reshoot)",
+        },
+    ),
+    case(
+        "use_names_no_consented_purpose",
+        "SAG TVT 2023 B2.4 (no scenes: a use must name the purpose it relies on)",
+        "No scenes on either side and no purpose named: not covered, with what to add.",
+        not_covered("B2.4", reason_messages=["name the consented purpose"]),
+        consents=[consent(**ICDR_NARRATION)],
+        use={**ICDR_USE, "purpose": "", "note": "trailer VO"},
+    ),
+    case(
+        "use_lists_no_scenes_under_scene_consent",
+        "SAG TVT 2023 B2.4 (scenes)",
+        "The consent is for scenes 42-44; the use lists none: not covered, list them.",
+        not_covered("B2.4", reason_messages=["list the scenes"]),
+        use={"scenes": []},
+    ),
+    case(
+        "use_character_outside",
+        "SAG TVT 2023 B2.4 (character)",
+        "The consent is for Dr. Vale; the use portrays another character.",
+        not_covered("B2.4", reason_messages=["portrays 'Nurse Ames'"]),
+        use={"character": "Nurse Ames"},
+    ),
+    case(
+        "use_medium_outside",
+        "SAG TVT 2023 B2.4 (media)",
+        "The consent is for theatrical release and streaming; the use is a video game.",
+        not_covered("B2.4", reason_messages=["medium video game is outside"]),
+        use={"media": ["video game"]},
+    ),
+    case(
+        "use_territory_outside",
+        "SAG TVT 2023 B2.4 (territory)",
+        "Consented for the United States and Canada; distributed in France too.",
+        not_covered("B2.4", reason_messages=["FR is outside the territory"]),
+        consents=[consent(description={"territory": "United States and Canada"})],
+        use={"distribution": ["US", "FR"]},
+    ),
+    case(
+        "use_territory_within",
+        "SAG TVT 2023 B2.4 (territory); B4.3",
+        "Consented for the United States and Canada; distributed in California and Canada: "
+        "2 × $1,246.",
+        covered("2492.00"),
+        consents=[consent(description={"territory": "United States and Canada"})],
+        use={"distribution": ["US-CA", "CA"]},
+    ),
+    case(
+        "territory_unread_warns",
+        "SAG TVT 2023 B2.4 (territory); 'uncertain: warn, never decide'",
+        "A territory no rule can read ('the Americas'): covered on the rest, with a warning "
+        "to check by hand. 2 × $1,246.",
+        covered("2492.00", warnings_contain=["could not be read"]),
+        consents=[consent(description={"territory": "the Americas"})],
+        use={"distribution": ["US"]},
+    ),
+    # -- regimes stack; the strictest decides (M.6) ----------------------------------------
+    case(
+        "scripted_exemption_does_not_waive_3344_1",
+        "SAG TVT 2023 B4.2; Cal. Civ. Code §3344.1 (AB 1836); rules.md M.6",
+        "A deceased California performer's replica, substantially as scripted: the contract "
+        "waives its consent, the statute does not. No consent: not covered.",
+        not_covered("3344.1", warnings_contain=["waives only its own regime"]),
+        performer=DEAD_CA,
+        consents=[],
+        use={"substantially_as_scripted": True},
+    ),
+    case(
+        "scripted_with_estate_consent_pays_its_terms",
+        "SAG TVT 2023 B4.2 (no contract pay); Cal. Civ. Code §3344.1",
+        "As above, with the estate's consent at $10,000 flat: covered; the contract's B4.3 "
+        "pay is waived with its consent, the estate's terms are owed.",
+        covered("10000.00", regimes_include=["CA-CIV-3344.1"]),
+        performer=DEAD_CA,
+        consents=[consent(granted_by="estate", compensation={"basis": "flat", "amount": "10000"})],
+        use={"substantially_as_scripted": True},
+    ),
+    case(
+        "scripted_documentary_exempt_under_both",
+        "SAG TVT 2023 B4.2; Cal. Civ. Code §3344.1 (AB 1836 exceptions: documentary)",
+        "Substantially as scripted, and an attested documentary: every regime exempts it.",
+        exempt("B4.2", "AB 1836"),
+        performer=DEAD_CA,
+        consents=[],
+        use={"substantially_as_scripted": True, "expressive_use": "documentary"},
+    ),
+    case(
+        "documentary_exception_does_not_waive_the_contract",
+        "Cal. Civ. Code §3344.1 (AB 1836 exceptions); SAG TVT 2023 B2.1; M.6",
+        "An attested documentary exempts the statute only: the contract still needs consent.",
+        not_covered("B2.1", warnings_contain=["waives only its own regime"]),
+        performer=DEAD_CA,
+        consents=[],
+        use={"expressive_use": "documentary"},
+    ),
+    case(
+        "3344_1_seventy_years_to_the_day",
+        "Cal. Civ. Code §3344.1 (70 years after death, from the date of death)",
+        "Died 1955-10-02; a use on 2025-10-02 is within the 70 years: consent needed.",
+        not_covered("3344.1", regimes_include=["CA-CIV-3344.1"]),
+        performer={"date_of_birth": "1920-01-01", "deceased_on": "1955-10-02", "domicile": "US-CA"},
+        production={**NONUNION, "jurisdiction": "US-CA"},
+        consents=[],
+        use={"production_id": "F9", "date": "2025-10-02"},
+    ),
+    case(
+        "3344_1_seventy_years_and_a_day",
+        "Cal. Civ. Code §3344.1 (70 years after death, from the date of death)",
+        "A use on 2025-10-03 is a day past the 70 years: the statute no longer applies "
+        "(Likeness Ledger policy still asks for consent).",
+        not_covered("Likeness Ledger policy", regimes_exclude=["CA-CIV-3344.1"]),
+        performer={"date_of_birth": "1920-01-01", "deceased_on": "1955-10-02", "domicile": "US-CA"},
+        production={**NONUNION, "jurisdiction": "US-CA"},
+        consents=[],
+        use={"production_id": "F9", "date": "2025-10-03"},
+    ),
+    case(
+        "commentary_is_not_a_3344_1_exception",
+        "Cal. Civ. Code §3344.1 (AB 1836 exceptions)",
+        "Commentary is not among the statute's exceptions: consent still needed.",
+        not_covered("3344.1", warnings_contain=["not one of the statute's exceptions"]),
+        performer=DEAD_CA,
+        production={**NONUNION, "jurisdiction": "US-CA"},
+        consents=[],
+        use={"production_id": "F9", "expressive_use": "commentary"},
+    ),
+    # -- listed alterations and processing practices ------------------------------------
+    case(
+        "listed_alteration_not_as_recorded",
+        "SAG TVT 2023 B7.2 machine form (listed purpose and substantially as recorded)",
+        "A cosmetic alteration that does not leave the footage as recorded needs consent.",
+        not_covered("B2.1"),
+        consents=[],
+        use={"replica_kind": "digital_alteration", "alteration": "cosmetic"},
+    ),
+    case(
+        "alteration_adding_nudity_never_exempt",
+        "SAG TVT 2023 B7.1-B7.2",
+        "An alteration attested as cosmetic and as recorded that adds nudity is never exempt.",
+        not_covered("B2.1"),
+        consents=[],
+        use={
+            "replica_kind": "digital_alteration",
+            "alteration": "cosmetic",
+            "substantially_as_scripted": True,
+            "sexual_or_nude": True,
+        },
+    ),
+    case(
+        "character_rigging_not_a_listed_alteration",
+        "SAG TVT 2023 B7.2 (the list); IMA E2 is another agreement",
+        "Character rigging is not a listed TV/Theatrical alteration purpose: consent needed.",
+        not_covered("B2.1"),
+        consents=[],
+        use={
+            "replica_kind": "digital_alteration",
+            "alteration": "character_rigging",
+            "substantially_as_scripted": True,
+        },
+    ),
+    case(
+        "ima_timing_is_not_a_processing_practice",
+        "SAG IMA 2025 E2 (noise reduction, pitch adjustment, character rigging)",
+        "Retiming is not one of the listed processing practices: consent needed.",
+        not_covered("E3"),
+        production=IMA,
+        consents=[],
+        use={"production_id": "G1", "replica_kind": "digital_alteration", "alteration": "timing"},
+    ),
+    case(
+        "ima_character_rigging_processing_practice",
+        "SAG IMA 2025 E2",
+        "Character rigging is a listed processing practice: no consent needed.",
+        exempt("E2"),
+        production=IMA,
+        consents=[],
+        use={
+            "production_id": "G1",
+            "replica_kind": "digital_alteration",
+            "alteration": "character_rigging",
+        },
+    ),
+    # -- catch-alls by meaning -----------------------------------------------------------
+    case(
+        "catch_all_any_lawful_purpose",
+        "SAG TVT 2023 B2.4; rules.md B.2 (generic descriptions are rejected)",
+        "'for any lawful purpose in connection with the picture' is a catch-all.",
+        not_covered("B2.4", reason_messages=["catch-all"]),
+        consents=[
+            consent(
+                description={"purposes": ["for any lawful purpose in connection with the picture"]}
+            )
+        ],
+    ),
+    case(
+        "title_forever_young_is_specific",
+        "SAG TVT 2023 B2.4; B4.3",
+        "A film titled 'Forever Young' is a title, not a catch-all: 2 × $1,246.",
+        covered("2492.00"),
+        consents=[consent(description={"project": "Forever Young (feature film)"})],
+    ),
+    # -- inputs and arithmetic -----------------------------------------------------------
+    case(
+        "revocation_same_instant_other_offset",
+        "M.3 (not revoked by the date of use); instants compared in UTC",
+        "Revoked at 01:00+09:00 on 2025-10-02, which is 16:00Z on 2025-10-01, the day of use.",
+        not_covered("B2.9", reason_messages=["revoked on 2025-10-01"]),
+        consents=[consent(revoked_at="2025-10-02T01:00:00+09:00")],
+    ),
+    case(
+        "days_equivalent_zero_pays_nothing",
+        "SAG TVT 2023 B4.3",
+        "A use the producer estimates at 0 days of work: covered, 0 × $1,246 = 0.",
+        covered("0.00"),
+        use={"days_equivalent": 0},
+    ),
+    case(
+        "commercials_after_term_warns",
+        "SAG Commercials 2025 (three years, to 2028-03-31)",
+        "A use on 2028-05-01 after the agreement ended: its terms are not applied, a warning "
+        "asks for the successor's; the consent's $1,500 flat is owed.",
+        covered(
+            "1500.00",
+            warnings_contain=["no successor agreement"],
+            regimes_exclude=["SAG-COMM-2025"],
+        ),
+        production=COMM,
+        consents=[
+            consent(
+                production_id="AD1",
+                granted_at="2028-03-01T09:00:00Z",
+                valid_from="2028-03-01",
+                valid_until="2028-12-31",
+                compensation={"basis": "flat", "amount": "1500"},
+            )
+        ],
+        use={"production_id": "AD1", "date": "2028-05-01"},
+    ),
+    case(
+        "tvt_2026_after_term_warns",
+        "SAG TVT 2026 (to 2030-06-30)",
+        "A use on 2030-08-01 after the 2026 agreement: no successor is encoded; warned, and "
+        "the consent's $2,000 flat is owed (no TV/Theatrical scale applied).",
+        covered(
+            "2000.00", warnings_contain=["no successor agreement"], regimes_exclude=["SAG-TVT-2026"]
+        ),
+        consents=[
+            consent(valid_until="2031-06-30", compensation={"basis": "flat", "amount": "2000"})
+        ],
+        use={"date": "2030-08-01"},
+    ),
+    # -- notice (B3.1, F1) ---------------------------------------------------------------
+    case(
+        "scan_notice_too_late",
+        "SAG TVT 2023 B3.1",
+        "A background scan at 09:00Z on 2025-09-01, engaged 11 days before, told 21 hours "
+        "before: not covered.",
+        not_covered("B3.1", reason_messages=["less than 48 hours"]),
+        performer=BG,
+        consents=[consent(**BG_CONSENT)],
+        use={**BG_2025, "notice_at": "2025-08-31T12:00:00Z"},
+    ),
+    case(
+        "scan_engaged_late_told_at_engagement",
+        "SAG TVT 2023 B3.1 (engaged less than 48 hours before: notice at engagement); B8.2",
+        "Engaged and told 21 hours before the scan: in time. A full background day, $224.",
+        covered("224.00", compensation_rules=["B8.2"]),
+        performer=BG,
+        consents=[consent(**BG_CONSENT)],
+        use={
+            **BG_2025,
+            "engaged_at": "2025-08-31T12:00:00Z",
+            "notice_at": "2025-08-31T12:00:00Z",
+        },
+    ),
+    case(
+        "scan_without_notice_time_warns",
+        "SAG TVT 2023 B3.1; B8.2",
+        "No notice time recorded: covered ($224), with a warning saying what to record.",
+        covered("224.00", warnings_contain=["no notice time"], warning_rules=["B3.1"]),
+        performer=BG,
+        consents=[consent(**BG_CONSENT)],
+        use={**BG_SCAN, "date": "2025-09-01"},
+    ),
+    case(
+        "commercial_engaged_late_told_at_engagement",
+        "SAG Commercials 2025 F1 (shorter when engaged less than 48 hours before)",
+        "Engaged and told 14 hours before the services: in time. $900 per day × 2.",
+        covered("1800.00"),
+        production=COMM,
+        consents=[
+            consent(
+                production_id="AD1",
+                granted_at="2025-09-30T12:00:00Z",
+                valid_from="2025-09-30",
+                compensation={"basis": "per_day", "amount": "900"},
+            )
+        ],
+        use={
+            "production_id": "AD1",
+            "engaged_at": "2025-09-30T10:00:00Z",
+            "notice_at": "2025-09-30T10:00:00Z",
+        },
+    ),
+    case(
+        "commercial_told_after_engagement",
+        "SAG Commercials 2025 F1",
+        "Engaged 14 hours before, but told an hour after engagement: not covered.",
+        not_covered("F1/F2", reason_messages=["after engagement"]),
+        production=COMM,
+        consents=[
+            consent(production_id="AD1", granted_at="2025-09-30T12:00:00Z", valid_from="2025-09-30")
+        ],
+        use={
+            "production_id": "AD1",
+            "engaged_at": "2025-09-30T10:00:00Z",
+            "notice_at": "2025-09-30T11:00:00Z",
+        },
+    ),
+    # -- minors, BIPA, citations ---------------------------------------------------------
+    case(
+        "minor_own_signature_refused",
+        "Likeness Ledger policy (a parent or guardian consents for a minor); rules.md Part A",
+        "A 15-year-old signed their own consent: refused, a parent or guardian must.",
+        not_covered("a parent or guardian consents", reason_messages=["parent or guardian"]),
+        performer={"date_of_birth": "2010-03-03"},
+    ),
+    case(
+        "parent_cannot_sign_for_an_adult",
+        "Likeness Ledger policy (a parent or guardian consents for a minor)",
+        "A parent signed for a 35-year-old: refused.",
+        not_covered("a parent or guardian consents", reason_messages=["must consent themselves"]),
+        consents=[consent(granted_by="parent_or_guardian")],
+    ),
+    case(
+        "illinois_use_is_not_a_collection",
+        "740 ILCS 14/15(b) (collection of biometric identifiers)",
+        "A use in Illinois of a replica, not a scan: BIPA does not apply. 2 × $1,246.",
+        covered("2492.00", regimes_exclude=["IL-BIPA"]),
+        production={"jurisdiction": "US-IL"},
+        consents=[consent(valid_until=None)],
+    ),
+    case(
+        "representative_for_living_cites_signing_clause",
+        "SAG TVT 2023 B2.3 (signed by the performer), not B2.7 (deceased performers)",
+        "A representative signed for a living performer: covered with a warning citing the "
+        "signing clause. 2 × $1,246.",
+        covered("2492.00", warning_rules=["B2.3"], warning_rules_not=["B2.7"]),
+        consents=[consent(granted_by="representative")],
+    ),
+    # -- clauses newly encoded -----------------------------------------------------------
+    case(
+        "tvt_2026_scan_without_business_reason",
+        "SAG TVT 2026 C4 (articulable business reason)",
+        "A background scan on 2026-09-01 with no business reason recorded: not covered.",
+        not_covered("C4"),
+        performer=BG,
+        consents=[consent(**BG_CONSENT, valid_until="2027-06-30")],
+        use={**BG_SCAN, "date": "2026-09-01", "notice_at": "2026-08-25T09:00:00Z"},
+    ),
+    case(
+        "tvt_2026_scan_with_business_reason",
+        "SAG TVT 2026 C4; B8.2 carried forward; D.2 2026-07-01 row",
+        "The same scan with its reason: a full background day, $231.",
+        covered("231.00"),
+        performer=BG,
+        consents=[consent(**BG_CONSENT, valid_until="2027-06-30")],
+        use={
+            **BG_SCAN,
+            "date": "2026-09-01",
+            "notice_at": "2026-08-25T09:00:00Z",
+            "business_reason": "crowd plates for the stadium scene 12 need 400 extras",
+        },
+    ),
+    case(
+        "tvt_2026_dub_needs_dub_consent",
+        "SAG TVT 2026 C7 (dubbing consent from 2027-07-01; trigger in conflict)",
+        "A voice dubbed into Spanish on 2027-09-01 under a consent that does not cover "
+        "dubbing: not covered.",
+        not_covered("C7"),
+        consents=[consent(modalities=["face", "body", "voice"], valid_until="2028-06-30")],
+        use={"date": "2027-09-01", "modalities": ["voice"], "dubbing": True},
+    ),
+    case(
+        "tvt_2026_dub_with_dub_consent",
+        "SAG TVT 2026 C7; B4.3 carried forward; D.2 2027-07-01 row",
+        "The same dub under a consent that covers dubbing: 2 × $1,321.",
+        covered("2642.00"),
+        consents=[
+            consent(modalities=["face", "body", "voice"], valid_until="2028-06-30", dubbing=True)
+        ],
+        use={"date": "2027-09-01", "modalities": ["voice"], "dubbing": True},
+    ),
+    case(
+        "commercial_future_spot_same_advertiser_within_mpu",
+        "SAG Commercials 2025 F5",
+        "A new spot for the same advertiser and product line, produced within the maximum "
+        "period of use: covered, $2,500 flat.",
+        covered("2500.00"),
+        production=COMM,
+        consents=[consent(**COMM_FUTURE)],
+        use=COMM_FUTURE_USE,
+    ),
+    case(
+        "commercial_future_spot_other_product_line",
+        "SAG Commercials 2025 F5",
+        "A new spot for another product line of the same advertiser: not covered.",
+        not_covered("F5"),
+        production=COMM,
+        consents=[consent(**COMM_FUTURE)],
+        use={**COMM_FUTURE_USE, "product_line": "Crunch granola bars"},
+    ),
+    case(
+        "commercial_future_spot_after_mpu",
+        "SAG Commercials 2025 F5",
+        "A new spot produced after the maximum period of use ended: not covered.",
+        not_covered("F5", reason_messages=["maximum period of use"]),
+        production=COMM,
+        consents=[consent(**COMM_FUTURE)],
+        use={**COMM_FUTURE_USE, "date": "2027-08-01"},
+    ),
+    case(
+        "ima_real_time_generation_floor",
+        "SAG IMA 2025 E8 (real-time generation at least 7.5 × scale)",
+        "Agreed $5,000 flat against a $1,000 scale: raised to 7.5 × $1,000 = $7,500.",
+        covered("7500.00", compensation_rules=["E8"]),
+        production=IMA,
+        consents=[
+            consent(**IMA_RTG, compensation={"basis": "flat", "amount": "5000", "scale": "1000"})
+        ],
+        use=IMA_RTG_USE,
+    ),
+    case(
+        "ima_real_time_generation_above_floor",
+        "SAG IMA 2025 E8",
+        "Agreed $9,000 flat against a $1,000 scale: above the $7,500 floor, $9,000 owed.",
+        covered("9000.00", compensation_rules=["E8"]),
+        production=IMA,
+        consents=[
+            consent(**IMA_RTG, compensation={"basis": "flat", "amount": "9000", "scale": "1000"})
+        ],
+        use=IMA_RTG_USE,
+    ),
+    case(
+        "synthetic_with_principal_feature_needs_consent",
+        "SAG TVT 2023 B9.2",
+        "A synthetic performer built with this performer's eyes and mouth, no consent.",
+        not_covered("B2.1"),
+        consents=[],
+        use={"replica_kind": "synthetic"},
+    ),
+    case(
+        "synthetic_consented_union_not_told",
+        "SAG TVT 2023 B9.2 (consent), B9.1 (notice to the union)",
+        "The performer consented at $2,000 flat; the union was not notified: covered, with "
+        "the union notice as a warning.",
+        covered("2000.00", warning_rules=["B9.1"], compensation_rules=["B9.2"]),
+        consents=[
+            consent(replica_kind="synthetic", compensation={"basis": "flat", "amount": "2000"})
+        ],
+        use={"replica_kind": "synthetic"},
     ),
 ]
 

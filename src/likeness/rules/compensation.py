@@ -67,8 +67,8 @@ def _real_time_generation(
         return lines
     unit = f"{_days(days)} × " if terms.basis is CompensationBasis.PER_DAY else ""
     basis = (
-        f"{unit}7.5 × {Money(terms.scale, terms.currency)} scale (the real-time generation "
-        f"floor, above the agreed {Money(paid, terms.currency)})"
+        f"{unit}7.5 × {Money(terms.scale, terms.currency)} scale: the real-time generation "
+        f"floor, which the agreed {Money(paid, terms.currency)} is below"
     )
     return [CompensationLine(rule, basis, floor)]
 

@@ -95,23 +95,25 @@ def evaluate(case: Case) -> Decision:
     exemptions, waived = _exemptions(case, modules, case_findings)
     if exemptions:
         return _decision(Outcome.EXEMPT, None, exemptions, case_findings, [], regimes)
-    # A regime whose exemption applies asks nothing more of the use, pay included.
-    paying = [b for b in books if b.id not in waived]
+    # A regime whose exemption applies asks nothing more of the use, pay included, and
+    # is not the one a reason cites.
+    binding = [b for b in books if b.id not in waived]
     reasons: list[Reason] = []
     for consent in sorted(case.consents, key=lambda c: c.id):
         findings = Findings()
-        _check(case, consent, books, findings)
+        _check(case, consent, binding, findings)
         for module in modules:
-            module.check_consent(case, consent, findings)
+            if module.RULEBOOK.id not in waived:
+                module.check_consent(case, consent, findings)
         if not findings.denials:
             case_findings.warnings.extend(findings.warnings)
             paid = Findings(topic=base.COMPENSATION)
-            lines = compensate(case, consent, paying, paid)
+            lines = compensate(case, consent, binding, paid)
             case_findings.warnings.extend(paid.warnings)
             return _decision(
                 Outcome.COVERED,
                 consent.id,
-                (_covered(consent, books),),
+                (_covered(consent, binding),),
                 case_findings,
                 lines,
                 regimes,
@@ -120,7 +122,7 @@ def evaluate(case: Case) -> Decision:
     if not case.consents:
         reasons.append(
             Reason(
-                _cite(books, base.GRANTED),
+                _cite(binding, base.GRANTED),
                 f"no consent from performer {case.performer.id} is on file for this use",
                 base.GRANTED,
             )
