@@ -18,6 +18,7 @@ from likeness.domain.lifecycle import (
     ConsentRecord,
     ConsentRequest,
     EventType,
+    Status,
     apply,
     fold,
     requested_event,
@@ -124,6 +125,12 @@ class ConsentService:
         self, *, performer_id: str | None = None, production_id: str | None = None
     ) -> list[ConsentRecord]:
         return [record for record, _ in self.find_indexed(performer_id, production_id)]
+
+    def held(self, production_id: str | None = None) -> list[ConsentRecord]:
+        """The granted consents of a production (every production's when None): those a
+        use may rely on. Revoked, denied and unanswered ones are not held; a suspended or
+        expired one still is, since a use on a day it was in force relies on it."""
+        return [r for r in self.find(production_id=production_id) if r.status is Status.GRANTED]
 
     def find_indexed(
         self, performer_id: str | None = None, production_id: str | None = None

@@ -86,7 +86,7 @@ def _consent_form(
             "modalities": modalities,
             "description": {
                 "project": values.get("project", "").strip(),
-                "purpose": values.get("purpose", "").strip(),
+                "purposes": _lines(values.get("purposes", "")),
                 "character": values.get("character", "").strip() or None,
                 "scenes": list(split_lines(values.get("scenes", ""))),
                 "media": list(split_lines(values.get("media", ""))),
@@ -99,6 +99,12 @@ def _consent_form(
             else {"basis": basis, "amount": values.get("pay_amount", "").strip() or None},
         }
     )
+
+
+def _lines(text: str) -> list[str]:
+    """Each non-empty line, trimmed: a purpose may contain a semicolon, so unlike the
+    other lists only a line break separates purposes."""
+    return [line.strip() for line in text.splitlines() if line.strip()]
 
 
 @router.get("/portal/consents/{consent_id}")
