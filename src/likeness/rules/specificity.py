@@ -4,41 +4,16 @@
 Specificity cannot be fully automated (rules.md B.2 says a person must review
 it), but catch-alls can be refused mechanically: a structured description must
 name a project, a purpose, the media and the territory; a replica bound to
-scenes must list them; and no field may hide a catch-all phrase.
+scenes must list them; and no field may hide a catch-all (found by meaning in
+rules/catch_all.py).
 """
 
 from __future__ import annotations
 
-import re
 from functools import lru_cache
 
 from likeness.domain.consent import ReplicaKind, UseDescription
-
-CATCH_ALLS = (
-    "any and all",
-    "any purpose",
-    "all purposes",
-    "any use",
-    "all uses",
-    "any project",
-    "all projects",
-    "any production",
-    "any media",
-    "all media",
-    "hereafter devised",
-    "hereinafter devised",
-    "now known or",
-    "in perpetuity",
-    "perpetual",
-    "forever",
-    "throughout the universe",
-    "without limitation",
-    "unlimited",
-    "whatsoever",
-    "at producer's discretion",
-    "sole discretion",
-)
-_CATCH_ALL = re.compile("|".join(re.escape(p) for p in CATCH_ALLS), re.IGNORECASE)
+from likeness.rules.catch_all import Field, catch_all_in
 
 # Replicas portraying the performer in scenes of a picture must say which scenes.
 SCENE_BOUND = frozenset(
@@ -53,22 +28,10 @@ def specificity_problems(description: UseDescription, kind: ReplicaKind) -> tupl
     Pure and called for every consent of every decision, so results are memoised.
     """
     problems: list[str] = []
-    fields = {
-        "project": description.project,
-        "purpose": " / ".join(description.purposes),
-        "character": description.character or "",
-        "territory": description.territory or "",
-        "media": " / ".join(description.media),
-        "scenes": " / ".join(description.scenes),
-    }
-    joined = "\n".join(fields.values()).casefold()
-    if any(phrase in joined for phrase in CATCH_ALLS):
-        for name, text in fields.items():
-            match = _CATCH_ALL.search(text)
-            if match:
-                problems.append(
-                    f"the {name} says {match.group(0)!r}, a catch-all, not a specific use"
-                )
+    for field, texts in _fields(description):
+        span = next((s for text in texts if (s := catch_all_in(text, field=field))), None)
+        if span:
+            problems.append(f"the {field} says {span!r}, a catch-all, not a specific use")
     if not description.project.strip():
         problems.append("the description names no project")
     if any(len(p.split()) < 2 for p in description.purposes):
@@ -83,3 +46,15 @@ def specificity_problems(description: UseDescription, kind: ReplicaKind) -> tupl
             "it lists none"
         )
     return tuple(problems)
+
+
+def _fields(description: UseDescription) -> tuple[tuple[Field, tuple[str, ...]], ...]:
+    """Each field's texts, in the order problems are reported."""
+    return (
+        ("project", (description.project,)),
+        ("purpose", description.purposes),
+        ("character", (description.character or "",)),
+        ("territory", (description.territory or "",)),
+        ("media", description.media),
+        ("scenes", description.scenes),
+    )
