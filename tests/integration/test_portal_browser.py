@@ -1,11 +1,15 @@
 """The consent flow in a real browser (Debian's Chromium driven by Playwright, with
 ``executable_path``) against a real ``likeness serve`` process: a production requests
-consent, the performer logs in and grants it, the production sees it covered and its cost."""
+consent, the performer logs in and grants it, the production reports a use under it,
+picked from the consents it holds, and sees it covered and its cost."""
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -13,24 +17,47 @@ import pytest
 
 from likeness.bootstrap import build_services, initialise
 from likeness.settings import load_settings
-from tests.api_world import PASSWORD, World, build_world
+from tests.api_world import PASSWORD, PURPOSE, World, build_world
+from tests.integration.test_portal import NOTE, SPEECH, speech_consent
 from tests.integration.test_scan_report_browser import CHROMIUM, FLAGS
 from tests.server import running_server
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 
-@pytest.fixture
-def served(tmp_path: Path) -> Iterator[tuple[World, str]]:
-    settings = load_settings(home=tmp_path / "home")
+@contextmanager
+def serve_world(home: Path, prepare: Callable[[World], str] | None = None) -> Iterator[Served]:
+    """The test world, plus what ``prepare`` records in it, behind ``likeness serve``."""
+    settings = load_settings(home=home)
     initialise(settings)
     services = build_services(settings)
     world = build_world(services)
+    extra = "" if prepare is None else prepare(world)
     services.close()
     # Plain http: development, whose session cookie is not Secure (production's is, and
     # tests/integration/test_safe_defaults.py checks it).
     with running_server(settings.home, environment="development") as base:
-        yield world, base
+        yield Served(world, base, extra)
+
+
+@dataclass(frozen=True)
+class Served:
+    world: World
+    base: str
+    extra: str  # the id of what the fixture's ``prepare`` recorded
+
+
+@pytest.fixture
+def served(tmp_path: Path) -> Iterator[tuple[World, str]]:
+    with serve_world(tmp_path / "home") as up:
+        yield up.world, up.base
+
+
+@pytest.fixture
+def served_speech(tmp_path: Path) -> Iterator[Served]:
+    """With a granted consent of Ada Lovelace's listing purposes and no scenes."""
+    with serve_world(tmp_path / "home", speech_consent) as up:
+        yield up
 
 
 @pytest.fixture
@@ -65,7 +92,7 @@ def test_consent_requested_granted_then_covered_with_its_cost(
     page.get_by_label("Performer id").fill(performer_id)
     page.get_by_label("face").check()
     page.get_by_label("Project").fill("The Long Night")
-    page.get_by_label("What the replica will do").fill(purpose)
+    page.get_by_label("Purposes, one per line").fill(f"{purpose}\nwave from the bridge")
     page.get_by_label("Scenes or script pages").fill("scene 7")
     page.get_by_label("Media").fill("theatrical release")
     page.get_by_label("Territory").fill("worldwide")
@@ -96,9 +123,14 @@ def test_consent_requested_granted_then_covered_with_its_cost(
     page.reload()
     assert page.locator("#consent-state").inner_text() == "granted"
     page.get_by_role("link", name="Report a use").first.click()
-    page.get_by_label("Performer id").fill(performer_id)
+    until = world.today.replace(year=world.today.year + 1)
+    page.get_by_label("Consent the use relies on").select_option(
+        label=f"Bo Other: The Long Night, made from work on this production, "
+        f"{world.today} to {until}"
+    )
+    page.locator("#consent-performer", has_text="Bo Other").wait_for()
     page.get_by_label("face").check()
-    page.get_by_label("What the replica did").fill(purpose)
+    page.get_by_label("scene 7").check()  # the scenes decide: no purpose needs picking
     page.get_by_label("Date of the use").fill(world.today.isoformat())
     page.get_by_role("button", name="Preview cost").click()
     decision = page.locator("#preview-decision")
@@ -141,3 +173,50 @@ def test_pages_are_usable_from_the_keyboard_with_labelled_controls(
     page.keyboard.press("Enter")
     page.wait_for_url(re.compile(r".*flash=.*"))
     assert page.locator("#consent-state").inner_text() == "granted"
+
+
+def test_a_use_picks_its_consent_and_purpose_and_its_own_note_is_covered(
+    served_speech: Served, browser: Any
+) -> None:
+    from playwright.sync_api import expect
+
+    world, base = served_speech.world, served_speech.base
+    page = browser.new_page()
+    log_in(page, base, "production")
+    page.get_by_role("link", name="Report a use").first.click()
+    consent = page.get_by_label("Consent the use relies on")
+    start, until = world.today - timedelta(days=1), world.today + timedelta(days=364)
+    # The world's other consent of hers lists a scene: its fields come and go with it.
+    consent.select_option(
+        label=f"Ada Lovelace: The Long Night, made from work on this production, {start} to {until}"
+    )
+    expect(page.get_by_label("scene 41")).to_be_visible()
+    expect(page.get_by_label(PURPOSE)).to_be_visible()
+    consent.select_option(
+        label=f"Ada Lovelace: The Long Night, made from other material, {start} to {until}"
+    )
+    expect(page.locator("#consent-performer")).to_have_text("Ada Lovelace")
+    expect(page.get_by_label("scene 41")).to_have_count(0)
+    expect(page.locator("#consent-scenes")).to_have_count(0)
+    expect(page.get_by_label(SPEECH)).to_be_visible()
+    expect(page.get_by_label("appear in the campaign rally montage")).to_be_visible()
+    expect(page.get_by_label("body")).to_have_count(0)  # she consented to face and voice
+
+    page.get_by_label("voice").check()
+    page.get_by_label("Note").fill(NOTE)
+    page.get_by_label("Date of the use").fill(world.today.isoformat())
+    page.get_by_role("button", name="Preview cost").click()
+    expect(page.locator("#preview-decision")).to_have_text("not_covered")  # no purpose yet
+    expect(page.locator("#preview")).to_contain_text("name the consented purpose")
+    page.get_by_label(SPEECH).check()  # the live preview follows the change
+    expect(page.locator("#preview-decision")).to_have_text("covered")
+    expect(page.locator("#preview-total")).to_have_text("1500.00 USD")
+    unlabelled = page.evaluate(
+        """() => [...document.querySelectorAll('input:not([type=hidden]), select, textarea')]
+            .filter(el => !(el.labels && el.labels.length) && !el.getAttribute('aria-label'))
+            .map(el => el.name)"""
+    )
+    assert unlabelled == []
+    page.get_by_role("button", name="Report the use").click()
+    page.wait_for_url(re.compile(r".*/portal\?flash=.*"))
+    expect(page.locator(".flash")).to_have_text("Use reported: covered; owed 1500.00 USD.")
