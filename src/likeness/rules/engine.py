@@ -32,12 +32,16 @@ from likeness.rules import (
     ca_labor_927,
     eu_ai_act,
     il_bipa,
+    il_dvlpa,
     nofakes,
+    ny_civil_50f,
+    ny_fashion_workers,
     ny_gol_5302,
     sag_commercials_2025,
     sag_ima_2025,
     sag_tvt_2023,
     sag_tvt_2026,
+    tn_elvis,
 )
 from likeness.rules.base import Findings, Rulebook, RulebookModule
 from likeness.rules.compensation import compensate
@@ -51,7 +55,11 @@ MODULES: tuple[RulebookModule, ...] = (
     sag_commercials_2025,
     ca_labor_927,
     ny_gol_5302,
+    il_dvlpa,
     ca_civil_3344_1,
+    ny_civil_50f,
+    ny_fashion_workers,
+    tn_elvis,
     il_bipa,
     nofakes,
     eu_ai_act,
