@@ -2,7 +2,7 @@
 ``tests/golden/`` so a refactoring that changes them fails.
 
 Values that differ from run to run are masked before comparison: ids (ULIDs, numbered by
-first appearance, so "the same id twice" is still checked), times, temporary paths,
+first appearance, so "the same id twice" is still checked), times, today's date, temporary paths,
 signatures and proofs (the signing key and salts are random per data home), and
 thumbnails. Everything else is compared exactly.
 
@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 import os
 import re
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -49,6 +50,8 @@ class Masker:
             value = value.replace(real, placeholder)
         value = ULID.sub(lambda m: self._id(m.group(0)), value)
         value = MOMENT.sub("<time>", value)
+        # The CLI runs on the real clock: a date that is today's is a date of this run.
+        value = value.replace(datetime.now(UTC).date().isoformat(), "<today>")
         return DATA_URI.sub("<jpeg>", value)
 
     def _id(self, value: str) -> str:

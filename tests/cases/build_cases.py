@@ -455,7 +455,7 @@ CASES = [
         "scene_outside_consent",
         "SAG TVT 2023 B2.4",
         "Scene 99 was never described.",
-        not_covered("B2.4", reason_messages=["scene(s) 99"]),
+        not_covered("B2.4", reason_messages=["scenes 99 are outside the scenes of consent C1"]),
         use={"scenes": ["42", "99"]},
     ),
     case(

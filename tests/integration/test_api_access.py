@@ -216,7 +216,7 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[World, Tes
         dataclasses.replace(
             consent_request(SECRET_FROM),
             description=dataclasses.replace(
-                consent_request(SECRET_FROM).description, purpose=SECRET_PURPOSE
+                consent_request(SECRET_FROM).description, purposes=(SECRET_PURPOSE,)
             ),
             valid_until=SECRET_UNTIL,
         ),

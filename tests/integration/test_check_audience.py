@@ -31,7 +31,6 @@ def _use(film: str, purpose: str) -> UseFacts:
         modalities=frozenset({Modality.FACE}),
         purpose=purpose,
         date=date(2026, 1, 5),
-        scenes=("1",),
     )
 
 

@@ -391,9 +391,19 @@ def test_unknown_ids_in_use_reports(world) -> None:  # type: ignore[no-untyped-d
 # -- the CLI end to end ------------------------------------------------------------------
 
 
+# The TV/Theatrical day-performer minimum by effective date (rules.md D.2), copied by hand.
+DAY_MINIMUM_BY_HAND = {
+    date(2026, 7, 1): 1283,
+    date(2027, 7, 1): 1321,
+    date(2028, 7, 1): 1361,
+    date(2029, 7, 1): 1402,
+}
+
+
 def test_cli_lifecycle_statement_and_bad_input(world, settings: Settings, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     _, performer, production = world
     home = ["--home", str(settings.home)]
+    today = datetime.now(UTC).date()
 
     def ok(*args: str) -> dict:  # type: ignore[type-arg]
         result = runner.invoke(app, [*home, *args, "--json"])
@@ -447,16 +457,20 @@ def test_cli_lifecycle_statement_and_bad_input(world, settings: Settings, tmp_pa
         "--purpose",
         "complete reshoot scenes",
         "--date",
-        "2026-12-01",
+        today.isoformat(),
         "--scene",
         "42",
         "--days",
         "2",
     )
-    # The CLI runs on the real clock: the grant is dated today, so the use is in December.
-    assert used["decision"] == "covered" and used["total"]["amount"] == "2566.00"
-    statement = ok("statement", performer, "--from", "2026-01-01", "--to", "2026-12-31")
-    assert statement["totals"] == [{"amount": "2566.00", "currency": "USD"}]
+    # The CLI runs on the real clock: the grant is dated today, and so is the use. Two days
+    # at the day-performer minimum in force today (rules.md D.2, by hand).
+    owed = f"{2 * DAY_MINIMUM_BY_HAND[max(k for k in DAY_MINIMUM_BY_HAND if k <= today)]}.00"
+    assert used["decision"] == "covered" and used["total"]["amount"] == owed
+    statement = ok(
+        "statement", performer, "--from", f"{today.year}-01-01", "--to", f"{today.year}-12-31"
+    )
+    assert statement["totals"] == [{"amount": owed, "currency": "USD"}]
     csv_out = runner.invoke(
         app, [*home, "statement", performer, "--from", "2025-01-01", "--to", "2025-12-31", "--csv"]
     ).stdout

@@ -202,7 +202,9 @@ def test_api_outputs_are_pinned(services: Services) -> None:
     out["preview covered"] = post("/v1/uses/preview", production, report)
     voice = {**report, "use": {**report["use"], "modalities": ["voice"]}}
     out["preview not covered"] = post("/v1/uses/preview", production, voice)
-    other = {**report, "use": {**report["use"], "purpose": "a different purpose entirely"}}
+    # Scenes outside the consent's: the structure decides, whatever the purpose says.
+    outside = {"purpose": "a different purpose entirely", "scenes": ["scene 99"]}
+    other = {**report, "use": {**report["use"], **outside}}
     out["report not covered"] = post("/v1/uses", production, other)
     out["check covered"] = post("/v1/check", platform, report)
     out["check not covered"] = post("/v1/check", platform, voice)

@@ -150,8 +150,8 @@ class Cast:
             clear_and_conspicuous=True,
         )
 
-    def report_use(self, purpose: str = "appear in the closing scene") -> None:
-        """A use; under Ada's consent (covered) unless another purpose is given."""
+    def report_use(self, scene: str = "12") -> None:
+        """A use; within Ada's consent (covered) unless another scene is given."""
         self.services.uses.report(
             UseReport(
                 self.ada,
@@ -159,8 +159,9 @@ class Cast:
                     production_id=self.film,
                     replica_kind=ReplicaKind.EMPLOYMENT_BASED,
                     modalities=frozenset({Modality.FACE}),
-                    purpose=purpose,
+                    purpose="",
                     date=self.services.clock.now().date(),
+                    scenes=(scene,),
                 ),
             )
         )
@@ -288,7 +289,7 @@ def test_each_interaction_pushes_the_deadline(
     "stranger_act",
     [
         pytest.param(lambda c: c.request_consent(), id="a production's request"),
-        pytest.param(lambda c: c.report_use("sell soft drinks"), id="a use no consent covers"),
+        pytest.param(lambda c: c.report_use(scene="31"), id="a use no consent covers"),
     ],
 )
 def test_what_a_production_does_alone_does_not_keep_the_data(

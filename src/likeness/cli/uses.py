@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Sequence
 from decimal import Decimal
 from pathlib import Path
 from typing import Annotated
@@ -17,7 +18,9 @@ from likeness.cli.log import save_receipt
 from likeness.cli.state import state_of
 from likeness.domain.consent import Alteration, Modality, PerformerCategory, ReplicaKind, UseFacts
 from likeness.domain.money import zero
+from likeness.domain.regions import region_problem
 from likeness.domain.use import UseReport
+from likeness.errors import InvalidInputError
 from likeness.services.inputs import parse_date
 from likeness.services.uses import Statement
 
@@ -33,8 +36,20 @@ def report(
     production: Annotated[str, typer.Option(help="Production id.")],
     kind: Annotated[ReplicaKind, typer.Option(help="Replica kind used.")],
     modality: Annotated[list[Modality], typer.Option(help="face, body, voice; repeatable.")],
-    purpose: Annotated[str, typer.Option(help="What the replica did.")],
     on: Annotated[str, typer.Option("--date", help="Date of the use, YYYY-MM-DD.")],
+    purpose: Annotated[
+        str,
+        typer.Option(
+            help="The consented purpose the use relies on (one the consent lists; needed "
+            "when the consent lists no scenes)."
+        ),
+    ] = "",
+    note: Annotated[str, typer.Option(help="What the replica did, in your words.")] = "",
+    character: Annotated[str | None, typer.Option(help="The character portrayed.")] = None,
+    medium: Annotated[list[str] | None, typer.Option(help="Medium; repeatable.")] = None,
+    region: Annotated[
+        list[str] | None, typer.Option(help="Distribution region (ISO 3166); repeatable.")
+    ] = None,
     scene: Annotated[list[str] | None, typer.Option(help="Scene; repeatable.")] = None,
     days: Annotated[str, typer.Option(help="Days the performer would have worked.")] = "1",
     category: Annotated[
@@ -64,6 +79,10 @@ def report(
         replica_kind=kind,
         modalities=frozenset(modality),
         purpose=purpose,
+        note=note,
+        character=character,
+        media=tuple(medium or ()),
+        distribution=tuple(_regions(region or ())),
         date=parse_date(on, "--date"),
         scenes=tuple(scene or ()),
         days_equivalent=money(days) or Decimal(0),
@@ -182,3 +201,11 @@ def statement_csv(result: Statement) -> str:
             ("TOTAL", "", "", "", "", "", "", f"{total.amount:.2f}", total.currency, "")
         )
     return out.getvalue()
+
+
+def _regions(regions: Sequence[str]) -> list[str]:
+    for code in regions:
+        problem = region_problem(code)
+        if problem:
+            raise InvalidInputError(f"--region: {problem}")
+    return list(regions)

@@ -123,8 +123,8 @@ def _scenes(use: UseFacts, consent: ConsentTerms, denials: list[Problem]) -> boo
         denials.append(
             (
                 base.SCENES,
-                f"scene(s) {_list(tuple(extra))} are outside consent {cid} "
-                f"(scenes {_list(listed)})",
+                f"the use's scenes {_list(tuple(extra))} are outside the scenes of consent "
+                f"{cid} ({_list(listed)})",
             )
         )
         return False

@@ -41,7 +41,6 @@ def _case(*, purpose: str, day: date, modalities: frozenset[Modality]) -> Case:
         description=UseDescription(
             project="Night Market",
             purposes=(PURPOSE,),
-            scenes=("scene 12",),
             media=("theatrical release",),
             territory="worldwide",
         ),
@@ -73,7 +72,6 @@ def _case(*, purpose: str, day: date, modalities: frozenset[Modality]) -> Case:
             modalities=modalities,
             purpose=purpose,
             date=day,
-            scenes=("scene 12",),
         ),
     )
 
@@ -105,7 +103,8 @@ def test_an_outsider_reads_no_consent_id_purpose_or_date() -> None:
 def test_every_consent_check_topic_has_its_own_outsider_words() -> None:
     topics = [base.GRANTED, base.SCOPE, base.KIND, base.MODALITY, base.SCENES, base.PURPOSE]
     topics += [base.TERM, base.REVOCATION, base.SUSPENSION, base.FORM, base.SPECIFIC]
-    topics += [base.GRANTOR, base.COVERS]
+    topics += [base.GRANTOR, base.COVERS, base.CHARACTER, base.MEDIA, base.TERRITORY]
+    topics += [base.ADVERTISER, base.SIGNER, base.MINOR, base.NOTICE]
     told = [
         Reason("rule", f"consent {CONSENT} ({topic})", topic).for_outsider() for topic in topics
     ]
