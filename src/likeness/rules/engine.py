@@ -86,6 +86,12 @@ POLICY_CLAUSES = {
     base.MINOR: "a parent or guardian consents for a minor",
 }
 ADULT_AGE = 18
+# Each collective agreement's encoded terms (a constant, built once).
+AGREEMENT_TERMS: dict[str, tuple[Rulebook, ...]] = {
+    agreement: tuple(m.RULEBOOK for m in MODULES if m.RULEBOOK.agreement == agreement)
+    for agreement in {m.RULEBOOK.agreement for m in MODULES}
+    if agreement is not None
+}
 
 
 def applicable(case: Case) -> list[RulebookModule]:
@@ -169,7 +175,7 @@ def _agreement_in_force(case: Case, books: list[Rulebook], findings: Findings) -
     """A production under an agreement none of whose encoded terms is in force on the
     date of use is warned: the old terms are never applied silently."""
     agreement = case.production.agreement
-    terms = [m.RULEBOOK for m in MODULES if m.RULEBOOK.agreement == agreement]
+    terms = AGREEMENT_TERMS.get(agreement)
     if not terms or any(b.agreement == agreement for b in books):
         return
     day = case.use.date
