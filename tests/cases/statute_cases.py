@@ -305,6 +305,28 @@ STATUTE_CASES: list[tuple[str, dict[str, Any]]] = [
         use=TN_USE,
     ),
     case(
+        "elvis_living_performer_as_scripted_exempt",
+        "SAG TVT 2023 B4.2; ELVIS Act §47-25-1105 (TN5: authorization in no prescribed form)",
+        "A union picture in Tennessee uses a living performer's replica substantially as "
+        "scripted: the agreement exempts it, and the engagement is the statute's "
+        "authorization. Exempt under both.",
+        exempt("B4.2", "TN5"),
+        production={"jurisdiction": "US-TN"},
+        consents=[],
+        use={"substantially_as_scripted": True},
+    ),
+    case(
+        "elvis_deceased_as_scripted_needs_heirs",
+        "SAG TVT 2023 B4.2; ELVIS Act §47-25-1104 (heirs for 10 years after death); M.6",
+        "The same use of a performer who died 2020-02-02: the agreement exempts it, the "
+        "statute still needs the heirs' authorization. No consent: not covered.",
+        not_covered("§47-25-1105", warnings_contain=["waives only its own regime"]),
+        performer=DEAD,
+        production={"jurisdiction": "US-TN"},
+        consents=[],
+        use={"substantially_as_scripted": True},
+    ),
+    case(
         "elvis_satire_exempt",
         "ELVIS Act, Tenn. Code Ann. §47-25-1107 (fair use, First Amendment and news "
         "exemptions; SECONDARY)",

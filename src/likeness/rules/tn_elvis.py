@@ -27,7 +27,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from likeness.domain.consent import Case, ConsentTerms, ExpressiveUse, Grantor
+from likeness.domain.consent import Case, ConsentTerms, ExpressiveUse, Grantor, ReplicaKind
 from likeness.domain.decision import Reason
 from likeness.rules import base
 from likeness.rules.base import Findings, Rulebook
@@ -77,7 +77,14 @@ def applies(case: Case) -> bool:
 
 
 def exemption(case: Case) -> Reason | None:
-    attested = case.use.expressive_use
+    use = case.use
+    if _performed_as_employed(case):
+        return Reason(
+            RULEBOOK.cite("§47-25-1105 (TN5: authorization in no prescribed form)"),
+            "the living performer's own performance, substantially as scripted, performed or "
+            "recorded under their engagement on this production: the engagement authorizes it",
+        )
+    attested = use.expressive_use
     if attested not in EXEMPT_USES:
         return None
     assert attested is not None
@@ -119,6 +126,20 @@ def check_consent(case: Case, consent: ConsentTerms, findings: Findings) -> None
     )
     # Beyond the initial term the right may have lapsed: unsettled, so a warning.
     findings.report(RULEBOOK.cite(POST_MORTEM), message, uncertain=_beyond_initial_term(case))
+
+
+def _performed_as_employed(case: Case) -> bool:
+    """A living performer's engagement is their authorization of what they performed for
+    it: the statute prescribes no form (TN5). Never for a scan, a new performance, or
+    added nudity or sexual content."""
+    use = case.use
+    return (
+        use.substantially_as_scripted
+        and use.replica_kind in (ReplicaKind.EMPLOYMENT_BASED, ReplicaKind.DIGITAL_ALTERATION)
+        and not use.creation
+        and not use.sexual_or_nude
+        and not case.performer.deceased_by(use.date)
+    )
 
 
 def _beyond_initial_term(case: Case) -> bool:
