@@ -1315,6 +1315,26 @@ CASES += [
         ],
         use={"replica_kind": "synthetic"},
     ),
+    case(
+        "ima_after_term_warns",
+        "SAG IMA 2025 (through 2028; the last day taken as 2028-10-31)",
+        "A game use on 2028-12-01 after the Interactive agreement: warned, its terms not "
+        "applied; the consent's $4,000 flat is owed.",
+        covered(
+            "4000.00", warnings_contain=["no successor agreement"], regimes_exclude=["SAG-IMA-2025"]
+        ),
+        production=IMA,
+        consents=[
+            consent(
+                production_id="G1",
+                granted_at="2028-09-01T09:00:00Z",
+                valid_from="2028-09-01",
+                valid_until="2029-08-31",
+                compensation={"basis": "flat", "amount": "4000"},
+            )
+        ],
+        use={"production_id": "G1", "date": "2028-12-01"},
+    ),
 ]
 
 

@@ -535,3 +535,54 @@ def test_erasing_a_performer_erases_their_consents_and_uses(world) -> None:  # t
     with services.database.read() as connection:
         assert SaltRepository(connection).get(f"consent:{cid}") is None
     assert services.ledger.audit().ok
+
+
+def test_a_minor_consents_through_the_recorded_guardian(
+    services: Services, clock: FixedClock
+) -> None:
+    """A minor's own signature does not cover a use; their recorded guardian's does, and
+    is recorded as a parent's or guardian's; an agent's is not a guardian's."""
+    clock._now = START
+    minor = services.registry.add_performer(
+        PerformerInput(
+            legal_name="Kit Minor",
+            date_of_birth=date(2011, 3, 3),  # 14 on 2025-08-10
+            representatives=(
+                Representative("Pat Minor", RepresentativeCapacity.GUARDIAN),
+                Representative("Sam Agent", RepresentativeCapacity.AGENT),
+            ),
+        )
+    ).value
+    film = services.registry.add_production(
+        ProductionInput(
+            title="Night Shift",
+            company="Acme",
+            kind=ProductionKind.THEATRICAL,
+            agreement=Agreement.SAG_AFTRA_TV_THEATRICAL,
+            start_date=date(2025, 1, 1),
+        )
+    ).value.id
+
+    def granted(by: Grantor, signer: str | None) -> ConsentRecord:
+        asked = services.consents.request(minor.id, film, request()).value
+        return services.consents.grant(
+            asked.id, by=by, signer=signer, signed_separately=True, clear_and_conspicuous=True
+        ).value
+
+    def decided(record: ConsentRecord) -> tuple[str, str]:
+        used = services.uses.report(
+            UseReport(minor.id, use_on(film, date(2025, 10, 1)), consent_id=record.id)
+        ).value.decision
+        return used.outcome.value, " ".join(r.message for r in used.reasons)
+
+    own = granted(Grantor.PERFORMER, None)
+    outcome, why = decided(own)
+    assert outcome == "not_covered" and "must come from a parent or guardian" in why
+    agent = granted(Grantor.REPRESENTATIVE, "Sam Agent")
+    assert agent.granted_by is Grantor.REPRESENTATIVE
+    assert decided(agent)[0] == "not_covered"
+    guardian = granted(Grantor.REPRESENTATIVE, "Pat Minor")
+    assert guardian.granted_by is Grantor.PARENT_OR_GUARDIAN
+    assert decided(guardian)[0] == "covered"
+    with pytest.raises(PermissionDeniedError, match="not recorded as the guardian"):
+        granted(Grantor.PARENT_OR_GUARDIAN, "Sam Agent")

@@ -227,3 +227,30 @@ def test_import_of_ten_thousand_rows(services: Services, tmp_path: Path) -> None
     assert summary.imported == 10_000
     assert len(set(summary.performer_ids)) == 10_000
     assert performer_rows(services) == 10_000
+
+
+def test_a_domicile_or_jurisdiction_that_is_not_a_region_code_is_refused(
+    services: Services,
+) -> None:
+    """A domicile written "California" would never meet a statute keyed to US-CA."""
+    with pytest.raises(InvalidInputError, match="domicile: 'California' is not an ISO 3166"):
+        services.registry.add_performer(
+            PerformerInput(legal_name="Ann", date_of_birth=date(1960, 1, 1), domicile="California")
+        )
+    kept = services.registry.add_performer(
+        PerformerInput(legal_name="Ann", date_of_birth=date(1960, 1, 1), domicile="US-CA")
+    ).value
+    with pytest.raises(InvalidInputError, match="domicile: 'US-XX' is not a US state code"):
+        services.registry.update_performer(kept.id, PerformerChanges(domicile="US-XX"))
+    assert services.registry.get_performer(kept.id).domicile == "US-CA"
+    with pytest.raises(InvalidInputError, match="jurisdiction: 'Tennessee' is not an ISO 3166"):
+        services.registry.add_production(
+            ProductionInput(
+                title="T",
+                company="C",
+                kind=ProductionKind.STREAMING,
+                agreement=Agreement.NONE,
+                start_date=date(2026, 1, 1),
+                jurisdiction="Tennessee",
+            )
+        )

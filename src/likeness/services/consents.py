@@ -12,7 +12,7 @@ from typing import Any
 
 from sqlalchemy.engine import Connection
 
-from likeness.domain.consent import Grantor
+from likeness.domain.consent import Grantor, utc_day
 from likeness.domain.lifecycle import (
     ConsentEvent,
     ConsentRecord,
@@ -34,6 +34,7 @@ from likeness.store.consent_store import ConsentEventRepository
 from likeness.store.database import Database
 from likeness.store.repositories import PerformerRepository, ProductionRepository
 
+ADULT_AGE = 18
 PERSONAL_CAPACITIES = {
     RepresentativeCapacity.AGENT,
     RepresentativeCapacity.MANAGER,
@@ -169,7 +170,9 @@ class ConsentService:
             current = _load(connection, consent_id)
             if by is not None:
                 performer = _performer(connection, current.performer_id)
-                authorise(performer, by, signer, now.date())
+                by = capacity_of(performer, by, signer, utc_day(now))
+                authorise(performer, by, signer, utc_day(now))
+                data = {**data, "by": by.value}
             event = ConsentEvent(consent_id, current.version + 1, kind, now, data)
             record = apply(current, event)  # refuses what the lifecycle does not allow
             index = self._store(connection, record, event)
@@ -183,11 +186,41 @@ class ConsentService:
         return index
 
 
+def capacity_of(performer: Performer, by: Grantor, signer: str | None, on: date) -> Grantor:
+    """A representative who is the recorded guardian of a performer under 18 on ``on``
+    acts as their parent or guardian: the capacity a minor's consent needs (rules.md
+    Part A ``granted_by``), recorded as such on the consent."""
+    if by is not Grantor.REPRESENTATIVE or signer is None or not _minor(performer, on):
+        return by
+    guardians = {
+        r.name.casefold()
+        for r in performer.representatives
+        if r.capacity is RepresentativeCapacity.GUARDIAN
+    }
+    return Grantor.PARENT_OR_GUARDIAN if signer.casefold() in guardians else by
+
+
+def _minor(performer: Performer, on: date) -> bool:
+    return performer.age_on(on) < ADULT_AGE
+
+
 def authorise(performer: Performer, by: Grantor, signer: str | None, on: date) -> None:
-    """May ``by`` (named ``signer``) act for ``performer`` on ``on``? (SAG B2.7; CA 3344.1.)"""
+    """May ``by`` (named ``signer``) act for ``performer`` on ``on``? (SAG B2.7; CA 3344.1;
+    a parent or guardian for a minor.)"""
     dead = performer.date_of_death is not None and performer.date_of_death <= on
     reps = {(r.name.casefold(), r.capacity) for r in performer.representatives}
     who = f"performer {performer.id}"
+    if by is Grantor.PARENT_OR_GUARDIAN:
+        if dead or not _minor(performer, on):
+            raise PermissionDeniedError(
+                f"{who} is not a living minor: a parent or guardian does not consent for them"
+            )
+        if signer is None or (signer.casefold(), RepresentativeCapacity.GUARDIAN) not in reps:
+            raise PermissionDeniedError(
+                f"{signer!r} is not recorded as the guardian of {who}",
+                hint="add them with 'likeness performer update ID -r guardian:NAME'",
+            )
+        return
     if by is Grantor.PERFORMER:
         if dead:
             raise PermissionDeniedError(

@@ -15,6 +15,7 @@ from likeness.domain.ids import PerformerId, ProductionId
 from likeness.domain.log_events import LogEventType
 from likeness.domain.performer import Performer, PerformerStatus
 from likeness.domain.production import Production
+from likeness.domain.regions import region_problem
 from likeness.errors import (
     ConflictError,
     ImportRejectedError,
@@ -183,7 +184,7 @@ class RegistryService:
             if data.date_of_death is None
             else PerformerStatus.DECEASED,
             date_of_death=data.date_of_death,
-            domicile=_clean(data.domicile),
+            domicile=_domicile(data.domicile),
             representatives=data.representatives,
             created_at=now,
             updated_at=now,
@@ -229,6 +230,16 @@ def _clean(value: str | None) -> str | None:
     return value.strip() or None
 
 
+def _domicile(value: str | None) -> str | None:
+    """A region code, so the statutes keyed to a domicile (Cal. Civil Code 3344.1, N.Y.
+    Civil Rights Law 50-f, ...) can never miss a performer written "California"."""
+    cleaned = _clean(value)
+    problem = "" if cleaned is None else region_problem(cleaned)
+    if problem:
+        raise InvalidInputError(f"domicile: {problem}")
+    return cleaned
+
+
 def _require_performer(repository: PerformerRepository, performer_id: str) -> Performer:
     performer = repository.get(performer_id)
     if performer is None:
@@ -246,7 +257,7 @@ def _apply(current: Performer, changes: PerformerChanges, now: datetime) -> Perf
         professional_name=pick(changes.professional_name, current.professional_name),
         union=pick(changes.union, current.union),
         member_number=pick(changes.member_number, current.member_number),
-        domicile=pick(changes.domicile, current.domicile),
+        domicile=current.domicile if changes.domicile is None else _domicile(changes.domicile),
         date_of_death=current.date_of_death if died is None else died,
         status=current.status if died is None else PerformerStatus.DECEASED,
         representatives=current.representatives + changes.add_representatives,
