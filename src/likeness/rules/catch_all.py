@@ -49,7 +49,7 @@ _MASK = "#"
 # -- an open quantifier over a scope noun ----------------------------------------------------
 _QUANTIFIER = (
     r"(?:\b(?:any|all|every|each|whatever|whichever|such|various|additional|further"
-    r"|subsequent|future|(?:and|or|in|for)\s+other)|^\s*other)"
+    r"|subsequent|future|(?:and|or|in|for)\s+other)|^\s*other|['’]s\s+other)"
 )
 _COUNT = r"(?!\s+(?:\d|(?:one|two|three|four|five|six|seven|eight|nine|ten|both)\b))"
 _DETERMINER = r"(?:\s+of)?(?:\s+(?:the|its|their|his|her|our|your))?"
@@ -62,22 +62,26 @@ _MODIFIERS = rf"(?:\s+(?!(?:{_STOP})\b)[a-z][\w'’-]*){{0,2}}"
 # Dimensions a quantifier opens. A named whole bounds the countable ones
 # ("every episode of Night Shift"); nothing bounds a purpose or a manner.
 _OPEN_NOUNS = (
-    r"purposes?|uses?|usages?|applications?|rights|exploitations?"  # what for
-    r"|manner|ways?|means|methods?|fashion|forms?"  # how
+    r"purposes?|uses?|usages?|applications?|rights|exploitations?|reasons?"  # what for
+    r"|manner|ways?|means|methods?|fashion|forms?|contexts?|circumstances?"  # how
     r"|characters?|roles?|personas?"  # as whom
     r"|durations?"  # how long
+)
+# Whole works: "of" names their owner ("any production of Acme Studios"), not a bound.
+_WORK_NOUNS = (
+    r"projects?|productions?|pictures?|films?|works|programs?|programmes?|shows?|series"
+    r"|content|games?|titles?|properties|sequels?|prequels?|remakes?|spin-?offs?"
 )
 _COUNTABLE_NOUNS = (
     r"media|mediums?|formats?|platforms?|channels?|technolog(?:y|ies)|devices?|outlets?"
     r"|services?|networks?"
-    r"|projects?|productions?|pictures?|films?|works|programs?|programmes?|shows?|series"
-    r"|content|seasons?|episodes?|instal?lments?|games?|titles?|properties"
+    r"|seasons?|episodes?|instal?lments?"
     r"|territor(?:y|ies)|countr(?:y|ies)|nations?|markets?|regions?|jurisdictions?|places?"
     r"|languages?"
 )
 _SCENE_NOUNS = r"scenes?|shots?|sequences?|takes?"
 _BOUND_BY_NAME = rf"(?!\s+(?:of|in|on|within|across|from|for)\s+(?:the\s+)?{_MASK})"
-_HEAD = rf"(?![\w-])(?!\s+(?:{_OPEN_NOUNS}|{_COUNTABLE_NOUNS})\b)"
+_HEAD = rf"(?![\w-])(?!\s+(?:{_OPEN_NOUNS}|{_WORK_NOUNS}|{_COUNTABLE_NOUNS})\b)"
 
 
 def _quantified(nouns: str, *, boundable: bool) -> str:
@@ -96,6 +100,8 @@ _DISCRETION = (
     r"|\bdeems?\s+(?:fit|appropriate|necessary|proper|desirable|suitable)\b"
     r"|\b(?:may|shall|might)\s+(?:from\s+time\s+to\s+time\s+)?"
     r"(?:determine|decide|elect|choose|select|desire|wish|require|prefer)\b"
+    r"|\bsole\s+(?:and\s+absolute\s+)?(?:judge?ment|opinion|option|election|decision)\b"
+    r"|\bat\s+(?:\S+\s+){0,2}?option\b"
 )
 _OPEN_LIST = (
     r"\bincluding\s+(?:but\s+not\s+limited\s+to|without\s+limitation)"
@@ -105,13 +111,14 @@ _OPEN_LIST = (
     r"|\b(?:or|and)\s+otherwise\b|\band\s+the\s+like\b|\band\s+so\s+(?:on|forth)\b|\betc\b"
     r"|\b(?:and|or)\s+(?:all\s+)?similar\b"
     r"|\bof\s+(?:any|every|whatever)\s+(?:kind|nature|description|sort|type)\b"
+    r"|\banything\b"
 )
 _EXPLOITATION = (
     r"\bexploit(?:ation|ing|ed|s)?\b|\b(?:ancillary|subsidiary)\b"
     r"|\b(?:sequels|prequels|remakes|reboots|spin-?offs|derivative\s+works)\b"
 )
 _TIME = (
-    r"\bin\s+perpetu(?:ity|um)\b|\bperpetual(?:ly)?\b|\bfor\s+all\s+time\b|\bfor\s?ever\b"
+    r"\bin\s+perpetu(?:ity|um)\b|\bperpetual(?:ly)?\b(?!-)|\bfor\s+all\s+time\b|\bfor\s?ever\b"
     r"|\bindefinite(?:ly)?\b|\bwith\s+no\s+(?:end|expiry|expiration)(?:\s+date)?\b"
     r"|\bwithout\s+(?:an?\s+|any\s+)?(?:end\s+date|expiry|expiration|time\s+limit)\b"
     r"|\bno\s+(?:end\s+date|expiry|expiration|time\s+limit)\b"
@@ -153,20 +160,21 @@ def _shape(pattern: str, anchors: str, fields: frozenset[Field]) -> _Shape:
 _SHAPES = (
     _shape(_DOUBLET, "any all each", _ALL),
     _shape(_quantified(_OPEN_NOUNS, boundable=False), _QUANTIFIER_ANCHORS, _ALL),
+    _shape(_quantified(_WORK_NOUNS, boundable=False), _QUANTIFIER_ANCHORS, _ALL),
     _shape(_quantified(_COUNTABLE_NOUNS, boundable=True), _QUANTIFIER_ANCHORS, _ALL),
     _shape(_quantified(_SCENE_NOUNS, boundable=False), _QUANTIFIER_ANCHORS, _SCENES),
     _shape(_WHOLE_SCENE_LIST, "all any every each", _SCENES),
     _shape(
         _DISCRETION,
         "discretion discretionary fit deem deems determine decide elect choose select desire "
-        "wish require prefer",
+        "wish require prefer sole option",
         _ALL,
     ),
     _shape(
         _OPEN_LIST,
         "limited restriction restrictions limitation limitations limit limits unlimited "
         "unrestricted limitless whatsoever howsoever otherwise like so etc similar any every "
-        "whatever",
+        "whatever anything",
         _ALL,
     ),
     _shape(
@@ -192,6 +200,20 @@ _ANCHORS: dict[Field, frozenset[str]] = {
     field: frozenset().union(*(s.anchors for s in shapes)) for field, shapes in _BY_FIELD.items()
 }
 _WORD = re.compile(r"[a-z]+")
+# Phrases no name excuses, found in any letter case (only quoted text is spared): the
+# fixed list used before issue 13, less the words real titles use ("forever",
+# "perpetual"). A floor under the shapes, so "Any And All Uses In Perpetuity" in title
+# case is not taken for a name.
+_FLOOR = re.compile(
+    r"\b(?:any\s+and\s+all|any\s+purposes?|all\s+purposes|any\s+uses?|all\s+uses"
+    r"|any\s+projects?|all\s+projects|any\s+productions?|any\s+media|all\s+media"
+    r"|here(?:in)?after\s+devised|now\s+known\s+or|in\s+perpetuity|throughout\s+the\s+universe"
+    r"|without\s+limitation|whatsoever|sole\s+discretion|at\s+producer['’]s\s+discretion)\b"
+)
+_FLOOR_ANCHORS = frozenset(
+    {"any", "all", "hereafter", "hereinafter", "known", "perpetuity", "universe"}
+    | {"limitation", "whatsoever", "discretion"}
+)
 
 
 def catch_all_in(text: str, *, field: Field) -> str | None:
@@ -199,6 +221,10 @@ def catch_all_in(text: str, *, field: Field) -> str | None:
     or None when there is none."""
     lowered = _lower(text)
     words = _WORD.findall(lowered)
+    if not _FLOOR_ANCHORS.isdisjoint(words):
+        floor = _FLOOR.search(_lower(_mask_quotes(text)))
+        if floor:
+            return text[floor.start() : floor.end()]
     if _ANCHORS[field].isdisjoint(words):
         return None  # the common case, a specific description: no shape can match
     shapes = [s for s in _BY_FIELD[field] if not s.anchors.isdisjoint(words)]
@@ -253,10 +279,17 @@ def _mask_names(text: str, *, field: Field) -> str:
     spans = [m.span() for m in _QUOTED.finditer(text)]
     if any(c.islower() for c in text):
         spans.extend(_capitalised_names(text, field=field))
-    masked = text
+    return _masked(text, spans)
+
+
+def _mask_quotes(text: str) -> str:
+    return _masked(text, [m.span() for m in _QUOTED.finditer(text)])
+
+
+def _masked(text: str, spans: list[tuple[int, int]]) -> str:
     for start, end in spans:
-        masked = masked[:start] + _MASK * (end - start) + masked[end:]
-    return masked
+        text = text[:start] + _MASK * (end - start) + text[end:]
+    return text
 
 
 def _capitalised_names(text: str, *, field: Field) -> Iterator[tuple[int, int]]:

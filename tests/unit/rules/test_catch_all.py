@@ -133,6 +133,24 @@ OLD_CATCH_ALLS = [
 # Added after the detector was written: shapes the first phrasings did not reach,
 # and misses found by probing it with phrasings outside this file.
 LATER_CATCH_ALLS = [
+    # From a review: title case is not a name, a company does not bound its works.
+    ("purpose", "Any And All Uses"),
+    ("purpose", "In Perpetuity"),
+    ("purpose", "Without Limitation"),
+    ("territory", "Throughout The Universe"),
+    ("purpose", "At Producer's Discretion"),
+    ("purpose", "Any Purpose Whatsoever"),
+    ("media", "All Media Now Known Or Hereafter Devised"),
+    ("project", "Any Production"),
+    ("project", "for use in any production of Acme Studios"),
+    ("project", "in any project of Paramount Pictures"),
+    ("project", "Night Shift and any sequel thereto"),
+    ("purpose", "in the Company's sole judgement"),
+    ("purpose", "at Producer's option"),
+    ("purpose", "for any reason"),
+    ("purpose", "in any context"),
+    ("purpose", "show the performer doing or saying anything"),
+    ("purpose", "reuse the scan in the Producer's other productions"),
     ("scenes", "all"),
     ("scenes", "Every"),
     ("project", "other productions"),
@@ -140,6 +158,8 @@ LATER_CATCH_ALLS = [
     ("media", "all TV platforms"),
 ]
 LATER_SPECIFICS = [
+    ("purpose", "build the perpetual-motion machine prop of scene 8"),
+    ("project", "Any Given Sunday 2 (feature film), produced by Acme Studios"),
     ("purpose", "swap the close-up for other takes of scene 4"),
     ("project", "Mother Country (feature film)"),
     ("territory", "all territories of the European Union"),
