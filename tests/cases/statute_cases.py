@@ -327,14 +327,29 @@ STATUTE_CASES: list[tuple[str, dict[str, Any]]] = [
         use={"substantially_as_scripted": True},
     ),
     case(
-        "elvis_satire_exempt",
+        "elvis_satire_waives_the_statute_not_the_policy",
         "ELVIS Act, Tenn. Code Ann. §47-25-1107 (fair use, First Amendment and news "
-        "exemptions; SECONDARY)",
-        "A non-union satire distributed in Tennessee, attested satire: exempt.",
-        exempt("§47-25-1107", reason_messages=["satire"]),
+        "exemptions; SECONDARY); Likeness Ledger policy (M.6: the strictest decides)",
+        "A non-union satire distributed in Tennessee, attested satire: the statute asks no "
+        "authorization, but with no collective agreement Likeness Ledger policy still asks "
+        "for consent (as it would with no statute at all). No consent: not covered.",
+        not_covered(
+            "Likeness Ledger policy",
+            warnings_contain=["satire", "waives only its own regime"],
+        ),
         production=NONUNION,
         consents=[],
         use={"production_id": "F9", "distribution": ["US-TN"], "expressive_use": "satire"},
+    ),
+    case(
+        "elvis_satire_under_commercials_agreement_needs_consent",
+        "ELVIS Act §47-25-1107; SAG Commercials 2025 F6 (no satire exemption in the contract)",
+        "The same satire under the Commercials agreement: the statute is waived, the contract "
+        "is not. Not covered.",
+        not_covered("F6", warnings_contain=["waives only its own regime"]),
+        production={"id": "AD1", "kind": "commercial", "agreement": "sag-aftra-commercials"},
+        consents=[],
+        use={"production_id": "AD1", "distribution": ["US-TN"], "expressive_use": "satire"},
     ),
     case(
         "elvis_documentary_needs_review",

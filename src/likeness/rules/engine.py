@@ -149,7 +149,12 @@ def _exemptions(
 ) -> tuple[tuple[Reason, ...], frozenset[str]]:
     """The exemptions, when every regime that requires consent exempts the use; else
     none, and the ids of the regimes that did exempt it, each exemption kept as a
-    warning that names the regimes that still bind."""
+    warning that names what still binds.
+
+    Where no collective agreement governs the production, Likeness Ledger's own policy
+    (consent for every use) is one of the layers, and no statute's exception waives it:
+    a statute in force never makes consent less needed than no statute at all.
+    """
     requiring = [m for m in modules if m.RULEBOOK.requires_consent]
     granted = {
         m.RULEBOOK.id: dataclasses.replace(r, topic=base.EXEMPTION)
@@ -158,14 +163,17 @@ def _exemptions(
     }
     if not granted:
         return (), frozenset()
-    if len(granted) == len(requiring):
+    policy_binds = not any(m.RULEBOOK.agreement is not None for m in modules)
+    if len(granted) == len(requiring) and not policy_binds:
         return tuple(granted.values()), frozenset()
-    binding = ", ".join(m.RULEBOOK.title for m in requiring if m.RULEBOOK.id not in granted)
+    still = [m.RULEBOOK.title for m in requiring if m.RULEBOOK.id not in granted]
+    if policy_binds:
+        still.append(f"{POLICY} (no collective agreement governs this production)")
     for reason in granted.values():
         findings.warn(
             reason.rule,
-            f"{reason.message}; but that waives only its own regime: {binding} still "
-            "requires consent (the strictest regime in force decides, rules.md M.6)",
+            f"{reason.message}; but that waives only its own regime: {', '.join(still)} "
+            "still requires consent (the strictest regime in force decides, rules.md M.6)",
             topic=base.EXEMPTION,
         )
     return (), frozenset(granted)

@@ -19,6 +19,7 @@ RULEBOOK = Rulebook(
     effective_until=date(2028, 3, 31),
     status="in force (collective agreement, three years)",
     clauses={
+        base.GRANTED: "F6 (informed consent before creation and use)",
         base.FORM: "F3 (Digital Replica Rider or separate signed writing)",
         base.SPECIFIC: "F2 (reasonably specific description disclosed 48 h ahead)",
         base.SCOPE: "F4/F5 (new consent outside the description; same advertiser and line)",
