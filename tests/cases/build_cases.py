@@ -222,9 +222,10 @@ CASES = [
     ),
     case(
         "alteration_substantially_as_recorded",
-        "SAG TVT 2023 B7.1",
-        "An unlisted alteration that leaves the footage substantially as recorded.",
-        exempt("B7.1"),
+        "SAG TVT 2023 B7.1-B7.2 (machine form: a listed purpose and as recorded)",
+        "An alteration with no listed purpose, though substantially as recorded: as "
+        "recorded alone does not exempt it; no consent, not covered.",
+        not_covered("B2.1"),
         consents=[],
         use={"replica_kind": "digital_alteration", "substantially_as_scripted": True},
     ),
@@ -677,10 +678,10 @@ CASES = [
     ),
     case(
         "minor_sexual_content_2026",
-        "SAG TVT 2026 C3 (detail UNCERTAIN)",
-        "A 16-year-old's replica in a nude scene, consented by a parent: warning under the "
-        "uncertain C3 rule.",
-        covered("1924.50", warnings_contain=["minor"]),
+        "rules.md M.3 (never a minor and nudity: 'TVT 2026, plus general law'); TVT 2026 C3",
+        "A 16-year-old's replica in a nude scene, consented by a parent: no consent can "
+        "cover it (and the C3 warning).",
+        not_covered("M.3", reason_messages=["minor"], warnings_contain=["minor's replica"]),
         performer={"date_of_birth": "2010-03-03"},
         consents=[consent(valid_until="2027-06-30", granted_by="parent_or_guardian")],
         use={"date": "2026-09-01", "days_equivalent": "1.5", "sexual_or_nude": True},
@@ -1334,6 +1335,41 @@ CASES += [
             )
         ],
         use={"production_id": "G1", "date": "2028-12-01"},
+    ),
+    case(
+        "adult_nudity_needs_explicit_consent",
+        "rules.md M.2 (sensitive content: an explicit opt-in); F4",
+        "An adult's replica in a nude scene under a consent that does not say so: not covered.",
+        not_covered("M.2", reason_messages=["does not explicitly cover nudity"]),
+        use={"sexual_or_nude": True},
+    ),
+    case(
+        "adult_nudity_explicitly_consented",
+        "rules.md M.2 (explicit opt-in); B4.3",
+        "The same under a consent that explicitly covers nudity: covered, 2 × $1,246.",
+        covered("2492.00"),
+        consents=[consent(nudity=True)],
+        use={"sexual_or_nude": True},
+    ),
+    case(
+        "parent_consent_used_after_eighteenth_birthday",
+        "Likeness Ledger policy (a parent or guardian consents for a minor); NO FAKES "
+        "§2(b)(2)(B)(ii) (ends at 18, a bill: warning)",
+        "A parent consented at 17 (2025-08-10); the use on 2025-10-01 is after the 18th "
+        "birthday (2025-09-01): covered with warnings to confirm the performer's own consent "
+        "(non-union, so the bill's cap is reported). The consent's $1,000 flat.",
+        covered("1000.00", warnings_contain=["they are an adult", "ending at 18"]),
+        performer={"date_of_birth": "2007-09-01"},
+        production={**NONUNION, "jurisdiction": "US-GA"},
+        consents=[
+            consent(
+                production_id="F9",
+                granted_by="parent_or_guardian",
+                valid_until="2027-06-30",
+                compensation={"basis": "flat", "amount": "1000"},
+            )
+        ],
+        use={"production_id": "F9"},
     ),
 ]
 

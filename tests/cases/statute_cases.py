@@ -449,4 +449,16 @@ STATUTE_CASES: list[tuple[str, dict[str, Any]]] = [
         ],
         use=IL_USE,
     ),
+    case(
+        "elvis_nationwide_release_reaches_tennessee",
+        "ELVIS Act, Tenn. Code Ann. §47-25-1104 (heirs for 10 years after death; PRIMARY); "
+        "§47-25-1105 (makes available to the public)",
+        "A deceased performer (died 2020-02-02, domiciled nowhere in particular), a union "
+        "picture released across the United States, the union's consent: the release reaches "
+        "Tennessee, where the heirs' consent is needed. Not covered.",
+        not_covered("§47-25-1104", regimes_include=["TN-ELVIS"]),
+        performer=DEAD,
+        consents=[consent(granted_by="union")],
+        use={"distribution": ["US"]},
+    ),
 ]

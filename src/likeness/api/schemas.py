@@ -136,6 +136,7 @@ class ConsentRequestIn(In):
     created_for_production_id: Id | None = None
     dubbing: bool = False
     max_period_of_use_ends: date | None = None
+    nudity: bool = False
 
     def to_request(self) -> ConsentRequest:
         d = self.description
@@ -167,6 +168,7 @@ class ConsentRequestIn(In):
             created_for_production_id=self.created_for_production_id,
             dubbing=self.dubbing,
             max_period_of_use_ends=self.max_period_of_use_ends,
+            nudity=self.nudity,
         )
 
 

@@ -89,6 +89,12 @@ def request(
         str | None,
         typer.Option(help="Production the replica was made for, when another now wants it."),
     ] = None,
+    dubbing: Annotated[
+        bool, typer.Option("--dubbing", help="Covers dubbing the voice into other languages.")
+    ] = False,
+    nudity: Annotated[
+        bool, typer.Option("--nudity", help="Explicitly covers nudity or sexual content.")
+    ] = False,
     receipt: ReceiptOption = None,
     as_json: JsonFlag = False,
 ) -> None:
@@ -112,6 +118,8 @@ def request(
         representation=representation,
         real_time_generation=real_time_generation,
         created_for_production_id=created_for,
+        dubbing=dubbing,
+        nudity=nudity,
     )
     state = state_of(ctx)
     _done(state, state.services().consents.request(performer, production, terms), receipt, as_json)

@@ -177,6 +177,7 @@ class ConsentTerms:
     created_for_production_id: str | None = None
     dubbing: bool = False  # foreign-language dubbing by replica (TV/Theatrical 2026 C7)
     max_period_of_use_ends: date | None = None  # the commercial's MPU (Commercials F5)
+    nudity: bool = False  # explicitly covers nudity or sexual content (M.2 opt-in)
 
     def __post_init__(self) -> None:
         if not self.modalities:

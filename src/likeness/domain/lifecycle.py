@@ -61,6 +61,7 @@ class ConsentRequest:
     created_for_production_id: str | None = None
     dubbing: bool = False
     max_period_of_use_ends: date | None = None
+    nudity: bool = False
 
     def to_json(self) -> dict[str, Any]:
         d = self.description
@@ -93,6 +94,7 @@ class ConsentRequest:
             "real_time_generation": self.real_time_generation,
             "created_for_production_id": self.created_for_production_id,
             "dubbing": self.dubbing,
+            "nudity": self.nudity,
             "max_period_of_use_ends": None
             if self.max_period_of_use_ends is None
             else self.max_period_of_use_ends.isoformat(),
@@ -136,6 +138,7 @@ class ConsentRequest:
             real_time_generation=data["real_time_generation"],
             created_for_production_id=data["created_for_production_id"],
             dubbing=data.get("dubbing", False),
+            nudity=data.get("nudity", False),
             max_period_of_use_ends=None if mpu is None else date.fromisoformat(mpu),
         )
 
@@ -204,6 +207,7 @@ class ConsentRecord:
             real_time_generation=r.real_time_generation,
             created_for_production_id=r.created_for_production_id,
             dubbing=r.dubbing,
+            nudity=r.nudity,
             max_period_of_use_ends=r.max_period_of_use_ends,
         )
 

@@ -270,6 +270,7 @@ def _consent(data: object, path: str) -> ConsentTerms:
             "created_for_production_id",
             "dubbing",
             "max_period_of_use_ends",
+            "nudity",
         },
     )
     revoked = o.moment("revoked_at")
@@ -293,6 +294,7 @@ def _consent(data: object, path: str) -> ConsentTerms:
         created_for_production_id=o.text("created_for_production_id", required=False),
         dubbing=o.flag("dubbing"),
         max_period_of_use_ends=o.day("max_period_of_use_ends", required=False),
+        nudity=o.flag("nudity"),
     )
 
 

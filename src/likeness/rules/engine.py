@@ -283,6 +283,7 @@ def _check(case: Case, consent: ConsentTerms, books: list[Rulebook], f: Findings
         _warn(f, books, topic, message)
     _check_time(case, consent, books, f)
     _check_grant(case, consent, books, f)
+    _check_content(case, consent, f)
     if not consent.signed_separately:
         _deny(f, books, base.FORM, f"consent {cid} was not a separately signed writing")
     if not consent.clear_and_conspicuous:
@@ -349,6 +350,15 @@ def _check_grant(case: Case, consent: ConsentTerms, books: list[Rulebook], f: Fi
         _check_deceased_grantor(cid, by, books, f)
         return
     minor = performer.age_on(granted_on) < ADULT_AGE
+    if minor and by is Grantor.PARENT_OR_GUARDIAN and performer.age_on(case.use.date) >= ADULT_AGE:
+        _warn(
+            f,
+            books,
+            base.MINOR,
+            f"consent {cid} was given by a parent or guardian while the performer was a "
+            f"minor; on {case.use.date.isoformat()} they are an adult: confirm their own "
+            "consent",
+        )
     if minor and by is not Grantor.PARENT_OR_GUARDIAN:
         _deny(
             f,
@@ -381,6 +391,29 @@ def _check_grant(case: Case, consent: ConsentTerms, books: list[Rulebook], f: Fi
             base.SIGNER,
             f"consent {cid} was signed by a representative for a living performer; "
             "valid only if the performer's contract authorises it [uncertain rule]",
+        )
+
+
+def _check_content(case: Case, consent: ConsentTerms, f: Findings) -> None:
+    """Nudity or sexual content: never in a minor's replica (rules.md M.3 "plus general
+    law"; TV/Theatrical 2026 C3), and for an adult only under a consent that says so
+    (M.2: an explicit opt-in for sensitive content)."""
+    use, performer = case.use, case.performer
+    if not use.sexual_or_nude:
+        return
+    age = performer.age_on(use.date)
+    if age < ADULT_AGE:
+        f.deny(
+            f"{POLICY}: no nudity or sexual content in a minor's replica (rules.md M.3)",
+            f"the performer is {age}: no consent can cover nudity or sexual content in a "
+            "minor's replica",
+            topic=base.MINOR,
+        )
+    elif not consent.nudity:
+        f.deny(
+            f"{POLICY}: explicit consent to nudity or sexual content (rules.md M.2)",
+            f"consent {consent.id} does not explicitly cover nudity or sexual content",
+            topic=base.SCOPE,
         )
 
 

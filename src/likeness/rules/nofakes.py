@@ -41,11 +41,14 @@ def check_consent(case: Case, consent: ConsentTerms, findings: Findings) -> None
     minor = case.performer.age_on(start) < 18
     cap = MINOR_MAX_YEARS if minor else ADULT_MAX_YEARS
     limit = _add_years(start, cap)
+    if minor:  # §2(b)(2)(B)(ii): "but in any case terminates when the individual reaches 18"
+        limit = min(limit, _add_years(case.performer.date_of_birth, 18))
     if consent.valid_until is None or consent.valid_until > limit:
         findings.warn(
             RULEBOOK.cite("§2(b)(2)(B)"),
             f"consent {consent.id} would be valid only until {limit.isoformat()} "
-            f"({cap}-year cap{' for minors' if minor else ''}) if the bill became law",
+            f"({cap}-year cap{', ending at 18, for minors' if minor else ''}) if the bill "
+            "became law",
         )
 
 

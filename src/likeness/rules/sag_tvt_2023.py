@@ -74,12 +74,8 @@ def scripted_or_listed_alteration(case: Case, book: Rulebook) -> Reason | None:
         )
     if use.replica_kind is not ReplicaKind.DIGITAL_ALTERATION:
         return None
-    if use.alteration is None:
-        return Reason(
-            book.cite("B7.1"),
-            "the altered photography or soundtrack remains substantially as scripted, "
-            "performed or recorded (producer's attestation): no consent is needed",
-        )
+    # B.7 machine form: an alteration needs consent unless its purpose is a listed one
+    # *and* the result stays substantially as recorded; as recorded alone is not enough.
     if use.alteration in EXEMPT_ALTERATIONS:
         return Reason(
             book.cite("B7.2"),

@@ -17,10 +17,10 @@ Sources and their tags in the reference:
 - no writing or content of the authorization is prescribed (TN5) [DERIVED]: the
   form Likeness Ledger asks for is its own policy, not this statute's.
 
-Tennessee nexus: a production in Tennessee, distribution there, or a performer domiciled
-there. Commercial use and non-use after death are not recorded, so beyond the initial
-ten years the right is reported as possibly continuing or lapsed: consent is still
-asked, and a union's consent only warns.
+Tennessee nexus: a production in Tennessee, distribution there (a release to the whole
+United States included), or a performer domiciled there. Commercial use and non-use
+after death are not recorded, so beyond the initial ten years the right is reported as
+possibly continuing or lapsed: consent is still asked, and a union's consent only warns.
 """
 
 from __future__ import annotations
@@ -69,9 +69,9 @@ def initial_term_ends(deceased_on: date) -> date:
 
 
 def applies(case: Case) -> bool:
-    nexus = (
-        JURISDICTION in (case.production.jurisdiction, case.performer.domicile)
-        or JURISDICTION in case.use.distribution
+    # A release to the United States as a whole reaches Tennessee too.
+    nexus = JURISDICTION in (case.production.jurisdiction, case.performer.domicile) or any(
+        region in (JURISDICTION, "US") for region in case.use.distribution
     )
     return nexus and RULEBOOK.in_force_on(case.use.date)
 
