@@ -1371,6 +1371,24 @@ CASES += [
         ],
         use={"production_id": "F9"},
     ),
+    case(
+        "ima_real_time_generation_scale_per_day",
+        "SAG IMA 2025 E8 (at least 7.5 × the applicable scale, per day)",
+        "Paid by the agreement's formula on a $1,000 scale, 5 days: 5 × 7.5 × $1,000.",
+        covered("37500.00", compensation_rules=["E8"]),
+        production=IMA,
+        consents=[consent(**IMA_RTG, compensation={"basis": "scale", "scale": "1000"})],
+        use={**IMA_RTG_USE, "days_equivalent": 5},
+    ),
+    case(
+        "ima_real_time_generation_scale_zero_days",
+        "SAG IMA 2025 E8; days_equivalent 0 pays nothing",
+        "The same formula for a use estimated at 0 days: 0.",
+        covered("0.00", compensation_rules=["E8"]),
+        production=IMA,
+        consents=[consent(**IMA_RTG, compensation={"basis": "scale", "scale": "1000"})],
+        use={**IMA_RTG_USE, "days_equivalent": 0},
+    ),
 ]
 
 

@@ -49,10 +49,14 @@ def _real_time_generation(
     case: Case, consent: ConsentTerms | None, book: Rulebook, findings: Findings
 ) -> list[CompensationLine]:
     """E8: real-time generation is bargained, at no less than 7.5 times the applicable
-    minimum scale; a lower agreed amount is raised to the floor."""
+    minimum scale (per day or session, so times the days the use stands for unless the
+    pay is flat); a lower agreed amount is raised to the floor."""
     rule = book.cite("E8")
-    lines = _negotiated(case, consent, rule, findings)
     terms = None if consent is None else consent.compensation
+    by_formula = terms is not None and terms.basis is CompensationBasis.SCALE
+    lines = (
+        [] if by_formula and terms and terms.scale else _negotiated(case, consent, rule, findings)
+    )
     if terms is None or terms.scale is None:
         findings.warn(
             rule,
@@ -60,16 +64,15 @@ def _real_time_generation(
             "scale in the consent's compensation terms so the floor can be checked",
         )
         return lines
-    days = case.use.days_equivalent if terms.basis is CompensationBasis.PER_DAY else Decimal(1)
+    flat = terms.basis is CompensationBasis.FLAT
+    days = Decimal(1) if flat else case.use.days_equivalent
     floor = Money(terms.scale * RTG_MULTIPLE, terms.currency).times(days)
     paid = sum((line.amount.amount for line in lines), Decimal(0))
-    if paid >= floor.amount:
+    if lines and paid >= floor.amount:
         return lines
-    unit = f"{_days(days)} × " if terms.basis is CompensationBasis.PER_DAY else ""
-    basis = (
-        f"{unit}7.5 × {Money(terms.scale, terms.currency)} scale: the real-time generation "
-        f"floor, which the agreed {Money(paid, terms.currency)} is below"
-    )
+    unit = "" if flat else f"{_days(days)} × "
+    below = "" if not lines else f", which the agreed {Money(paid, terms.currency)} is below"
+    basis = f"{unit}7.5 × {Money(terms.scale, terms.currency)} scale: the real-time floor{below}"
     return [CompensationLine(rule, basis, floor)]
 
 
@@ -105,9 +108,9 @@ def _sag_tvt(
     lines = _negotiated(case, consent, f"bargained under {book.cite(clause)}", findings)
     floor = rates.day.times(days)
     paid = sum((line.amount.amount for line in lines), Decimal(0))
-    if use.replica_kind in (ReplicaKind.EMPLOYMENT_BASED, ReplicaKind.INDEPENDENTLY_CREATED) and (
-        paid < floor.amount
-    ):
+    comparable = all(line.amount.currency == floor.currency for line in lines)
+    floored = (ReplicaKind.EMPLOYMENT_BASED, ReplicaKind.INDEPENDENTLY_CREATED)
+    if use.replica_kind in floored and comparable and paid < floor.amount:
         findings.warn(
             book.cite("B5.2/C5"),
             f"the agreed {paid:,.2f} is below the day-performer minimum for {_days(days)} "
