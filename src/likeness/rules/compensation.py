@@ -53,10 +53,9 @@ def _real_time_generation(
     pay is flat); a lower agreed amount is raised to the floor."""
     rule = book.cite("E8")
     terms = None if consent is None else consent.compensation
-    by_formula = terms is not None and terms.basis is CompensationBasis.SCALE
-    lines = (
-        [] if by_formula and terms and terms.scale else _negotiated(case, consent, rule, findings)
-    )
+    lines: list[CompensationLine] = []  # paid by the agreement's formula: the floor is the pay
+    if terms is None or terms.basis is not CompensationBasis.SCALE or terms.scale is None:
+        lines = _negotiated(case, consent, rule, findings)
     if terms is None or terms.scale is None:
         findings.warn(
             rule,
