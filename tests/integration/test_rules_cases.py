@@ -106,6 +106,28 @@ def test_evaluate_reads_standard_input_in_a_real_process() -> None:
             "production.jurisdiction: 'US-XX' is not a US state code",
         ),
         (
+            lambda c: c["production"].pop("agreement"),
+            "production.agreement: required",
+        ),
+        (
+            lambda c: c["production"].update(jurisdiction="UK"),
+            "production.jurisdiction: 'UK' is not an ISO 3166 code: use GB",
+        ),
+        (
+            lambda c: c["production"].update(jurisdiction="ZZ"),
+            "production.jurisdiction: 'ZZ': ZZ is not an ISO 3166-1 country code",
+        ),
+        (
+            lambda c: c["use"].update(notice_at="2025-09-29"),
+            "use.notice_at: give a time and a zone",
+        ),
+        (
+            lambda c: c["consents"][0].update(
+                compensation={"basis": "flat", "amount": "1", "currency": "usd"}
+            ),
+            "consents[0].compensation.currency: 'usd' is not an ISO 4217 code",
+        ),
+        (
             lambda c: c["production"].update(kind="film"),
             "production.kind: 'film' is not one of theatrical, television",
         ),

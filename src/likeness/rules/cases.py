@@ -7,6 +7,7 @@ silently change a decision.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping
 from datetime import UTC, date, datetime
 from decimal import Decimal, InvalidOperation
@@ -37,6 +38,7 @@ from likeness.domain.regions import region_problem
 from likeness.errors import CaseError, InvalidInputError
 
 E = TypeVar("E", bound=StrEnum)
+_CURRENCY = re.compile(r"[A-Z]{3}")
 T = TypeVar("T")
 
 
@@ -88,7 +90,9 @@ class _Obj:
         assert value is not None
         return value
 
-    def moment(self, key: str) -> datetime | None:
+    def moment(self, key: str, *, bare_date: bool = True) -> datetime | None:
+        """A date-time with a zone; a bare date reads as midnight UTC where ``bare_date``
+        (a grant or a revocation), and is refused where the hour decides (notice)."""
         value = self.text(key, required=False)
         if value is None:
             return None
@@ -97,9 +101,9 @@ class _Obj:
         except ValueError:
             raise CaseError(f"{self.at(key)}: {value!r} is not an ISO 8601 date-time") from None
         if parsed.tzinfo is None:
-            if len(value) == 10:  # a bare date: midnight UTC
+            if bare_date and len(value) == 10:  # a bare date: midnight UTC
                 return parsed.replace(tzinfo=UTC)
-            raise CaseError(f"{self.at(key)}: give a time zone (e.g. Z)")
+            raise CaseError(f"{self.at(key)}: give a time and a zone (e.g. T09:00:00Z)")
         return parsed
 
     def region(self, key: str) -> str | None:
@@ -237,7 +241,8 @@ def _performer(data: object) -> PerformerFacts:
 def _production(data: object) -> ProductionFacts:
     o = _Obj(data, "production", {"id", "kind", "agreement", "jurisdiction"})
     kind = o.choice("kind", ProductionKind, required=False) or ProductionKind.THEATRICAL
-    agreement = o.choice("agreement", Agreement, required=False) or Agreement.NONE
+    # Required: a production left without one would be decided under no agreement.
+    agreement = o.req_choice("agreement", Agreement)
     return ProductionFacts(
         id=o.req_text("id"),
         kind=kind.value,
@@ -352,6 +357,8 @@ def _compensation(data: object, path: str) -> CompensationTerms | None:
         return None
     o = _Obj(data, path, {"basis", "amount", "currency", "scale"})
     currency = o.text("currency", required=False) or "USD"
+    if _CURRENCY.fullmatch(currency) is None:
+        raise CaseError(f"{o.at('currency')}: {currency!r} is not an ISO 4217 code (e.g. USD)")
     basis = o.req_choice("basis", CompensationBasis)
     amount = o.decimal("amount", required=basis is not CompensationBasis.SCALE)
     return CompensationTerms(
@@ -420,13 +427,13 @@ def _use(data: object) -> UseFacts:
         advertiser=o.text("advertiser", required=False),
         product_line=o.text("product_line", required=False),
         new_commercial=o.flag("new_commercial"),
-        notice_at=o.moment("notice_at"),
-        engaged_at=o.moment("engaged_at"),
-        services_at=o.moment("services_at"),
+        notice_at=o.moment("notice_at", bare_date=False),
+        engaged_at=o.moment("engaged_at", bare_date=False),
+        services_at=o.moment("services_at", bare_date=False),
         business_reason=o.text("business_reason", required=False) or "",
         dubbing=o.flag("dubbing"),
         expressive_use=o.choice("expressive_use", ExpressiveUse, required=False),
-        union_notified_at=o.moment("union_notified_at"),
+        union_notified_at=o.moment("union_notified_at", bare_date=False),
     )
 
 

@@ -422,7 +422,7 @@ def test_the_case_format_keeps_a_zero_days_equivalent() -> None:
     case = {
         "as_of": "2026-01-05",
         "performer": {"id": "P1", "date_of_birth": "1990-01-01"},
-        "production": {"id": "F1"},
+        "production": {"id": "F1", "agreement": "none"},
         "use": {
             "production_id": "F1",
             "replica_kind": "employment_based",
