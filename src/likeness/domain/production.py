@@ -7,7 +7,7 @@ from datetime import date, datetime
 from enum import StrEnum
 
 from likeness.domain.ids import ProductionId
-from likeness.domain.regions import region_problem
+from likeness.domain.regions import shape_problem
 from likeness.errors import InvalidInputError
 
 
@@ -50,6 +50,6 @@ class Production:
                 f"end date {self.end_date.isoformat()} is before "
                 f"start date {self.start_date.isoformat()}"
             )
-        problem = "" if self.jurisdiction is None else region_problem(self.jurisdiction)
+        problem = "" if self.jurisdiction is None else shape_problem(self.jurisdiction)
         if problem:
             raise InvalidInputError(f"jurisdiction: {problem}")

@@ -92,14 +92,24 @@ COUNTRIES = frozenset(_ISO_3166_1.split())
 NOT_ISO = {"UK": "GB", "EL": "GR"}
 
 
-def region_problem(code: str) -> str:
-    """Why ``code`` is not a region code; "" when it is."""
-    examples = ", ".join(ENCODED)
+def shape_problem(code: str) -> str:
+    """Why ``code`` is not even shaped like a region code; "" when it is. Records read
+    back from a store are held to this only: a code a later version refuses at input
+    must not make older data unreadable."""
     if _CODE.fullmatch(code) is None:
+        examples = ", ".join(ENCODED)
         return (
             f"{code!r} is not an ISO 3166 region code; use a country or subdivision code "
             f"such as {examples} (rules are encoded for {examples})"
         )
+    return ""
+
+
+def region_problem(code: str) -> str:
+    """Why ``code`` is not an assigned region code; "" when it is (checked at input)."""
+    shape = shape_problem(code)
+    if shape:
+        return shape
     country, _, subdivision = code.partition("-")
     if country in NOT_ISO:
         return f"{code!r} is not an ISO 3166 code: use {NOT_ISO[country]}"

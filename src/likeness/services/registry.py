@@ -184,7 +184,7 @@ class RegistryService:
             if data.date_of_death is None
             else PerformerStatus.DECEASED,
             date_of_death=data.date_of_death,
-            domicile=_domicile(data.domicile),
+            domicile=_region("domicile", data.domicile),
             representatives=data.representatives,
             created_at=now,
             updated_at=now,
@@ -203,7 +203,7 @@ class RegistryService:
             agreement=data.agreement,
             start_date=data.start_date,
             end_date=data.end_date,
-            jurisdiction=_clean(data.jurisdiction),
+            jurisdiction=_region("jurisdiction", data.jurisdiction),
             created_at=self._clock.now(),
         )
         with self._database.write() as connection:
@@ -230,13 +230,13 @@ def _clean(value: str | None) -> str | None:
     return value.strip() or None
 
 
-def _domicile(value: str | None) -> str | None:
-    """A region code, so the statutes keyed to a domicile (Cal. Civil Code 3344.1, N.Y.
-    Civil Rights Law 50-f, ...) can never miss a performer written "California"."""
+def _region(field: str, value: str | None) -> str | None:
+    """A region code, so the statutes keyed to a domicile or a jurisdiction (Cal. Civil
+    Code 3344.1, N.Y. Civil Rights Law 50-f, ...) can never miss one written "California"."""
     cleaned = _clean(value)
     problem = "" if cleaned is None else region_problem(cleaned)
     if problem:
-        raise InvalidInputError(f"domicile: {problem}")
+        raise InvalidInputError(f"{field}: {problem}")
     return cleaned
 
 
@@ -257,7 +257,9 @@ def _apply(current: Performer, changes: PerformerChanges, now: datetime) -> Perf
         professional_name=pick(changes.professional_name, current.professional_name),
         union=pick(changes.union, current.union),
         member_number=pick(changes.member_number, current.member_number),
-        domicile=current.domicile if changes.domicile is None else _domicile(changes.domicile),
+        domicile=current.domicile
+        if changes.domicile is None
+        else _region("domicile", changes.domicile),
         date_of_death=current.date_of_death if died is None else died,
         status=current.status if died is None else PerformerStatus.DECEASED,
         representatives=current.representatives + changes.add_representatives,
