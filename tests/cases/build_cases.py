@@ -58,6 +58,7 @@ def case(
     consents=None,
     use=None,
     as_of=None,
+    relied_on=None,
 ):
     data = {
         "description": summary,
@@ -69,6 +70,8 @@ def case(
         "use": {**USE, **(use or {})},
         "expected": expected,
     }
+    if relied_on is not None:
+        data["relied_on"] = relied_on
     return name, data
 
 
@@ -1388,6 +1391,38 @@ CASES += [
         production=IMA,
         consents=[consent(**IMA_RTG, compensation={"basis": "scale", "scale": "1000"})],
         use={**IMA_RTG_USE, "days_equivalent": 0},
+    ),
+    case(
+        "the_named_consent_is_tried_first",
+        "M.3 (the consent the use relies on); a use refers to one consent",
+        "A non-union production; two consents cover the use: C1 at $500 flat, C2 at $5,000 "
+        "flat; the production names C2, so C2 covers and its $5,000 is owed.",
+        covered("5000.00", consent_id="C2"),
+        production=NONUNION,
+        consents=[
+            consent(production_id="F9", compensation={"basis": "flat", "amount": "500"}),
+            consent(id="C2", production_id="F9", compensation={"basis": "flat", "amount": "5000"}),
+        ],
+        use={"production_id": "F9"},
+        relied_on="C2",
+    ),
+    case(
+        "another_consent_than_the_named_one_covers",
+        "M.3 (best matching consent)",
+        "Non-union; the production names C1, which was revoked; C2 covers, with a warning "
+        "naming both. C2's $5,000.",
+        covered("5000.00", consent_id="C2", warnings_contain=["names consent C1"]),
+        production=NONUNION,
+        consents=[
+            consent(
+                production_id="F9",
+                revoked_at="2025-09-01",
+                compensation={"basis": "flat", "amount": "500"},
+            ),
+            consent(id="C2", production_id="F9", compensation={"basis": "flat", "amount": "5000"}),
+        ],
+        use={"production_id": "F9"},
+        relied_on="C1",
     ),
 ]
 

@@ -62,7 +62,12 @@ def preview_use(body: UseReportIn, caller: Caller, services: ServicesDep) -> dic
     """What reporting this use would decide and cost; nothing is recorded."""
     require_role(caller, Role.PRODUCTION)
     require_production(caller, body.use.production_id)
-    decision = services.uses.decide(body.performer_id, body.use.to_facts(), category=body.category)
+    decision = services.uses.decide(
+        body.performer_id,
+        body.use.to_facts(),
+        category=body.category,
+        relied_on=body.consent_id,
+    )
     return decision_json(decision)
 
 

@@ -368,3 +368,4 @@ class Case:
     production: ProductionFacts
     use: UseFacts
     consents: tuple[ConsentTerms, ...] = field(default=())
+    relied_on: str | None = None  # the consent the production names for the use, if any

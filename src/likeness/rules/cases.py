@@ -205,7 +205,17 @@ def parse_case(data: object) -> Case:
     case = _Obj(
         data,
         "",
-        {"as_of", "performer", "production", "consents", "use", "expected", "description", "cites"},
+        {
+            "as_of",
+            "performer",
+            "production",
+            "consents",
+            "use",
+            "relied_on",
+            "expected",
+            "description",
+            "cites",
+        },
     )
     try:
         return Case(
@@ -214,6 +224,7 @@ def parse_case(data: object) -> Case:
             production=_production(case.raw("production", required=True)),
             consents=tuple(case.items("consents", _consent)),
             use=_use(case.raw("use", required=True)),
+            relied_on=case.text("relied_on", required=False),
         )
     except CaseError:
         raise

@@ -113,13 +113,14 @@ def evaluate(case: Case) -> Decision:
     # is not the one a reason cites.
     binding = [b for b in books if b.id not in waived]
     reasons: list[Reason] = []
-    for consent in sorted(case.consents, key=lambda c: c.id):
+    for consent in _in_order(case):
         findings = Findings()
         _check(case, consent, binding, findings)
         for module in modules:
             if module.RULEBOOK.id not in waived:
                 module.check_consent(case, consent, findings)
         if not findings.denials:
+            _another_than_named(case, consent, books, case_findings)
             case_findings.warnings.extend(findings.warnings)
             paid = Findings(topic=base.COMPENSATION)
             lines = compensate(case, consent, binding, paid)
@@ -142,6 +143,25 @@ def evaluate(case: Case) -> Decision:
             )
         )
     return _decision(Outcome.NOT_COVERED, None, tuple(reasons), case_findings, [], regimes)
+
+
+def _in_order(case: Case) -> list[ConsentTerms]:
+    """The consent the production names first, then the others by id."""
+    return sorted(case.consents, key=lambda c: (c.id != case.relied_on, c.id))
+
+
+def _another_than_named(
+    case: Case, consent: ConsentTerms, books: list[Rulebook], findings: Findings
+) -> None:
+    named = case.relied_on
+    if named is not None and named != consent.id:
+        _warn(
+            findings,
+            books,
+            base.GRANTED,
+            f"the use names consent {named}, which does not cover it; consent {consent.id} "
+            "does, and its terms are the ones applied",
+        )
 
 
 def _exemptions(

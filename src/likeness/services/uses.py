@@ -104,6 +104,7 @@ class UseService:
                 production=production,
                 consents=tuple(r.terms() for r in records),
                 use=use,
+                relied_on=report.consent_id,
             )
             decision = evaluate(case)
             use_id = self._ids.new()
@@ -119,10 +120,11 @@ class UseService:
         use: UseFacts,
         *,
         category: PerformerCategory = PerformerCategory.PRINCIPAL,
+        relied_on: str | None = None,
     ) -> Decision:
         """The decision for a use, recording nothing (previews, clearance scans and
         checks, which ask of an ``appearance``)."""
-        cache_key = (performer_id, use, category)
+        cache_key = (performer_id, use, category, relied_on)
         version = self._counter()
         cached = self._decisions.get(cache_key, version)
         if cached is not None:
@@ -131,7 +133,7 @@ class UseService:
             performer, facts, records = _context(connection, performer_id, use.production_id)
         person = _facts(performer, UseReport(performer.id, use, category=category))
         terms = tuple(r.terms() for r in records)
-        decision = evaluate(Case(use.date, person, facts, use, terms))
+        decision = evaluate(Case(use.date, person, facts, use, terms, relied_on))
         self._decisions.put(cache_key, version, decision)
         return decision
 

@@ -253,7 +253,9 @@ async def preview_use(request: Request, session: Csrf) -> HTMLResponse:
     services = services_of(request)
     try:
         report = _report(services, session.account, posted)
-        decision = await run_in_threadpool(services.uses.decide, report.performer_id, report.use)
+        decision = await run_in_threadpool(
+            services.uses.decide, report.performer_id, report.use, relied_on=report.consent_id
+        )
     except (LikenessError, ValueError) as exc:
         message = problem(exc)
         return page(request, "_preview.html", session, decision=None, error=message)
