@@ -1424,6 +1424,17 @@ CASES += [
         use={"production_id": "F9"},
         relied_on="C1",
     ),
+    case(
+        "3344_1_leap_day_death_protects_through_1_march",
+        "Cal. Civ. Code §3344.1 (70 years after death, to the day; a 29 February death)",
+        "Died 1956-02-29; 2026 has no 29 February, so the 70 years run through 2026-03-01 "
+        "(never cut short): a use that day still needs consent.",
+        not_covered("3344.1", regimes_include=["CA-CIV-3344.1"]),
+        performer={"date_of_birth": "1920-01-01", "deceased_on": "1956-02-29", "domicile": "US-CA"},
+        production={**NONUNION, "jurisdiction": "US-CA"},
+        consents=[],
+        use={"production_id": "F9", "date": "2026-03-01"},
+    ),
 ]
 
 

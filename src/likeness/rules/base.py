@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from typing import Protocol
 
 from likeness.domain.consent import Case, ConsentTerms
@@ -92,3 +92,14 @@ class RulebookModule(Protocol):
     def check_case(self, case: Case, findings: Findings) -> None: ...
 
     def check_consent(self, case: Case, consent: ConsentTerms, findings: Findings) -> None: ...
+
+
+def protection_ends(start: date, years: int) -> date:
+    """The last day of a protection lasting ``years`` from ``start`` (a post-mortem right,
+    counted from the date of death to the day). 29 February maps to 1 March in a year
+    without one: the later day, so a protection is never cut short. (A deadline to
+    destroy data maps it to 28 February instead: ``il_bipa.years_after``.)"""
+    try:
+        return start.replace(year=start.year + years)
+    except ValueError:  # 29 February in a year that has none
+        return start.replace(year=start.year + years, day=28) + timedelta(days=1)

@@ -13,8 +13,7 @@ from datetime import date
 from likeness.domain.consent import Case, ConsentTerms, ExpressiveUse, Grantor
 from likeness.domain.decision import Reason
 from likeness.rules import base
-from likeness.rules.base import Findings, Rulebook
-from likeness.rules.il_bipa import years_after
+from likeness.rules.base import Findings, Rulebook, protection_ends
 
 JURISDICTION = "US-CA"
 TERM_YEARS = 70
@@ -47,7 +46,7 @@ RULEBOOK = Rulebook(
 
 def term_ends(deceased_on: date) -> date:
     """The last day of the right: 70 years after death, to the day."""
-    return years_after(deceased_on, TERM_YEARS)
+    return protection_ends(deceased_on, TERM_YEARS)
 
 
 def applies(case: Case) -> bool:

@@ -34,8 +34,7 @@ from datetime import date
 from likeness.domain.consent import Case, ConsentTerms, Grantor
 from likeness.domain.decision import Reason
 from likeness.rules import base
-from likeness.rules.base import Findings, Rulebook
-from likeness.rules.il_bipa import years_after
+from likeness.rules.base import Findings, Rulebook, protection_ends
 
 DOMICILE = "US-NY"
 TERM_YEARS = 40
@@ -59,7 +58,7 @@ RULEBOOK = Rulebook(
 
 def term_ends(deceased_on: date) -> date:
     """The last day of the right: 40 years after death, to the day."""
-    return years_after(deceased_on, TERM_YEARS)
+    return protection_ends(deceased_on, TERM_YEARS)
 
 
 def applies(case: Case) -> bool:

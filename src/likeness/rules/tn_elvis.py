@@ -30,8 +30,7 @@ from datetime import date
 from likeness.domain.consent import Case, ConsentTerms, ExpressiveUse, Grantor, ReplicaKind
 from likeness.domain.decision import Reason
 from likeness.rules import base
-from likeness.rules.base import Findings, Rulebook
-from likeness.rules.il_bipa import years_after
+from likeness.rules.base import Findings, Rulebook, protection_ends
 
 JURISDICTION = "US-TN"
 POST_MORTEM_YEARS = 10  # rules_constants.yaml tn_postmortem.initial_years
@@ -65,7 +64,7 @@ RULEBOOK = Rulebook(
 
 def initial_term_ends(deceased_on: date) -> date:
     """The last day of the initial post-mortem term: ten years after death, to the day."""
-    return years_after(deceased_on, POST_MORTEM_YEARS)
+    return protection_ends(deceased_on, POST_MORTEM_YEARS)
 
 
 def applies(case: Case) -> bool:

@@ -58,9 +58,10 @@ def test_50f_runs_40_years_to_the_day() -> None:
     assert ny_civil_50f.term_ends(date(2024, 2, 29)) == date(2064, 2, 29)  # a leap year
 
 
-def test_elvis_initial_term_is_ten_years_and_29_february_counts_from_28() -> None:
+def test_elvis_initial_term_is_ten_years_and_29_february_runs_to_1_march() -> None:
     assert tn_elvis.initial_term_ends(date(2020, 2, 2)) == date(2030, 2, 2)
-    assert tn_elvis.initial_term_ends(date(2024, 2, 29)) == date(2034, 2, 28)
+    # A protection is never cut short: 2034 has no 29 February, so it runs to 1 March.
+    assert tn_elvis.initial_term_ends(date(2024, 2, 29)) == date(2034, 3, 1)
 
 
 @pytest.mark.parametrize(
