@@ -1435,6 +1435,17 @@ CASES += [
         consents=[],
         use={"production_id": "F9", "date": "2026-03-01"},
     ),
+    case(
+        "illinois_resident_scanned_elsewhere",
+        "740 ILCS 14/15(b)(2); rules.md M.1 (capture of an Illinois resident or in Illinois)",
+        "An Illinois resident scanned in California under a consent with no length of term: "
+        "not covered.",
+        not_covered("15(b)(2)", regimes_include=["IL-BIPA"]),
+        performer={"domicile": "US-IL"},
+        production={"jurisdiction": "US-CA"},
+        consents=[consent(valid_until=None)],
+        use={"creation": True, "scenes": [], "notice_at": "2025-09-20T09:00:00Z"},
+    ),
 ]
 
 

@@ -1,7 +1,8 @@
 """Illinois Biometric Information Privacy Act, 740 ILCS 14/15 (rules.md H.5, PRIMARY).
 
 It governs collecting biometric identifiers (a face-geometry scan, a voiceprint): a
-scan or recording session in Illinois, not every use of a replica made elsewhere."""
+scan or recording session in Illinois or of an Illinois resident, not every use of a
+replica."""
 
 from __future__ import annotations
 
@@ -23,7 +24,10 @@ RULEBOOK = Rulebook(
 
 
 def applies(case: Case) -> bool:
-    return case.production.jurisdiction == JURISDICTION and case.use.creation
+    """A collection (a scan or recording session) in Illinois or of an Illinois
+    resident (rules.md M.1: "biometric capture of IL resident / in IL")."""
+    nexus = JURISDICTION in (case.production.jurisdiction, case.performer.domicile)
+    return nexus and case.use.creation
 
 
 def exemption(case: Case) -> Reason | None:
