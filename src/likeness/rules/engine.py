@@ -94,8 +94,19 @@ AGREEMENT_TERMS: dict[str, tuple[Rulebook, ...]] = {
 }
 
 
+# The agreements' modules come first (their clauses are cited before a statute's), and
+# only the production's own agreement's are asked whether they apply (a constant).
+_STATUTES = tuple(m for m in MODULES if m.RULEBOOK.agreement is None)
+_CANDIDATES: dict[str, tuple[RulebookModule, ...]] = {
+    agreement: tuple(m for m in MODULES if m.RULEBOOK.agreement == agreement) + _STATUTES
+    for agreement in {m.RULEBOOK.agreement for m in MODULES}
+    if agreement is not None
+}
+
+
 def applicable(case: Case) -> list[RulebookModule]:
-    return [module for module in MODULES if module.applies(case)]
+    candidates = _CANDIDATES.get(case.production.agreement, _STATUTES)
+    return [module for module in candidates if module.applies(case)]
 
 
 def evaluate(case: Case) -> Decision:
