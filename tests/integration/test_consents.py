@@ -538,11 +538,11 @@ def test_erasing_a_performer_erases_their_consents_and_uses(world) -> None:  # t
 
 
 def test_a_minor_consents_through_the_recorded_guardian(
-    services: Services, clock: FixedClock
+    world: tuple[Services, str, str],
 ) -> None:
     """A minor's own signature does not cover a use; their recorded guardian's does, and
     is recorded as a parent's or guardian's; an agent's is not a guardian's."""
-    clock._now = START
+    services, _, film = world
     minor = services.registry.add_performer(
         PerformerInput(
             legal_name="Kit Minor",
@@ -553,15 +553,6 @@ def test_a_minor_consents_through_the_recorded_guardian(
             ),
         )
     ).value
-    film = services.registry.add_production(
-        ProductionInput(
-            title="Night Shift",
-            company="Acme",
-            kind=ProductionKind.THEATRICAL,
-            agreement=Agreement.SAG_AFTRA_TV_THEATRICAL,
-            start_date=date(2025, 1, 1),
-        )
-    ).value.id
 
     def granted(by: Grantor, signer: str | None) -> ConsentRecord:
         asked = services.consents.request(minor.id, film, request()).value
