@@ -12,6 +12,17 @@ from likeness.cli.state import CliState
 from likeness.recognition.encoders import Encoders
 from likeness.settings import Settings, load_settings
 from likeness.testing import FixedClock, fake_encoders
+from tests.store_server import fresh_database, server_url
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--store",
+        choices=("sqlite", "postgresql"),
+        default="sqlite",
+        help="where the store tests keep their data (postgresql: scripts/postgres start)",
+    )
+    parser.addoption("--store-url", default=None, help="the PostgreSQL server for --store")
 
 
 @pytest.fixture(autouse=True)
@@ -31,8 +42,18 @@ def clock() -> FixedClock:
 
 
 @pytest.fixture
-def settings(tmp_path: Path) -> Settings:
-    return load_settings(home=tmp_path / "home")
+def settings(
+    tmp_path: Path, request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[Settings]:
+    """A fresh data home; with ``--store postgresql`` its database is a fresh one on the
+    PostgreSQL server, named in the environment too, for the CLI and servers a test
+    starts."""
+    if request.config.getoption("--store") == "sqlite":
+        yield load_settings(home=tmp_path / "home")
+        return
+    with fresh_database(server_url(request.config.getoption("--store-url"))) as url:
+        monkeypatch.setenv("LIKENESS_DATABASE_URL", url)
+        yield load_settings(home=tmp_path / "home", database_url=url)
 
 
 def _home_with_services(

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import text
 from typer.testing import CliRunner
 
 from likeness.api.app import create_app
@@ -87,8 +88,8 @@ class Cast:
     def templates(self) -> int:
         with self.services.database.read() as connection:
             return int(
-                connection.exec_driver_sql(
-                    "SELECT count(*) FROM templates WHERE performer_id = ?", (self.ada,)
+                connection.execute(
+                    text("SELECT count(*) FROM templates WHERE performer_id = :p"), {"p": self.ada}
                 ).scalar_one()
             )
 
@@ -194,8 +195,8 @@ def assert_biometrics_destroyed(cast: Cast) -> None:
     assert not (cast.services.layout.vault / cast.ada).exists()
     assert cast.index_files() == []
     with cast.services.database.read() as connection:
-        keys = connection.exec_driver_sql(
-            "SELECT count(*) FROM vault_keys WHERE performer_id = ?", (cast.ada,)
+        keys = connection.execute(
+            text("SELECT count(*) FROM vault_keys WHERE performer_id = :p"), {"p": cast.ada}
         ).scalar_one()
     assert keys == 0
     assert not cast.face_found() and not cast.voice_found()
@@ -325,11 +326,13 @@ def test_a_sign_in_counts_although_its_session_is_gone_before_the_run(
 def test_a_re_embedding_is_not_an_interaction(cast: Cast, clock: FixedClock) -> None:
     """Templates a new model version makes from the vault are not the performer's act."""
     with cast.services.database.write() as connection:  # as if made by `likeness reindex`
-        connection.exec_driver_sql(
-            "INSERT INTO templates (id, performer_id, modality, model_id, source_sha256, "
-            "created_at) SELECT 'RE' || substr(id, 3), performer_id, modality, 'face@2', "
-            "source_sha256, '2028-06-01 00:00:00.000000' FROM templates WHERE performer_id = ?",
-            (cast.ada,),
+        connection.execute(
+            text(
+                "INSERT INTO templates (id, performer_id, modality, model_id, source_sha256, "
+                "created_at) SELECT 'RE' || substr(id, 3), performer_id, modality, 'face@2', "
+                "source_sha256, :made FROM templates WHERE performer_id = :p"
+            ),
+            {"p": cast.ada, "made": datetime(2028, 6, 1, tzinfo=UTC)},
         )
     move_to(clock, at(date(2029, 1, 6)))
     [destroyed] = cast.services.retention.run().destroyed
