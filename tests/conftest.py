@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack
 from pathlib import Path
 
 import pytest
@@ -41,19 +42,44 @@ def clock() -> FixedClock:
     return FixedClock()
 
 
-@pytest.fixture
-def settings(
-    tmp_path: Path, request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch
-) -> Iterator[Settings]:
-    """A fresh data home; with ``--store postgresql`` its database is a fresh one on the
-    PostgreSQL server, named in the environment too, for the CLI and servers a test
-    starts."""
-    if request.config.getoption("--store") == "sqlite":
-        yield load_settings(home=tmp_path / "home")
+@pytest.fixture(autouse=True)
+def _store_database(
+    _isolated_environment: None,
+    request: pytest.FixtureRequest,
+    monkeypatch: pytest.MonkeyPatch,
+) -> Iterator[None]:
+    """With ``--store postgresql``, every data home a test makes without naming a
+    database (``load_settings(home=...)``, the CLI, a server it starts) uses a fresh
+    database on the PostgreSQL server: LIKENESS_DATABASE_URL names it. Integration
+    tests only: unit tests have no store."""
+    if request.config.getoption("--store") == "sqlite" or "integration" not in str(
+        request.node.path
+    ):
+        yield
         return
     with fresh_database(server_url(request.config.getoption("--store-url"))) as url:
         monkeypatch.setenv("LIKENESS_DATABASE_URL", url)
-        yield load_settings(home=tmp_path / "home", database_url=url)
+        yield
+
+
+@pytest.fixture
+def another_database(request: pytest.FixtureRequest) -> Iterator[Callable[[], str | None]]:
+    """For a test's second data home (a replica, a copy): None on SQLite (the home's own
+    file), else the URL of another fresh database on the PostgreSQL server."""
+    with ExitStack() as stack:
+
+        def make() -> str | None:
+            if request.config.getoption("--store") == "sqlite":
+                return None
+            server = server_url(request.config.getoption("--store-url"))
+            return stack.enter_context(fresh_database(server))
+
+        yield make
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    return load_settings(home=tmp_path / "home")
 
 
 def _home_with_services(

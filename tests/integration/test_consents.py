@@ -104,9 +104,9 @@ def use_on(production_id: str, day: date, days: str = "2") -> UseFacts:
 
 
 @pytest.fixture
-def replica(tmp_path: Path) -> Iterator[Services]:
+def replica(tmp_path: Path, another_database: Callable[[], str | None]) -> Iterator[Services]:
     """A second, empty data home: stored events are replayed into it."""
-    settings = load_settings(home=tmp_path / "replica")
+    settings = load_settings(home=tmp_path / "replica", database_url=another_database())
     initialise(settings, clock=FixedClock(START))
     built = build_services(settings, clock=FixedClock(START))
     yield built

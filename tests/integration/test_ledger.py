@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import signal
-import sqlite3
 import subprocess
 import sys
 import threading
@@ -13,6 +12,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
+from sqlalchemy import text
 from typer.testing import CliRunner
 
 from likeness.bootstrap import Services, build_services
@@ -107,9 +107,10 @@ def test_unknown_log_index(services: Services) -> None:
         services.ledger.receipt(3)
 
 
-def tamper(db: Path, sql: str, *args: object) -> None:
-    with sqlite3.connect(db) as connection:
-        connection.execute(sql, args)
+def tamper(services: Services, sql: str, **params: object) -> None:
+    """Change the stored log behind the ledger's back, on whichever store it uses."""
+    with services.database.write() as connection:
+        connection.execute(text(sql), params)
 
 
 def fill(services: Services, n: int) -> None:
@@ -121,9 +122,7 @@ def test_tampered_entry_fails_the_audit_and_names_it(
 ) -> None:
     fill(services, 300)
     assert services.ledger.audit().ok
-    tamper(
-        services.layout.database, "UPDATE log_entries SET data = ? WHERE idx = 123", b"entry 999"
-    )
+    tamper(services, "UPDATE log_entries SET data = :data WHERE idx = 123", data=b"entry 999")
     result = runner.invoke(app, ["--home", str(settings.home), "log", "audit"])
     assert result.exit_code == EXIT_CODES["integrity"]
     assert "entry 123: its bytes do not match its stored leaf hash" in result.stderr
@@ -132,9 +131,7 @@ def test_tampered_entry_fails_the_audit_and_names_it(
 def test_tampered_hash_fails_the_audit_and_names_it(services: Services) -> None:
     fill(services, 300)
     index = stored_hash_count(256) - 1  # root of entries 0..255
-    tamper(
-        services.layout.database, "UPDATE log_hashes SET hash = ? WHERE idx = ?", bytes(32), index
-    )
+    tamper(services, "UPDATE log_hashes SET hash = :h WHERE idx = :i", h=bytes(32), i=index)
     with pytest.raises(LikenessError, match=f"stored hash {index} \\(entries 0 to 255\\)"):
         services.ledger.audit()
 
@@ -148,10 +145,9 @@ def test_audit_since_a_saved_checkpoint(services: Services, tmp_path: Path) -> N
     assert (report.size, report.since_size) == (65, 40)
 
     # Rewriting history: drop the newest entries and re-append different ones.
-    db = services.layout.database
-    tamper(db, "DELETE FROM log_entries WHERE idx >= 30")
-    tamper(db, "DELETE FROM log_hashes WHERE idx >= ?", stored_hash_count(30))
-    tamper(db, "UPDATE log_state SET size = 30")
+    tamper(services, "DELETE FROM log_entries WHERE idx >= 30")
+    tamper(services, "DELETE FROM log_hashes WHERE idx >= :i", i=stored_hash_count(30))
+    tamper(services, "UPDATE log_state SET size = 30")
     services.close()
     rebuilt = build_services(services_settings(services))
     try:
@@ -177,14 +173,14 @@ def test_a_truncated_log_fails_against_a_saved_checkpoint(
     fill(services, 10)
     saved = tmp_path / "checkpoint"
     saved.write_text(services.ledger.checkpoint())
-    tamper(services.layout.database, "DELETE FROM log_entries WHERE idx >= 5")
+    tamper(services, "DELETE FROM log_entries WHERE idx >= 5")
     with pytest.raises(LikenessError, match="records a size of 10 but stores 5 entries"):
         services.ledger.audit(since=saved)
 
 
 def test_a_deleted_log_state_is_noticed(services: Services) -> None:
     fill(services, 10)
-    tamper(services.layout.database, "DELETE FROM log_state")
+    tamper(services, "DELETE FROM log_state")
     with pytest.raises(LikenessError, match="records a size of 0 but stores 10 entries"):
         services.ledger.audit()
 
@@ -192,7 +188,7 @@ def test_a_deleted_log_state_is_noticed(services: Services) -> None:
 def test_missing_hashes_are_reported_as_damage_not_crashes(services: Services) -> None:
     fill(services, 10)
     services.close()
-    tamper(services.layout.database, "DELETE FROM log_hashes WHERE idx = 3")
+    tamper(services, "DELETE FROM log_hashes WHERE idx = 3")
     reopened = build_services(services_settings(services))
     try:
         with pytest.raises(LikenessError, match="the stored log is damaged") as raised:
@@ -309,8 +305,8 @@ def test_sigkill_mid_batch_loses_no_returned_append(services: Services, settings
         assert size % 200 == 0  # whole batches only: nothing half-written is visible
         assert max(returned) < size  # every index the writer was given back is there
         assert reopened.ledger.audit().ok
-        with sqlite3.connect(reopened.layout.database) as connection:
-            count = connection.execute("SELECT count(*) FROM log_hashes").fetchone()[0]
+        with reopened.database.read() as connection:
+            count = connection.execute(text("SELECT count(*) FROM log_hashes")).scalar_one()
         assert count == stored_hash_count(size)
         reopened.ledger.append_entries([b"after the crash"])  # and the log carries on
         assert reopened.ledger.audit().ok

@@ -3,7 +3,9 @@
 SQLite runs in WAL mode so readers never block the writer, with foreign keys
 on. Writes start with ``BEGIN IMMEDIATE`` so two writers queue on the lock
 instead of failing half-way when a read transaction tries to upgrade
-(the approach datasette takes in ``datasette/database.py``).
+(the approach datasette takes in ``datasette/database.py``). On PostgreSQL a
+write transaction takes a transaction-level advisory lock first, so writers
+queue the same way across every process.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import DateTime, Engine, create_engine, event
+from sqlalchemy import DateTime, Engine, create_engine, event, text
 from sqlalchemy.engine import Connection, Dialect, make_url
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.types import TypeDecorator
@@ -80,6 +82,16 @@ def _configure_sqlite(dbapi_connection: sqlite3.Connection, _record: Any) -> Non
     cursor.close()
 
 
+# One writer at a time, across every process, as SQLite's BEGIN IMMEDIATE gives: the
+# log's appends read the size and write the next indexes in one transaction.
+_WRITERS_LOCK = 0x4C494B454E455353  # "LIKENESS", a transaction-level advisory lock key
+
+
+def _serialise_writers(connection: Connection) -> None:
+    if connection.dialect.name == "postgresql":
+        connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _WRITERS_LOCK})
+
+
 def _begin_sqlite(connection: Connection) -> None:
     immediate = connection.get_execution_options().get(_IMMEDIATE, False)
     connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
@@ -107,6 +119,7 @@ class Database:
             connection = connection.execution_options(**{_IMMEDIATE: True})
             try:
                 with connection.begin():
+                    _serialise_writers(connection)
                     yield connection
                 if connection.info.get(CHANGED):
                     with self._generation_lock:
