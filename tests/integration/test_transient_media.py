@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlalchemy import text
 
 from likeness.bootstrap import Services
 from likeness.domain.account import Role
@@ -248,9 +249,9 @@ def test_an_unreadable_report_in_clear_is_dropped_at_start_up(fake_services: Ser
     admin = services.accounts.add_account("admin", Role.ADMIN)
     job_id = legacy_job(services, ids, admin.id)
     with services.database.write() as connection:
-        connection.exec_driver_sql(
-            "UPDATE scan_jobs SET report = ? WHERE id = ?",
-            ('{"media": "LEGACYTHUMBNAIL, no longer readable"}', job_id),
+        connection.execute(
+            text("UPDATE scan_jobs SET report = :report WHERE id = :id"),
+            {"report": '{"media": "LEGACYTHUMBNAIL, no longer readable"}', "id": job_id},
         )
     services.scan_jobs.interrupt_unfinished()
     job = services.scan_jobs.get(admin, job_id)
