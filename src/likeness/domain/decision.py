@@ -66,6 +66,7 @@ _OUTSIDER_MESSAGES = {
     "signer": "the consent was not signed by someone who may sign it",
     "minor": "a minor's consent was not given by a parent or guardian",
     "notice": "the performer was not given the notice the rule requires",
+    "content": "no consent on file covers this content",
 }
 _OUTSIDER_DEFAULT = "a requirement of this rule is not met by the consent on file"
 # Reasons an outsider reads as they are: about the use asked of (an exemption) or the

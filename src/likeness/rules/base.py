@@ -29,6 +29,7 @@ GRANTOR = "grantor"  # who may consent for a deceased performer
 SIGNER = "signer"  # who may sign for a living performer
 MINOR = "minor"  # a minor's consent
 NOTICE = "notice"
+CONTENT = "content"  # nudity or sexual content
 # Topics of the engine's own reasons and of findings beyond one consent's terms.
 COVERS = "covers"
 EXEMPTION = "exemption"

@@ -444,7 +444,7 @@ def _check_content(case: Case, consent: ConsentTerms, f: Findings) -> None:
         f.deny(
             f"{POLICY}: explicit consent to nudity or sexual content (rules.md M.2)",
             f"consent {consent.id} does not explicitly cover nudity or sexual content",
-            topic=base.SCOPE,
+            topic=base.CONTENT,
         )
 
 

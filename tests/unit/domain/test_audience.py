@@ -104,7 +104,7 @@ def test_every_consent_check_topic_has_its_own_outsider_words() -> None:
     topics = [base.GRANTED, base.SCOPE, base.KIND, base.MODALITY, base.SCENES, base.PURPOSE]
     topics += [base.TERM, base.REVOCATION, base.SUSPENSION, base.FORM, base.SPECIFIC]
     topics += [base.GRANTOR, base.COVERS, base.CHARACTER, base.MEDIA, base.TERRITORY]
-    topics += [base.ADVERTISER, base.SIGNER, base.MINOR, base.NOTICE]
+    topics += [base.ADVERTISER, base.SIGNER, base.MINOR, base.NOTICE, base.CONTENT]
     told = [
         Reason("rule", f"consent {CONSENT} ({topic})", topic).for_outsider() for topic in topics
     ]
