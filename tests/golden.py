@@ -23,6 +23,9 @@ GOLDEN = Path(__file__).parent / "golden"
 ULID = re.compile(r"\b[0-9A-HJKMNP-TV-Z]{26}\b")
 MOMENT = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:\+00:00|Z)")
 DATA_URI = re.compile(r"data:image/jpeg;base64,[A-Za-z0-9+/=]+")
+# The store a run used: the data home's SQLite file, or a database on a PostgreSQL
+# server (pytest --store postgresql). Which one is not part of the output's shape.
+DATABASE = re.compile(r"(?:sqlite:///\S*likeness\.db|postgresql\+psycopg://\S+)")
 # Fields whose values come from random keys or salts: their presence and type are pinned.
 OPAQUE = {
     "entry",
@@ -49,6 +52,7 @@ class Masker:
         for real, placeholder in self._paths.items():
             value = value.replace(real, placeholder)
         value = ULID.sub(lambda m: self._id(m.group(0)), value)
+        value = DATABASE.sub("<database>", value)
         value = MOMENT.sub("<time>", value)
         # The CLI runs on the real clock: a date that is today's is a date of this run.
         value = value.replace(datetime.now(UTC).date().isoformat(), "<today>")

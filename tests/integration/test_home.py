@@ -23,9 +23,11 @@ def snapshot(root: Path) -> dict[str, bytes]:
 
 
 def test_init_creates_database_and_private_secrets(tmp_path: Path) -> None:
-    layout = initialise(load_settings(home=tmp_path / "home"))
+    settings = load_settings(home=tmp_path / "home")
+    layout = initialise(settings)
     assert json.loads(layout.marker.read_text())["format"] == 1
-    assert layout.database.is_file()
+    # The data home's own SQLite file, unless the database is on a server.
+    assert layout.database.is_file() is (settings.database_url is None)
     assert stat.S_IMODE(layout.secrets.stat().st_mode) == 0o700
     for key in (layout.master_key, layout.signing_key):
         assert stat.S_IMODE(key.stat().st_mode) == 0o600
