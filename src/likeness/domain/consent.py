@@ -15,6 +15,8 @@ from typing import Any
 
 from likeness.errors import InvalidInputError
 
+ADULT_AGE = 18  # under it, a performer is a minor (a parent or guardian consents)
+
 
 def utc_day(moment: datetime) -> date:
     """The UTC calendar day of an instant: 01:00+09:00 on the 2nd is 16:00Z on the 1st.

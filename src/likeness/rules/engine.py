@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import dataclasses
 
-from likeness.domain.consent import Case, ConsentTerms, Grantor, utc_day
+from likeness.domain.consent import ADULT_AGE, Case, ConsentTerms, Grantor, utc_day
 from likeness.domain.decision import CompensationLine, Decision, Outcome, Reason
 from likeness.domain.money import zero
 from likeness.rules import (
@@ -85,7 +85,6 @@ POLICY_CLAUSES = {
     base.SIGNER: "the performer signs their own consent",
     base.MINOR: "a parent or guardian consents for a minor",
 }
-ADULT_AGE = 18
 # Each collective agreement's encoded terms (a constant, built once).
 AGREEMENT_TERMS: dict[str, tuple[Rulebook, ...]] = {
     agreement: tuple(m.RULEBOOK for m in MODULES if m.RULEBOOK.agreement == agreement)

@@ -7,9 +7,10 @@ from __future__ import annotations
 
 from datetime import date
 
-from likeness.domain.consent import Case, ConsentTerms
+from likeness.domain.consent import ADULT_AGE, Case, ConsentTerms
 from likeness.domain.decision import Reason
 from likeness.rules.base import Findings, Rulebook
+from likeness.rules.il_bipa import years_after
 
 ADULT_MAX_YEARS = 10
 MINOR_MAX_YEARS = 5
@@ -38,11 +39,11 @@ def check_consent(case: Case, consent: ConsentTerms, findings: Findings) -> None
     if case.production.agreement.startswith("sag-aftra"):
         return  # §2(b)(2)(B)(iii): licences under a CBA that addresses replicas are carved out
     start = consent.valid_from
-    minor = case.performer.age_on(start) < 18
+    minor = case.performer.age_on(start) < ADULT_AGE
     cap = MINOR_MAX_YEARS if minor else ADULT_MAX_YEARS
-    limit = _add_years(start, cap)
+    limit = years_after(start, cap)
     if minor:  # §2(b)(2)(B)(ii): "but in any case terminates when the individual reaches 18"
-        limit = min(limit, _add_years(case.performer.date_of_birth, 18))
+        limit = min(limit, years_after(case.performer.date_of_birth, ADULT_AGE))
     if consent.valid_until is None or consent.valid_until > limit:
         findings.warn(
             RULEBOOK.cite("§2(b)(2)(B)"),
@@ -50,10 +51,3 @@ def check_consent(case: Case, consent: ConsentTerms, findings: Findings) -> None
             f"({cap}-year cap{', ending at 18, for minors' if minor else ''}) if the bill "
             "became law",
         )
-
-
-def _add_years(day: date, years: int) -> date:
-    try:
-        return day.replace(year=day.year + years)
-    except ValueError:  # 29 February
-        return day.replace(year=day.year + years, day=28)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from likeness.domain.consent import Case, ConsentTerms
+from likeness.domain.consent import ADULT_AGE, Case, ConsentTerms
 from likeness.domain.decision import Reason
 from likeness.rules import sag_tvt_2023
 from likeness.rules.base import Findings, Rulebook
@@ -49,7 +49,7 @@ def exemption(case: Case) -> Reason | None:
 
 def check_case(case: Case, findings: Findings) -> None:
     sag_tvt_2023.synthetic_notice(case, findings, RULEBOOK, "C1")
-    if case.use.sexual_or_nude and case.performer.age_on(case.use.date) < 18:
+    if case.use.sexual_or_nude and case.performer.age_on(case.use.date) < ADULT_AGE:
         findings.warn(
             RULEBOOK.cite("C3"),
             "a minor's replica may reportedly not depict nudity or sexual activity, including "

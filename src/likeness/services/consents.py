@@ -12,7 +12,7 @@ from typing import Any
 
 from sqlalchemy.engine import Connection
 
-from likeness.domain.consent import Grantor, utc_day
+from likeness.domain.consent import ADULT_AGE, Grantor, utc_day
 from likeness.domain.lifecycle import (
     ConsentEvent,
     ConsentRecord,
@@ -34,7 +34,6 @@ from likeness.store.consent_store import ConsentEventRepository
 from likeness.store.database import Database
 from likeness.store.repositories import PerformerRepository, ProductionRepository
 
-ADULT_AGE = 18
 PERSONAL_CAPACITIES = {
     RepresentativeCapacity.AGENT,
     RepresentativeCapacity.MANAGER,
