@@ -1446,6 +1446,26 @@ CASES += [
         consents=[consent(valid_until=None)],
         use={"creation": True, "scenes": [], "notice_at": "2025-09-20T09:00:00Z"},
     ),
+    case(
+        "tvt_before_its_first_terms_warns",
+        "SAG TVT 2023 (in force from 2023-11-09); no earlier terms are encoded",
+        "A use on 2023-06-01 under the TV/Theatrical agreement, before the 2023 terms: "
+        "warned that no terms are encoded for that date; the consent's $1,000 flat is owed.",
+        covered(
+            "1000.00",
+            warnings_contain=["terms are encoded for 2023-06-01"],
+            regimes_exclude=["SAG-TVT-2023"],
+        ),
+        consents=[
+            consent(
+                granted_at="2023-05-01T09:00:00Z",
+                valid_from="2023-05-01",
+                valid_until="2023-12-31",
+                compensation={"basis": "flat", "amount": "1000"},
+            )
+        ],
+        use={"date": "2023-06-01"},
+    ),
 ]
 
 
