@@ -13,6 +13,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
+from sqlalchemy import Engine
 from ulid import ULID
 
 from likeness.egress import Egress, EgressPolicy, Resolver
@@ -51,8 +52,10 @@ from likeness.settings import Settings
 from likeness.store.database import Database, create_database_engine
 from likeness.store.home import HomeLayout, read_secret
 from likeness.store.index_files import IndexFiles
+from likeness.store.record_keys import RecordKeys, keys_file
 from likeness.store.sealed_cache import SealedCache
 from likeness.store.secret_box import SecretBox, derive_key
+from likeness.store.upgrade import seal_what_is_in_clear
 from likeness.store.vault import VaultFiles
 
 MASTER_KEY_BYTES = 32
@@ -178,6 +181,16 @@ def load_master_key(settings: Settings, layout: HomeLayout) -> bytes:
     return key
 
 
+def record_keys(engine: Engine, layout: HomeLayout, master_key: bytes) -> RecordKeys:
+    """The record keys: in the main database on SQLite, in the home's keys.db otherwise
+    (store/record_keys.py says why)."""
+    if engine.dialect.name == "sqlite":
+        return RecordKeys(master_key)
+    return RecordKeys(
+        master_key, separate=create_database_engine(sqlite_url(keys_file(layout.root)))
+    )
+
+
 def is_initialised(settings: Settings) -> bool:
     return HomeLayout(settings.home).is_initialised()
 
@@ -207,8 +220,9 @@ def build_services(
     master_key = load_master_key(settings, layout)
     egress = Egress(EgressPolicy.from_cidrs(settings.egress_allow), resolver=resolver)
     engine = create_database_engine(settings.database_url or sqlite_url(layout.database))
-    database = Database(engine)
+    database = Database(engine, record_keys(engine, layout, master_key))
     migrate_to_head(engine)
+    seal_what_is_in_clear(database)
     clock = clock or SystemClock()
     ids = ids or UlidFactory()
     ledger = LedgerService(
@@ -237,7 +251,6 @@ def build_services(
         clock=clock,
         ledger=ledger,
         vault=vault,
-        master_key=master_key,
         encoders=encoders,
         face_threshold=settings.face_match_threshold,
         voice_threshold=settings.voice_match_threshold,
@@ -270,7 +283,6 @@ def build_services(
             ids=ids,
             ledger=ledger,
             vault=vault,
-            master_key=master_key,
             encoders=encoders,
             gallery=gallery,
         ),

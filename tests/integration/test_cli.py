@@ -12,6 +12,7 @@ import pytest
 from typer.testing import CliRunner, Result
 
 from likeness.cli.app import EXIT_CODES, app
+from tests.stored_bytes import stored_files
 
 runner = CliRunner()
 
@@ -301,9 +302,11 @@ def test_api_key_lifecycle(home: Path) -> None:
 
     listed = ok_json(home, "apikey", "list")
     assert listed == [{k: v for k, v in issued.items() if k != "token"}]
-    assert token.split("_")[-1] not in (home / "likeness.db").read_bytes().decode("latin-1")
-
     services = build_services(load_settings(home=home))
+    stored = b"".join(stored_files(home, services.database).values())
+    assert b"laptop" in stored  # the search sees the key's row (its label)
+    assert token.split("_")[-1].encode() not in stored  # only its hash is kept
+
     try:
         assert services.accounts.authenticate(token).id == account["id"]
         assert ok_json(home, "apikey", "revoke", issued["id"])["active"] is False  # type: ignore[index]

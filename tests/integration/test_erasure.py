@@ -1,4 +1,5 @@
-"""Erasure leaves no byte behind: database file, write-ahead log and vault are searched."""
+"""Erasure leaves no byte behind: the database files (on PostgreSQL the cluster's data
+directory and WAL), keys.db and the vault are searched."""
 
 from __future__ import annotations
 
@@ -8,20 +9,40 @@ from pathlib import Path
 import pytest
 
 from likeness.bootstrap import Services
+from likeness.domain.performer import Representative, RepresentativeCapacity
+from likeness.domain.production import Agreement, ProductionKind
 from likeness.errors import LikenessError
-from likeness.services.inputs import PerformerInput
+from likeness.services.events import performer_key
+from likeness.services.home import sqlite_url
+from likeness.services.inputs import PerformerInput, ProductionInput
+from likeness.store.database import Database, create_database_engine
 from likeness.store.log_store import SaltRepository
+from likeness.store.record_keys import RecordKeys, biometric, keys_file, keys_of, personal
 from likeness.store.vault import VaultError, VaultFiles, VaultKeys
 from likeness.testing.media import RED, Block, face_image
+from tests.stored_bytes import stored_files
 
 NAME = "Zebedee Quillfeather"  # distinctive, to search for
 
 
-def all_bytes(home: Path) -> bytes:
-    return b"".join(p.read_bytes() for p in sorted(home.rglob("*")) if p.is_file())
+def all_bytes(services: Services) -> bytes:
+    return b"".join(stored_files(services.layout.root, services.database).values())
 
 
 def test_erased_performer_leaves_no_plaintext(services: Services) -> None:
+    """Personal fields are never stored in clear; erasure destroys the performer's record
+    keys (their name, membership and dates were sealed under one, their salts derived
+    from it), so nothing of theirs can be read from any copy the store keeps: on
+    PostgreSQL the cluster's data directory and WAL, which keep dead rows, are searched."""
+    services.registry.add_production(
+        ProductionInput(
+            title="Quillfeather Chronicles",
+            company="Searchable Pictures",
+            kind=ProductionKind.THEATRICAL,
+            agreement=Agreement.NONE,
+            start_date=date(2026, 1, 1),
+        )
+    )
     performer = services.registry.add_performer(
         PerformerInput(
             legal_name=NAME,
@@ -29,6 +50,9 @@ def test_erased_performer_leaves_no_plaintext(services: Services) -> None:
             union="SAG-AFTRA",
             member_number="Z-771",
             date_of_birth=date(1980, 2, 2),
+            representatives=(
+                Representative("Wilhelmina Agentworth", RepresentativeCapacity.AGENT, "wa@x.test"),
+            ),
         )
     ).value
     keep = services.registry.add_performer(
@@ -38,37 +62,48 @@ def test_erased_performer_leaves_no_plaintext(services: Services) -> None:
     scan = b"RAW-SCAN-" + bytes(range(256)) * 8
     vault = VaultFiles(services.layout.vault)
     with services.database.write() as connection:
-        key = VaultKeys(connection, services.master_key).data_key(performer.id, now)
-        wrapped = connection.exec_driver_sql(
-            "SELECT wrapped FROM vault_keys WHERE performer_id = ?", (performer.id,)
-        ).scalar()
-        salt = SaltRepository(connection).get(f"performer:{performer.id}")
+        key = VaultKeys(connection).data_key(performer.id, now)
+        keys = keys_of(connection)
+        wrapped = [
+            keys.wrapped_form(connection, owner)
+            for owner in (personal(performer.id), biometric(performer.id))
+        ]
+        salt = SaltRepository(connection).get(performer_key(performer.id), personal(performer.id))
     vault.seal(performer.id, "scan1", "scan", scan, key)
     assert vault.open(performer.id, "scan1", "scan", key) == scan
-    assert salt is not None and wrapped is not None
-    before = all_bytes(services.layout.root)
-    assert NAME.encode() in before and salt in before and bytes(wrapped) in before
+    assert salt is not None and None not in wrapped
+    before = all_bytes(services)
+    assert b"Quillfeather Chronicles" in before  # the search sees the store (not sealed)
+    assert all(w in before for w in wrapped if w is not None)
+    for clear in (NAME.encode(), b"Zeb Q", b"Z-771", b"Wilhelmina", b"wa@x.test", b"1980-02-02"):
+        assert clear not in before, clear  # sealed from the start
     assert scan not in before  # sealed, never plaintext
+    assert services.registry.get_performer(performer.id).legal_name == NAME  # and opens
 
     services.registry.erase_performer(performer.id)
 
-    after = all_bytes(services.layout.root)
-    for secret in (NAME.encode(), b"Zeb Q", b"Z-771", salt, bytes(wrapped), key):
-        assert secret not in after, secret
+    after = all_bytes(services)
+    assert b"Quillfeather Chronicles" in after
+    for secret in (salt, key, *wrapped):
+        assert secret is not None and secret not in after, secret
     assert not (services.layout.vault / performer.id).exists()
     wal = services.layout.database.with_name("likeness.db-wal")
     assert not wal.exists() or wal.stat().st_size == 0
     assert services.ledger.audit().ok
     assert services.registry.get_performer(keep.id).legal_name == "Kept Person"
     with services.database.read() as connection:
-        assert VaultKeys(connection, services.master_key).existing_key(performer.id) is None
+        assert VaultKeys(connection).existing_key(performer.id) is None
+        assert (
+            SaltRepository(connection).get(performer_key(performer.id), personal(performer.id))
+            is None
+        )
 
 
 def test_vault_blobs_are_bound_to_their_owner_and_key(services: Services) -> None:
     vault = VaultFiles(services.layout.vault)
     now = datetime.now(UTC)
     with services.database.write() as connection:
-        keys = VaultKeys(connection, services.master_key)
+        keys = VaultKeys(connection)
         key_a, key_b = keys.data_key("A" * 26, now), keys.data_key("B" * 26, now)
         assert keys.data_key("A" * 26, now) == key_a  # stable once made
     path = vault.seal("A" * 26, "t1", "template", b"vector", key_a)
@@ -84,9 +119,15 @@ def test_vault_blobs_are_bound_to_their_owner_and_key(services: Services) -> Non
 def test_a_wrong_master_key_is_refused(services: Services) -> None:
     now = datetime.now(UTC)
     with services.database.write() as connection:
-        VaultKeys(connection, services.master_key).data_key("C" * 26, now)
-    with services.database.read() as connection, pytest.raises(LikenessError, match="master key"):
-        VaultKeys(connection, bytes(32)).existing_key("C" * 26)
+        VaultKeys(connection).data_key("C" * 26, now)
+    separate = (
+        None
+        if services.database.engine.dialect.name == "sqlite"
+        else create_database_engine(sqlite_url(keys_file(services.layout.root)))
+    )
+    wrong = Database(services.database.engine, RecordKeys(bytes(32), separate=separate))
+    with wrong.read() as connection, pytest.raises(LikenessError, match="master key"):
+        VaultKeys(connection).existing_key("C" * 26)
 
 
 def test_erasure_drops_the_in_memory_gallery_at_once(

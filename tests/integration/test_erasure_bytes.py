@@ -21,6 +21,7 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import text
 from typer.testing import CliRunner
 
 from likeness.bootstrap import Services, build_services
@@ -33,23 +34,15 @@ from likeness.domain.use import UseReport
 from likeness.recognition.media import load_audio, load_rgb
 from likeness.services.events import consent_key, performer_key, template_key, use_key
 from likeness.settings import Settings
+from likeness.store.log_store import SaltRepository
+from likeness.store.record_keys import biometric, keys_of, personal, report
 from likeness.testing.media import GREEN, RED, Block, Tone, face_image, tones_wav
 from tests.api_world import bearer, client
 from tests.casting import cast_with_consent
 from tests.clips import FACES
+from tests.stored_bytes import holding, stored_files
 
 ADA_HZ = 440.0  # Ada's voice: a tone
-
-
-def home_bytes(home: Path) -> dict[Path, bytes]:
-    """Every file under the data home, hidden ones and links' targets excluded."""
-    return {
-        p: p.read_bytes() for p in sorted(home.rglob("*")) if p.is_file() and not p.is_symlink()
-    }
-
-
-def holding(files: dict[Path, bytes], needle: bytes) -> list[str]:
-    return [str(path) for path, data in files.items() if needle in data]
 
 
 def window(data: bytes, size: int = 64) -> bytes:
@@ -84,26 +77,36 @@ def wait_for_job(http: TestClient, headers: dict[str, str], job_id: str) -> dict
 
 
 def salts_of(services: Services, performer_id: str) -> dict[str, bytes]:
-    """The performer's record salts, by record key, read before erasure."""
+    """The salts behind the performer's log commitments, by record key, read before
+    erasure (derived from their record keys: store/log_store.py)."""
     with services.database.read() as connection:
 
         def ids(table: str) -> list[str]:
             return [
                 row[0]
-                for row in connection.exec_driver_sql(
-                    f"SELECT id FROM {table} WHERE performer_id = ?", (performer_id,)
+                for row in connection.execute(
+                    text(f"SELECT id FROM {table} WHERE performer_id = :p"), {"p": performer_id}
                 )
             ]
 
-        keys = [
-            performer_key(performer_id),
-            *map(consent_key, ids("consents")),
-            *map(use_key, ids("uses")),
-            *map(template_key, ids("templates")),
+        owned = [
+            (performer_key(performer_id), personal(performer_id)),
+            *((consent_key(i), personal(performer_id)) for i in ids("consents")),
+            *((use_key(i), personal(performer_id)) for i in ids("uses")),
+            *((template_key(i), biometric(performer_id)) for i in ids("templates")),
         ]
-        rows = connection.exec_driver_sql("SELECT record_key, salt FROM record_salts")
-        salts = {key: bytes(salt) for key, salt in rows}
-    return {key: salts[key] for key in keys if key in salts}
+        salts = SaltRepository(connection)
+        found = {key: salts.get(key, owner) for key, owner in owned}
+    return {key: salt for key, salt in found.items() if salt is not None}
+
+
+def wrapped_keys(services: Services, performer_id: str, *jobs: str) -> dict[str, bytes]:
+    """The performer's record keys as stored (wrapped), and those of scan reports."""
+    owners = [personal(performer_id), biometric(performer_id), *map(report, jobs)]
+    with services.database.read() as connection:
+        keys = keys_of(connection)
+        found = {owner: keys.wrapped_form(connection, owner) for owner in owners}
+    return {owner: form for owner, form in found.items() if form is not None}
 
 
 @dataclass(frozen=True)
@@ -250,6 +253,8 @@ def _erase_and_search(
     )
 
     salts = salts_of(services, ada)
+    wrapped = wrapped_keys(services, ada, job["id"])
+    assert len(wrapped) == 3, wrapped  # personal, biometric, and the stored report's
     assert sum(key.startswith("template:") for key in salts) == 2  # face and voice
     assert any(key.startswith("use:") for key in salts) and performer_key(ada) in salts
     face = services.encoders.face().faces(load_rgb(kit.photo))[0].embedding
@@ -258,6 +263,7 @@ def _erase_and_search(
     media = (kit.photo, kit.voice, kit.scene, kit.speech, kit.cli_scene, kit.check)
     secrets: dict[str, bytes] = {
         **{f"salt {key}": salt for key, salt in salts.items()},
+        **{f"wrapped key {owner}": form for owner, form in wrapped.items()},
         **{f"face embedding {i}": form for i, form in enumerate(float_forms(face))},
         **{f"voice embedding {i}": form for i, form in enumerate(float_forms(heard))},
         **{f"thumbnail {i}": t.encode() for i, t in enumerate(thumbnails)},
@@ -273,7 +279,7 @@ def _erase_and_search(
 
     services.registry.erase_performer(ada)
 
-    files = home_bytes(services.layout.root)
+    files = stored_files(services.layout.root, services.database)
     assert any(p.name.endswith("-wal") or p.suffix == ".db" for p in files)
     left = {name: where for name, s in secrets.items() if (where := holding(files, s))}
     assert left == {}, f"erased biometric data still in the data home: {left}"
@@ -295,8 +301,7 @@ def test_the_search_finds_what_is_there(fake_services: Services, tmp_path: Path)
     services = fake_services
     ids = cast_with_consent(services, "ada", "bo")
     services.enrolment.enrol(ids["ada"], [face_image(tmp_path / "ada.png", [Block(RED)])])
-    salts = salts_of(services, ids["ada"])
-    files = home_bytes(services.layout.root)
-    for key, salt in salts.items():
-        assert holding(files, salt), key
+    files = stored_files(services.layout.root, services.database)
+    for owner, wrapped in wrapped_keys(services, ids["ada"]).items():
+        assert holding(files, wrapped), owner  # salts are derived from these: not stored
     assert re.search(rb"SQLite format 3", b"".join(files.values()))

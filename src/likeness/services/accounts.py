@@ -74,7 +74,7 @@ class AccountService:
             created_at=self._clock.now(),
         )
         with self._database.write() as connection:
-            if performer_id and PerformerRepository(connection).get(performer_id) is None:
+            if performer_id and not PerformerRepository(connection).exists(performer_id):
                 raise NotFoundError("performer", performer_id)
             if production_id and ProductionRepository(connection).get(production_id) is None:
                 raise NotFoundError("production", production_id)

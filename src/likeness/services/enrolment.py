@@ -63,7 +63,6 @@ class EnrolmentService:
         ids: IdFactory,
         ledger: LedgerService,
         vault: VaultFiles,
-        master_key: bytes,
         encoders: Encoders,
         gallery: GalleryService,
         gates: Gates = Gates(),
@@ -73,7 +72,6 @@ class EnrolmentService:
         self._ids = ids
         self._ledger = ledger
         self._vault = vault
-        self._master_key = master_key
         self._encoders = encoders
         self._gallery = gallery
         self._gates = gates
@@ -84,13 +82,13 @@ class EnrolmentService:
         if not paths:
             raise InvalidInputError("name at least one photo to enrol")
         with self._database.read() as connection:
-            if PerformerRepository(connection).get(performer_id) is None:
+            if not PerformerRepository(connection).exists(performer_id):
                 raise NotFoundError("performer", performer_id)
         samples = [self._sample(path, modality) for path in paths]  # all gates first
         now = self._clock.now()
         template_ids = []
         with self._database.write() as connection:
-            key = VaultKeys(connection, self._master_key).data_key(performer_id, now)
+            key = VaultKeys(connection).data_key(performer_id, now)
             repository = TemplateRepository(connection)
             events = []
             for sample in samples:
@@ -174,7 +172,7 @@ class EnrolmentService:
         with self._database.write() as connection:
             repository = TemplateRepository(connection)
             current = {r.source_sha256 for r in repository.for_model(encoder.model_id)}
-            keys = VaultKeys(connection, self._master_key)
+            keys = VaultKeys(connection)
             for row in repository.all():
                 if (
                     row.modality != Modality.FACE

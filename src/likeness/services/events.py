@@ -28,6 +28,7 @@ from likeness.domain.retention import Interaction
 from likeness.domain.use import ReportedUse, UseReport
 from likeness.ledger.canonical import JsonValue
 from likeness.ledger.entry import SALT_SIZE, LogEvent
+from likeness.store.record_keys import biometric, personal
 
 T = TypeVar("T")
 
@@ -41,6 +42,10 @@ class PendingEvent:
     # A salt chosen here and handed to the caller instead (checks: the caller keeps it
     # to show what it was told); None: the salt of ``salt_key``, or a throwaway one.
     salt: bytes | None = None
+    # Whose record key derives the salt (``personal:<performer>``, ``biometric:<performer>``):
+    # destroying that key on erasure leaves the commitments unopenable. None: a salt of its
+    # own, stored (records no performer owns: productions).
+    salt_owner: str | None = None
 
 
 @dataclass(frozen=True)
@@ -147,7 +152,7 @@ def performer_event(kind: LogEventType, performer: Performer) -> PendingEvent:
     event = LogEvent(
         type=kind.value, at=performer.updated_at, ids={"performer": performer.id}, record=record
     )
-    return PendingEvent(event, performer_key(performer.id))
+    return PendingEvent(event, performer_key(performer.id), salt_owner=personal(performer.id))
 
 
 def production_added(production: Production) -> PendingEvent:
@@ -191,7 +196,7 @@ def consent_step(record: ConsentRecord, step: ConsentEvent) -> PendingEvent:
         },
         record={"seq": step.seq, **step.data},
     )
-    return PendingEvent(event, consent_key(record.id))
+    return PendingEvent(event, consent_key(record.id), salt_owner=personal(record.performer_id))
 
 
 def consent_notification(record: ConsentRecord, step: ConsentEvent, index: int) -> Notification:
@@ -216,7 +221,7 @@ def use_reported(use_id: str, report: UseReport, decision: Decision, at: datetim
         },
         record={"facts": report.to_json(), "decision": decision.to_json()},
     )
-    return PendingEvent(event, use_key(use_id))
+    return PendingEvent(event, use_key(use_id), salt_owner=personal(report.performer_id))
 
 
 def use_notification(use: ReportedUse) -> Notification:
@@ -333,7 +338,7 @@ def enrolment_added(
             "template_sha256": template_sha256,
         },
     )
-    return PendingEvent(event, template_key(template_id))
+    return PendingEvent(event, template_key(template_id), salt_owner=biometric(performer_id))
 
 
 def match_rejected(performer_id: str, media_sha256: str, at: datetime) -> PendingEvent:
@@ -367,7 +372,7 @@ def retention_warned(
         ids={"performer": performer_id},
         record=_retention_record(destroy_on, last),
     )
-    return PendingEvent(event, performer_key(performer_id))
+    return PendingEvent(event, performer_key(performer_id), salt_owner=personal(performer_id))
 
 
 def retention_destroyed(
@@ -389,4 +394,4 @@ def retention_destroyed(
             "template_ids": sorted(template_ids),
         },
     )
-    return PendingEvent(event, performer_key(performer_id))
+    return PendingEvent(event, performer_key(performer_id), salt_owner=personal(performer_id))

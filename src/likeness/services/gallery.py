@@ -117,7 +117,6 @@ class GalleryService:
         clock: Clock,
         ledger: LedgerService,
         vault: VaultFiles,
-        master_key: bytes,
         encoders: Encoders,
         face_threshold: float,
         voice_threshold: float = 0.40,
@@ -127,7 +126,6 @@ class GalleryService:
         self._clock = clock
         self._ledger = ledger
         self._vault = vault
-        self._master_key = master_key
         self._encoders = encoders
         self._thresholds = {Modality.FACE: face_threshold, Modality.VOICE: voice_threshold}
         self._index_files = index_files
@@ -203,7 +201,7 @@ class GalleryService:
             raise InvalidInputError(f"{path}: cannot read ({exc.strerror})") from None
         now = self._clock.now()
         with self._database.write() as connection:
-            if PerformerRepository(connection).get(performer_id) is None:
+            if not PerformerRepository(connection).exists(performer_id):
                 raise NotFoundError("performer", performer_id)
             added = TemplateRepository(connection).add_correction(media_sha256, performer_id, now)
             if added:
@@ -248,7 +246,7 @@ class GalleryService:
             saved = self._index_files.load(model_id, stamp, dimension)
             if saved is not None:
                 return saved
-        keys = VaultKeys(connection, self._master_key)
+        keys = VaultKeys(connection)
         entries = []
         for row in rows:
             key = keys.existing_key(row.performer_id)

@@ -77,7 +77,7 @@ class LedgerService:
         self, connection: Connection, events: Sequence[PendingEvent]
     ) -> tuple[list[bytes], tlog.Appended]:
         salts = SaltRepository(connection).salts_for(
-            e.salt_key for e in events if e.salt_key is not None
+            (e.salt_key, e.salt_owner) for e in events if e.salt_key is not None
         )
         entries = [encode_entry(e.event, _salt(e, salts)) for e in events]
         appended = tlog.append(

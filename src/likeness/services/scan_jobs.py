@@ -18,12 +18,17 @@ import base64
 import dataclasses
 import json
 import logging
+import secrets
 import shutil
 from collections.abc import Mapping, Sequence
 from concurrent.futures import Executor
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
+
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from sqlalchemy.engine import Connection
 
 from likeness.domain.account import Account, Role
 from likeness.domain.scan import ScanOptions, ScanReport
@@ -34,12 +39,15 @@ from likeness.errors import (
     NotFoundError,
     PermissionDeniedError,
     StoreError,
+    VaultError,
 )
 from likeness.scan.memory_files import MemoryFiles
 from likeness.services.access import audience_of, require_production
 from likeness.services.ports import Clock, IdFactory
 from likeness.services.scans import ScanService
 from likeness.store.database import Database
+from likeness.store.record_keys import keys_of
+from likeness.store.record_keys import report as report_key
 from likeness.store.repositories import (
     AccountRepository,
     PerformerRepository,
@@ -169,9 +177,9 @@ class ScanJobService:
         with self._database.read() as connection:
             row = ScanJobRepository(connection).get(job_id)
             submitter = None if row is None else AccountRepository(connection).get(row.account_id)
-        if row is None:
+            job = None if row is None else self._job(connection, row)
+        if job is None:
             raise NotFoundError("scan job", job_id)
-        job = self._job(row)
         by_platform = submitter is not None and submitter.role is Role.PLATFORM
         productions_own = (
             account.role is Role.PRODUCTION
@@ -192,7 +200,7 @@ class ScanJobService:
             rows = ScanJobRepository(connection).for_production(
                 production_id, not_submitted_by=platforms
             )
-        return [self._job(row) for row in rows]
+            return [self._job(connection, row) for row in rows]
 
     def interrupt_unfinished(self) -> int:
         """At start-up: jobs cut short by the last stop are marked failed, and what any
@@ -209,7 +217,8 @@ class ScanJobService:
                 except (KeyError, TypeError, ValueError):
                     repository.drop_report(job_id, UNREADABLE_MESSAGE)  # never kept in clear
                     continue
-                repository.seal_report(job_id, self._seal(job_id, report.encode()), shows)
+                sealed = self._seal(connection, job_id, report.encode())
+                repository.seal_report(job_id, sealed, shows)
         if in_clear:  # the clear copies' pages, zeroed in the database, linger in the WAL
             try:
                 self._database.truncate_wal()
@@ -261,12 +270,12 @@ class ScanJobService:
                 return
             shows = _shows(report)
             performers = PerformerRepository(connection)
-            if any(performers.get(p) is None for p in shows):
+            if not all(performers.exists(p) for p in shows):
                 repository.set_status(
                     job_id, ScanJobStatus.ERASED, error=ERASED_MESSAGE, finished_at=now
                 )
                 return
-            sealed = self._seal(job_id, json.dumps(report.to_json()).encode())
+            sealed = self._seal(connection, job_id, json.dumps(report.to_json()).encode())
             repository.set_status(
                 job_id, ScanJobStatus.DONE, report=sealed, shows=shows, finished_at=now
             )
@@ -275,12 +284,18 @@ class ScanJobService:
         with self._database.write() as connection:
             ScanJobRepository(connection).set_status(job_id, status)
 
-    def _seal(self, job_id: str, report: bytes) -> str:
-        return base64.b64encode(self._reports.seal(report, _report_binding(job_id))).decode()
+    def _seal(self, connection: Connection, job_id: str, report: bytes) -> str:
+        """Sealed under a key of the job's own, destroyed when the report is (store/
+        record_keys.py): a dead row of it on PostgreSQL is noise after an erasure."""
+        key = keys_of(connection).get(connection, report_key(job_id), create=True)
+        assert key is not None
+        nonce = secrets.token_bytes(NONCE)
+        sealed = nonce + AESGCM(key).encrypt(nonce, report, _report_binding(job_id).encode())
+        return OWN_KEY + base64.b64encode(sealed).decode()
 
-    def _job(self, row: ScanJobRow) -> ScanJob:
+    def _job(self, connection: Connection, row: ScanJobRow) -> ScanJob:
         try:
-            report = None if row.report is None else self._open(row.id, row.report)
+            report = None if row.report is None else self._open(connection, row.id, row.report)
             return _read_job(row, report)
         except (KeyError, TypeError, ValueError) as exc:
             raise StoreError(
@@ -288,13 +303,26 @@ class ScanJobService:
                 hint="submit the scan again; the stored job is left as it is",
             ) from exc
 
-    def _open(self, job_id: str, stored: str) -> ScanReport:
+    def _open(self, connection: Connection, job_id: str, stored: str) -> ScanReport:
         if stored.startswith("{"):  # stored in clear by an older version (sealed at start-up)
             return ScanReport.from_json(json.loads(stored))
-        plain = self._reports.open(base64.b64decode(stored), _report_binding(job_id))
+        if not stored.startswith(OWN_KEY):  # sealed by an older version under the master key
+            plain = self._reports.open(base64.b64decode(stored), _report_binding(job_id))
+            return ScanReport.from_json(json.loads(plain))
+        key = keys_of(connection).get(connection, report_key(job_id), create=False)
+        if key is None:
+            raise VaultError(f"the key of scan job {job_id}'s report is gone")
+        sealed = base64.b64decode(stored[len(OWN_KEY) :])
+        try:
+            binding = _report_binding(job_id).encode()
+            plain = AESGCM(key).decrypt(sealed[:NONCE], sealed[NONCE:], binding)
+        except InvalidTag:
+            raise VaultError(f"the report of scan job {job_id} is damaged") from None
         return ScanReport.from_json(json.loads(plain))
 
 
+OWN_KEY = "k1:"  # a report sealed under its job's own record key
+NONCE = 12
 ERASED_MESSAGE = "erased with a performer it showed"
 UNREADABLE_MESSAGE = "its report was stored in a form this version cannot read; scan again"
 

@@ -160,7 +160,7 @@ class UseService:
         if end < start:
             raise InvalidInputError(f"the period ends ({end}) before it starts ({start})")
         with self._database.read() as connection:
-            if PerformerRepository(connection).get(performer_id) is None:
+            if not PerformerRepository(connection).exists(performer_id):
                 raise NotFoundError("performer", performer_id)
             found = UseRepository(connection).for_performer(performer_id, start, end)
         totals = _by_currency(use.decision.total for use in found)

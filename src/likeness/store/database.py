@@ -15,7 +15,7 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import DateTime, Engine, create_engine, event, text
 from sqlalchemy.engine import Connection, Dialect, make_url
@@ -23,6 +23,9 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.types import TypeDecorator
 
 from likeness.errors import StoreError
+
+if TYPE_CHECKING:
+    from likeness.store.record_keys import RecordKeys
 
 _IMMEDIATE = "likeness_immediate"
 BUSY_TIMEOUT_S = 30
@@ -50,6 +53,7 @@ class UTCDateTime(TypeDecorator[datetime]):
 
 POOL_SIZE = 40
 CHANGED = "likeness.changed"  # set in Connection.info by change_counter.bump
+KEYS = "likeness.keys"  # the data home's RecordKeys, in Connection.info (record_keys.keys_of)
 
 
 def create_database_engine(url: str) -> Engine:
@@ -100,8 +104,11 @@ def _begin_sqlite(connection: Connection) -> None:
 class Database:
     """Transactions over one engine: ``read()`` for queries, ``write()`` for changes."""
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, keys: RecordKeys | None = None) -> None:
         self.engine = engine
+        # The record keys that seal personal and biometric fields (store/record_keys.py);
+        # a database opened without them serves everything but those fields.
+        self.keys = keys
         # Counts this process's committed writes that marked themselves CHANGED
         # (store/change_counter.py): caches see those at once, without a query.
         self.generation = 0
@@ -110,6 +117,7 @@ class Database:
     @contextmanager
     def read(self) -> Iterator[Connection]:
         with _translated_errors(), self.engine.connect() as connection, connection.begin():
+            connection.info[KEYS] = self.keys
             yield connection
 
     @contextmanager
@@ -117,6 +125,7 @@ class Database:
         """One atomic write: everything inside commits together or not at all."""
         with _translated_errors(), self.engine.connect() as connection:
             connection = connection.execution_options(**{_IMMEDIATE: True})
+            connection.info[KEYS] = self.keys
             try:
                 with connection.begin():
                     _serialise_writers(connection)

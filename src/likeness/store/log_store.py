@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import secrets
 import threading
 from collections.abc import Iterable, Sequence
@@ -11,6 +13,7 @@ from sqlalchemy.engine import Connection
 
 from likeness.ledger.entry import SALT_SIZE
 from likeness.ledger.merkle import HASH_SIZE, stored_hash_count
+from likeness.store.record_keys import keys_of
 from likeness.store.tables import log_entries, log_hashes, log_state, record_salts
 
 _CHUNK = 500
@@ -198,12 +201,51 @@ def _contiguous(rows: Sequence[tuple[int, bytes]], start: int, stop: int, what: 
 
 
 class SaltRepository:
+    """The salt behind each record's log commitments.
+
+    A record a performer owns has its salt derived from the owner's record key (HMAC):
+    nothing about it is stored, and destroying the key on erasure leaves every commitment
+    to the record unopenable, on any store. Records no performer owns (productions) have
+    a random salt of their own, stored; so do records an older version salted.
+    """
+
     def __init__(self, connection: Connection) -> None:
         self._db = connection
 
-    def salts_for(self, record_keys: Iterable[str]) -> dict[str, bytes]:
-        """The salt of each record, created for records that have none yet."""
-        keys = list(dict.fromkeys(record_keys))
+    def salts_for(self, records: Iterable[tuple[str, str | None]]) -> dict[str, bytes]:
+        """The salt of each (record key, owner) pair; owners' keys and stored salts are
+        created as needed."""
+        owners = dict(records)
+        keys = list(owners)
+        found = self._stored(keys)
+        owned = {k: o for k, o in owners.items() if k not in found and o is not None}
+        if owned:
+            record_keys = keys_of(self._db).get_many(self._db, owned.values(), create=True)
+            found.update((k, derive_salt(record_keys[o], k)) for k, o in owned.items())
+        new = {k: secrets.token_bytes(SALT_SIZE) for k in keys if k not in found}
+        if new:
+            self._db.execute(
+                insert(record_salts), [{"record_key": k, "salt": s} for k, s in new.items()]
+            )
+        return found | new
+
+    def get(self, record_key: str, owner: str | None = None) -> bytes | None:
+        """The record's salt, if it has one now (None once its owner's key is gone)."""
+        stored = self._stored([record_key])
+        if record_key in stored or owner is None:
+            return stored.get(record_key)
+        key = keys_of(self._db).get(self._db, owner, create=False)
+        return None if key is None else derive_salt(key, record_key)
+
+    def erase(self, record_key: str) -> bool:
+        """Delete a stored salt (derived ones go with their owner's key)."""
+        return bool(
+            self._db.execute(
+                delete(record_salts).where(record_salts.c.record_key == record_key)
+            ).rowcount
+        )
+
+    def _stored(self, keys: Sequence[str]) -> dict[str, bytes]:
         found: dict[str, bytes] = {}
         for start in range(0, len(keys), _CHUNK):
             chunk = keys[start : start + _CHUNK]
@@ -213,22 +255,10 @@ class SaltRepository:
                 )
             )
             found.update((k, bytes(s)) for k, s in rows)
-        new = {k: secrets.token_bytes(SALT_SIZE) for k in keys if k not in found}
-        if new:
-            self._db.execute(
-                insert(record_salts), [{"record_key": k, "salt": s} for k, s in new.items()]
-            )
-        return found | new
+        return found
 
-    def get(self, record_key: str) -> bytes | None:
-        salt = self._db.execute(
-            select(record_salts.c.salt).where(record_salts.c.record_key == record_key)
-        ).scalar_one_or_none()
-        return None if salt is None else bytes(salt)
 
-    def erase(self, record_key: str) -> bool:
-        return bool(
-            self._db.execute(
-                delete(record_salts).where(record_salts.c.record_key == record_key)
-            ).rowcount
-        )
+def derive_salt(owner_key: bytes, record_key: str) -> bytes:
+    return hmac.new(owner_key, f"likeness-salt\x1f{record_key}".encode(), hashlib.sha256).digest()[
+        :SALT_SIZE
+    ]

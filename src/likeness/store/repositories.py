@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Row, func, select, tuple_
+from sqlalchemy import Row, func, select
 from sqlalchemy.engine import Connection
 
 from likeness.domain.account import Account, ApiKey, Role
@@ -18,6 +18,10 @@ from likeness.domain.performer import (
     RepresentativeCapacity,
 )
 from likeness.domain.production import Agreement, Production, ProductionKind
+from likeness.errors import VaultError
+from likeness.store.record_keys import RecordKeys, keys_of, personal
+from likeness.store.sealed_fields import PREFIX as SEALED_PREFIX
+from likeness.store.sealed_fields import open_field, seal_field
 from likeness.store.tables import (
     accounts,
     api_keys,
@@ -36,14 +40,18 @@ _CHUNK = 500
 
 
 class PerformerRepository:
+    """Performers, their personal fields sealed under each one's personal key."""
+
     def __init__(self, connection: Connection) -> None:
         self._db = connection
+        self._keys = keys_of(connection)
 
     def add_many(self, items: Sequence[Performer]) -> None:
         if not items:
             return
-        self._db.execute(performers.insert(), [_performer_row(p) for p in items])
-        reps = [row for p in items for row in _representative_rows(p)]
+        keys = self._personal_keys([p.id for p in items], create=True)
+        self._db.execute(performers.insert(), [self._row(p, keys[personal(p.id)]) for p in items])
+        reps = [row for p in items for row in _representative_rows(p, keys[personal(p.id)])]
         if reps:
             self._db.execute(representatives.insert(), reps)
 
@@ -51,21 +59,25 @@ class PerformerRepository:
         self.add_many([performer])
 
     def replace(self, performer: Performer) -> None:
-        row = _performer_row(performer)
+        key = self._personal_keys([performer.id], create=True)[personal(performer.id)]
+        row = self._row(performer, key)
         del row["created_at"]
         self._db.execute(performers.update().where(performers.c.id == performer.id), row)
         self._db.execute(
             representatives.delete().where(representatives.c.performer_id == performer.id)
         )
-        reps = _representative_rows(performer)
+        reps = _representative_rows(performer, key)
         if reps:
             self._db.execute(representatives.insert(), reps)
 
     def remove(self, performer_id: str) -> None:
+        """Delete the rows and destroy the personal key: a dead row or a WAL page that
+        still holds the sealed fields can no longer be read."""
         self._db.execute(
             representatives.delete().where(representatives.c.performer_id == performer_id)
         )
         self._db.execute(performers.delete().where(performers.c.id == performer_id))
+        self._keys.destroy(self._db, [personal(performer_id)])
 
     def get(self, performer_id: str) -> Performer | None:
         row = self._db.execute(
@@ -73,89 +85,193 @@ class PerformerRepository:
         ).one_or_none()
         if row is None:
             return None
-        return _performer(row, self._representatives_of([row.id]).get(row.id, ()))
+        return self._open([row])[0]
+
+    def exists(self, performer_id: str) -> bool:
+        found = self._db.execute(
+            select(performers.c.id).where(performers.c.id == performer_id)
+        ).one_or_none()
+        return found is not None
 
     def all(self, *, limit: int | None = None, offset: int = 0) -> list[Performer]:
         query = select(performers).order_by(performers.c.id).offset(offset)
         if limit is not None:
             query = query.limit(limit)
-        rows = self._db.execute(query).all()
-        reps = self._representatives_of([row.id for row in rows])
-        return [_performer(row, reps.get(row.id, ())) for row in rows]
+        return self._open(self._db.execute(query).all())
 
     def count(self) -> int:
         return self._db.execute(select(func.count()).select_from(performers)).scalar_one()
 
     def holders_of(self, memberships: Iterable[tuple[str, str]]) -> dict[tuple[str, str], str]:
         """Which performer already holds each (union, member number) pair."""
-        wanted = list(set(memberships))
+        blind = {_membership(self._keys, u, n): (u, n) for u, n in set(memberships)}
+        wanted = list(blind)
         found: dict[tuple[str, str], str] = {}
         for start in range(0, len(wanted), _CHUNK):
-            chunk = wanted[start : start + _CHUNK]
-            condition = tuple_(performers.c.union, performers.c.member_number).in_(chunk)
-            query = select(performers.c.union, performers.c.member_number, performers.c.id)
-            for union, number, performer_id in self._db.execute(query.where(condition)):
-                found[(union, number)] = performer_id
+            query = select(performers.c.membership, performers.c.id).where(
+                performers.c.membership.in_(wanted[start : start + _CHUNK])
+            )
+            for membership, performer_id in self._db.execute(query):
+                found[blind[membership]] = performer_id
         return found
 
-    def _representatives_of(self, ids: Sequence[str]) -> dict[str, tuple[Representative, ...]]:
+    def seal_clear_rows(self) -> int:
+        """Seal the personal fields an older version stored in clear (at start-up, once).
+        Returns how many performers were sealed."""
+        rows = self._db.execute(
+            select(performers).where(~performers.c.legal_name.startswith(SEALED_PREFIX))
+        ).all()
+        reps = self._clear_representatives_of([row.id for row in rows])
+        for row in rows:
+            self.replace(_performer_in_clear(row, reps.get(row.id, ())))
+        return len(rows)
+
+    def _personal_keys(self, ids: Sequence[str], *, create: bool) -> dict[str, bytes]:
+        return self._keys.get_many(self._db, [personal(i) for i in ids], create=create)
+
+    def _row(self, performer: Performer, key: bytes) -> dict[str, Any]:
+        def seal(column: str, value: str | None) -> str | None:
+            return seal_field(key, value, f"performers.{column}:{performer.id}")
+
+        death = performer.date_of_death
+        return {
+            "id": performer.id,
+            "legal_name": seal("legal_name", performer.legal_name),
+            "professional_name": seal("professional_name", performer.professional_name),
+            "union": performer.union,
+            "member_number": seal("member_number", performer.member_number),
+            "membership": _membership(self._keys, performer.union, performer.member_number),
+            "date_of_birth": seal("date_of_birth", performer.date_of_birth.isoformat()),
+            "status": performer.status.value,
+            "date_of_death": seal("date_of_death", None if death is None else death.isoformat()),
+            "domicile": seal("domicile", performer.domicile),
+            "created_at": performer.created_at,
+            "updated_at": performer.updated_at,
+        }
+
+    def _open(self, rows: Sequence[Row[Any]]) -> list[Performer]:
+        if not rows:
+            return []
+        keys = self._personal_keys([row.id for row in rows], create=False)
         grouped: dict[str, list[Representative]] = {}
+        for rep in self._representative_rows_of([row.id for row in rows]):
+            key = _key_of(keys, rep.performer_id)
+            where = f"representatives.%s:{rep.performer_id}:{rep.position}"
+            grouped.setdefault(rep.performer_id, []).append(
+                Representative(
+                    name=_required(open_field(key, rep.name, where % "name")),
+                    capacity=RepresentativeCapacity(rep.capacity),
+                    contact=open_field(key, rep.contact, where % "contact"),
+                )
+            )
+        return [
+            _performer(row, tuple(grouped.get(row.id, ())), _key_of(keys, row.id)) for row in rows
+        ]
+
+    def _clear_representatives_of(
+        self, ids: Sequence[str]
+    ) -> dict[str, tuple[Representative, ...]]:
+        grouped: dict[str, list[Representative]] = {}
+        for rep in self._representative_rows_of(ids):
+            grouped.setdefault(rep.performer_id, []).append(
+                Representative(
+                    name=rep.name,
+                    capacity=RepresentativeCapacity(rep.capacity),
+                    contact=rep.contact,
+                )
+            )
+        return {key: tuple(value) for key, value in grouped.items()}
+
+    def _representative_rows_of(self, ids: Sequence[str]) -> list[Row[Any]]:
+        rows: list[Row[Any]] = []
         for start in range(0, len(ids), _CHUNK):
             query = (
                 select(representatives)
                 .where(representatives.c.performer_id.in_(ids[start : start + _CHUNK]))
                 .order_by(representatives.c.performer_id, representatives.c.position)
             )
-            for row in self._db.execute(query):
-                grouped.setdefault(row.performer_id, []).append(
-                    Representative(
-                        name=row.name,
-                        capacity=RepresentativeCapacity(row.capacity),
-                        contact=row.contact,
-                    )
-                )
-        return {key: tuple(value) for key, value in grouped.items()}
+            rows.extend(self._db.execute(query))
+        return rows
 
 
-def _performer_row(performer: Performer) -> dict[str, Any]:
-    return {
-        "id": performer.id,
-        "legal_name": performer.legal_name,
-        "professional_name": performer.professional_name,
-        "union": performer.union,
-        "member_number": performer.member_number,
-        "date_of_birth": performer.date_of_birth,
-        "status": performer.status.value,
-        "date_of_death": performer.date_of_death,
-        "domicile": performer.domicile,
-        "created_at": performer.created_at,
-        "updated_at": performer.updated_at,
-    }
+def _membership(keys: RecordKeys, union: str | None, number: str | None) -> str | None:
+    if union is None or number is None:
+        return None
+    return keys.blind_index(f"membership\x1f{union}\x1f{number}")
 
 
-def _representative_rows(performer: Performer) -> list[dict[str, Any]]:
-    return [
-        {
-            "performer_id": performer.id,
-            "position": f"{position:04d}",
-            "name": rep.name,
-            "capacity": rep.capacity.value,
-            "contact": rep.contact,
-        }
-        for position, rep in enumerate(performer.representatives)
-    ]
+def _key_of(keys: dict[str, bytes], performer_id: str) -> bytes:
+    try:
+        return keys[personal(performer_id)]
+    except KeyError:
+        raise VaultError(
+            f"the personal key of performer {performer_id} is missing: their personal data "
+            "cannot be opened",
+            hint="an erasure of this performer was interrupted; erase them again to finish it",
+        ) from None
 
 
-def _performer(row: Row[Any], reps: tuple[Representative, ...]) -> Performer:
+def _required(value: str | None) -> str:
+    if value is None:  # pragma: no cover - the columns are NOT NULL
+        raise VaultError("a required personal field is missing")
+    return value
+
+
+def _representative_rows(performer: Performer, key: bytes) -> list[dict[str, Any]]:
+    rows = []
+    for index, rep in enumerate(performer.representatives):
+        position = f"{index:04d}"
+        where = f"representatives.%s:{performer.id}:{position}"
+        rows.append(
+            {
+                "performer_id": performer.id,
+                "position": position,
+                "name": seal_field(key, rep.name, where % "name"),
+                "capacity": rep.capacity.value,
+                "contact": seal_field(key, rep.contact, where % "contact"),
+            }
+        )
+    return rows
+
+
+def _performer(row: Row[Any], reps: tuple[Representative, ...], key: bytes) -> Performer:
+    def field(column: str) -> str | None:
+        return open_field(key, getattr(row, column), f"performers.{column}:{row.id}")
+
+    death = field("date_of_death")
+    return Performer(
+        id=PerformerId(row.id),
+        legal_name=_required(field("legal_name")),
+        professional_name=field("professional_name"),
+        union=row.union,
+        member_number=field("member_number"),
+        date_of_birth=date.fromisoformat(_required(field("date_of_birth"))),
+        status=PerformerStatus(row.status),
+        date_of_death=None if death is None else date.fromisoformat(death),
+        domicile=field("domicile"),
+        representatives=reps,
+        created_at=row.created_at,
+        updated_at=row.updated_at,
+    )
+
+
+def _performer_in_clear(row: Row[Any], reps: tuple[Representative, ...]) -> Performer:
+    """A row an older version stored in clear (its dates ISO text since migration 0012)."""
+
+    def day(value: object) -> date | None:
+        return None if value is None else date.fromisoformat(str(value)[:10])
+
+    born = day(row.date_of_birth)
+    assert born is not None
     return Performer(
         id=PerformerId(row.id),
         legal_name=row.legal_name,
         professional_name=row.professional_name,
         union=row.union,
         member_number=row.member_number,
-        date_of_birth=row.date_of_birth,
+        date_of_birth=born,
         status=PerformerStatus(row.status),
-        date_of_death=row.date_of_death,
+        date_of_death=day(row.date_of_death),
         domicile=row.domicile,
         representatives=reps,
         created_at=row.created_at,

@@ -14,6 +14,7 @@ from sqlalchemy import Row, or_, select, update
 from sqlalchemy.engine import Connection
 
 from likeness.domain.scan_job import ScanJobStatus
+from likeness.store.record_keys import keys_of, report
 from likeness.store.tables import accounts, scan_jobs
 
 
@@ -130,25 +131,28 @@ class ScanJobRepository:
 
     def erase_showing(self, performer_id: str) -> int:
         """Scan reports showing this performer (their face thumbnails) go with their
-        biometrics; the job stays, marked. Returns how many reports went."""
-        result = self._db.execute(
-            update(scan_jobs)
-            .where(
-                or_(
-                    scan_jobs.c.shows.contains(f'"{performer_id}"', autoescape=True),
-                    # a report an older version stored in clear (sealed at the next start)
-                    scan_jobs.c.report.like("{%")
-                    & scan_jobs.c.report.contains(performer_id, autoescape=True),
+        biometrics, and the keys that sealed them; the job stays, marked. Returns how many
+        reports went."""
+        showing = or_(
+            scan_jobs.c.shows.contains(f'"{performer_id}"', autoescape=True),
+            # a report an older version stored in clear (sealed at the next start)
+            scan_jobs.c.report.like("{%")
+            & scan_jobs.c.report.contains(performer_id, autoescape=True),
+        )
+        job_ids = list(self._db.execute(select(scan_jobs.c.id).where(showing)).scalars())
+        for start in range(0, len(job_ids), 500):
+            self._db.execute(
+                update(scan_jobs)
+                .where(scan_jobs.c.id.in_(job_ids[start : start + 500]))
+                .values(
+                    report=None,
+                    shows="[]",
+                    status=ScanJobStatus.ERASED.value,
+                    error="erased with a performer it showed",
                 )
             )
-            .values(
-                report=None,
-                shows="[]",
-                status=ScanJobStatus.ERASED.value,
-                error="erased with a performer it showed",
-            )
-        )
-        return int(result.rowcount)
+        keys_of(self._db).destroy(self._db, [report(job_id) for job_id in job_ids])
+        return len(job_ids)
 
 
 def _scan_job(row: Row[Any]) -> ScanJobRow:

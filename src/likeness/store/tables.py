@@ -40,17 +40,21 @@ performers = Table(
     "performers",
     metadata,
     Column("id", String(ID), primary_key=True),
+    # Personal fields are sealed under the performer's personal key (store/record_keys.py,
+    # store/sealed_fields.py): erasure destroys the key, so no dead row or WAL copy of them
+    # can be read afterwards, on any store.
     Column("legal_name", Text, nullable=False),
     Column("professional_name", Text),
     Column("union", String(64)),
-    Column("member_number", String(32)),
-    Column("date_of_birth", Date, nullable=False),
+    Column("member_number", Text),
+    # A keyed hash of union and member number (RecordKeys.blind_index): one holder each.
+    Column("membership", String(64), unique=True),
+    Column("date_of_birth", Text, nullable=False),
     Column("status", String(16), nullable=False),
-    Column("date_of_death", Date),
-    Column("domicile", String(8)),
+    Column("date_of_death", Text),
+    Column("domicile", Text),
     Column("created_at", UTCDateTime, nullable=False),
     Column("updated_at", UTCDateTime, nullable=False),
-    UniqueConstraint("union", "member_number", name="uq_performers_union_member_number"),
 )
 
 representatives = Table(
@@ -286,11 +290,22 @@ uses = Table(
     Index("ix_uses_performer_id_use_date", "performer_id", "use_date"),
 )
 
-# Per-performer vault data keys, wrapped by the master key (store/vault.py).
+# Whose biometric data the vault holds, and since when (the retention schedule reads it);
+# the key itself is a record key (store/record_keys.py: ``biometric:<performer>``).
 vault_keys = Table(
     "vault_keys",
     metadata,
     Column("performer_id", String(ID), primary_key=True),
+    Column("created_at", UTCDateTime, nullable=False),
+)
+
+# Per-record data keys wrapped by the master key (store/record_keys.py). On PostgreSQL
+# this table stays empty: the keys live in the data home's keys.db, where deleting a row
+# destroys it.
+record_keys = Table(
+    "record_keys",
+    metadata,
+    Column("owner", String(64), primary_key=True),
     Column("wrapped", LargeBinary, nullable=False),
     Column("created_at", UTCDateTime, nullable=False),
 )

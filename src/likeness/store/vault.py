@@ -2,8 +2,8 @@
 
 Each performer has a 32-byte data key; blobs are sealed with AES-256-GCM under it,
 with the performer and blob ids as associated data (a blob moved to another name
-fails to open). The data key is stored only wrapped (AES-256-GCM) by the master key,
-in the database. Erasing a performer deletes the wrapped key and their files:
+fails to open). The data key is a record key (store/record_keys.py), stored only wrapped by
+the master key. Erasing a performer destroys the key and their files:
 crypto-shredding — without the key, any copy of a blob left on a disk is noise.
 """
 
@@ -21,6 +21,7 @@ from sqlalchemy import delete, insert, select
 from sqlalchemy.engine import Connection
 
 from likeness.errors import VaultError
+from likeness.store.record_keys import biometric, keys_of
 from likeness.store.shredding import shred_folder
 from likeness.store.tables import vault_keys
 
@@ -33,48 +34,31 @@ def _aad(*parts: str) -> bytes:
 
 
 class VaultKeys:
-    """Wrapped per-performer data keys, in the caller's transaction."""
+    """Per-performer vault data keys (``biometric:<performer>`` record keys), in the
+    caller's transaction; ``vault_keys`` records whose biometric data is held, since when."""
 
-    def __init__(self, connection: Connection, master_key: bytes) -> None:
-        if len(master_key) != KEY:
-            raise ValueError("the master key is 32 bytes")
+    def __init__(self, connection: Connection) -> None:
         self._db = connection
-        self._master = AESGCM(master_key)
+        self._keys = keys_of(connection)
 
     def data_key(self, performer_id: str, now: datetime) -> bytes:
         """The performer's data key, created on first use."""
-        wrapped = self._db.execute(
-            select(vault_keys.c.wrapped).where(vault_keys.c.performer_id == performer_id)
+        key = self._keys.get(self._db, biometric(performer_id), create=True)
+        assert key is not None
+        held = self._db.execute(
+            select(vault_keys.c.performer_id).where(vault_keys.c.performer_id == performer_id)
         ).scalar_one_or_none()
-        if wrapped is not None:
-            return self._unwrap(performer_id, bytes(wrapped))
-        key = secrets.token_bytes(KEY)
-        nonce = secrets.token_bytes(NONCE)
-        sealed = nonce + self._master.encrypt(nonce, key, _aad("key", performer_id))
-        self._db.execute(
-            insert(vault_keys), {"performer_id": performer_id, "wrapped": sealed, "created_at": now}
-        )
+        if held is None:
+            self._db.execute(insert(vault_keys), {"performer_id": performer_id, "created_at": now})
         return key
 
     def existing_key(self, performer_id: str) -> bytes | None:
-        wrapped = self._db.execute(
-            select(vault_keys.c.wrapped).where(vault_keys.c.performer_id == performer_id)
-        ).scalar_one_or_none()
-        return None if wrapped is None else self._unwrap(performer_id, bytes(wrapped))
-
-    def _unwrap(self, performer_id: str, sealed: bytes) -> bytes:
-        try:
-            return self._master.decrypt(sealed[:NONCE], sealed[NONCE:], _aad("key", performer_id))
-        except InvalidTag:
-            raise VaultError(
-                f"the vault key of performer {performer_id} does not open with this master key",
-                hint="the master key (secrets/master.key or LIKENESS_MASTER_KEY) is not the one "
-                "this data home was created with",
-            ) from None
+        return self._keys.get(self._db, biometric(performer_id), create=False)
 
 
 def destroy_data_key(connection: Connection, performer_id: str) -> bool:
-    """Crypto-shred: delete the performer's wrapped data key."""
+    """Crypto-shred: destroy the performer's vault data key."""
+    keys_of(connection).destroy(connection, [biometric(performer_id)])
     return bool(
         connection.execute(
             delete(vault_keys).where(vault_keys.c.performer_id == performer_id)
