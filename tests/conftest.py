@@ -51,9 +51,9 @@ def _store_database(
     """With ``--store postgresql``, every data home a test makes without naming a
     database (``load_settings(home=...)``, the CLI, a server it starts) uses a fresh
     database on the PostgreSQL server: LIKENESS_DATABASE_URL names it. Integration
-    tests only: unit tests have no store."""
-    if request.config.getoption("--store") == "sqlite" or "integration" not in str(
-        request.node.path
+    and interop tests only: unit tests have no store."""
+    if request.config.getoption("--store") == "sqlite" or not (
+        {"integration", "interop"} & set(request.node.path.parts)
     ):
         yield
         return

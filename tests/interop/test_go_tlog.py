@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import base64
 import json
-import os
-import shutil
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
@@ -20,28 +18,6 @@ from likeness.settings import Settings
 from tests.server import running_server
 
 pytestmark = pytest.mark.interop
-SOURCE = Path(__file__).with_name("tlogcheck.go")
-GOPATH = "/usr/share/gocode"
-
-
-@pytest.fixture(scope="session")
-def tlogcheck(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    go = shutil.which("go")
-    if go is None or not Path(GOPATH, "src/golang.org/x/mod/sumdb/tlog").is_dir():
-        pytest.fail(
-            "the Go interop tests need Debian's golang-go and golang-golang-x-mod-dev "
-            "(scripts/system-deps installs them); deselect with -m 'not interop'"
-        )
-    out = tmp_path_factory.mktemp("go") / "tlogcheck"
-    env = {
-        **os.environ,
-        "GO111MODULE": "off",
-        "GOPATH": GOPATH,
-        "GOCACHE": str(out.parent / "cache"),
-        "GOFLAGS": "",
-    }
-    subprocess.run([go, "build", "-o", str(out), str(SOURCE)], env=env, check=True)
-    return out
 
 
 def b64(data: bytes) -> str:
