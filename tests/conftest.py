@@ -26,6 +26,17 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addoption("--store-url", default=None, help="the PostgreSQL server for --store")
 
 
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Tests of PostgreSQL itself (marked ``postgresql``) run with ``--store postgresql``
+    (CI's second run) and are deselected, not skipped, on SQLite."""
+    if config.getoption("--store") == "postgresql":
+        return
+    keep = [item for item in items if item.get_closest_marker("postgresql") is None]
+    if len(keep) != len(items):
+        config.hook.pytest_deselected(items=[i for i in items if i not in keep])
+        items[:] = keep
+
+
 @pytest.fixture(autouse=True)
 def _isolated_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     """No test may read a developer's LIKENESS_* variables or write into the checkout."""
