@@ -220,3 +220,19 @@ class VaultError(LikenessError):
 class WebhookSignatureError(AuthenticationError, ValueError):
     """A webhook request is unsigned, wrongly signed, stale or replayed. Also a
     ``ValueError``, as it was before receivers could catch ``LikenessError``."""
+
+
+class BackupDamagedError(LikenessError):
+    """A backup does not match its manifest (a file missing, added or changed, a count
+    that differs) or is not a backup at all; nothing was restored."""
+
+    kind = ErrorKind.INTEGRITY
+
+
+class BackupUnsupportedError(InvalidInputError):
+    """A backup of a format version or schema revision this version cannot restore."""
+
+
+class TargetNotEmptyError(ConflictError):
+    """A restore, copy or backup would write over something that is already there; the
+    message names what is there."""

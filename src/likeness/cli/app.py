@@ -16,6 +16,7 @@ from likeness import __version__
 from likeness.bootstrap import initialise
 from likeness.cli import (
     accounts,
+    backup,
     consents,
     log,
     performers,
@@ -88,6 +89,9 @@ app.command("reindex")(recognition.reindex)
 app.command("scan")(scan.scan)
 app.add_typer(recognition.matches, name="match")
 app.add_typer(retention.app, name="retention")
+app.command("backup")(backup.backup)
+app.command("restore")(backup.restore_command)
+app.add_typer(backup.db, name="db")
 
 JsonFlag = Annotated[bool, typer.Option("--json", help="Print JSON for programs.")]
 

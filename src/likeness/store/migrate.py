@@ -9,7 +9,9 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
+from alembic.util import CommandError
 from sqlalchemy import Engine
+from sqlalchemy.engine import Connection
 
 _SCRIPTS = Path(__file__).with_name("migrations")
 
@@ -30,7 +32,20 @@ def head_revision() -> str:
 
 def current_revision(engine: Engine) -> str | None:
     with engine.connect() as connection:
-        return MigrationContext.configure(connection).get_current_revision()
+        return revision_in(connection)
+
+
+def revision_in(connection: Connection) -> str | None:
+    """The revision of the database, read in the caller's transaction."""
+    return MigrationContext.configure(connection).get_current_revision()
+
+
+def is_known(revision: str) -> bool:
+    """Whether this code's migrations include ``revision`` (a newer one is unknown)."""
+    try:
+        return ScriptDirectory.from_config(_config()).get_revision(revision) is not None
+    except CommandError:
+        return False
 
 
 def upgrade(engine: Engine, revision: str = "head") -> None:
@@ -39,6 +54,13 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
 
 def downgrade(engine: Engine, revision: str) -> None:
     _run(engine, command.downgrade, revision)
+
+
+def upgrade_in(connection: Connection, revision: str = "head") -> None:
+    """Upgrade inside the caller's transaction (PostgreSQL's DDL rolls back with it)."""
+    config = _config()
+    config.attributes["connection"] = connection
+    command.upgrade(config, revision)
 
 
 def _run(engine: Engine, operation: Callable[[Config, str], None], revision: str) -> None:
