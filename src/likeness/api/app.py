@@ -1,15 +1,18 @@
 """The HTTP service: the REST API under ``/v1``, the log under ``/log``, and the portal.
 
 ``create_app(services)`` is the one place the web application is assembled; the CLI's
-``likeness serve`` runs it under uvicorn. Database work runs on worker threads (sync
-routes), and recognition and scans always leave the event loop (``run_in_threadpool``
-or the scan-job pool), so one slow scan never stalls the API.
+``likeness serve`` runs it under uvicorn, in one process or in each of several
+(``--workers``). Database work runs on worker threads (sync routes), and recognition
+and scans always leave the event loop (``run_in_threadpool`` or the scan-job pool), so
+one slow scan never stalls the API. Background tasks that must run once however many
+processes serve (webhook delivery, the retention schedule) run under a leader lock
+(``services/leadership.py``).
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable, Mapping
 from contextlib import asynccontextmanager
 from importlib import resources
 from typing import Any
@@ -32,6 +35,7 @@ from likeness.api.routes_scans import router as scans
 from likeness.api.routes_uses import router as uses
 from likeness.api.routes_webhooks import router as webhooks
 from likeness.bootstrap import Services
+from likeness.services.leadership import Task, WhileLeader, lock_for
 from likeness.services.webhooks import WebhookDispatcher
 
 log_ = logging.getLogger(__name__)
@@ -43,25 +47,45 @@ has the same JSON envelope: `{"error": {"status", "kind", "message", "hint"}}`.
 """
 
 
-def create_app(services: Services, *, deliver_webhooks: bool = True) -> Any:
+def create_app(
+    services: Services,
+    *,
+    deliver_webhooks: bool = True,
+    background: Mapping[str, Callable[[], Task]] | None = None,
+    close_services: bool = False,
+) -> Any:
     """The ASGI application: FastAPI inside a request-size limit, inside the gate that
-    refuses requests without credentials before their bodies are read."""
+    refuses requests without credentials before their bodies are read.
+
+    While it runs, webhooks are delivered (``deliver_webhooks``) and each task of
+    ``background`` (by name) runs, each in one process only of all those serving this
+    store. ``close_services``: close ``services`` when the application stops (a worker
+    process that built them for itself)."""
+    tasks = dict(background or {})
+    if deliver_webhooks:
+        tasks["webhooks"] = lambda: WebhookDispatcher(
+            services.webhooks.deliver_due,
+            on_error=lambda exc: log_.error("webhook delivery failed: %s", exc),
+        )
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         interrupted = services.scan_jobs.interrupt_unfinished()
         if interrupted:
-            log_.warning("%d scan job(s) were cut short by the last stop", interrupted)
-        dispatcher = WebhookDispatcher(
-            services.webhooks.deliver_due,
-            on_error=lambda exc: log_.error("webhook delivery failed: %s", exc),
-        )
-        if deliver_webhooks:
-            dispatcher.start()
+            log_.warning("%d scan job(s) were cut short by a stop", interrupted)
+        leaders = [
+            WhileLeader(lock_for(services.database, services.layout.root, name), make, name=name)
+            for name, make in tasks.items()
+        ]
+        for leader in leaders:
+            leader.start()
         try:
             yield
         finally:
-            dispatcher.stop()
+            for leader in leaders:
+                leader.stop()
+            if close_services:
+                services.close()
 
     app = FastAPI(
         title="Likeness Ledger",

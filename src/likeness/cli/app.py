@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import sys
 from pathlib import Path
 from typing import Annotated, Any
@@ -26,6 +25,7 @@ from likeness.cli import (
     retention,
     rules,
     scan,
+    serving,
     uses,
 )
 from likeness.cli.state import CliState, state_of
@@ -146,13 +146,19 @@ def serve(
     log_only: Annotated[
         bool, typer.Option("--log-only", help="Serve only the log (/log/...), not the API.")
     ] = False,
+    workers: Annotated[
+        int,
+        typer.Option(
+            min=1,
+            help="Server processes sharing the port (each with its own connections and "
+            "caches; webhook delivery and retention run in one of them).",
+        ),
+    ] = 1,
 ) -> None:
     """Serve the API (/v1, OpenAPI at /openapi.json), the portal (/) and the log (/log).
 
     Runs as production unless LIKENESS_ENVIRONMENT=development (--demo: development
     unless set otherwise); a data home seeded by --demo is refused outside development."""
-    import uvicorn
-
     state = state_of(ctx)
     if demo and not _environment_given(state):  # otherwise production, the default
         state.configure(environment=Environment.DEVELOPMENT)
@@ -164,27 +170,18 @@ def serve(
         typer.echo(seeded.describe(f"http://{host}:{port}"), err=True)
     services = state.services()
     _refuse_demo_home(services.layout.root, services.layout.is_demo(), state.settings())
+    processes = "" if workers == 1 else f" with {workers} workers"
     if log_only:
-        from likeness.api.logserver import create_log_app
-
         typer.echo(
-            f"serving the log of {services.layout.root} at http://{host}:{port}/log/", err=True
+            f"serving the log of {services.layout.root} at http://{host}:{port}/log/{processes}",
+            err=True,
         )
-        uvicorn.run(create_log_app(services.ledger), host=host, port=port, log_level="warning")
-        return
-    from likeness.api.app import create_app
-
-    typer.echo(f"serving {services.layout.root} at http://{host}:{port}/ (API: /docs)", err=True)
-    with retention.in_background(services):  # now, then daily (docs/retention.md)
-        uvicorn.run(
-            create_app(services),
-            host=host,
-            port=port,
-            log_level="warning",
-            # The client's address keys login throttling: X-Forwarded-For is believed only
-            # when the operator names the proxies that send it (FORWARDED_ALLOW_IPS).
-            proxy_headers="FORWARDED_ALLOW_IPS" in os.environ,
+    else:
+        typer.echo(
+            f"serving {services.layout.root} at http://{host}:{port}/ (API: /docs){processes}",
+            err=True,
         )
+    serving.run(state, host=host, port=port, workers=workers, log_only=log_only)
 
 
 def _environment_given(state: CliState) -> bool:

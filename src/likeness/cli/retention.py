@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Annotated
 
 import typer
@@ -72,19 +70,14 @@ def _table(title: str, steps: tuple[RetentionStep, ...]) -> None:
     )
 
 
-@contextmanager
-def in_background(services: Services) -> Iterator[None]:
-    """Run the schedule now and then daily while the server runs (``likeness serve``)."""
-    scheduler = RetentionScheduler(
+def scheduler(services: Services) -> RetentionScheduler:
+    """The schedule run now and then daily while the server runs (``likeness serve``;
+    in one worker only: ``api/app.py`` runs it under a leader lock)."""
+    return RetentionScheduler(
         services.retention.run,
         on_report=_say,
         on_error=lambda exc: typer.echo(f"retention: the run failed: {exc}", err=True),
     )
-    scheduler.start()
-    try:
-        yield
-    finally:
-        scheduler.stop()
 
 
 def _say(report: RetentionReport) -> None:

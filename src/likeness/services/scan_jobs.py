@@ -10,6 +10,12 @@ thumbnails), with the ids of the performers it shows (so that erasure finds it).
 uploads are shredded when the job ends, whatever the outcome. At start-up, jobs still
 queued or running when the server stopped are marked failed, with a message asking to
 resubmit, and everything they left is shredded.
+
+With several server processes (``likeness serve --workers N``) a job is run by the
+process that received its uploads (only it holds their key), so no job is ever taken up
+twice. That process holds a lock on the job's folder while it works in it
+(``store/held_folders.py``), so a process starting, or restarted, fails and shreds only
+what dead processes left: another worker's queued and running jobs go on.
 """
 
 from __future__ import annotations
@@ -46,6 +52,7 @@ from likeness.services.access import audience_of, require_production
 from likeness.services.ports import Clock, IdFactory
 from likeness.services.scans import ScanService
 from likeness.store.database import Database
+from likeness.store.held_folders import HeldFolder, left_behind
 from likeness.store.record_keys import keys_of
 from likeness.store.record_keys import report as report_key
 from likeness.store.repositories import (
@@ -89,6 +96,7 @@ class StagedJob:
     id: str
     folder: Path
     key: bytes = field(repr=False)  # never stored: a restart cannot open these files
+    held: HeldFolder | None = field(default=None, repr=False)  # while this process works
     uploads: list[Upload] = field(default_factory=list)
 
     def upload(self, name: str) -> SealedWriter:
@@ -133,13 +141,12 @@ class ScanJobService:
     def stage(self) -> StagedJob:
         """A new job's folder and key; add its uploads, then ``submit`` (or ``discard``)."""
         job_id = self._ids.new()
-        folder = self._root / job_id
-        folder.mkdir(parents=True, mode=0o700)
-        return StagedJob(job_id, folder, new_key())
+        held = HeldFolder(self._root / job_id)
+        return StagedJob(job_id, held.path, new_key(), held)
 
     def discard(self, staged: StagedJob) -> None:
         """Shred what was staged for a job that was never submitted."""
-        _clear(staged.folder)
+        _clear(staged.folder, staged.held)
 
     def submit(self, account: Account, staged: StagedJob, options: ScanOptions) -> ScanJob:
         job_id, folder = staged.id, staged.folder
@@ -165,9 +172,9 @@ class ScanJobService:
                     raise NotFoundError("production", options.production_id)
                 ScanJobRepository(connection).add(_row(job))
         except BaseException:
-            _clear(folder)
+            _clear(folder, staged.held)
             raise
-        self._executor.submit(self._run, job, staged.key, uploads)
+        self._executor.submit(self._run, job, staged.key, uploads, staged.held)
         return job
 
     def get(self, account: Account, job_id: str) -> ScanJob:
@@ -203,13 +210,17 @@ class ScanJobService:
             return [self._job(connection, row) for row in rows]
 
     def interrupt_unfinished(self) -> int:
-        """At start-up: jobs cut short by the last stop are marked failed, and what any
-        job left behind (sealed uploads, links to memory that died with the process) is
-        shredded; reports stored in clear by an older version are sealed. Returns how
-        many jobs were interrupted."""
+        """At start-up: jobs cut short by a stop are marked failed, and what they left
+        behind (sealed uploads, links to memory that died with their process) is
+        shredded; reports stored in clear by an older version are sealed. Jobs of
+        other live server processes are left alone. Returns how many jobs were
+        interrupted."""
         with self._database.write() as connection:
+            # Looked at under the writers' lock: a job added before it already has its
+            # folder, held by its process, and one added after it is not touched.
+            live, dead = self._job_folders()
             repository = ScanJobRepository(connection)
-            interrupted = repository.interrupt_unfinished(self._clock.now())
+            interrupted = repository.interrupt_unfinished(self._clock.now(), keep=live)
             in_clear = repository.reports_in_clear()
             for job_id, report in in_clear:  # with the performers it shows, for erasure
                 try:
@@ -224,13 +235,30 @@ class ScanJobService:
                 self._database.truncate_wal()
             except StoreError as exc:
                 log.warning("scan reports sealed; %s", exc.message)
-        if self._root.is_dir():
-            for folder in self._root.iterdir():
-                _clear(folder)
+        for folder in dead:  # no process can take it up again: job ids are not reused
+            with left_behind(folder) as free:
+                if free:
+                    _clear(folder)
         self._memory.sweep()
         return interrupted
 
-    def _run(self, job: ScanJob, key: bytes, uploads: Sequence[Upload]) -> None:
+    def _job_folders(self) -> tuple[set[str], list[Path]]:
+        """The ids of jobs whose folders live processes hold, and the folders dead
+        processes left."""
+        live: set[str] = set()
+        dead: list[Path] = []
+        if self._root.is_dir():
+            for folder in self._root.iterdir():
+                with left_behind(folder) as free:
+                    if free:
+                        dead.append(folder)
+                    else:
+                        live.add(folder.name)
+        return live, dead
+
+    def _run(
+        self, job: ScanJob, key: bytes, uploads: Sequence[Upload], lock: HeldFolder | None
+    ) -> None:
         """Open the uploads into memory, scan, shred them, then say how it ended: a
         finished job has left nothing behind."""
         self._set(job.id, ScanJobStatus.RUNNING)
@@ -256,7 +284,7 @@ class ScanJobService:
             for path, name in names.items():  # name the uploads, not paths on the server
                 error = error.replace(path, name)
         finally:
-            _clear(self._root / job.id)
+            _clear(self._root / job.id, lock)
         self._finish(job.id, report, error)
 
     def _finish(self, job_id: str, report: ScanReport | None, error: str | None) -> None:
@@ -314,8 +342,9 @@ class ScanJobService:
             raise VaultError(f"the key of scan job {job_id}'s report is gone")
         sealed = base64.b64decode(stored[len(OWN_KEY) :])
         try:
-            binding = _report_binding(job_id).encode()
-            plain = AESGCM(key).decrypt(sealed[:NONCE], sealed[NONCE:], binding)
+            plain = AESGCM(key).decrypt(
+                sealed[:NONCE], sealed[NONCE:], _report_binding(job_id).encode()
+            )
         except InvalidTag:
             raise VaultError(f"the report of scan job {job_id} is damaged") from None
         return ScanReport.from_json(json.loads(plain))
@@ -339,11 +368,17 @@ def _shows(report: ScanReport) -> tuple[str, ...]:
     return tuple(sorted({a.performer_id for a in report.appearances() if a.performer_id}))
 
 
-def _clear(folder: Path) -> None:
-    """Shred a job's uploads and remove its folder."""
-    shred_folder(folder)
-    if folder.is_dir():
-        shutil.rmtree(folder)
+def _clear(folder: Path, held: HeldFolder | None = None) -> None:
+    """Shred a job's uploads and remove its folder (then let go of it)."""
+    try:
+        if folder.is_dir():
+            shred_folder(folder)
+            shutil.rmtree(folder)
+        elif folder.exists():  # not a job's folder, but nothing else belongs here
+            folder.unlink()
+    finally:
+        if held is not None:
+            held.release()
 
 
 def _row(job: ScanJob) -> ScanJobRow:

@@ -17,6 +17,10 @@ from sqlalchemy.engine import Connection
 from likeness.store.database import CHANGED, Database
 from likeness.store.tables import change_counter
 
+# How long a process may go on using what it cached before it reads the counter again:
+# the longest another process's change (a revoked key) can go unseen here.
+MAX_AGE_SECONDS = 0.1
+
 _ROW = change_counter.c.id == 1
 _READ = select(change_counter.c.n).where(_ROW)
 _BUMP = update(change_counter).where(_ROW).values(n=change_counter.c.n + 1)
@@ -40,7 +44,7 @@ class ChangeWatch:
     every request would put a query, contending with the log's writer, on the hot path.
     """
 
-    def __init__(self, database: Database, max_age: float = 0.1) -> None:
+    def __init__(self, database: Database, max_age: float = MAX_AGE_SECONDS) -> None:
         self._database = database
         self._max_age = max_age
         self._seen = -1
@@ -52,7 +56,10 @@ class ChangeWatch:
         if time.monotonic() - self._read_at > self._max_age:
             with self._lock:
                 if time.monotonic() - self._read_at > self._max_age:
+                    # The time before the read: what it sees is at least that recent,
+                    # however long the read itself takes.
+                    asked_at = time.monotonic()
                     with self._database.read() as connection:
                         self._seen = current(connection)
-                    self._read_at = time.monotonic()
+                    self._read_at = asked_at
         return generation, self._seen

@@ -6,6 +6,7 @@ base64 text), beside the ids of the performers it shows, which erasure looks up.
 from __future__ import annotations
 
 import json
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -110,10 +111,15 @@ class ScanJobRepository:
             .values(report=sealed, shows=json.dumps(list(shows)))
         )
 
-    def interrupt_unfinished(self, now: datetime) -> int:
+    def interrupt_unfinished(self, now: datetime, *, keep: Collection[str] = ()) -> int:
+        """Mark failed the jobs still queued or running, but those in ``keep`` (the
+        jobs of live processes)."""
+        unfinished = [scan_jobs.c.status.in_((ScanJobStatus.QUEUED, ScanJobStatus.RUNNING))]
+        if keep:
+            unfinished.append(scan_jobs.c.id.not_in(list(keep)))
         result = self._db.execute(
             update(scan_jobs)
-            .where(scan_jobs.c.status.in_((ScanJobStatus.QUEUED, ScanJobStatus.RUNNING)))
+            .where(*unfinished)
             .values(
                 status=ScanJobStatus.FAILED.value,
                 error="the server stopped before this scan finished; submit it again",
