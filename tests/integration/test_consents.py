@@ -44,6 +44,7 @@ from likeness.services.inputs import PerformerInput, ProductionInput
 from likeness.settings import Settings, load_settings
 from likeness.store.consent_store import ConsentEventRepository
 from likeness.store.log_store import SaltRepository
+from likeness.store.record_keys import personal
 from likeness.store.repositories import PerformerRepository, ProductionRepository
 from likeness.testing import FixedClock
 
@@ -216,7 +217,7 @@ def test_replaying_stored_events_rebuilds_the_state_and_matches_the_log(  # type
     events = services.consents.events(cid)
     # The log's commitments open to exactly the stored event data (with the salt).
     with services.database.read() as connection:
-        salt = SaltRepository(connection).get(f"consent:{cid}")
+        salt = SaltRepository(connection).get(f"consent:{cid}", personal(performer))
     assert salt is not None
     for event, index in zip(events, services.consents.log_indexes(cid), strict=True):
         entry = decode_entry(services.ledger.receipt(index).entry)
@@ -533,7 +534,7 @@ def test_erasing_a_performer_erases_their_consents_and_uses(world) -> None:  # t
     services.registry.erase_performer(performer)
     assert services.consents.find() == []
     with services.database.read() as connection:
-        assert SaltRepository(connection).get(f"consent:{cid}") is None
+        assert SaltRepository(connection).get(f"consent:{cid}", personal(performer)) is None
     assert services.ledger.audit().ok
 
 

@@ -32,6 +32,7 @@ from likeness.services.inputs import PerformerInput, ProductionInput
 from likeness.services.retention import RetentionPolicy, RetentionReport, RetentionScheduler
 from likeness.settings import Settings, load_settings
 from likeness.store.log_store import SaltRepository
+from likeness.store.record_keys import personal
 from likeness.testing import FixedClock, fake_encoders
 from likeness.testing.media import GREEN, RED, Block, Tone, face_image, tones_wav
 from tests.api_world import PASSWORD, build_world
@@ -415,7 +416,7 @@ def test_the_destruction_entry_commits_to_its_record_and_shows_none_of_it(
     assert entry["ids"] == {"performer": cast.ada}
     assert b"2029-01-05" not in raw and b"2026-01-05" not in raw  # dates committed, not shown
     with cast.services.database.read() as connection:
-        salt = SaltRepository(connection).get(f"performer:{cast.ada}")
+        salt = SaltRepository(connection).get(f"performer:{cast.ada}", personal(cast.ada))
     assert salt is not None
     commitments = entry["commitments"]
     assert isinstance(commitments, dict)
