@@ -213,7 +213,10 @@ def test_erasure_keeps_every_proof_valid(services: Services, settings: Settings)
     before = services.ledger.receipt(0)
     verifier = parse_verifier(services.ledger.verifier_key)
     with services.database.read() as connection:
-        assert SaltRepository(connection).get(f"performer:{performer.id}", personal(performer.id)) is not None
+        assert (
+            SaltRepository(connection).get(f"performer:{performer.id}", personal(performer.id))
+            is not None
+        )
 
     services.registry.erase_performer(performer.id)
 
@@ -221,7 +224,10 @@ def test_erasure_keeps_every_proof_valid(services: Services, settings: Settings)
     verify_receipt(before, verifier)  # issued before the erasure, still valid
     verify_receipt(services.ledger.receipt(0), verifier)
     with services.database.read() as connection:
-        assert SaltRepository(connection).get(f"performer:{performer.id}", personal(performer.id)) is None
+        assert (
+            SaltRepository(connection).get(f"performer:{performer.id}", personal(performer.id))
+            is None
+        )
     with pytest.raises(NotFoundError):
         services.registry.get_performer(performer.id)
     assert entries_of(services)[-1]["type"] == "performer.erased"
