@@ -56,7 +56,9 @@ class WhileLeader:
         self._retry = retry
         self._task: Task | None = None
         self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._loop, name=f"likeness-{name}", daemon=True)
+        self._thread = threading.Thread(
+            target=self._loop, name=f"likeness-leader-{name}", daemon=True
+        )
 
     @property
     def leading(self) -> bool:
