@@ -49,6 +49,7 @@ from likeness.store.backup import (
 )
 from likeness.store.copy import (
     compact,
+    copy_pages,
     copy_tables,
     merge_rows,
     occupied_tables,
@@ -126,22 +127,24 @@ def back_up(
     if revision is None:
         raise StoreError("the database has no schema yet; nothing to back up")
     with BackupWriter(out) as writer:
-        snapshot_path = writer.work / DATABASE
-        snapshot = sqlite_file_engine(snapshot_path)
-        try:
-            migrate.upgrade(snapshot, revision)  # before taking the lock: writers wait less
-            with database.write() as source, snapshot.begin() as target:
-                _same_revision(source, revision)
-                tables = copy_tables(source, target)
-                log = SqlLogStore(source)
-                log_size, checkpoint = log.size(), log.checkpoint()
-                selection = home_files(layout, kept_performers=performer_ids(source))
-                files, left_out = _fold_side_stores(selection, target, tables, database)
-                copied = sum(writer.add_home_file(item) for item in files)
-        finally:
-            snapshot.dispose()
-        compact(snapshot_path)
-        writer.add_file(DATABASE, snapshot_path)
+        snapshot = writer.work / DATABASE
+        with (
+            _snapshot_target(database, snapshot, revision) as target,
+            database.write() as source,  # writers wait until the files are read
+        ):
+            _same_revision(source, revision)
+            if target is None:  # SQLite: a page copy, so writers wait less
+                copy_pages(Path(str(database.engine.url.database)), snapshot)
+            else:
+                copy_tables(source, target)
+            log = SqlLogStore(source)
+            log_size, checkpoint = log.size(), log.checkpoint()
+            selection = home_files(layout, kept_performers=performer_ids(source))
+            files, left_out = _fold_side_stores(selection, target)
+            copied = sum(writer.add_home_file(item) for item in files)
+        compact(snapshot)
+        tables = _counts(snapshot)
+        writer.add_file(DATABASE, snapshot)
         manifest = Manifest(
             created_at=now,
             likeness_version=__version__,
@@ -158,6 +161,34 @@ def back_up(
     return _backup_summary(path, manifest, copied, writer.size)
 
 
+@contextmanager
+def _snapshot_target(
+    database: Database, snapshot: Path, revision: str
+) -> Iterator[Connection | None]:
+    """Where the rows of a store other than SQLite go: a new SQLite file migrated to the
+    source's revision (before the lock is taken), in one transaction. None for SQLite,
+    whose file is copied page by page."""
+    if database.engine.dialect.name == "sqlite":
+        yield None
+        return
+    engine = sqlite_file_engine(snapshot)
+    try:
+        migrate.upgrade(engine, revision)
+        with engine.begin() as target:
+            yield target
+    finally:
+        engine.dispose()
+
+
+def _counts(snapshot: Path) -> dict[str, int]:
+    engine = sqlite_file_engine(snapshot)
+    try:
+        with engine.connect() as connection:
+            return row_counts(connection)
+    finally:
+        engine.dispose()
+
+
 def side_stores(home: Path) -> dict[str, Path]:
     """The tables a store other than SQLite keeps in an SQLite file of the data home
     rather than in itself, and that file (the rule of ``bootstrap.record_keys``): the
@@ -167,20 +198,20 @@ def side_stores(home: Path) -> dict[str, Path]:
 
 
 def _fold_side_stores(
-    selection: HomeSelection, snapshot: Connection, tables: dict[str, int], database: Database
+    selection: HomeSelection, snapshot: Connection | None
 ) -> tuple[list[HomeFile], tuple[str, ...]]:
-    """The home's files to archive, and what is left out. A side store's rows join the
-    backup's database, so that it holds the whole store whichever store it is restored
-    into; the file itself stays out (on SQLite, where the store does not use it)."""
+    """The home's files to archive, and what is left out. The rows of a side store of a
+    store other than SQLite join the backup's database (``snapshot``), so that it holds
+    the whole store whichever store it is restored into; the file itself stays out (on
+    SQLite, where the store does not use it, too)."""
     root = selection.root
     paths = set(side_stores(root).values())
     left_out = list(selection.left_out)
     for path in sorted(p for p in paths if p.exists()):
-        if database.engine.dialect.name == "sqlite":
+        if snapshot is None:
             left_out.append(f"{path.relative_to(root)} (not used by a SQLite store)")
-            continue
-        for name, count in (merge_rows(path, snapshot) or {}).items():
-            tables[name] += count
+        else:
+            merge_rows(path, snapshot)
     return [f for f in selection.files if f.path not in paths], tuple(left_out)
 
 

@@ -29,7 +29,6 @@ import os
 import re
 import secrets
 import shutil
-import sqlite3
 import tarfile
 import tempfile
 from collections.abc import Iterator, Mapping
@@ -49,6 +48,7 @@ from likeness.errors import (
     HomeNotWritableError,
     TargetNotEmptyError,
 )
+from likeness.store.copy import copy_pages
 from likeness.store.home import HomeLayout
 from likeness.store.tables import performers
 
@@ -265,7 +265,7 @@ class BackupWriter:
             return self.add_file(member, item.path)
         copy = self._work / f"sqlite-{len(self.hashes)}"
         try:
-            _sqlite_snapshot(item.path, copy)
+            copy_pages(item.path, copy)
         except FileNotFoundError:
             return False
         try:
@@ -342,16 +342,6 @@ class _Hashing(io.RawIOBase):
         data = self._inner.read(size)
         self._digest.update(data)
         return data
-
-
-def _sqlite_snapshot(source: Path, target: Path) -> None:
-    if not source.exists():
-        raise FileNotFoundError(source)
-    with (
-        contextlib.closing(sqlite3.connect(f"file:{source}?mode=ro", uri=True)) as src,
-        contextlib.closing(sqlite3.connect(target)) as dst,
-    ):
-        src.backup(dst)
 
 
 def _fsync_folder(folder: Path) -> None:

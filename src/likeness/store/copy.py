@@ -202,9 +202,24 @@ def _add_missing(target: Connection, table: Table, rows: list[dict[str, Any]]) -
     return len(fresh)
 
 
+def copy_pages(source: Path, target: Path) -> None:
+    """Copy the SQLite database ``source`` into a new file, page by page (SQLite's online
+    backup, from a connection of its own): the state last committed, far quicker than
+    rows. Under a writer's lock nothing commits meanwhile, so it is one moment."""
+    if not source.exists():
+        raise FileNotFoundError(source)
+    with (
+        contextlib.closing(sqlite3.connect(f"file:{source}?mode=ro", uri=True)) as reader,
+        contextlib.closing(sqlite3.connect(target)) as copy,
+    ):
+        reader.backup(copy)
+
+
 def compact(path: Path) -> None:
-    """Rewrite an SQLite file without its free pages (a migrated file keeps many)."""
+    """Make an SQLite file one self-contained file (no write-ahead log) without free
+    pages (a migrated file keeps many)."""
     with contextlib.closing(sqlite3.connect(path, isolation_level=None)) as connection:
+        connection.execute("PRAGMA journal_mode=DELETE")
         connection.execute("VACUUM")
 
 
