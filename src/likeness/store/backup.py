@@ -46,6 +46,7 @@ from likeness.errors import (
     BackupUnsupportedError,
     HomeAlreadyInitialisedError,
     HomeNotWritableError,
+    InvalidInputError,
     TargetNotEmptyError,
 )
 from likeness.store.copy import copy_pages
@@ -239,7 +240,7 @@ class BackupWriter:
                 hint="name a new file",
             )
         if not out.parent.is_dir():
-            raise TargetNotEmptyError(f"{out.parent} is not a folder", hint="create it first")
+            raise InvalidInputError(f"{out.parent} is not a folder", hint="create it first")
         self._out = out
         self._partial = out.with_name(f".{out.name}.partial-{secrets.token_hex(4)}")
         descriptor = os.open(self._partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, FILE_MODE)
