@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from alembic import command
@@ -12,6 +13,8 @@ from alembic.script import ScriptDirectory
 from alembic.util import CommandError
 from sqlalchemy import Engine
 from sqlalchemy.engine import Connection
+
+from likeness.errors import StoreError
 
 _SCRIPTS = Path(__file__).with_name("migrations")
 
@@ -65,6 +68,37 @@ def upgrade_in(connection: Connection, revision: str = "head") -> None:
 
 def _run(engine: Engine, operation: Callable[[Config, str], None], revision: str) -> None:
     config = _config()
-    with engine.begin() as connection:
+    with engine.connect() as connection, _foreign_keys_deferred(connection), connection.begin():
         config.attributes["connection"] = connection
         operation(config, revision)
+        _check_foreign_keys(connection)
+
+
+@contextmanager
+def _foreign_keys_deferred(connection: Connection) -> Iterator[None]:
+    """On SQLite, foreign keys off while migrating: Alembic's batch mode rebuilds a table
+    by copying it and dropping the original, and with them on, that drop would delete the
+    rows that refer to it (ON DELETE CASCADE) or fail. The pragma only takes effect outside
+    a transaction, so it is set on the driver's connection before one begins."""
+    if connection.dialect.name != "sqlite":
+        yield
+        return
+    raw = connection.connection.driver_connection
+    assert raw is not None
+    raw.execute("PRAGMA foreign_keys=OFF")
+    try:
+        yield
+    finally:
+        raw.execute("PRAGMA foreign_keys=ON")
+
+
+def _check_foreign_keys(connection: Connection) -> None:
+    if connection.dialect.name != "sqlite":
+        return
+    broken = connection.exec_driver_sql("PRAGMA foreign_key_check").all()
+    if broken:
+        raise StoreError(
+            f"a migration would leave {len(broken)} rows referring to rows that do not exist "
+            f"(first: {tuple(broken[0])}); nothing was changed",
+            hint="report this with the output of 'likeness status'",
+        )
