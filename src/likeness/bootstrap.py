@@ -55,7 +55,7 @@ from likeness.store.index_files import IndexFiles
 from likeness.store.record_keys import RecordKeys, keys_file
 from likeness.store.sealed_cache import SealedCache
 from likeness.store.secret_box import SecretBox, derive_key
-from likeness.store.upgrade import seal_what_is_in_clear
+from likeness.store.upgrade import seal_what_is_in_clear, sweep_orphan_keys
 from likeness.store.vault import VaultFiles
 
 MASTER_KEY_BYTES = 32
@@ -223,6 +223,7 @@ def build_services(
     database = Database(engine, record_keys(engine, layout, master_key))
     migrate_to_head(engine)
     seal_what_is_in_clear(database)
+    sweep_orphan_keys(database)
     clock = clock or SystemClock()
     ids = ids or UlidFactory()
     ledger = LedgerService(

@@ -3,14 +3,17 @@ directory and WAL), keys.db and the vault are searched."""
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
 
 from likeness.bootstrap import Services
+from likeness.domain.consent import Grantor
 from likeness.domain.performer import Representative, RepresentativeCapacity
 from likeness.domain.production import Agreement, ProductionKind
+from likeness.domain.use import UseReport
 from likeness.errors import LikenessError
 from likeness.services.events import performer_key
 from likeness.services.home import sqlite_url
@@ -20,6 +23,7 @@ from likeness.store.log_store import SaltRepository
 from likeness.store.record_keys import RecordKeys, biometric, keys_file, keys_of, personal
 from likeness.store.vault import VaultError, VaultFiles, VaultKeys
 from likeness.testing.media import RED, Block, face_image
+from tests.integration.test_consents import request, use_on
 from tests.stored_bytes import stored_files
 
 NAME = "Zebedee Quillfeather"  # distinctive, to search for
@@ -146,3 +150,49 @@ def test_erasure_drops_the_in_memory_gallery_at_once(
     fake_services.registry.erase_performer(ada)
     assert all(g.index is None for g in galleries.values())
     assert [f.performer_id for f in fake_services.gallery.identify(photo).faces] == [None]
+
+
+def test_erasure_leaves_no_consent_signer_reason_use_note_or_union(services: Services) -> None:
+    """What a consent's events and a reported use hold (who signed for the performer, why
+    they revoked, the production's note) and the union's name are sealed under the
+    performer's personal key too: after erasure none is readable anywhere, dead rows and
+    the WAL on PostgreSQL included."""
+    performer = services.registry.add_performer(
+        PerformerInput(
+            legal_name=NAME,
+            union="Quillfeather Guild",
+            member_number="QG-5150",
+            date_of_birth=date(1990, 6, 15),
+            representatives=(
+                Representative("Wilhelmina Agentworth", RepresentativeCapacity.AGENT, None),
+            ),
+        )
+    ).value
+    film = services.registry.add_production(
+        ProductionInput(
+            title="Night Shift",
+            company="Acme",
+            kind=ProductionKind.THEATRICAL,
+            agreement=Agreement.SAG_AFTRA_TV_THEATRICAL,
+            start_date=date(2025, 1, 1),
+        )
+    ).value
+    consent = services.consents.request(performer.id, film.id, request()).value
+    services.consents.grant(
+        consent.id,
+        by=Grantor.REPRESENTATIVE,
+        signer="Wilhelmina Agentworth",
+        signed_separately=True,
+        clear_and_conspicuous=True,
+    )
+    facts = dataclasses.replace(use_on(film.id, date(2025, 9, 1)), note="Zebedee's reshoot XQ7")
+    services.uses.report(UseReport(performer.id, facts))
+    services.consents.revoke(consent.id, by=Grantor.PERFORMER, reason="REVOKEREASON-private")
+    secrets = (b"Wilhelmina", b"Quillfeather Guild", b"REVOKEREASON", b"reshoot XQ7", b"QG-5150")
+    assert not [s for s in secrets if s in all_bytes(services)]  # sealed from the start
+
+    services.registry.erase_performer(performer.id)
+
+    after = all_bytes(services)
+    assert b"Night Shift" in after  # the production stays, in clear: the search sees it
+    assert not [s for s in secrets if s in after]

@@ -117,21 +117,25 @@ class RegistryService:
         now = self._clock.now()
         with self._database.write() as connection:
             bump(connection)  # cached keys and decisions are stale now
-            performer = _require_performer(PerformerRepository(connection), performer_id)
-            AccountRepository(connection).remove_for_performer(performer.id)
+            # Existence only: an erasure cut short after its keys were destroyed (keys.db
+            # commits first on PostgreSQL) must be able to run again and finish.
+            if not PerformerRepository(connection).exists(performer_id):
+                raise NotFoundError("performer", performer_id, hint=_LIST_HINT.format("performer"))
+            performer = PerformerId(performer_id)
+            AccountRepository(connection).remove_for_performer(performer)
             salts = SaltRepository(connection)
-            consent_ids, use_ids = remove_for_performer(connection, performer.id)
-            self._biometrics.destroy_rows(connection, performer.id)
+            consent_ids, use_ids = remove_for_performer(connection, performer)
+            self._biometrics.destroy_rows(connection, performer)
             for key in [*map(consent_key, consent_ids), *map(use_key, use_ids)]:
                 salts.erase(key)
-            FlagRepository(connection).remove_for_performer(performer.id)
-            DeliveryRepository(connection).remove_for_performer(performer.id)
-            PerformerRepository(connection).remove(performer.id)
-            salts.erase(performer_key(performer.id))
-            indexes = self._ledger.record(connection, [performer_erased(performer.id, now)])
-        self._biometrics.shred_files(performer.id)
+            FlagRepository(connection).remove_for_performer(performer)
+            DeliveryRepository(connection).remove_for_performer(performer)
+            PerformerRepository(connection).remove(performer)
+            salts.erase(performer_key(performer))
+            indexes = self._ledger.record(connection, [performer_erased(performer, now)])
+        self._biometrics.shred_files(performer)
         self._database.truncate_wal()
-        return Recorded(performer.id, tuple(indexes))
+        return Recorded(performer, tuple(indexes))
 
     def get_performer(self, performer_id: str) -> Performer:
         with self._database.read() as connection:

@@ -1,4 +1,9 @@
-"""Consent events and reported uses in SQL."""
+"""Consent events and reported uses in SQL.
+
+What a performer consented to, who signed for them and why they revoked (an event's
+data), and what a production reported using (a use's facts and decision), are sealed
+under the performer's personal key (store/record_keys.py), so that erasure leaves no
+readable copy in a dead row; rows an older version wrote in clear (JSON) still read."""
 
 from __future__ import annotations
 
@@ -12,12 +17,54 @@ from sqlalchemy.engine import Connection
 from likeness.domain.decision import Decision
 from likeness.domain.lifecycle import ConsentEvent, EventType
 from likeness.domain.use import ReportedUse, UseReport
+from likeness.errors import VaultError
+from likeness.store.record_keys import keys_of, personal
+from likeness.store.sealed_fields import open_field, seal_field
 from likeness.store.tables import consent_events, consents, uses
+
+
+class _Seal:
+    """Seals and opens JSON columns under their performers' personal keys."""
+
+    def __init__(self, connection: Connection) -> None:
+        self._db = connection
+        self._keys = keys_of(connection)
+        self._held: dict[str, bytes] = {}
+
+    def load(self, performer_ids: Any) -> None:
+        wanted = [personal(p) for p in set(performer_ids) if personal(p) not in self._held]
+        if wanted:
+            self._held |= self._keys.get_many(self._db, wanted, create=False)
+
+    def seal(self, performer_id: str, value: Any, where: str) -> str:
+        key = self._keys.get(self._db, personal(performer_id), create=True)
+        assert key is not None
+        sealed = seal_field(key, json.dumps(value, sort_keys=True), where)
+        assert sealed is not None
+        return sealed
+
+    def open(self, performer_id: str, stored: str, where: str) -> Any:
+        if stored[:1] in ("{", "["):  # written in clear by an older version
+            return json.loads(stored)
+        self.load([performer_id])
+        key = self._held.get(personal(performer_id))
+        if key is None:
+            raise VaultError(
+                f"the personal key of performer {performer_id} is gone: {where} cannot be opened",
+                hint="an erasure of this performer was interrupted; erase them again to finish it",
+            )
+        return json.loads(_required(open_field(key, stored, where)))
+
+
+def _required(value: str | None) -> str:
+    assert value is not None  # the columns are NOT NULL
+    return value
 
 
 class ConsentEventRepository:
     def __init__(self, connection: Connection) -> None:
         self._db = connection
+        self._seal = _Seal(connection)
 
     def create(self, consent_id: str, performer_id: str, production_id: str, at: datetime) -> None:
         self._db.execute(
@@ -31,6 +78,9 @@ class ConsentEventRepository:
         )
 
     def append(self, event: ConsentEvent, log_index: int) -> None:
+        performer_id = self._db.execute(
+            select(consents.c.performer_id).where(consents.c.id == event.consent_id)
+        ).scalar_one()
         self._db.execute(
             insert(consent_events),
             {
@@ -38,18 +88,21 @@ class ConsentEventRepository:
                 "seq": event.seq,
                 "type": event.type.value,
                 "at": event.at,
-                "data": json.dumps(event.data, sort_keys=True),
+                "data": self._seal.seal(
+                    performer_id, event.data, _event_cell(event.consent_id, event.seq)
+                ),
                 "log_index": log_index,
             },
         )
 
     def events(self, consent_id: str) -> list[ConsentEvent]:
         rows = self._db.execute(
-            select(consent_events)
+            select(consent_events, consents.c.performer_id)
+            .join(consents, consents.c.id == consent_events.c.consent_id)
             .where(consent_events.c.consent_id == consent_id)
             .order_by(consent_events.c.seq)
         )
-        return [_event(row) for row in rows]
+        return [self._event(row) for row in rows]
 
     def log_indexes(self, consent_id: str) -> list[int]:
         rows = self._db.execute(
@@ -64,7 +117,7 @@ class ConsentEventRepository:
     ) -> dict[str, list[tuple[ConsentEvent, int]]]:
         """Every matching consent's events with their log indexes, in one query."""
         query = (
-            select(consent_events)
+            select(consent_events, consents.c.performer_id)
             .join(consents, consents.c.id == consent_events.c.consent_id)
             .order_by(consent_events.c.consent_id, consent_events.c.seq)
         )
@@ -72,22 +125,33 @@ class ConsentEventRepository:
             query = query.where(consents.c.performer_id == performer_id)
         if production_id is not None:
             query = query.where(consents.c.production_id == production_id)
+        rows = self._db.execute(query).all()
+        self._seal.load(row.performer_id for row in rows)
         grouped: dict[str, list[tuple[ConsentEvent, int]]] = {}
-        for row in self._db.execute(query):
-            grouped.setdefault(row.consent_id, []).append((_event(row), int(row.log_index)))
+        for row in rows:
+            grouped.setdefault(row.consent_id, []).append((self._event(row), int(row.log_index)))
         return grouped
 
     def events_for_performer(self, performer_id: str) -> dict[str, list[ConsentEvent]]:
         rows = self._db.execute(
-            select(consent_events)
+            select(consent_events, consents.c.performer_id)
             .join(consents, consents.c.id == consent_events.c.consent_id)
             .where(consents.c.performer_id == performer_id)
             .order_by(consent_events.c.consent_id, consent_events.c.seq)
         )
         grouped: dict[str, list[ConsentEvent]] = {}
         for row in rows:
-            grouped.setdefault(row.consent_id, []).append(_event(row))
+            grouped.setdefault(row.consent_id, []).append(self._event(row))
         return grouped
+
+    def _event(self, row: Any) -> ConsentEvent:
+        return ConsentEvent(
+            consent_id=row.consent_id,
+            seq=row.seq,
+            type=EventType(row.type),
+            at=row.at,
+            data=self._seal.open(row.performer_id, row.data, _event_cell(row.consent_id, row.seq)),
+        )
 
 
 def remove_for_performer(connection: Connection, performer_id: str) -> tuple[list[str], list[str]]:
@@ -114,19 +178,18 @@ def remove_for_performer(connection: Connection, performer_id: str) -> tuple[lis
     return consent_ids, use_ids
 
 
-def _event(row: Any) -> ConsentEvent:
-    return ConsentEvent(
-        consent_id=row.consent_id,
-        seq=row.seq,
-        type=EventType(row.type),
-        at=row.at,
-        data=json.loads(row.data),
-    )
+def _event_cell(consent_id: str, seq: int) -> str:
+    return f"consent_events.data:{consent_id}:{seq}"
+
+
+def _use_cell(column: str, use_id: str) -> str:
+    return f"uses.{column}:{use_id}"
 
 
 class UseRepository:
     def __init__(self, connection: Connection) -> None:
         self._db = connection
+        self._seal = _Seal(connection)
 
     def add(self, use: ReportedUse) -> None:
         total = use.decision.total
@@ -137,8 +200,12 @@ class UseRepository:
                 "performer_id": use.performer_id,
                 "production_id": use.production_id,
                 "use_date": use.use_date,
-                "facts": json.dumps(use.report.to_json(), sort_keys=True),
-                "decision": json.dumps(use.decision.to_json(), sort_keys=True),
+                "facts": self._seal.seal(
+                    use.performer_id, use.report.to_json(), _use_cell("facts", use.id)
+                ),
+                "decision": self._seal.seal(
+                    use.performer_id, use.decision.to_json(), _use_cell("decision", use.id)
+                ),
                 "outcome": use.decision.outcome.value,
                 "total": str(total.amount),
                 "currency": total.currency,
@@ -157,11 +224,11 @@ class UseRepository:
             )
             .order_by(uses.c.use_date, uses.c.id)
         )
-        return [_use(row) for row in rows]
+        return [self._use(row) for row in rows]
 
     def get(self, use_id: str) -> ReportedUse | None:
         row = self._db.execute(select(uses).where(uses.c.id == use_id)).one_or_none()
-        return None if row is None else _use(row)
+        return None if row is None else self._use(row)
 
     def recent(
         self, *, performer_id: str | None, production_id: str | None, limit: int
@@ -171,17 +238,20 @@ class UseRepository:
             query = query.where(uses.c.performer_id == performer_id)
         if production_id is not None:
             query = query.where(uses.c.production_id == production_id)
-        return [_use(row) for row in self._db.execute(query)]
+        rows = self._db.execute(query).all()
+        self._seal.load(row.performer_id for row in rows)
+        return [self._use(row) for row in rows]
 
     def count(self) -> int:
         return int(self._db.execute(select(func.count()).select_from(uses)).scalar_one())
 
-
-def _use(row: Any) -> ReportedUse:
-    return ReportedUse(
-        id=row.id,
-        report=UseReport.from_json(row.performer_id, json.loads(row.facts)),
-        decision=Decision.from_json(json.loads(row.decision)),
-        reported_at=row.reported_at,
-        log_index=int(row.log_index),
-    )
+    def _use(self, row: Any) -> ReportedUse:
+        facts = self._seal.open(row.performer_id, row.facts, _use_cell("facts", row.id))
+        decision = self._seal.open(row.performer_id, row.decision, _use_cell("decision", row.id))
+        return ReportedUse(
+            id=row.id,
+            report=UseReport.from_json(row.performer_id, facts),
+            decision=Decision.from_json(decision),
+            reported_at=row.reported_at,
+            log_index=int(row.log_index),
+        )

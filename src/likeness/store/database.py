@@ -10,6 +10,7 @@ queue the same way across every process.
 
 from __future__ import annotations
 
+import logging
 import sqlite3
 import threading
 from collections.abc import Iterator
@@ -26,6 +27,8 @@ from likeness.errors import StoreError
 
 if TYPE_CHECKING:
     from likeness.store.record_keys import RecordKeys
+
+log = logging.getLogger(__name__)
 
 _IMMEDIATE = "likeness_immediate"
 BUSY_TIMEOUT_S = 30
@@ -54,6 +57,7 @@ class UTCDateTime(TypeDecorator[datetime]):
 POOL_SIZE = 40
 CHANGED = "likeness.changed"  # set in Connection.info by change_counter.bump
 KEYS = "likeness.keys"  # the data home's RecordKeys, in Connection.info (record_keys.keys_of)
+CREATED_KEYS = "likeness.created_keys"  # record keys made in keys.db by this transaction
 
 
 def create_database_engine(url: str) -> Engine:
@@ -133,8 +137,17 @@ class Database:
                 if connection.info.get(CHANGED):
                     with self._generation_lock:
                         self.generation += 1
+            except BaseException:
+                made = connection.info.get(CREATED_KEYS)
+                if made and self.keys is not None:
+                    try:
+                        self.keys.discard(made)
+                    except StoreError as exc:  # the sweep at the next start takes them
+                        log.warning("keys of a rolled-back transaction stay: %s", exc.message)
+                raise
             finally:
                 connection.info.pop(CHANGED, None)
+                connection.info.pop(CREATED_KEYS, None)
 
     def truncate_wal(self) -> None:
         """Copy the write-ahead log into the database and truncate it to zero bytes, so
@@ -152,6 +165,8 @@ class Database:
 
     def dispose(self) -> None:
         self.engine.dispose()
+        if self.keys is not None:
+            self.keys.dispose()
 
 
 @contextmanager

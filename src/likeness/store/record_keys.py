@@ -20,6 +20,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+import time
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -32,13 +33,14 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 
 from likeness.errors import StoreError, VaultError
-from likeness.store.database import KEYS
+from likeness.store.database import CREATED_KEYS, KEYS
 from likeness.store.secret_box import derive_key
 from likeness.store.tables import record_keys
 
 NONCE = 12
 KEY = 32
 _CHUNK = 500
+_TRUNCATE_TRIES = 60  # 3 s
 KEYS_FILE = "keys.db"  # in the data home, when the main database is not SQLite
 
 
@@ -86,18 +88,20 @@ class RecordKeys:
     ) -> dict[str, bytes]:
         """The keys of ``owners`` that exist (all of them with ``create``)."""
         wanted = list(dict.fromkeys(owners))
-        with self._table(connection) as table:
+        with self._table(connection, write=create) as table:
             found = self._read(table, wanted)
             missing = [owner for owner in wanted if owner not in found]
             if create and missing:
                 found |= self._make(table, missing)
+                if self._separate is not None:  # undone if the caller's transaction is
+                    connection.info.setdefault(CREATED_KEYS, []).extend(missing)
         return found
 
     def destroy(self, connection: Connection, owners: Iterable[str]) -> int:
         """Delete the keys: what they sealed is noise from now on, wherever it lies."""
         gone = 0
         wanted = list(dict.fromkeys(owners))
-        with self._table(connection) as table:
+        with self._table(connection, write=True) as table:
             for start in range(0, len(wanted), _CHUNK):
                 chunk = wanted[start : start + _CHUNK]
                 gone += table.execute(
@@ -106,6 +110,36 @@ class RecordKeys:
         if self._separate is not None and gone:
             self._truncate_wal()
         return gone
+
+    def discard(self, owners: Iterable[str]) -> None:
+        """Destroy keys made for a transaction of the main database that rolled back
+        (keys.db had committed them first): a dead row of what they sealed stays noise."""
+        if self._separate is None:
+            return  # on SQLite they rolled back with it
+        wanted = list(dict.fromkeys(owners))
+        with self._separate.begin() as table:
+            for start in range(0, len(wanted), _CHUNK):
+                table.execute(
+                    delete(record_keys).where(
+                        record_keys.c.owner.in_(wanted[start : start + _CHUNK])
+                    )
+                )
+        self._truncate_wal()
+
+    def sweep(self, connection: Connection, live: Iterable[str]) -> int:
+        """Destroy the keys in keys.db whose owner ``live`` does not name (made for a
+        transaction a crash cut short). Call it under the writers' lock, so that no
+        transaction that made a key is still open."""
+        if self._separate is None:
+            return 0
+        orphans = set(self.owners(connection)) - set(live)
+        if orphans:
+            self.discard(orphans)
+        return len(orphans)
+
+    def dispose(self) -> None:
+        if self._separate is not None:
+            self._separate.dispose()
 
     def adopt(self, rows: list[dict[str, object]]) -> None:
         """Take keys (``owner``, ``wrapped``, ``created_at`` rows, as they are wrapped)
@@ -136,12 +170,13 @@ class RecordKeys:
             return list(table.execute(select(record_keys.c.owner)).scalars())
 
     @contextmanager
-    def _table(self, connection: Connection) -> Iterator[Connection]:
+    def _table(self, connection: Connection, *, write: bool = False) -> Iterator[Connection]:
         if self._separate is None:
             yield connection
             return
         with self._separate.connect() as own:
-            own = own.execution_options(likeness_immediate=True)
+            if write:  # a reader must not queue on keys.db's write lock
+                own = own.execution_options(likeness_immediate=True)
             with own.begin():
                 yield own
 
@@ -183,10 +218,22 @@ class RecordKeys:
             ) from None
 
     def _truncate_wal(self) -> None:
+        """Copy keys.db's WAL into the file (whose deleted rows are zeroed) and truncate
+        it, so a destroyed key does not linger there; a reader holding an old snapshot
+        makes SQLite wait, so try again for a while, then say so."""
         assert self._separate is not None
-        with self._separate.connect() as connection:
-            connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
-            connection.commit()
+        for _ in range(_TRUNCATE_TRIES):
+            with self._separate.connect() as connection:
+                busy = connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)").scalar()
+                connection.commit()
+            if not busy:
+                return
+            time.sleep(0.05)
+        raise StoreError(
+            "a destroyed record key may still be in keys.db's write-ahead log: another "
+            "process kept reading it",
+            hint="the next destruction or start-up truncates it again; the key's rows are gone",
+        )
 
 
 def keys_file(home: Path) -> Path:

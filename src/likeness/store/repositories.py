@@ -138,7 +138,7 @@ class PerformerRepository:
             "id": performer.id,
             "legal_name": seal("legal_name", performer.legal_name),
             "professional_name": seal("professional_name", performer.professional_name),
-            "union": performer.union,
+            "union": seal("union", performer.union),
             "member_number": seal("member_number", performer.member_number),
             "membership": _membership(self._keys, performer.union, performer.member_number),
             "date_of_birth": seal("date_of_birth", performer.date_of_birth.isoformat()),
@@ -155,6 +155,8 @@ class PerformerRepository:
         keys = self._personal_keys([row.id for row in rows], create=False)
         grouped: dict[str, list[Representative]] = {}
         for rep in self._representative_rows_of([row.id for row in rows]):
+            if personal(rep.performer_id) not in keys:
+                continue  # its performer's key is gone: left out below, or refused alone
             key = _key_of(keys, rep.performer_id)
             where = f"representatives.%s:{rep.performer_id}:{rep.position}"
             grouped.setdefault(rep.performer_id, []).append(
@@ -164,6 +166,8 @@ class PerformerRepository:
                     contact=open_field(key, rep.contact, where % "contact"),
                 )
             )
+        if len(rows) > 1:  # a list leaves out a performer whose erasure was cut short
+            rows = [row for row in rows if personal(row.id) in keys]
         return [
             _performer(row, tuple(grouped.get(row.id, ())), _key_of(keys, row.id)) for row in rows
         ]
@@ -243,7 +247,7 @@ def _performer(row: Row[Any], reps: tuple[Representative, ...], key: bytes) -> P
         id=PerformerId(row.id),
         legal_name=_required(field("legal_name")),
         professional_name=field("professional_name"),
-        union=row.union,
+        union=field("union"),
         member_number=field("member_number"),
         date_of_birth=date.fromisoformat(_required(field("date_of_birth"))),
         status=PerformerStatus(row.status),

@@ -45,7 +45,7 @@ performers = Table(
     # can be read afterwards, on any store.
     Column("legal_name", Text, nullable=False),
     Column("professional_name", Text),
-    Column("union", String(64)),
+    Column("union", Text),
     Column("member_number", Text),
     # A keyed hash of union and member number (RecordKeys.blind_index): one holder each.
     Column("membership", String(64), unique=True),

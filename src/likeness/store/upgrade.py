@@ -7,10 +7,10 @@ from __future__ import annotations
 from sqlalchemy import delete, func, select
 
 from likeness.store.database import Database
-from likeness.store.record_keys import keys_of
+from likeness.store.record_keys import biometric, keys_of, personal, report
 from likeness.store.repositories import PerformerRepository
 from likeness.store.sealed_fields import PREFIX
-from likeness.store.tables import performers, record_keys
+from likeness.store.tables import performers, record_keys, scan_jobs, vault_keys
 
 
 def seal_what_is_in_clear(database: Database) -> int:
@@ -29,6 +29,24 @@ def seal_what_is_in_clear(database: Database) -> int:
         sealed = PerformerRepository(connection).seal_clear_rows()
     database.truncate_wal()  # the clear copies' pages, zeroed in the database, linger there
     return moved + sealed
+
+
+def sweep_orphan_keys(database: Database) -> int:
+    """Destroy the record keys in keys.db that no row needs: made by a transaction that a
+    crash cut short after keys.db had committed them (on SQLite they roll back with it).
+    Under the writers' lock, so that no transaction that made a key is still open."""
+    if database.keys is None or not database.keys.separate:
+        return 0
+    with database.write() as connection:
+        keys = keys_of(connection)
+        held = list(connection.execute(select(vault_keys.c.performer_id)).scalars())
+        reports = select(scan_jobs.c.id).where(scan_jobs.c.report.is_not(None))
+        live = [
+            *(personal(i) for i in connection.execute(select(performers.c.id)).scalars()),
+            *(biometric(i) for i in held),
+            *(report(i) for i in connection.execute(reports).scalars()),
+        ]
+        return keys.sweep(connection, live)
 
 
 def _anything_in_clear(database: Database) -> bool:

@@ -41,6 +41,7 @@ def upgrade() -> None:
         batch.add_column(sa.Column("membership", sa.String(64), nullable=True))
         batch.create_unique_constraint("uq_performers_membership", ["membership"])
         batch.alter_column("member_number", type_=sa.Text(), existing_type=sa.String(32))
+        batch.alter_column("union", type_=sa.Text(), existing_type=sa.String(64))
         batch.alter_column(
             "date_of_birth",
             type_=sa.Text(),
@@ -76,6 +77,7 @@ def downgrade() -> None:
             postgresql_using="date_of_birth::date",
         )
         batch.alter_column("member_number", type_=sa.String(32), existing_type=sa.Text())
+        batch.alter_column("union", type_=sa.String(64), existing_type=sa.Text())
         batch.drop_constraint("uq_performers_membership", type_="unique")
         batch.drop_column("membership")
         batch.create_unique_constraint(
