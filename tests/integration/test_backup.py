@@ -474,7 +474,7 @@ def test_a_backup_never_overwrites_and_stays_out_of_the_home(
 # -- db copy -------------------------------------------------------------------------------
 
 
-@pytest.mark.server
+@pytest.mark.postgresql
 def test_db_copy_moves_a_sqlite_home_to_postgresql(
     tmp_path: Path, clock: FixedClock, empty_postgres: str
 ) -> None:
@@ -529,7 +529,7 @@ def test_db_copy_wants_a_postgresql_url(fake_services: Services, tmp_path: Path)
     assert "not SQLite" in refused.output or "not a PostgreSQL URL" in refused.output
 
 
-@pytest.mark.server
+@pytest.mark.postgresql
 def test_sequences_move_past_the_copied_rows(empty_postgres: str) -> None:
     """The copy's sequence reset, on a table that has one (none of ours does today)."""
     engine = create_engine(empty_postgres)

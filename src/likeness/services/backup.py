@@ -406,7 +406,7 @@ def copy_database(
 def _masked(url: str) -> str:
     try:
         return make_url(url).render_as_string(hide_password=True)
-    except ArgumentError:
+    except (ArgumentError, ValueError):  # ValueError: a port that is not a number
         raise InvalidInputError(
             "the target is not a database URL",
             hint="give postgresql+psycopg://user:password@host:port/database",

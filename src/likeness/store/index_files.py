@@ -59,7 +59,8 @@ class IndexFiles:
         sealed = nonce + AESGCM(self._key).encrypt(nonce, plain, model_id.encode())
         self._root.mkdir(parents=True, exist_ok=True)
         path = self._path(model_id)
-        temporary = path.with_suffix(".tmp")
+        # A name of this writer's own: several server processes may save at once.
+        temporary = path.with_name(f"{path.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
         with temporary.open("wb") as handle:
             handle.write(sealed)
             handle.flush()

@@ -46,7 +46,8 @@ class SealedCache:
         nonce = secrets.token_bytes(NONCE)
         self._root.mkdir(parents=True, exist_ok=True)
         path = self._root / name
-        temporary = path.with_suffix(".tmp")
+        # A name of this writer's own: several server processes may save at once.
+        temporary = path.with_name(f"{path.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
         with temporary.open("wb") as handle:
             handle.write(nonce + self._key.encrypt(nonce, data, name.encode()))
             handle.flush()
