@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from likeness.bootstrap import Services
+from likeness.domain.account import Role
 from likeness.domain.consent import Grantor
 from likeness.domain.performer import Representative, RepresentativeCapacity
 from likeness.domain.production import Agreement, ProductionKind
@@ -154,7 +155,8 @@ def test_erasure_drops_the_in_memory_gallery_at_once(
 
 def test_erasure_leaves_no_consent_signer_reason_use_note_or_union(services: Services) -> None:
     """What a consent's events and a reported use hold (who signed for the performer, why
-    they revoked, the production's note) and the union's name are sealed under the
+    they revoked, the production's note), the union's name and the name of an account
+    acting for the performer are sealed under the
     performer's personal key too: after erasure none is readable anywhere, dead rows and
     the WAL on PostgreSQL included."""
     performer = services.registry.add_performer(
@@ -188,7 +190,18 @@ def test_erasure_leaves_no_consent_signer_reason_use_note_or_union(services: Ser
     facts = dataclasses.replace(use_on(film.id, date(2025, 9, 1)), note="Zebedee's reshoot XQ7")
     services.uses.report(UseReport(performer.id, facts))
     services.consents.revoke(consent.id, by=Grantor.PERFORMER, reason="REVOKEREASON-private")
-    secrets = (b"Wilhelmina", b"Quillfeather Guild", b"REVOKEREASON", b"reshoot XQ7", b"QG-5150")
+    account = services.accounts.add_account(
+        "Zeb Portalname", Role.PERFORMER, performer_id=performer.id
+    )
+    assert services.accounts.get_account(account.id).name == "Zeb Portalname"  # and it opens
+    secrets = (
+        b"Wilhelmina",
+        b"Quillfeather Guild",
+        b"REVOKEREASON",
+        b"reshoot XQ7",
+        b"QG-5150",
+        b"Zeb Portalname",
+    )
     assert not [s for s in secrets if s in all_bytes(services)]  # sealed from the start
 
     services.registry.erase_performer(performer.id)

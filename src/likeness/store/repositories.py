@@ -21,7 +21,7 @@ from likeness.domain.production import Agreement, Production, ProductionKind
 from likeness.errors import VaultError
 from likeness.store.record_keys import RecordKeys, keys_of, personal
 from likeness.store.sealed_fields import PREFIX as SEALED_PREFIX
-from likeness.store.sealed_fields import open_field, seal_field
+from likeness.store.sealed_fields import is_sealed, open_field, seal_field
 from likeness.store.tables import (
     accounts,
     api_keys,
@@ -332,15 +332,23 @@ def _production(row: Row[Any]) -> Production:
 
 
 class AccountRepository:
+    """Accounts; the name of one acting for a performer (theirs, or their agent's) is
+    sealed under the performer's personal key, so it goes with them on erasure."""
+
     def __init__(self, connection: Connection) -> None:
         self._db = connection
 
     def add(self, account: Account) -> None:
+        name: str | None = account.name
+        if account.performer_id is not None:
+            key = keys_of(self._db).get(self._db, personal(account.performer_id), create=True)
+            assert key is not None
+            name = seal_field(key, account.name, f"accounts.name:{account.id}")
         self._db.execute(
             accounts.insert(),
             {
                 "id": account.id,
-                "name": account.name,
+                "name": name,
                 "role": account.role.value,
                 "performer_id": account.performer_id,
                 "production_id": account.production_id,
@@ -363,10 +371,26 @@ class AccountRepository:
 
     def get(self, account_id: str) -> Account | None:
         row = self._db.execute(select(accounts).where(accounts.c.id == account_id)).one_or_none()
-        return None if row is None else _account(row)
+        return None if row is None else self._open([row])[0]
 
     def all(self) -> list[Account]:
-        return [_account(row) for row in self._db.execute(select(accounts).order_by(accounts.c.id))]
+        return self._open(self._db.execute(select(accounts).order_by(accounts.c.id)).all())
+
+    def _open(self, rows: Sequence[Row[Any]]) -> list[Account]:
+        owners = {personal(row.performer_id) for row in rows if row.performer_id is not None}
+        keys = keys_of(self._db).get_many(self._db, owners, create=False) if owners else {}
+        opened = []
+        for row in rows:
+            name = row.name
+            if row.performer_id is not None and is_sealed(name):
+                key = keys.get(personal(row.performer_id))
+                name = (
+                    "(erasure pending)"
+                    if key is None
+                    else open_field(key, name, f"accounts.name:{row.id}")
+                )
+            opened.append(_account(row, name))
+        return opened
 
     def count(self) -> int:
         return self._db.execute(select(func.count()).select_from(accounts)).scalar_one()
@@ -412,10 +436,10 @@ class AccountRepository:
         self._db.execute(api_keys.update().where(api_keys.c.id == key_id).values(revoked_at=at))
 
 
-def _account(row: Row[Any]) -> Account:
+def _account(row: Row[Any], name: str) -> Account:
     return Account(
         id=AccountId(row.id),
-        name=row.name,
+        name=name,
         role=Role(row.role),
         performer_id=None if row.performer_id is None else PerformerId(row.performer_id),
         production_id=None if row.production_id is None else ProductionId(row.production_id),
