@@ -19,7 +19,7 @@ def test_a_worker_reads_back_the_commands_home_and_flags(
     state = CliState(home=Path("relative-home"))
     state.configure(  # as flags would: an enum, a tuple, a number, a secret
         environment=Environment.DEVELOPMENT,
-        egress_allow=("127.0.0.1/32", "10.0.0.0/8"),
+        egress_allow=("127.0.0.1/32", "::1/128"),
         scan_workers=3,
         master_key="A" * 43 + "=",
     )

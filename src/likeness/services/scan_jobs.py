@@ -24,7 +24,6 @@ import base64
 import dataclasses
 import json
 import logging
-import secrets
 import shutil
 from collections.abc import Mapping, Sequence
 from concurrent.futures import Executor
@@ -32,8 +31,6 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
-from cryptography.exceptions import InvalidTag
-from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from sqlalchemy.engine import Connection
 
 from likeness.domain.account import Account, Role
@@ -61,6 +58,7 @@ from likeness.store.repositories import (
     ProductionRepository,
 )
 from likeness.store.scan_jobs import ScanJobRepository, ScanJobRow
+from likeness.store.sealed_fields import is_sealed, open_field, seal_field
 from likeness.store.sealed_files import SealedWriter, new_key, read_sealed
 from likeness.store.secret_box import SecretBox
 from likeness.store.shredding import shred_folder
@@ -317,9 +315,9 @@ class ScanJobService:
         record_keys.py): a dead row of it on PostgreSQL is noise after an erasure."""
         key = keys_of(connection).get(connection, report_key(job_id), create=True)
         assert key is not None
-        nonce = secrets.token_bytes(NONCE)
-        sealed = nonce + AESGCM(key).encrypt(nonce, report, _report_binding(job_id).encode())
-        return OWN_KEY + base64.b64encode(sealed).decode()
+        sealed = seal_field(key, report.decode(), _report_binding(job_id))
+        assert sealed is not None
+        return sealed
 
     def _job(self, connection: Connection, row: ScanJobRow) -> ScanJob:
         try:
@@ -334,24 +332,17 @@ class ScanJobService:
     def _open(self, connection: Connection, job_id: str, stored: str) -> ScanReport:
         if stored.startswith("{"):  # stored in clear by an older version (sealed at start-up)
             return ScanReport.from_json(json.loads(stored))
-        if not stored.startswith(OWN_KEY):  # sealed by an older version under the master key
+        if not is_sealed(stored):  # sealed by an older version under the master key
             plain = self._reports.open(base64.b64decode(stored), _report_binding(job_id))
             return ScanReport.from_json(json.loads(plain))
         key = keys_of(connection).get(connection, report_key(job_id), create=False)
         if key is None:
             raise VaultError(f"the key of scan job {job_id}'s report is gone")
-        sealed = base64.b64decode(stored[len(OWN_KEY) :])
-        try:
-            plain = AESGCM(key).decrypt(
-                sealed[:NONCE], sealed[NONCE:], _report_binding(job_id).encode()
-            )
-        except InvalidTag:
-            raise VaultError(f"the report of scan job {job_id} is damaged") from None
-        return ScanReport.from_json(json.loads(plain))
+        return ScanReport.from_json(
+            json.loads(open_field(key, stored, _report_binding(job_id)) or "")
+        )
 
 
-OWN_KEY = "k1:"  # a report sealed under its job's own record key
-NONCE = 12
 ERASED_MESSAGE = "erased with a performer it showed"
 UNREADABLE_MESSAGE = "its report was stored in a form this version cannot read; scan again"
 

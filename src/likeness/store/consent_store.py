@@ -8,6 +8,7 @@ readable copy in a dead row; rows an older version wrote in clear (JSON) still r
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from datetime import date, datetime
 from typing import Any
 
@@ -17,43 +18,27 @@ from sqlalchemy.engine import Connection
 from likeness.domain.decision import Decision
 from likeness.domain.lifecycle import ConsentEvent, EventType
 from likeness.domain.use import ReportedUse, UseReport
-from likeness.errors import VaultError
-from likeness.store.record_keys import keys_of, personal
-from likeness.store.sealed_fields import open_field, seal_field
+from likeness.store.sealed_fields import PersonalKeys, is_sealed, open_field, seal_field
 from likeness.store.tables import consent_events, consents, uses
 
 
 class _Seal:
-    """Seals and opens JSON columns under their performers' personal keys."""
+    """JSON columns sealed under their performers' personal keys."""
 
     def __init__(self, connection: Connection) -> None:
-        self._db = connection
-        self._keys = keys_of(connection)
-        self._held: dict[str, bytes] = {}
+        self._keys = PersonalKeys(connection)
 
-    def load(self, performer_ids: Any) -> None:
-        wanted = [personal(p) for p in set(performer_ids) if personal(p) not in self._held]
-        if wanted:
-            self._held |= self._keys.get_many(self._db, wanted, create=False)
+    def load(self, performer_ids: Iterable[str]) -> None:
+        self._keys.load(performer_ids)
 
     def seal(self, performer_id: str, value: Any, where: str) -> str:
-        key = self._keys.get(self._db, personal(performer_id), create=True)
-        assert key is not None
-        sealed = seal_field(key, json.dumps(value, sort_keys=True), where)
-        assert sealed is not None
-        return sealed
+        key = self._keys.key(performer_id, create=True)
+        return _required(seal_field(key, json.dumps(value, sort_keys=True), where))
 
     def open(self, performer_id: str, stored: str, where: str) -> Any:
-        if stored[:1] in ("{", "["):  # written in clear by an older version
+        if not is_sealed(stored):  # JSON written in clear by an older version
             return json.loads(stored)
-        self.load([performer_id])
-        key = self._held.get(personal(performer_id))
-        if key is None:
-            raise VaultError(
-                f"the personal key of performer {performer_id} is gone: {where} cannot be opened",
-                hint="an erasure of this performer was interrupted; erase them again to finish it",
-            )
-        return json.loads(_required(open_field(key, stored, where)))
+        return json.loads(_required(open_field(self._keys.key(performer_id), stored, where)))
 
 
 def _required(value: str | None) -> str:

@@ -21,7 +21,7 @@ from likeness.domain.production import Agreement, Production, ProductionKind
 from likeness.errors import VaultError
 from likeness.store.record_keys import RecordKeys, keys_of, personal
 from likeness.store.sealed_fields import PREFIX as SEALED_PREFIX
-from likeness.store.sealed_fields import is_sealed, open_field, seal_field
+from likeness.store.sealed_fields import PersonalKeys, is_sealed, open_field, seal_field
 from likeness.store.tables import (
     accounts,
     api_keys,
@@ -45,13 +45,15 @@ class PerformerRepository:
     def __init__(self, connection: Connection) -> None:
         self._db = connection
         self._keys = keys_of(connection)
+        self._personal = PersonalKeys(connection)
 
     def add_many(self, items: Sequence[Performer]) -> None:
         if not items:
             return
-        keys = self._personal_keys([p.id for p in items], create=True)
-        self._db.execute(performers.insert(), [self._row(p, keys[personal(p.id)]) for p in items])
-        reps = [row for p in items for row in _representative_rows(p, keys[personal(p.id)])]
+        self._personal.load([p.id for p in items], create=True)
+        keys = {p.id: self._personal.key(p.id) for p in items}
+        self._db.execute(performers.insert(), [self._row(p, keys[p.id]) for p in items])
+        reps = [row for p in items for row in _representative_rows(p, keys[p.id])]
         if reps:
             self._db.execute(representatives.insert(), reps)
 
@@ -59,7 +61,7 @@ class PerformerRepository:
         self.add_many([performer])
 
     def replace(self, performer: Performer) -> None:
-        key = self._personal_keys([performer.id], create=True)[personal(performer.id)]
+        key = self._personal.key(performer.id, create=True)
         row = self._row(performer, key)
         del row["created_at"]
         self._db.execute(performers.update().where(performers.c.id == performer.id), row)
@@ -126,9 +128,6 @@ class PerformerRepository:
             self.replace(_performer_in_clear(row, reps.get(row.id, ())))
         return len(rows)
 
-    def _personal_keys(self, ids: Sequence[str], *, create: bool) -> dict[str, bytes]:
-        return self._keys.get_many(self._db, [personal(i) for i in ids], create=create)
-
     def _row(self, performer: Performer, key: bytes) -> dict[str, Any]:
         def seal(column: str, value: str | None) -> str | None:
             return seal_field(key, value, f"performers.{column}:{performer.id}")
@@ -152,12 +151,12 @@ class PerformerRepository:
     def _open(self, rows: Sequence[Row[Any]]) -> list[Performer]:
         if not rows:
             return []
-        keys = self._personal_keys([row.id for row in rows], create=False)
+        self._personal.load(row.id for row in rows)
         grouped: dict[str, list[Representative]] = {}
         for rep in self._representative_rows_of([row.id for row in rows]):
-            if personal(rep.performer_id) not in keys:
+            if not self._personal.has(rep.performer_id):
                 continue  # its performer's key is gone: left out below, or refused alone
-            key = _key_of(keys, rep.performer_id)
+            key = self._personal.key(rep.performer_id)
             where = f"representatives.%s:{rep.performer_id}:{rep.position}"
             grouped.setdefault(rep.performer_id, []).append(
                 Representative(
@@ -167,9 +166,10 @@ class PerformerRepository:
                 )
             )
         if len(rows) > 1:  # a list leaves out a performer whose erasure was cut short
-            rows = [row for row in rows if personal(row.id) in keys]
+            rows = [row for row in rows if self._personal.has(row.id)]
         return [
-            _performer(row, tuple(grouped.get(row.id, ())), _key_of(keys, row.id)) for row in rows
+            _performer(row, tuple(grouped.get(row.id, ())), self._personal.key(row.id))
+            for row in rows
         ]
 
     def _clear_representatives_of(
@@ -202,17 +202,6 @@ def _membership(keys: RecordKeys, union: str | None, number: str | None) -> str 
     if union is None or number is None:
         return None
     return keys.blind_index(f"membership\x1f{union}\x1f{number}")
-
-
-def _key_of(keys: dict[str, bytes], performer_id: str) -> bytes:
-    try:
-        return keys[personal(performer_id)]
-    except KeyError:
-        raise VaultError(
-            f"the personal key of performer {performer_id} is missing: their personal data "
-            "cannot be opened",
-            hint="an erasure of this performer was interrupted; erase them again to finish it",
-        ) from None
 
 
 def _required(value: str | None) -> str:
@@ -341,8 +330,7 @@ class AccountRepository:
     def add(self, account: Account) -> None:
         name: str | None = account.name
         if account.performer_id is not None:
-            key = keys_of(self._db).get(self._db, personal(account.performer_id), create=True)
-            assert key is not None
+            key = PersonalKeys(self._db).key(account.performer_id, create=True)
             name = seal_field(key, account.name, f"accounts.name:{account.id}")
         self._db.execute(
             accounts.insert(),
@@ -377,17 +365,16 @@ class AccountRepository:
         return self._open(self._db.execute(select(accounts).order_by(accounts.c.id)).all())
 
     def _open(self, rows: Sequence[Row[Any]]) -> list[Account]:
-        owners = {personal(row.performer_id) for row in rows if row.performer_id is not None}
-        keys = keys_of(self._db).get_many(self._db, owners, create=False) if owners else {}
+        keys = PersonalKeys(self._db)
+        keys.load(row.performer_id for row in rows if row.performer_id is not None)
         opened = []
         for row in rows:
             name = row.name
             if row.performer_id is not None and is_sealed(name):
-                key = keys.get(personal(row.performer_id))
                 name = (
-                    "(erasure pending)"
-                    if key is None
-                    else open_field(key, name, f"accounts.name:{row.id}")
+                    open_field(keys.key(row.performer_id), name, f"accounts.name:{row.id}")
+                    if keys.has(row.performer_id)
+                    else "(erasure pending)"
                 )
             opened.append(_account(row, name))
         return opened
