@@ -52,6 +52,7 @@ from likeness.settings import Settings
 from likeness.store.database import Database, create_database_engine
 from likeness.store.home import HomeLayout, read_secret
 from likeness.store.index_files import IndexFiles
+from likeness.store.leader import LeaderLock, leader_lock
 from likeness.store.record_keys import RecordKeys, keys_file
 from likeness.store.sealed_cache import SealedCache
 from likeness.store.secret_box import SecretBox, derive_key
@@ -100,6 +101,11 @@ class Services:
     _scan_jobs: ScanJobService | None = field(default=None, repr=False)
     _checks: CheckService | None = field(default=None, repr=False)
     _executor: ThreadPoolExecutor | None = field(default=None, repr=False)
+
+    def leader_lock(self, name: str) -> LeaderLock:
+        """The leader lock ``name`` of this store (store/leader.py): what must run in one
+        server process at a time holds it."""
+        return leader_lock(self.database, self.layout.root, name)
 
     def log_writer(self) -> LogWriter[PendingEvent, int]:
         """The group-commit writer for standalone log events, started on first use."""

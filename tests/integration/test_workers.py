@@ -36,7 +36,7 @@ from likeness.bootstrap import Services, build_services, initialise
 from likeness.domain.account import Role
 from likeness.domain.scan import ScanOptions
 from likeness.domain.scan_job import ScanJobStatus
-from likeness.services.leadership import WhileLeader, lock_for
+from likeness.services.leadership import WhileLeader
 from likeness.services.scan_jobs import ScanJobService
 from likeness.settings import Settings, load_settings
 from likeness.store.change_counter import MAX_AGE_SECONDS
@@ -322,9 +322,9 @@ def second_process(services: Services, settings: Settings, clock: FixedClock) ->
 def test_one_process_holds_a_leader_lock_until_it_lets_go(
     services: Services, second_process: Services
 ) -> None:
-    first = lock_for(services.database, services.layout.root, "test")
-    second = lock_for(second_process.database, second_process.layout.root, "test")
-    other_name = lock_for(second_process.database, second_process.layout.root, "another")
+    first = services.leader_lock("test")
+    second = second_process.leader_lock("test")
+    other_name = second_process.leader_lock("another")
     assert first.try_acquire()
     assert not second.try_acquire()
     assert first.try_acquire()  # still held
@@ -354,7 +354,7 @@ def test_a_task_runs_under_one_leader_and_moves_when_it_stops(
     log: list[str] = []
     leaders = {
         name: WhileLeader(
-            lock_for(s.database, s.layout.root, "task"),
+            s.leader_lock("task"),
             lambda name=name: CountedTask(log, name),  # type: ignore[misc]
             name="task",
             retry=0.02,

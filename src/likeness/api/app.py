@@ -35,7 +35,7 @@ from likeness.api.routes_scans import router as scans
 from likeness.api.routes_uses import router as uses
 from likeness.api.routes_webhooks import router as webhooks
 from likeness.bootstrap import Services
-from likeness.services.leadership import Task, WhileLeader, lock_for
+from likeness.services.leadership import Task, WhileLeader
 from likeness.services.webhooks import WebhookDispatcher
 
 log_ = logging.getLogger(__name__)
@@ -74,8 +74,7 @@ def create_app(
         if interrupted:
             log_.warning("%d scan job(s) were cut short by a stop", interrupted)
         leaders = [
-            WhileLeader(lock_for(services.database, services.layout.root, name), make, name=name)
-            for name, make in tasks.items()
+            WhileLeader(services.leader_lock(name), make, name=name) for name, make in tasks.items()
         ]
         for leader in leaders:
             leader.start()

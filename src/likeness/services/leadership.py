@@ -13,11 +13,9 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable
-from pathlib import Path
 from typing import Protocol
 
-from likeness.store.database import Database
-from likeness.store.leader import LeaderLock, leader_lock
+from likeness.store.leader import LeaderLock
 
 log = logging.getLogger(__name__)
 
@@ -30,12 +28,6 @@ class Task(Protocol):
     def start(self) -> None: ...
 
     def stop(self) -> None: ...
-
-
-def lock_for(database: Database, home: Path, name: str) -> LeaderLock:
-    """The leader lock named ``name`` of the store behind ``database`` (``home``: the
-    data home, where SQLite's lock files go)."""
-    return leader_lock(database, home, name)
 
 
 class WhileLeader:
