@@ -241,6 +241,22 @@ log_state = Table(
     Column("checkpoint", Text, nullable=False),
 )
 
+# The witnesses each new checkpoint is sent to (C2SP tlog-witness), and the latest
+# cosignature each returned: the checkpoint body it cosigned and its signature line.
+witnesses = Table(
+    "witnesses",
+    metadata,
+    Column("name", String(255), primary_key=True),
+    Column("url", Text, nullable=False),
+    Column("verifier_key", Text, nullable=False),
+    Column("added_at", UTCDateTime, nullable=False),
+    Column("cosigned_size", BigInteger),
+    Column("cosigned_body", Text),
+    Column("cosignature", Text),
+    Column("last_attempt_at", UTCDateTime),
+    Column("last_error", Text),
+)
+
 # Per-record salts for the log's commitments; deleting one erases what it protects.
 record_salts = Table(
     "record_salts",
