@@ -27,6 +27,7 @@ from likeness.scan.memory_files import MemoryFiles
 from likeness.services.accounts import AccountService
 from likeness.services.biometrics import BiometricShredder
 from likeness.services.checks import CheckService
+from likeness.services.consent_receipts import ConsentReceiptService
 from likeness.services.consents import ConsentService
 from likeness.services.enrolment import EnrolmentService
 from likeness.services.events import PendingEvent
@@ -82,6 +83,7 @@ class Services:
     registry: RegistryService
     accounts: AccountService
     consents: ConsentService
+    consent_receipts: ConsentReceiptService
     uses: UseService
     encoders: Encoders
     enrolment: EnrolmentService
@@ -281,6 +283,7 @@ def build_services(
         consents=ConsentService(
             database=database, clock=clock, ids=ids, ledger=ledger, outbox=webhooks
         ),
+        consent_receipts=ConsentReceiptService(database=database, ledger=ledger, clock=clock),
         uses=uses,
         encoders=encoders,
         gallery=gallery,

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Query
+from fastapi.responses import JSONResponse
 
 from likeness.api.deps import Caller, JsonBody, ServicesDep
 from likeness.api.errors import ERROR_RESPONSES
+from likeness.api.iso27560 import MEDIA_TYPE, consent_receipt_jsonld
 from likeness.api.present import consent_json
 from likeness.api.schemas import AnswerIn, ConsentOut, ConsentRequestIn, ReceiptOut
 from likeness.bootstrap import Services
@@ -125,3 +127,41 @@ def receipts(consent_id: str, caller: Caller, services: ServicesDep) -> list[dic
     record = services.consents.get(consent_id)
     require_party(caller, record.performer_id, record.production_id)
     return [services.ledger.receipt(i).to_json() for i in services.consents.log_indexes(consent_id)]
+
+
+class JsonLdResponse(JSONResponse):
+    media_type = MEDIA_TYPE
+
+
+@router.get(
+    "/{consent_id}/iso27560",
+    response_class=JsonLdResponse,
+    responses={
+        200: {
+            "description": "An ISO/IEC TS 27560 consent receipt in the W3C DPV JSON-LD form",
+            "content": {
+                MEDIA_TYPE: {
+                    "schema": {
+                        "type": "object",
+                        "required": ["@context", "@id", "@type", "dpv:hasRecordOfActivity"],
+                    }
+                }
+            },
+        }
+    },
+)
+def iso27560_receipt(
+    consent_id: str,
+    caller: Caller,
+    services: ServicesDep,
+    event: Annotated[
+        int | None,
+        Query(ge=0, description="Log index of the step to prove up to (default: the latest)."),
+    ] = None,
+) -> JsonLdResponse:
+    """The consent as an ISO/IEC TS 27560 consent receipt (DPV JSON-LD): the performer
+    only as their log commitment, each step with its log receipt (docs/provenance.md)."""
+    record = services.consents.get(consent_id)
+    require_party(caller, record.performer_id, record.production_id)
+    proof = services.consent_receipts.prove(consent_id, event)
+    return JsonLdResponse(consent_receipt_jsonld(proof))

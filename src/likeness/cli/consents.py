@@ -9,7 +9,7 @@ from typing import Annotated
 
 import typer
 
-from likeness.cli import render
+from likeness.cli import consent_receipts, render
 from likeness.cli.log import save_receipt
 from likeness.cli.state import CliState, state_of
 from likeness.domain.consent import (
@@ -26,7 +26,12 @@ from likeness.errors import InvalidInputError
 from likeness.services.events import Recorded
 from likeness.services.inputs import parse_date
 
-app = typer.Typer(help="Consents: request, grant, deny, revoke, read.", no_args_is_help=True)
+app = typer.Typer(
+    help="Consents: request, grant, deny, revoke, read, and receipts for outsiders.",
+    no_args_is_help=True,
+)
+app.command("receipt")(consent_receipts.receipt)
+app.command("verify-receipt")(consent_receipts.verify_receipt)
 
 JsonFlag = Annotated[bool, typer.Option("--json", help="Print JSON for programs.")]
 ReceiptOption = Annotated[
