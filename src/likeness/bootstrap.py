@@ -29,6 +29,7 @@ from likeness.services.biometrics import BiometricShredder
 from likeness.services.checks import CheckService
 from likeness.services.consent_receipts import ConsentReceiptService
 from likeness.services.consents import ConsentService
+from likeness.services.credentials import CredentialService
 from likeness.services.enrolment import EnrolmentService
 from likeness.services.events import PendingEvent
 from likeness.services.gallery import GalleryService
@@ -36,8 +37,10 @@ from likeness.services.home import (
     HomeStatus,
     describe_home,
     initialise_home,
+    load_credential_signer,
     migrate_to_head,
     sqlite_url,
+    write_signing_identity,
 )
 from likeness.services.ledger import LedgerService
 from likeness.services.log_writer import LogWriter
@@ -102,6 +105,7 @@ class Services:
     _receipt_writer: LogWriter[PendingEvent, Receipt] | None = field(default=None, repr=False)
     _scan_jobs: ScanJobService | None = field(default=None, repr=False)
     _checks: CheckService | None = field(default=None, repr=False)
+    _credentials: CredentialService | None = field(default=None, repr=False)
     _executor: ThreadPoolExecutor | None = field(default=None, repr=False)
 
     def leader_lock(self, name: str) -> LeaderLock:
@@ -151,6 +155,23 @@ class Services:
             )
         return self._scan_jobs
 
+    @property
+    def credentials(self) -> CredentialService:
+        """Clearance credentials, signed with the home's key (made now for a home that
+        predates them)."""
+        if self._credentials is None:
+            if not self.layout.credential_key.exists():
+                write_signing_identity(self.layout, self.settings.log_origin, self.clock.now())
+            self._credentials = CredentialService(
+                scans=self.scans,
+                consents=self.consents,
+                ledger=self.ledger,
+                database=self.database,
+                clock=self.clock,
+                signer=load_credential_signer(self.layout),
+            )
+        return self._credentials
+
     def status(self) -> HomeStatus:
         return describe_home(self.layout, self.database)
 
@@ -199,6 +220,12 @@ def record_keys(engine: Engine, layout: HomeLayout, master_key: bytes) -> Record
     )
 
 
+def build_egress(settings: Settings, resolver: Resolver | None = None) -> Egress:
+    """The egress gate alone, for commands that need no data home (``credential verify
+    --log``)."""
+    return Egress(EgressPolicy.from_cidrs(settings.egress_allow), resolver=resolver)
+
+
 def is_initialised(settings: Settings) -> bool:
     return HomeLayout(settings.home).is_initialised()
 
@@ -206,7 +233,10 @@ def is_initialised(settings: Settings) -> bool:
 def initialise(settings: Settings, *, clock: Clock | None = None) -> HomeLayout:
     """``likeness init``: create the data home named by ``settings``."""
     return initialise_home(
-        settings.home, database_url=settings.database_url, clock=clock or SystemClock()
+        settings.home,
+        database_url=settings.database_url,
+        clock=clock or SystemClock(),
+        organisation=settings.log_origin,
     )
 
 

@@ -124,6 +124,10 @@ class ConflictError(LikenessError):
     kind = ErrorKind.CONFLICT
 
 
+class NotClearedError(ConflictError):
+    """A media file has an appearance no consent covers: no clearance credential."""
+
+
 class PermissionDeniedError(LikenessError):
     """Someone tried to act for a performer without the authority to."""
 

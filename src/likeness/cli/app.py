@@ -17,6 +17,7 @@ from likeness.cli import (
     accounts,
     backup,
     consents,
+    credentials,
     log,
     performers,
     productions,
@@ -81,6 +82,7 @@ app.add_typer(accounts.apikeys, name="apikey")
 app.add_typer(log.app, name="log")
 app.add_typer(rules.app, name="rules")
 app.add_typer(consents.app, name="consent")
+app.add_typer(credentials.app, name="credential")
 app.add_typer(uses.app, name="use")
 app.command("statement")(uses.statement)
 app.command("enrol")(recognition.enrol)

@@ -26,6 +26,8 @@ class LogEventType(StrEnum):
     USE_REPORTED = "use.reported"
     CHECK_PERFORMED = "check.performed"
     APPEARANCE_FLAGGED = "appearance.flagged"
+    SCAN_CLEARED = "scan.cleared"
+    CREDENTIAL_ISSUED = "credential.issued"
     ENROLMENT_ADDED = "enrolment.added"
     MATCH_REJECTED = "match.rejected"
     RETENTION_WARNED = "retention.warned"

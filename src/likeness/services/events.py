@@ -10,7 +10,7 @@ written in clear (docs/ledger.md).
 from __future__ import annotations
 
 import secrets
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
@@ -347,6 +347,42 @@ def match_rejected(performer_id: str, media_sha256: str, at: datetime) -> Pendin
         at=at,
         ids={"performer": performer_id},
         record={"media_sha256": media_sha256},
+    )
+    return PendingEvent(event, None)
+
+
+# -- clearance credentials (services/credentials.py) -----------------------------------
+
+
+def scan_cleared(
+    production_id: str, record: Mapping[str, JsonValue], salt: bytes, at: datetime
+) -> PendingEvent:
+    """``scan.cleared``: a file about to be signed, every appearance cleared. The record
+    (performers as commitments only) and its salt travel in the credential, so that
+    anyone holding the file can recompute the entry's ``record_sha256``."""
+    event = LogEvent(
+        type=LogEventType.SCAN_CLEARED.value,
+        at=at,
+        ids={"production": production_id},
+        record=record,
+    )
+    return PendingEvent(event, None, salt=salt)
+
+
+def credential_issued(
+    production_id: str, *, scan_index: int, media_sha256: str, signed_sha256: str, at: datetime
+) -> PendingEvent:
+    """``credential.issued``: the signed copy of the file the ``scan.cleared`` entry at
+    ``scan_index`` cleared; nothing personal in it."""
+    event = LogEvent(
+        type=LogEventType.CREDENTIAL_ISSUED.value,
+        at=at,
+        ids={"production": production_id},
+        record={
+            "scan_index": scan_index,
+            "media_sha256": media_sha256,
+            "signed_sha256": signed_sha256,
+        },
     )
     return PendingEvent(event, None)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
 from sqlalchemy import Engine
@@ -10,11 +11,12 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 
 from likeness import __version__
-from likeness.errors import StoreError
+from likeness.errors import ConfigurationError, StoreError
+from likeness.provenance.certificates import KeyFileSigner, make_identity
 from likeness.services.ports import Clock
 from likeness.store import migrate
 from likeness.store.database import Database, create_database_engine
-from likeness.store.home import HomeLayout, create_home
+from likeness.store.home import HomeLayout, create_home, write_pem_secret
 from likeness.store.repositories import (
     AccountRepository,
     PerformerRepository,
@@ -22,10 +24,13 @@ from likeness.store.repositories import (
 )
 
 
-def initialise_home(root: Path, *, database_url: str | None, clock: Clock) -> HomeLayout:
+def initialise_home(
+    root: Path, *, database_url: str | None, clock: Clock, organisation: str
+) -> HomeLayout:
     """Create the data home, its secrets and a migrated database; all or nothing."""
 
     def populate(staging: HomeLayout) -> None:
+        write_signing_identity(staging, organisation, clock.now())
         url = database_url or sqlite_url(staging.database)
         engine = create_database_engine(url)
         try:
@@ -34,6 +39,37 @@ def initialise_home(root: Path, *, database_url: str | None, clock: Clock) -> Ho
             engine.dispose()
 
     return create_home(root, created_at=clock.now(), populate=populate)
+
+
+def write_signing_identity(layout: HomeLayout, organisation: str, now: datetime) -> None:
+    """The clearance-credential key, its CA's key and their chain, made at ``init`` (and
+    once, at first use, for a home made before credentials existed). Never overwrites:
+    the key is created exclusively, so two processes cannot both make one."""
+    identity = make_identity(organisation, now=now)
+    try:
+        write_pem_secret(layout.credential_key, identity.key_pem)
+    except FileExistsError:
+        return  # made by another process, which writes the chain next
+    write_pem_secret(layout.credential_ca_key, identity.ca_key_pem)
+    partial = layout.credential_chain.with_name(f".{layout.credential_chain.name}.partial")
+    partial.write_bytes(identity.chain_pem)
+    partial.replace(layout.credential_chain)
+
+
+def load_credential_signer(layout: HomeLayout) -> KeyFileSigner:
+    """The signer of clearance credentials: ``secrets/credential.key`` and its chain."""
+    try:
+        key, chain = layout.credential_key.read_bytes(), layout.credential_chain.read_bytes()
+    except OSError as exc:
+        raise ConfigurationError(
+            f"cannot read the credential signing key or its chain: {exc.strerror} ({exc.filename})",
+            hint="restore them from the backup of the data home (secrets/ and "
+            "credential-chain.pem)",
+        ) from None
+    try:
+        return KeyFileSigner(key, chain)
+    except ValueError as exc:
+        raise ConfigurationError(f"the credential signing key is unusable: {exc}") from None
 
 
 def migrate_to_head(engine: Engine) -> None:

@@ -8,6 +8,9 @@ Layout::
     <home>/secrets/           mode 0700
         master.key            32 random bytes, base64; wraps per-performer data keys
         signing.key           32-byte Ed25519 seed, base64; signs log checkpoints
+        credential.key        ES256 (P-256) key, PEM; signs clearance credentials (C2PA)
+        credential-ca.key     the key of the private CA that issued its certificate, PEM
+    <home>/credential-chain.pem  the signing certificate and its CA (public)
     <home>/vault/             sealed raw scans and templates
     <home>/index/             sealed index files, derived from the vault (rebuilt on demand)
 """
@@ -61,6 +64,18 @@ class HomeLayout:
     @property
     def signing_key(self) -> Path:
         return self.secrets / "signing.key"
+
+    @property
+    def credential_key(self) -> Path:
+        return self.secrets / "credential.key"
+
+    @property
+    def credential_ca_key(self) -> Path:
+        return self.secrets / "credential-ca.key"
+
+    @property
+    def credential_chain(self) -> Path:
+        return self.root / "credential-chain.pem"
 
     @property
     def vault(self) -> Path:
@@ -179,6 +194,14 @@ def write_secret(path: Path, value: bytes) -> None:
     descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, SECRET_MODE)
     with os.fdopen(descriptor, "w", encoding="ascii") as handle:
         handle.write(base64.b64encode(value).decode("ascii") + "\n")
+    path.chmod(SECRET_MODE)
+
+
+def write_pem_secret(path: Path, pem: bytes) -> None:
+    """Write a new PEM key readable by its owner only; never overwrites."""
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, SECRET_MODE)
+    with os.fdopen(descriptor, "wb") as handle:
+        handle.write(pem)
     path.chmod(SECRET_MODE)
 
 

@@ -1,0 +1,297 @@
+"""Clearance credentials (C2PA): sign a cleared deliverable, verify it offline with only
+the log's verifier key, detect tampering, refuse a file with an appearance no consent
+covers (fast tier: the fake encoders; the C2PA SDK and the signatures are real)."""
+
+from __future__ import annotations
+
+import base64
+import io
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from typer.testing import CliRunner
+
+from likeness.bootstrap import Services
+from likeness.cli.app import EXIT_CODES, app
+from likeness.domain.scan import ScanOptions
+from likeness.errors import ErrorKind, NotClearedError
+from likeness.ledger.entry import decode_entry
+from likeness.provenance.clearance import LABEL
+from likeness.provenance.credential import manifest_for
+from likeness.provenance.sdk import load_c2pa, offline_context
+from likeness.provenance.signing import sign_media
+from likeness.services.credentials import verify
+from likeness.testing.media import BLUE, GREEN, RED, Block, Tone, face_image, tones_wav
+from tests.casting import cast_with_consent
+from tests.clips import make_clip
+from tests.conftest import fake_cli
+
+runner = CliRunner()
+
+
+@pytest.fixture
+def cast(fake_services: Services, tmp_path: Path) -> dict[str, str]:
+    """Ada (red; a consent for her face in the film) and Bo (green; no consent)."""
+    ids = cast_with_consent(fake_services, "ada", "bo")
+    fake_services.enrolment.enrol(ids["ada"], [face_image(tmp_path / "ada.png", [Block(RED)])])
+    fake_services.enrolment.enrol(ids["bo"], [face_image(tmp_path / "bo.png", [Block(GREEN)])])
+    return ids
+
+
+def _options(cast: dict[str, str]) -> ScanOptions:
+    return ScanOptions(production_id=cast["film"])
+
+
+def _manifest(path: Path) -> dict[str, Any]:
+    c2pa = load_c2pa()
+    with path.open("rb") as stream:
+        reader = c2pa.Reader(_mime(path), stream, context=offline_context())
+        active = reader.get_active_manifest()
+    assert isinstance(active, dict)
+    return active
+
+
+def _mime(path: Path) -> str:
+    return {".jpg": "image/jpeg", ".mp4": "video/mp4", ".wav": "audio/wav"}[path.suffix]
+
+
+def _assertion(path: Path) -> dict[str, Any]:
+    [data] = [a["data"] for a in _manifest(path)["assertions"] if a["label"] == LABEL]
+    return dict(data)
+
+
+def _failed(path: Path, key: str) -> list[str]:
+    return [c.subject + ": " + c.detail for c in verify(path, key).failures()]
+
+
+def test_an_image_is_signed_and_verifies_offline(
+    fake_services: Services, cast: dict[str, str], tmp_path: Path
+) -> None:
+    still = face_image(tmp_path / "still.jpg", [Block(RED), Block(BLUE, x=400, size=100)])
+    out = tmp_path / "signed.jpg"
+    issued = fake_services.credentials.sign(still, out, _options(cast))
+    key = fake_services.ledger.verifier_key
+
+    verdict = verify(out, key)
+    assert verdict.valid, verdict.failures()
+    assert verdict.production_id == cast["film"]
+    decisions = sorted(a.decision for a in verdict.appearances)
+    assert decisions == ["covered", "unknown"]  # Ada, and a stranger nobody registered
+    # The log holds both entries: the scan the assertion commits to, then the signing.
+    scan_entry = decode_entry(issued.scan_receipt.entry)
+    issued_entry = decode_entry(issued.issued_receipt.entry)
+    assert scan_entry["type"] == "scan.cleared" and issued_entry["type"] == "credential.issued"
+    assert issued.issued_receipt.index == issued.scan_receipt.index + 1
+
+
+def test_the_assertion_names_no_performer(
+    fake_services: Services, cast: dict[str, str], tmp_path: Path
+) -> None:
+    still = face_image(tmp_path / "still.jpg", [Block(RED)])
+    out = tmp_path / "signed.jpg"
+    fake_services.credentials.sign(still, out, _options(cast))
+    data = _assertion(out)
+    [appearance] = data["record"]["appearances"]
+    # The performer is a commitment (base64 of an HMAC-SHA-256), never her id or name.
+    assert len(base64.b64decode(appearance["performer"], validate=True)) == 32
+    assert cast["ada"] not in json.dumps(data["record"])
+    assert b"Ada" not in out.read_bytes()
+    # No thumbnail: a credential carries no picture of the performer.
+    assert "thumbnail" not in json.dumps(_manifest(out)).lower()
+
+
+def test_a_clip_and_a_recording_are_signed_and_verify(
+    fake_services: Services, cast: dict[str, str], tmp_path: Path
+) -> None:
+    ada = face_image(tmp_path / "ada-shot.png", [Block(RED)])
+    clip = make_clip(tmp_path / "clip.mp4", [(0, 2, ada), (2, 3, None)], size=(640, 360))
+    music = tones_wav(tmp_path / "score.wav", [Tone(700, 0, 2)], duration=2)  # nobody's voice
+    key = fake_services.ledger.verifier_key
+    for source in (clip, music):
+        out = tmp_path / f"signed{source.suffix}"
+        fake_services.credentials.sign(source, out, _options(cast))
+        verdict = verify(out, key)
+        assert verdict.valid, (source.name, verdict.failures())
+    assert [a.decision for a in verify(tmp_path / "signed.mp4", key).appearances] == ["covered"]
+
+
+def test_a_file_with_an_uncovered_appearance_is_refused_and_nothing_is_written(
+    fake_services: Services, cast: dict[str, str], tmp_path: Path
+) -> None:
+    still = face_image(tmp_path / "still.jpg", [Block(RED), Block(GREEN, x=400)])  # Bo too
+    out = tmp_path / "signed.jpg"
+    size = fake_services.ledger.size()
+    with pytest.raises(NotClearedError, match=r"1 appearance\(s\) no consent covers: face"):
+        fake_services.credentials.sign(still, out, _options(cast))
+    assert not out.exists()
+    assert list(tmp_path.glob(".signed.jpg.*")) == []  # no partial copy either
+    # The scan flagged Bo (as every scan does); nothing was cleared or issued.
+    types = [
+        decode_entry(fake_services.ledger.receipt(i).entry)["type"]
+        for i in range(size, fake_services.ledger.size())
+    ]
+    assert types == ["appearance.flagged"]
+
+
+def test_the_cli_refuses_with_a_non_zero_exit(cast: dict[str, str], tmp_path: Path) -> None:
+    still = face_image(tmp_path / "still.jpg", [Block(GREEN)])
+    out = tmp_path / "signed.jpg"
+    result = runner.invoke(
+        app,
+        ["--home", str(tmp_path / "home"), "credential", "sign", str(still),
+         "--production", cast["film"], "--out", str(out)],
+        obj=fake_cli(),
+    )  # fmt: skip
+    assert result.exit_code == EXIT_CODES[ErrorKind.CONFLICT], result.output
+    assert "no consent covers" in result.output
+    assert not out.exists()
+
+
+def test_the_cli_signs_and_verifies(
+    fake_services: Services, cast: dict[str, str], tmp_path: Path
+) -> None:
+    still = face_image(tmp_path / "still.jpg", [Block(RED)])
+    out = tmp_path / "signed.jpg"
+    home = ["--home", str(tmp_path / "home")]
+    signed = runner.invoke(
+        app,
+        [*home, "credential", "sign", str(still), "--production", cast["film"], "--out", str(out)],
+        obj=fake_cli(),
+    )
+    assert signed.exit_code == 0, signed.output
+    assert "credential.issued at" in signed.output
+    key_file = tmp_path / "log.vkey"
+    key_file.write_text(fake_services.ledger.verifier_key, encoding="utf-8")
+    # verify needs no data home: only the key.
+    checked = runner.invoke(
+        app, ["--home", str(tmp_path / "nowhere"), "credential", "verify", str(out),
+              "--key", str(key_file), "--json"],
+    )  # fmt: skip
+    assert checked.exit_code == 0, checked.output
+    report = json.loads(checked.output)
+    assert report["valid"] is True and report["production_id"] == cast["film"]
+    assert {c["subject"] for c in report["checks"]} >= {
+        "manifest signature and hard binding",
+        "signer",
+        "scan record",
+        "scan receipt",
+    }
+
+
+# -- tampering ------------------------------------------------------------------------
+
+
+@pytest.fixture
+def signed(fake_services: Services, cast: dict[str, str], tmp_path: Path) -> Path:
+    still = face_image(tmp_path / "still.jpg", [Block(RED)])
+    out = tmp_path / "signed.jpg"
+    fake_services.credentials.sign(still, out, _options(cast))
+    return out
+
+
+def test_changed_bytes_are_detected(fake_services: Services, signed: Path) -> None:
+    data = bytearray(signed.read_bytes())
+    data[-300] ^= 0xFF  # in the picture, after the manifest
+    signed.write_bytes(bytes(data))
+    failed = _failed(signed, fake_services.ledger.verifier_key)
+    assert any("hard binding" in f and "dataHash.mismatch" in f for f in failed), failed
+
+
+def _resign(fake_services: Services, signed: Path, edit: Any, tmp_path: Path) -> Path:
+    """The signed file's manifest edited and signed again with the deployment's own key:
+    what an insider who holds the signing key (but not the log) could do."""
+    data = _assertion(signed)
+    edit(data)
+    from likeness.provenance.clearance import parse_clearance
+
+    clearance = parse_clearance(data)
+    source = tmp_path / "unsigned.jpg"
+    source.write_bytes(_original(signed))
+    out = tmp_path / "forged.jpg"
+    signer = fake_services.credentials._signer  # noqa: SLF001 - the deployment's own key
+    sign_media(source, out, manifest_for(clearance, "forged.jpg"), signer)
+    return out
+
+
+def _original(signed: Path) -> bytes:
+    """The picture without its manifest (re-encoded: the hard binding is new anyway)."""
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.open(signed).save(buffer, "JPEG")
+    return buffer.getvalue()
+
+
+def test_an_edited_record_is_detected(
+    fake_services: Services, signed: Path, tmp_path: Path
+) -> None:
+    def later(data: dict[str, Any]) -> None:
+        data["record"]["appearances"][0]["end"] = "99.00"
+
+    forged = _resign(fake_services, signed, later, tmp_path)
+    failed = _failed(forged, fake_services.ledger.verifier_key)
+    assert failed == [
+        "scan record: the assertion's record is not the one the log committed to (edited?)"
+    ]
+
+
+def test_a_receipt_from_another_log_is_detected(
+    fake_services: Services, signed: Path, tmp_path: Path
+) -> None:
+    from likeness.ledger.note import Signer
+
+    other = Signer(fake_services.settings.log_origin, b"\x07" * 32).verifier.encode()
+    failed = _failed(signed, other)
+    assert any(f.startswith("scan receipt: receipt checkpoint rejected") for f in failed), failed
+
+
+def test_a_receipt_that_is_not_the_grant_is_detected(
+    fake_services: Services, cast: dict[str, str], signed: Path, tmp_path: Path
+) -> None:
+    request_index = fake_services.consents.log_indexes(
+        _assertion(signed)["record"]["appearances"][0]["consent_id"]
+    )[0]  # consent.requested: in the log, of the right consent, but not its grant
+    swapped = fake_services.ledger.receipt(request_index).to_json()
+
+    def swap(data: dict[str, Any]) -> None:
+        [consent] = data["consent_receipts"]
+        data["consent_receipts"][consent] = swapped
+
+    forged = _resign(fake_services, signed, swap, tmp_path)
+    failed = _failed(forged, fake_services.ledger.verifier_key)
+    assert len(failed) == 1 and "proves a consent.requested entry, not its grant" in failed[0]
+
+
+def test_a_file_signed_by_another_certificate_is_detected(
+    fake_services: Services, signed: Path, tmp_path: Path
+) -> None:
+    from datetime import UTC, datetime
+
+    from likeness.provenance.certificates import KeyFileSigner, make_identity
+
+    stranger = make_identity("Someone Else", now=datetime.now(UTC))
+    data = _assertion(signed)
+    from likeness.provenance.clearance import parse_clearance
+
+    source = tmp_path / "unsigned.jpg"
+    source.write_bytes(_original(signed))
+    out = tmp_path / "forged.jpg"
+    sign_media(
+        source,
+        out,
+        manifest_for(parse_clearance(data), "x.jpg"),
+        KeyFileSigner(stranger.key_pem, stranger.chain_pem),
+    )
+    failed = _failed(out, fake_services.ledger.verifier_key)
+    assert len(failed) == 1 and failed[0].startswith("signer: signed by certificate"), failed
+
+
+def test_a_file_without_a_credential_is_invalid(
+    fake_services: Services, tmp_path: Path
+) -> None:
+    plain = face_image(tmp_path / "plain.jpg", [Block(RED)])
+    assert _failed(plain, fake_services.ledger.verifier_key) == [
+        "manifest: the file carries no C2PA manifest"
+    ]
