@@ -12,6 +12,7 @@ import functools
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from pathlib import Path
 
 from sqlalchemy import Engine
 from ulid import ULID
@@ -52,6 +53,8 @@ from likeness.services.scan_jobs import ScanJobService
 from likeness.services.scans import ScanService
 from likeness.services.uses import UseService
 from likeness.services.webhooks import RetryPolicy, WebhookService
+from likeness.services.witness_server import WitnessService
+from likeness.services.witnesses import WitnessClientService
 from likeness.settings import Settings
 from likeness.store.database import Database, create_database_engine
 from likeness.store.home import HomeLayout, read_secret
@@ -62,6 +65,7 @@ from likeness.store.sealed_cache import SealedCache
 from likeness.store.secret_box import SecretBox, derive_key
 from likeness.store.upgrade import seal_what_is_in_clear, sweep_orphan_keys
 from likeness.store.vault import VaultFiles
+from likeness.store.witness_home import WitnessHome, create_witness_home
 
 MASTER_KEY_BYTES = 32
 SEED_BYTES = 32
@@ -95,6 +99,7 @@ class Services:
     detector: Detector
     logins: LoginService
     webhooks: WebhookService
+    witnesses: WitnessClientService
     retention: RetentionService
     settings: Settings
     clock: Clock
@@ -353,11 +358,25 @@ def build_services(
             on_destroyed=gallery.invalidate,
         ),
         webhooks=webhooks,
+        witnesses=WitnessClientService(
+            database=database, clock=clock, ledger=ledger, egress=egress
+        ),
         settings=settings,
         clock=clock,
         ids=ids,
         memory=MemoryFiles(layout.root / "held"),
     )
+
+
+def initialise_witness(root: Path, *, name: str, clock: Clock | None = None) -> WitnessService:
+    """``likeness --home W witness init``: a witness home with a new key."""
+    create_witness_home(root, name=name, created_at=(clock or SystemClock()).now())
+    return open_witness(root, clock=clock)
+
+
+def open_witness(root: Path, *, clock: Clock | None = None) -> WitnessService:
+    """The witness whose home is ``root`` (its own key and state; no database)."""
+    return WitnessService(home=WitnessHome(root), clock=clock or SystemClock())
 
 
 def build_detector(settings: Settings, encoders: Encoders) -> Detector:

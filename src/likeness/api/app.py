@@ -37,6 +37,7 @@ from likeness.api.routes_webhooks import router as webhooks
 from likeness.bootstrap import Services
 from likeness.services.leadership import Task, WhileLeader
 from likeness.services.webhooks import WebhookDispatcher
+from likeness.services.witnesses import WitnessDispatcher
 
 log_ = logging.getLogger(__name__)
 
@@ -66,6 +67,10 @@ def create_app(
         tasks["webhooks"] = lambda: WebhookDispatcher(
             services.webhooks.deliver_due,
             on_error=lambda exc: log_.error("webhook delivery failed: %s", exc),
+        )
+        tasks["witnesses"] = lambda: WitnessDispatcher(
+            services.witnesses.sync,
+            on_error=lambda exc: log_.error("sending the checkpoint to witnesses failed: %s", exc),
         )
 
     @asynccontextmanager

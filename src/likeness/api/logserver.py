@@ -2,7 +2,9 @@
 
 A small ASGI application, mounted at ``/log``::
 
-    GET /log/checkpoint                   latest signed checkpoint (text/plain)
+    GET /log/checkpoint                   latest signed checkpoint (text/plain), with the
+                                          cosignature/v1 lines of the witnesses that
+                                          cosigned it
     GET /log/tile/<L>/<N>[.p/<W>]         hash tiles
     GET /log/tile/entries/<N>[.p/<W>]     entry bundles
 
@@ -56,7 +58,7 @@ async def _respond(
     if path == "/healthz":
         return _text(200, "ok\n")
     if path == f"{PREFIX}/checkpoint":
-        note = await asyncio.to_thread(ledger.checkpoint)
+        note = await asyncio.to_thread(ledger.cosigned_checkpoint)
         return _text(200, note, cache=REVALIDATE)
     if path.startswith(f"{PREFIX}/tile/"):
         tile_path = path[len(PREFIX) + 1 :]

@@ -28,6 +28,7 @@ from likeness.cli import (
     scan,
     serving,
     uses,
+    witness,
 )
 from likeness.cli.state import CliState, state_of
 from likeness.errors import ConfigurationError, ErrorKind, LikenessError
@@ -94,6 +95,7 @@ app.add_typer(retention.app, name="retention")
 app.command("backup")(backup.backup)
 app.command("restore")(backup.restore_command)
 app.add_typer(backup.db, name="db")
+app.add_typer(witness.app, name="witness")
 
 JsonFlag = Annotated[bool, typer.Option("--json", help="Print JSON for programs.")]
 

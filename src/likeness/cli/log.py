@@ -9,9 +9,14 @@ from typing import Annotated
 
 import typer
 
-from likeness.cli import render
+from likeness.cli import log_witnesses, render
 from likeness.cli.state import CliState, state_of
 from likeness.errors import InvalidInputError
+from likeness.ledger.cosignature import (
+    CosignatureVerifier,
+    check_cosignatures,
+    parse_cosignature_verifier,
+)
 from likeness.ledger.entry import decode_entry
 from likeness.ledger.note import NoteError, parse_verifier
 from likeness.ledger.receipt import ReceiptError, parse_receipt, verify_receipt
@@ -19,6 +24,8 @@ from likeness.ledger.receipt import ReceiptError, parse_receipt, verify_receipt
 app = typer.Typer(
     help="The transparency log: keys, checkpoints, receipts, audits.", no_args_is_help=True
 )
+
+app.add_typer(log_witnesses.app, name="witness")
 
 JsonFlag = Annotated[bool, typer.Option("--json", help="Print JSON for programs.")]
 OutOption = Annotated[Path | None, typer.Option("--output", "-o", help="Write to a file.")]
@@ -54,8 +61,9 @@ def key(ctx: typer.Context) -> None:
 
 @app.command("checkpoint")
 def checkpoint(ctx: typer.Context, output: OutOption = None) -> None:
-    """Print (or save) the latest signed checkpoint; keep one to audit against later."""
-    _print_or_write(state_of(ctx).services().ledger.checkpoint(), output)
+    """Print (or save) the latest signed checkpoint, with its witnesses' cosignatures; keep
+    one to audit against later."""
+    _print_or_write(state_of(ctx).services().ledger.cosigned_checkpoint(), output)
 
 
 @app.command("receipt")
@@ -72,14 +80,38 @@ def receipt(
 def verify(
     receipt_file: Annotated[Path, typer.Argument(help="Receipt JSON file.")],
     key: Annotated[str, typer.Option("--key", help="Verifier key, or a file holding it.")],
+    witness: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--witness",
+            help="A witness's cosignature/v1 verifier key (or a file holding it); repeat "
+            "for each witness trusted.",
+        ),
+    ] = None,
+    min_witnesses: Annotated[
+        int | None,
+        typer.Option(
+            "--min-witnesses",
+            min=0,
+            help="How many of the --witness keys must have cosigned the receipt's "
+            "checkpoint (default: all of them).",
+        ),
+    ] = None,
     as_json: JsonFlag = False,
 ) -> None:
-    """Verify a receipt offline: no database, no data home, only the verifier key."""
+    """Verify a receipt offline: no database, no data home, only the verifier key (and
+    the keys of the witnesses whose cosignatures it must carry)."""
     try:
-        key_text = Path(key).read_text(encoding="utf-8") if Path(key).is_file() else key
-        verifier = parse_verifier(key_text)
+        verifier = parse_verifier(_key_text(key))
     except NoteError as exc:
         raise InvalidInputError(f"verifier key rejected: {exc}") from None
+    witnesses = _witness_keys(witness or [])
+    minimum = len(witnesses) if min_witnesses is None else min_witnesses
+    if minimum > len(witnesses):
+        raise InvalidInputError(
+            f"--min-witnesses {minimum} needs at least {minimum} --witness keys; "
+            f"{len(witnesses)} given"
+        )
     try:
         parsed = parse_receipt(receipt_file.read_bytes())
         checkpoint = verify_receipt(parsed, verifier)
@@ -88,12 +120,21 @@ def verify(
         raise InvalidInputError(f"{receipt_file}: cannot read ({exc.strerror})") from None
     except (ReceiptError, ValueError) as exc:
         raise InvalidInputError(f"{receipt_file}: {exc}") from None
+    cosigned = check_cosignatures(parsed.checkpoint, witnesses)
+    problem = cosigned.problem(minimum)
+    if problem is not None:
+        raise InvalidInputError(
+            f"{receipt_file}: the checkpoint is not witnessed enough: {problem}",
+            hint="fetch a newer receipt ('likeness log receipt INDEX') once the witnesses "
+            "have cosigned, or check the witness keys",
+        )
     result = {
         "verified": True,
         "index": parsed.index,
         "tree_size": checkpoint.size,
         "origin": checkpoint.origin,
         "entry": entry,
+        "witnesses": [{"name": c.name, "timestamp": c.timestamp} for c in cosigned.valid],
     }
     if as_json:
         render.emit_json(result)
@@ -102,6 +143,26 @@ def verify(
             f"verified: entry {parsed.index} ({entry.get('type')}) is in {checkpoint.origin} "
             f"at tree size {checkpoint.size}"
         )
+        for cosignature in cosigned.valid:
+            typer.echo(f"cosigned by witness {cosignature.name} at {cosignature.timestamp}")
+
+
+def _key_text(key: str) -> str:
+    path = Path(key)
+    try:
+        return path.read_text(encoding="utf-8") if path.is_file() else key
+    except OSError as exc:
+        raise InvalidInputError(f"{key}: cannot read ({exc.strerror})") from None
+
+
+def _witness_keys(keys: list[str]) -> list[CosignatureVerifier]:
+    verifiers = []
+    for key in keys:
+        try:
+            verifiers.append(parse_cosignature_verifier(_key_text(key)))
+        except NoteError as exc:
+            raise InvalidInputError(f"witness key {key[:60]!r} rejected: {exc}") from None
+    return verifiers
 
 
 @app.command("audit")

@@ -32,6 +32,8 @@ class LogEventType(StrEnum):
     MATCH_REJECTED = "match.rejected"
     RETENTION_WARNED = "retention.warned"
     RETENTION_DESTROYED = "retention.destroyed"
+    WITNESS_ADDED = "witness.added"
+    WITNESS_REMOVED = "witness.removed"
 
     @staticmethod
     def of_consent(event: ConsentEvent) -> LogEventType:

@@ -26,6 +26,7 @@ from likeness.domain.performer import Performer
 from likeness.domain.production import Production
 from likeness.domain.retention import Interaction
 from likeness.domain.use import ReportedUse, UseReport
+from likeness.domain.witness import Witness
 from likeness.ledger.canonical import JsonValue
 from likeness.ledger.entry import SALT_SIZE, LogEvent
 from likeness.store.record_keys import biometric, personal
@@ -431,3 +432,25 @@ def retention_destroyed(
         },
     )
     return PendingEvent(event, performer_key(performer_id), salt_owner=personal(performer_id))
+
+
+# -- the log's witnesses -----------------------------------------------------------------
+
+
+def witness_added(witness: Witness) -> PendingEvent:
+    """A witness the log's checkpoints go to from now on: its key in clear (anyone may
+    check its cosignatures), its URL committed to."""
+    event = LogEvent(
+        type=LogEventType.WITNESS_ADDED.value,
+        at=witness.added_at,
+        ids={"witness": witness.verifier_key},
+        record={"url": witness.url},
+    )
+    return PendingEvent(event, None)
+
+
+def witness_removed(witness: Witness, at: datetime) -> PendingEvent:
+    event = LogEvent(
+        type=LogEventType.WITNESS_REMOVED.value, at=at, ids={"witness": witness.verifier_key}
+    )
+    return PendingEvent(event, None)

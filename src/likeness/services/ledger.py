@@ -17,6 +17,7 @@ from likeness.errors import InvalidInputError, LogIntegrityError, NotFoundError
 from likeness.ledger import log as tlog
 from likeness.ledger.audit import AuditReport, audit_log
 from likeness.ledger.checkpoint import Checkpoint, open_checkpoint
+from likeness.ledger.cosignature import split_note, with_cosignatures
 from likeness.ledger.entry import SALT_SIZE, encode_entry
 from likeness.ledger.merkle import (
     EMPTY_ROOT,
@@ -38,6 +39,7 @@ from likeness.ledger.tiles import (
 from likeness.services.events import PendingEvent
 from likeness.store.database import Database
 from likeness.store.log_store import HashMirror, SaltRepository, SqlLogStore
+from likeness.store.witnesses import WitnessRepository
 
 FULL_TILE_CACHE = 4096  # tiles of 8 KiB: 32 MiB at most
 
@@ -120,9 +122,19 @@ class LedgerService:
     # -- reading --------------------------------------------------------------
 
     def checkpoint(self) -> str:
+        """The latest checkpoint, signed by the log's key only."""
         with self._database.read() as connection:
             note = SqlLogStore(connection).checkpoint()
         return note if note is not None else self._empty_checkpoint()
+
+    def cosigned_checkpoint(self) -> str:
+        """The latest checkpoint with the cosignature lines of the witnesses that cosigned
+        exactly it (served at /log/checkpoint and put in receipts)."""
+        with self._database.read() as connection:
+            note = SqlLogStore(connection).checkpoint()
+            if note is None:
+                return self._empty_checkpoint()
+            return _cosigned(note, connection)
 
     def _empty_checkpoint(self) -> str:
         return Checkpoint(self._origin, 0, EMPTY_ROOT).sign(self._signer)
@@ -146,7 +158,7 @@ class LedgerService:
                 index=index,
                 entry=store.entries(index, index + 1)[0],
                 proof=tuple(inclusion_proof(index, size, store)),
-                checkpoint=note,
+                checkpoint=_cosigned(note, connection),
             )
 
     def prove_consistency(self, old_size: int, new_size: int) -> list[bytes]:
@@ -205,8 +217,10 @@ class LedgerService:
 
     # -- auditing ---------------------------------------------------------------
 
-    def audit(self, since: Path | None = None) -> AuditReport:
-        """Re-derive the tree from the stored entries and check it against the checkpoint."""
+    def audit(self, since: Path | str | None = None) -> AuditReport:
+        """Re-derive the tree from the stored entries and check it against the checkpoint;
+        ``since``: a checkpoint an auditor kept (a file, or the note's text), which the
+        log must still be consistent with."""
         with self._database.read() as connection:
             report = audit_log(SqlLogStore(connection), self._signer.verifier, self._origin)
             if report.problem is not None:
@@ -215,13 +229,17 @@ class LedgerService:
                 report = self._check_since(SqlLogStore(connection), report, since)
         return report
 
-    def _check_since(self, store: SqlLogStore, report: AuditReport, since: Path) -> AuditReport:
+    def _check_since(
+        self, store: SqlLogStore, report: AuditReport, since: Path | str
+    ) -> AuditReport:
+        label = str(since) if isinstance(since, Path) else "the kept checkpoint"
         try:
-            old = open_checkpoint(since.read_bytes(), self._signer.verifier, origin=self._origin)
+            note = since.read_bytes() if isinstance(since, Path) else since
+            old = open_checkpoint(note, self._signer.verifier, origin=self._origin)
         except OSError as exc:
             raise InvalidInputError(f"{since}: cannot read ({exc.strerror})") from None
         except NoteError as exc:
-            raise InvalidInputError(f"{since}: checkpoint rejected: {exc}") from None
+            raise InvalidInputError(f"{label}: checkpoint rejected: {exc}") from None
         if old.size > report.size:
             raise LogIntegrityError(
                 f"saved checkpoint has size {old.size} but the log now has only {report.size} "
@@ -246,6 +264,11 @@ def _integrity() -> Iterator[None]:
         raise LogIntegrityError(
             f"the stored log is damaged: {exc}", hint="run 'likeness log audit' to locate it"
         ) from exc
+
+
+def _cosigned(note: str, connection: Connection) -> str:
+    lines = WitnessRepository(connection).cosignatures_of(split_note(note)[0])
+    return with_cosignatures(note, lines) if lines else note
 
 
 def _salt(event: PendingEvent, salts: Mapping[str, bytes]) -> bytes:
