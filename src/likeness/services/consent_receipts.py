@@ -93,7 +93,7 @@ class ConsentReceiptService:
                 clear_and_conspicuous=bool(event.data.get("clear_and_conspicuous", False)),
                 receipt=self._ledger.receipt(index),
             )
-            for event, index in zip(chosen, indexes, strict=True)
+            for event, index in zip(chosen, indexes[:count], strict=True)
         )
         return ConsentProof(
             consent_id=consent_id,

@@ -1,0 +1,467 @@
+"""ISO/IEC TS 27560 consent receipts (issue 15, acceptance 4): a granted and a revoked
+consent export as DPV JSON-LD that expands against the packaged context without any
+fetch, name nobody, and carry log proofs that verify; a tampered receipt does not.
+
+The IRIs expected below are written by hand from the DPV 2.3 vocabulary, not taken
+from the code under test.
+"""
+
+from __future__ import annotations
+
+import base64
+import copy
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from pyld import jsonld
+
+from likeness.api.iso27560 import ConsentReceiptError, check_consent_receipt, consent_receipt_jsonld
+from likeness.bootstrap import Services
+from likeness.domain.consent import Grantor, Modality, ReplicaKind, UseDescription
+from likeness.domain.lifecycle import ConsentRequest
+from likeness.domain.performer import Representative, RepresentativeCapacity
+from likeness.domain.production import Agreement, ProductionKind
+from likeness.errors import InvalidInputError, NotFoundError
+from likeness.ledger.entry import commitment, decode_entry
+from likeness.ledger.note import Signer, parse_verifier
+from likeness.ledger.receipt import ReceiptError, parse_receipt, verify_receipt
+from likeness.services.inputs import PerformerInput, ProductionInput
+from likeness.store.log_store import SaltRepository
+from likeness.store.record_keys import personal
+
+CONTEXT_FILE = (
+    Path(__file__).resolve().parents[2] / "src" / "likeness" / "api" / "data" / "dpv-context.jsonld"
+)
+DPV = "https://w3id.org/dpv#"
+PD = "https://w3id.org/dpv/pd#"
+LOC = "https://w3id.org/dpv/loc#"
+DCT = "http://purl.org/dc/terms/"
+LIKENESS = "urn:likeness:ns#"
+TYPE = "@type"
+
+LEGAL_NAME = "Marguerite Quill-Delacroix"
+PROFESSIONAL_NAME = "Margo Quill"
+MEMBER_NUMBER = "SAG-7731904"
+AGENT = "Tobias Fennimore"
+
+
+@dataclass
+class Consents:
+    services: Services
+    performer: str
+    production: str
+    granted: str
+    revoked: str
+    requested: str
+    denied: str
+
+    @property
+    def personal(self) -> list[str]:
+        """What no receipt may carry."""
+        return [LEGAL_NAME, PROFESSIONAL_NAME, MEMBER_NUMBER, AGENT, self.performer]
+
+
+def _request(start: date) -> ConsentRequest:
+    return ConsentRequest(
+        replica_kind=ReplicaKind.EMPLOYMENT_BASED,
+        modalities=frozenset({Modality.FACE, Modality.VOICE}),
+        description=UseDescription(
+            project="Harbour Lights",
+            purposes=("deliver the lighthouse monologue in scene 14",),
+            scenes=("scene 14",),
+            media=("theatrical release", "streaming"),
+            territory="United States and Canada",
+        ),
+        valid_from=start,
+        valid_until=start + timedelta(days=365),
+    )
+
+
+@pytest.fixture
+def consents(services: Services) -> Consents:
+    today = services.clock.now().date()
+    performer = services.registry.add_performer(
+        PerformerInput(
+            legal_name=LEGAL_NAME,
+            professional_name=PROFESSIONAL_NAME,
+            union="SAG-AFTRA",
+            member_number=MEMBER_NUMBER,
+            date_of_birth=date(1988, 3, 9),
+            representatives=(Representative(AGENT, RepresentativeCapacity.AGENT),),
+        )
+    ).value.id
+    production = services.registry.add_production(
+        ProductionInput(
+            title="Harbour Lights",
+            company="Northlight Pictures",
+            kind=ProductionKind.THEATRICAL,
+            agreement=Agreement.SAG_AFTRA_TV_THEATRICAL,
+            start_date=today - timedelta(days=5),
+            jurisdiction="US-CA",
+        )
+    ).value.id
+    service = services.consents
+
+    def request() -> str:
+        return service.request(performer, production, _request(today)).value.id
+
+    granted, revoked, requested, denied = request(), request(), request(), request()
+    for consent in (granted, revoked):
+        service.grant(
+            consent,
+            by=Grantor.REPRESENTATIVE,
+            signer=AGENT,
+            signed_separately=True,
+            clear_and_conspicuous=True,
+        )
+    service.revoke(revoked, by=Grantor.PERFORMER, reason="changed my mind")
+    service.deny(denied, by=Grantor.PERFORMER, reason="no")
+    return Consents(services, performer, production, granted, revoked, requested, denied)
+
+
+class NoFetch:
+    """A JSON-LD document loader that serves nothing: any fetch is recorded and fails."""
+
+    def __init__(self) -> None:
+        self.asked: list[str] = []
+
+    def __call__(self, url: str, options: dict[str, Any] | None = None) -> dict[str, Any]:
+        self.asked.append(url)
+        raise jsonld.JsonLdError(f"no fetch allowed: {url}", "loading document failed")
+
+
+class PackagedOnly(NoFetch):
+    """Serves the packaged context file at one IRI, and nothing else."""
+
+    IRI = "https://likeness.localhost/contexts/dpv-context.jsonld"
+
+    def __call__(self, url: str, options: dict[str, Any] | None = None) -> dict[str, Any]:
+        if url != self.IRI:
+            return super().__call__(url, options)
+        self.asked.append(url)
+        document = json.loads(CONTEXT_FILE.read_text(encoding="utf-8"))
+        return {
+            "contentType": "application/ld+json",
+            "contextUrl": None,
+            "documentUrl": url,
+            "document": document,
+        }
+
+
+def receipt_of(consents: Consents, consent_id: str, through: int | None = None) -> dict[str, Any]:
+    return consent_receipt_jsonld(consents.services.consent_receipts.prove(consent_id, through))
+
+
+def expand(document: dict[str, Any]) -> list[dict[str, Any]]:
+    loader = NoFetch()
+    expanded: list[dict[str, Any]] = jsonld.expand(document, {"documentLoader": loader})
+    assert loader.asked == []
+    return expanded
+
+
+def nodes(value: Any) -> Iterator[dict[str, Any]]:
+    """Every node object of an expanded document (JSON literals are not walked)."""
+    if isinstance(value, list):
+        for item in value:
+            yield from nodes(item)
+    elif isinstance(value, dict):
+        if value.get(TYPE) == "@json" or "@value" in value:
+            return
+        if "@list" in value:
+            yield from nodes(value["@list"])
+            return
+        yield value
+        for key, item in value.items():
+            if not key.startswith("@"):
+                yield from nodes(item)
+
+
+def one(node: dict[str, Any], iri: str) -> dict[str, Any]:
+    [value] = node[iri]
+    assert isinstance(value, dict)
+    return value
+
+
+def record_of(expanded: list[dict[str, Any]]) -> dict[str, Any]:
+    [receipt] = expanded
+    assert receipt[TYPE] == [DPV + "ConsentReceipt"]
+    return one(receipt, DPV + "hasRecordOfActivity")
+
+
+def statuses(expanded: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    found = record_of(expanded)[DPV + "hasConsentStatus"]
+    return sorted(found, key=lambda s: one(s, LIKENESS + "step")["@value"])
+
+
+def proven(status: dict[str, Any]) -> Any:
+    literal = one(status, LIKENESS + "logReceipt")
+    assert literal[TYPE] == "@json"
+    return parse_receipt(json.dumps(literal["@value"]))
+
+
+def verifier(consents: Consents) -> Any:
+    return parse_verifier(consents.services.ledger.verifier_key)
+
+
+def expected_commitment(consents: Consents, consent_id: str) -> str:
+    """The commitment to the performer id, computed from the consent's salt (which only
+    the operator holds) with the log's own commitment function."""
+    with consents.services.database.read() as connection:
+        salt = SaltRepository(connection).get(f"consent:{consent_id}", personal(consents.performer))
+    assert salt is not None
+    return commitment(salt, "performer_id", consents.performer)
+
+
+# -- acceptance 4 ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("which", "last_type", "absent"),
+    [
+        ("granted", "consent.granted", DPV + "ConsentWithdrawn"),
+        ("revoked", "consent.revoked", None),
+    ],
+)
+def test_receipt_expands_offline_names_nobody_and_its_proofs_verify(
+    consents: Consents, which: str, last_type: str, absent: str | None
+) -> None:
+    consent_id = getattr(consents, which)
+    document = receipt_of(consents, consent_id)
+    # the context is the packaged file's, inline: nothing to fetch
+    assert document["@context"] == json.loads(CONTEXT_FILE.read_text("utf-8"))["@context"]
+    expanded = expand(document)
+
+    [receipt] = expanded
+    assert (
+        one(receipt, DCT + "conformsTo")["@id"] == "https://w3id.org/dpv/schema/dpv-27560#receipt"
+    )
+    record = record_of(expanded)
+    assert record[TYPE] == [DPV + "ConsentRecord"]
+    assert one(record, DCT + "conformsTo")["@id"] == "https://w3id.org/dpv/schema/dpv-27560#record"
+    assert one(record, DCT + "identifier")["@value"] == consent_id
+    assert one(record, DPV + "hasJurisdiction")["@id"] == LOC + "US-CA"
+    assert one(record, DPV + "hasLegalBasis")["@id"] == DPV + "Consent"
+    controller = one(record, DPV + "hasDataController")
+    assert DPV + "DataController" in controller[TYPE]
+    assert one(controller, DPV + "hasName")["@value"] == "Northlight Pictures"
+    process = one(record, DPV + "hasProcess")
+    assert {p["@id"] for p in process[DPV + "hasProcessing"]} == {DPV + "Generate", DPV + "Use"}
+    assert [one(p, DCT + "description")["@value"] for p in process[DPV + "hasPurpose"]] == [
+        "deliver the lighthouse monologue in scene 14"
+    ]
+    data = process[DPV + "hasPersonalData"]
+    assert all(d[TYPE] == [DPV + "SpecialCategoryPersonalData"] for d in data)
+    broader = {b["@id"] for d in data for b in d["http://www.w3.org/2004/02/skos/core#broader"]}
+    assert broader == {PD + "Biometric", PD + "FacialPrint"}
+    assert {loc["@id"] for loc in process[DPV + "hasLocation"]} == {LOC + "US", LOC + "CA"}
+    duration = one(process, DPV + "hasDuration")
+    assert duration[TYPE] == [DPV + "UntilTimeDuration"]
+
+    steps = statuses(expanded)
+    types = [set(s[TYPE]) for s in steps]
+    assert DPV + "ConsentRequested" in types[0]
+    assert types[1] == {DPV + "ConsentGiven", DPV + "ExplicitlyExpressedConsent"}
+    if which == "revoked":
+        assert len(steps) == 3 and types[2] == {DPV + "ConsentWithdrawn"}
+        assert one(steps[2], DPV + "isIndicatedBy")["@id"] == DPV + "DataSubject"
+    else:
+        assert len(steps) == 2
+    assert absent is None or all(absent not in t for t in types)
+    all_types = {t for node in nodes(expanded) for t in node.get(TYPE, [])}
+    assert (DPV + "ConsentWithdrawn" in all_types) is (which == "revoked")
+
+    # nobody is named: not in the text, not in the entries its proofs carry
+    text = json.dumps(document, ensure_ascii=False)
+    assert [p for p in consents.personal if p in text] == []
+    entries = [decode_entry(proven(s).entry) for s in steps]
+    entry_text = json.dumps(entries, ensure_ascii=False)
+    assert [
+        p for p in (LEGAL_NAME, PROFESSIONAL_NAME, MEMBER_NUMBER, AGENT) if p in entry_text
+    ] == []
+
+    # every step's proof verifies under the log's key; each entry is that step
+    key = verifier(consents)
+    receipts = [proven(s) for s in steps]
+    for receipt_ in receipts:
+        verify_receipt(receipt_, key)
+    assert [e["type"] for e in entries] == (
+        ["consent.requested", "consent.granted", "consent.revoked"][: len(steps)]
+    )
+    assert entries[-1]["type"] == last_type
+    assert all(e["ids"]["consent"] == consent_id for e in entries)
+    assert [r.index for r in receipts] == consents.services.consents.log_indexes(consent_id)
+    # the data subject is the performer commitment the request entry holds, and it
+    # commits to this performer
+    subject = one(one(record, DPV + "hasDataSubject"), DCT + "identifier")["@value"]
+    assert entries[0]["commitments"]["performer_id"] == subject
+    assert subject == expected_commitment(consents, consent_id)
+
+    checked = check_consent_receipt(json.dumps(document), key)
+    assert checked.consent_id == consent_id
+    assert [s.index for s in checked.steps] == [r.index for r in receipts]
+
+
+def test_the_no_fetch_loader_would_catch_a_remote_context(consents: Consents) -> None:
+    document = receipt_of(consents, consents.granted)
+    loader = NoFetch()
+    with pytest.raises(jsonld.JsonLdError):
+        jsonld.expand({**document, "@context": PackagedOnly.IRI}, {"documentLoader": loader})
+    assert loader.asked == [PackagedOnly.IRI]
+
+
+def test_a_receipt_naming_the_packaged_context_expands_the_same(consents: Consents) -> None:
+    """A consumer may keep our context file and name it instead of the inline copy."""
+    document = receipt_of(consents, consents.revoked)
+    loader = PackagedOnly()
+    by_file = jsonld.expand({**document, "@context": PackagedOnly.IRI}, {"documentLoader": loader})
+    assert loader.asked == [PackagedOnly.IRI]
+    assert by_file == expand(document)
+
+
+def test_a_requested_consent_is_a_record_with_status_requested(consents: Consents) -> None:
+    steps = statuses(expand(receipt_of(consents, consents.requested)))
+    assert [s[TYPE] for s in steps] == [[DPV + "ConsentRequested"]]
+    [entry] = [decode_entry(proven(s).entry) for s in steps]
+    assert entry["type"] == "consent.requested"
+
+
+def test_a_denied_consent_is_refused(consents: Consents) -> None:
+    steps = statuses(expand(receipt_of(consents, consents.denied)))
+    assert steps[-1][TYPE] == [DPV + "ConsentRefused"]
+
+
+def test_suspension_and_resumption(consents: Consents) -> None:
+    service = consents.services.consents
+    service.suspend(consents.granted, reason="strike")
+    service.resume(consents.granted)
+    steps = statuses(expand(receipt_of(consents, consents.granted)))
+    assert [set(s[TYPE]) for s in steps[2:]] == [
+        {LIKENESS + "ConsentSuspended"},
+        {DPV + "ConsentGiven", LIKENESS + "ConsentResumed"},
+    ]
+    check_consent_receipt(json.dumps(receipt_of(consents, consents.granted)), verifier(consents))
+
+
+def test_event_proves_the_consent_as_it_stood_at_that_step(consents: Consents) -> None:
+    indexes = consents.services.consents.log_indexes(consents.revoked)
+    steps = statuses(expand(receipt_of(consents, consents.revoked, through=indexes[1])))
+    assert [s[TYPE][0] for s in steps] == [DPV + "ConsentRequested", DPV + "ConsentGiven"]
+    assert [proven(s).index for s in steps] == indexes[:2]
+
+
+def test_an_event_of_another_consent_is_refused(consents: Consents) -> None:
+    other = consents.services.consents.log_indexes(consents.granted)[-1]
+    with pytest.raises(InvalidInputError) as refused:
+        consents.services.consent_receipts.prove(consents.revoked, other)
+    assert f"log entry {other} does not record a step of consent {consents.revoked}" in str(
+        refused.value
+    )
+
+
+def test_an_unknown_consent_is_not_found(consents: Consents) -> None:
+    unknown = "01J0000000000000000000000Z"
+    with pytest.raises(NotFoundError) as missing:
+        consents.services.consent_receipts.prove(unknown)
+    assert unknown in str(missing.value)
+
+
+# -- tampering -----------------------------------------------------------------------------
+
+
+def _flip(text: str) -> str:
+    raw = bytearray(base64.b64decode(text))
+    raw[len(raw) // 2] ^= 0x01
+    return base64.b64encode(bytes(raw)).decode()
+
+
+def _record(document: dict[str, Any]) -> dict[str, Any]:
+    record: dict[str, Any] = document["dpv:hasRecordOfActivity"]
+    return record
+
+
+def _subject_changed(document: dict[str, Any]) -> None:
+    subject = _record(document)["dpv:hasDataSubject"]
+    subject["dct:identifier"] = _flip(subject["dct:identifier"])
+
+
+def _proof_byte_changed(document: dict[str, Any]) -> None:
+    receipt = _record(document)["dpv:hasConsentStatus"][-1]["likeness:logReceipt"]
+    receipt["inclusion_proof"][0] = _flip(receipt["inclusion_proof"][0])
+
+
+def _entry_byte_changed(document: dict[str, Any]) -> None:
+    receipt = _record(document)["dpv:hasConsentStatus"][-1]["likeness:logReceipt"]
+    receipt["entry"] = _flip(receipt["entry"])
+
+
+def _withdrawal_shown_as_given(document: dict[str, Any]) -> None:
+    _record(document)["dpv:hasConsentStatus"][-1]["@type"] = ["dpv:ConsentGiven"]
+
+
+def _time_changed(document: dict[str, Any]) -> None:
+    _record(document)["dpv:hasConsentStatus"][-1]["dpv:isIndicatedAtTime"] = (
+        "2020-01-01T00:00:00.000000Z"
+    )
+
+
+def _step_dropped(document: dict[str, Any]) -> None:
+    del _record(document)["dpv:hasConsentStatus"][0]
+
+
+def _prefix_redefined(document: dict[str, Any]) -> None:
+    document["@context"]["dpv"] = "https://example.invalid/not-dpv#"
+
+
+def _another_consents_step(document: dict[str, Any], other: dict[str, Any]) -> None:
+    _record(document)["dpv:hasConsentStatus"][-1] = _record(other)["dpv:hasConsentStatus"][-1]
+
+
+@pytest.mark.parametrize(
+    ("tamper", "says"),
+    [
+        (_subject_changed, "data subject is not the performer commitment"),
+        (_proof_byte_changed, "is not proven in tree"),
+        (_entry_byte_changed, "step 3"),
+        (_withdrawal_shown_as_given, "is not what log entry"),
+        (_time_changed, "is not the time log entry"),
+        (_step_dropped, "step 1: log entry"),
+        (_prefix_redefined, "@context is not the packaged DPV context"),
+    ],
+)
+def test_a_tampered_receipt_fails(consents: Consents, tamper: Any, says: str) -> None:
+    document = receipt_of(consents, consents.revoked)
+    check_consent_receipt(json.dumps(document), verifier(consents))  # untouched, it passes
+    tampered = copy.deepcopy(document)
+    tamper(tampered)
+    with pytest.raises(ConsentReceiptError) as failed:
+        check_consent_receipt(json.dumps(tampered), verifier(consents))
+    assert says in str(failed.value)
+
+
+def test_a_step_of_another_consent_fails(consents: Consents) -> None:
+    document = receipt_of(consents, consents.revoked)
+    _another_consents_step(document, receipt_of(consents, consents.granted))
+    with pytest.raises(ConsentReceiptError) as failed:
+        check_consent_receipt(json.dumps(document), verifier(consents))
+    assert f"records another consent, not {consents.revoked}" in str(failed.value)
+
+
+def test_a_changed_proof_byte_fails_the_log_verifier_itself(consents: Consents) -> None:
+    document = receipt_of(consents, consents.granted)
+    _proof_byte_changed(document)
+    [_, last] = statuses(expand(document))
+    with pytest.raises(ReceiptError):
+        verify_receipt(proven(last), verifier(consents))
+
+
+def test_another_logs_key_fails(consents: Consents) -> None:
+    stranger = Signer(consents.services.settings.log_origin, bytes(range(32)))
+    document = receipt_of(consents, consents.granted)
+    with pytest.raises(ConsentReceiptError) as failed:
+        check_consent_receipt(json.dumps(document), stranger.verifier)
+    assert "checkpoint rejected" in str(failed.value)
