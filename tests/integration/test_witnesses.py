@@ -30,7 +30,6 @@ from likeness.bootstrap import (
     open_witness,
 )
 from likeness.cli.app import EXIT_CODES, app
-from likeness.cli.state import CliState
 from likeness.errors import ErrorKind, InvalidInputError, LogIntegrityError
 from likeness.ledger import log as tlog
 from likeness.ledger.checkpoint import Checkpoint, open_checkpoint
@@ -113,12 +112,14 @@ def post(url: str, body: bytes) -> tuple[int, str, str]:
 
 
 def get_checkpoint(services: Services) -> str:
-    with serving(create_log_app(services.ledger)) as port:
-        with urllib.request.urlopen(f"http://127.0.0.1:{port}/log/checkpoint") as answer:
-            return answer.read().decode()
+    with (
+        serving(create_log_app(services.ledger)) as port,
+        urllib.request.urlopen(f"http://127.0.0.1:{port}/log/checkpoint") as answer,
+    ):
+        return answer.read().decode()
 
 
-def verifiers(running: list[RunningWitness]):  # noqa: ANN201 - test helper
+def verifiers(running: list[RunningWitness]):
     return [parse_cosignature_verifier(w.key) for w in running]
 
 
@@ -231,7 +232,7 @@ def test_a_witness_answers_bad_requests_as_the_spec_says_and_keeps_its_state(
 
     status, kind, body = post(w.url, AddCheckpoint(0, (), newer).encode())
     assert (status, kind, body) == (409, "text/x.tlog.size", "4\n")
-    status, _, body = post(w.url, AddCheckpoint(4, (proof[0],) + proof, newer).encode())
+    status, _, body = post(w.url, AddCheckpoint(4, (proof[0], *proof), newer).encode())
     assert status == 422 and "consistency proof from size 4 to 7 does not verify" in body
     status, _, body = post(w.url, AddCheckpoint(9, (), newer).encode())
     assert status == 400 and "old size 9 is larger than the checkpoint's size 7" in body
