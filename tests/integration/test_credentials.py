@@ -23,6 +23,7 @@ from likeness.provenance.credential import manifest_for
 from likeness.provenance.sdk import load_c2pa, offline_context
 from likeness.provenance.signing import sign_media
 from likeness.services.credentials import verify
+from likeness.services.home import load_credential_signer
 from likeness.testing.media import BLUE, GREEN, RED, Block, Tone, face_image, tones_wav
 from tests.casting import cast_with_consent
 from tests.clips import make_clip
@@ -210,7 +211,7 @@ def _resign(fake_services: Services, signed: Path, edit: Any, tmp_path: Path) ->
     source = tmp_path / "unsigned.jpg"
     source.write_bytes(_original(signed))
     out = tmp_path / "forged.jpg"
-    signer = fake_services.credentials._signer  # noqa: SLF001 - the deployment's own key
+    signer = load_credential_signer(fake_services.layout)  # the deployment's own key
     sign_media(source, out, manifest_for(clearance, "forged.jpg"), signer)
     return out
 
@@ -288,10 +289,53 @@ def test_a_file_signed_by_another_certificate_is_detected(
     assert len(failed) == 1 and failed[0].startswith("signer: signed by certificate"), failed
 
 
-def test_a_file_without_a_credential_is_invalid(
-    fake_services: Services, tmp_path: Path
-) -> None:
+def test_a_file_without_a_credential_is_invalid(fake_services: Services, tmp_path: Path) -> None:
     plain = face_image(tmp_path / "plain.jpg", [Block(RED)])
     assert _failed(plain, fake_services.ledger.verifier_key) == [
         "manifest: the file carries no C2PA manifest"
     ]
+
+
+# -- consents withdrawn since signing (--log) ---------------------------------------------
+
+
+@pytest.mark.slow
+def test_verify_with_the_log_reports_a_consent_revoked_since_signing(
+    fake_services: Services, cast: dict[str, str], signed: Path, tmp_path: Path
+) -> None:
+    from likeness.domain.consent import Grantor
+    from tests.server import running_server
+
+    [appearance] = _assertion(signed)["record"]["appearances"]
+    key = fake_services.ledger.verifier_key
+    allow = {"LIKENESS_EGRESS_ALLOW": '["127.0.0.0/8"]'}  # the served log is on loopback
+    with running_server(fake_services.settings.home) as base:
+        args = ["--home", str(tmp_path / "nowhere"), "credential", "verify", str(signed),
+                "--key", key, "--log", f"{base}/log"]  # fmt: skip
+        before = runner.invoke(app, args, env=allow)
+        assert before.exit_code == 0, before.output
+        assert "ok: no consent relied on withdrawn" in before.output
+        fake_services.consents.revoke(appearance["consent_id"], by=Grantor.PERFORMER)
+        after = runner.invoke(app, [*args, "--json"], env=allow)
+    assert after.exit_code == 16, after.output
+    report = json.loads(after.output)
+    assert report["valid"] is True  # what was signed still holds; the news is the revocation
+    [withdrawn] = report["withdrawn_since_signing"]
+    assert (withdrawn["consent_id"], withdrawn["type"]) == (
+        appearance["consent_id"],
+        "consent.revoked",
+    )
+
+
+def test_verify_with_a_log_it_may_not_reach_is_refused_before_connecting(
+    fake_services: Services, signed: Path, tmp_path: Path
+) -> None:
+    # Loopback is not allow-listed here: the egress gate refuses before any connection.
+    result = runner.invoke(
+        app,
+        ["--home", str(tmp_path / "nowhere"), "credential", "verify", str(signed),
+         "--key", fake_services.ledger.verifier_key, "--log", "http://127.0.0.1:9/log"],
+        env={"LIKENESS_EGRESS_ALLOW": "[]"},
+    )  # fmt: skip
+    assert result.exit_code == EXIT_CODES[ErrorKind.INVALID], result.output
+    assert "refused: 127.0.0.1 (loopback) is not a public address" in result.output

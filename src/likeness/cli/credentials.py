@@ -24,6 +24,10 @@ app = typer.Typer(
     no_args_is_help=True,
 )
 
+# A valid credential one of whose consents was revoked or suspended after signing
+# (README.md, "Exit status").
+WITHDRAWN_EXIT = 16
+
 JsonFlag = Annotated[bool, typer.Option("--json", help="Print JSON for programs.")]
 
 
@@ -148,7 +152,7 @@ def verify_(
     if not verdict.valid:
         raise typer.Exit(1)
     if followed is not None and followed.withdrawals:
-        raise typer.Exit(3)
+        raise typer.Exit(WITHDRAWN_EXIT)
 
 
 def _withdrawn(followed: Followed) -> list[dict[str, Any]]:
