@@ -148,6 +148,7 @@ MATRIX: list[tuple[str, str, frozenset[str], Request]] = [
     ("POST", "/v1/consents/{requested}/deny", OWNERS, answer),
     ("POST", "/v1/consents/{consent}/revoke", OWNERS, answer),
     ("GET", "/v1/consents/{consent}/receipts", PARTIES, no_body),
+    ("GET", "/v1/consents/{consent}/iso27560", PARTIES, no_body),
     ("POST", "/v1/uses", PRODUCERS, use_report),
     ("POST", "/v1/uses/preview", PRODUCERS, use_report),
     ("GET", "/v1/uses", LISTERS, no_body),

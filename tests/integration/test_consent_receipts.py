@@ -465,3 +465,219 @@ def test_another_logs_key_fails(consents: Consents) -> None:
     with pytest.raises(ConsentReceiptError) as failed:
         check_consent_receipt(json.dumps(document), stranger.verifier)
     assert "checkpoint rejected" in str(failed.value)
+
+
+# -- the CLI and the API -------------------------------------------------------------------
+
+
+def _cli(home: Path, *args: str) -> Any:
+    from typer.testing import CliRunner
+
+    from likeness.cli.app import app
+
+    return CliRunner().invoke(app, ["--home", str(home), *args])
+
+
+def _cli_consents(tmp_path: Path) -> tuple[Path, str, str]:
+    """A data home made with the CLI, with a revoked consent: (home, consent, key file)."""
+    home = tmp_path / "home"
+    assert _cli(home, "init").exit_code == 0
+    performer = _cli(
+        home,
+        "performer",
+        "add",
+        "--legal-name",
+        LEGAL_NAME,
+        "--member-number",
+        MEMBER_NUMBER,
+        "--union",
+        "SAG-AFTRA",
+        "--date-of-birth",
+        "1988-03-09",
+        "--json",
+    )
+    performer_id = json.loads(performer.stdout)["id"]
+    production = _cli(
+        home,
+        "production",
+        "add",
+        "--title",
+        "Harbour Lights",
+        "--company",
+        "Northlight",
+        "--kind",
+        "theatrical",
+        "--agreement",
+        "sag-aftra-tv-theatrical",
+        "--start",
+        "2026-01-01",
+        "--jurisdiction",
+        "US-CA",
+        "--json",
+    )
+    assert production.exit_code == 0, production.output
+    production_id = json.loads(production.stdout)["id"]
+    requested = _cli(
+        home,
+        "consent",
+        "request",
+        "--performer",
+        performer_id,
+        "--production",
+        production_id,
+        "--kind",
+        "employment_based",
+        "--modality",
+        "face",
+        "--project",
+        "Harbour Lights",
+        "--purpose",
+        "deliver the lighthouse monologue in scene 14",
+        "--scene",
+        "scene 14",
+        "--territory",
+        "US",
+        "--from",
+        "2026-01-01",
+        "--until",
+        "2026-12-31",
+        "--medium",
+        "theatrical release",
+        "--json",
+    )
+    assert requested.exit_code == 0, requested.output
+    consent_id = json.loads(requested.stdout)["id"]
+    for step in (
+        ["grant", consent_id, "--by", "performer"],
+        ["revoke", consent_id, "--by", "performer"],
+    ):
+        assert _cli(home, "consent", *step).exit_code == 0
+    key = _cli(home, "log", "key").stdout.strip()
+    key_file = tmp_path / "log.vkey"
+    key_file.write_text(key + "\n", encoding="utf-8")
+    return home, consent_id, str(key_file)
+
+
+def test_cli_exports_a_receipt_that_verifies_offline(tmp_path: Path) -> None:
+    from likeness.cli.app import EXIT_CODES
+    from likeness.errors import ErrorKind
+
+    home, consent_id, key = _cli_consents(tmp_path)
+    out = tmp_path / "consent.jsonld"
+    made = _cli(home, "consent", "receipt", consent_id, "--format", "iso27560", "-o", str(out))
+    assert made.exit_code == 0, made.output
+    document = json.loads(out.read_text(encoding="utf-8"))
+    assert LEGAL_NAME not in out.read_text(encoding="utf-8")
+    assert MEMBER_NUMBER not in out.read_text(encoding="utf-8")
+    steps = statuses(expand(document))
+    assert steps[-1][TYPE] == [DPV + "ConsentWithdrawn"]
+
+    # offline: no --home, nothing but the file and the key
+    checked = _cli(
+        tmp_path / "no-home", "consent", "verify-receipt", str(out), "--key", key, "--json"
+    )
+    assert checked.exit_code == 0, checked.output
+    result = json.loads(checked.stdout)
+    assert result["verified"] is True and result["consent_id"] == consent_id
+    assert [s["type"] for s in result["steps"]] == ["requested", "granted", "revoked"]
+    assert not (tmp_path / "no-home").exists()
+
+    tampered = tmp_path / "tampered.jsonld"
+    _withdrawal_shown_as_given(document)
+    tampered.write_text(json.dumps(document), encoding="utf-8")
+    refused = _cli(tmp_path, "consent", "verify-receipt", str(tampered), "--key", key)
+    assert refused.exit_code == EXIT_CODES[ErrorKind.INVALID]
+    assert "is not what log entry" in refused.output
+
+    # --event: as it stood when granted; --format log: that step's log receipt
+    granted_at = json.loads(_cli(home, "consent", "show", consent_id, "--json").stdout)
+    index = granted_at["log_indexes"][1]
+    log_receipt = tmp_path / "step.json"
+    assert (
+        _cli(
+            home,
+            "consent",
+            "receipt",
+            consent_id,
+            "--format",
+            "log",
+            "--event",
+            str(index),
+            "-o",
+            str(log_receipt),
+        ).exit_code
+        == 0
+    )
+    verified = _cli(tmp_path, "log", "verify-receipt", str(log_receipt), "--key", key, "--json")
+    assert verified.exit_code == 0, verified.output
+    assert json.loads(verified.stdout)["entry"]["type"] == "consent.granted"
+
+
+def test_cli_bad_input_is_clear(tmp_path: Path) -> None:
+    from likeness.cli.app import EXIT_CODES
+    from likeness.errors import ErrorKind
+
+    home, consent_id, key = _cli_consents(tmp_path)
+    unknown = _cli(home, "consent", "receipt", "01J0000000000000000000000Z")
+    assert unknown.exit_code == EXIT_CODES[ErrorKind.NOT_FOUND]
+    assert "no consent with id '01J0000000000000000000000Z'" in unknown.output
+    wrong_step = _cli(home, "consent", "receipt", consent_id, "--event", "0")
+    assert wrong_step.exit_code == EXIT_CODES[ErrorKind.INVALID]
+    assert "log entry 0 does not record a step of consent" in wrong_step.output
+    missing = _cli(home, "consent", "verify-receipt", str(tmp_path / "nope.jsonld"), "--key", key)
+    assert missing.exit_code == EXIT_CODES[ErrorKind.INVALID]
+    assert "cannot read" in missing.output
+    bad_key = _cli(home, "consent", "verify-receipt", str(tmp_path / "nope.jsonld"), "--key", "x")
+    assert bad_key.exit_code == EXIT_CODES[ErrorKind.INVALID]
+    assert "verifier key rejected" in bad_key.output
+
+
+def test_api_serves_json_ld_to_the_parties_only(consents: Consents) -> None:
+    from fastapi.testclient import TestClient
+
+    from likeness.api.app import create_app
+    from likeness.domain.account import Role
+
+    services = consents.services
+    accounts = services.accounts
+
+    def token(role: Role, **ties: str) -> dict[str, str]:
+        account = accounts.add_account(f"{role.value}-{len(ties)}", role, **ties)
+        return {"Authorization": f"Bearer {accounts.create_api_key(account.id, 't').token}"}
+
+    performer = token(Role.PERFORMER, performer_id=consents.performer)
+    production = token(Role.PRODUCTION, production_id=consents.production)
+    auditor = token(Role.AUDITOR)
+    other = services.registry.add_production(
+        ProductionInput(
+            title="Other",
+            company="Elsewhere",
+            kind=ProductionKind.THEATRICAL,
+            agreement=Agreement.NONE,
+            start_date=date(2026, 1, 1),
+        )
+    ).value.id
+    stranger = token(Role.PRODUCTION, production_id=other)
+    http = TestClient(create_app(services))
+    path = f"/v1/consents/{consents.revoked}/iso27560"
+    for headers in (performer, production):
+        response = http.get(path, headers=headers)
+        assert response.status_code == 200, response.text
+        assert response.headers["content-type"].startswith("application/ld+json")
+        assert [p for p in consents.personal if p in response.text] == []
+        steps = statuses(expand(response.json()))
+        assert steps[-1][TYPE] == [DPV + "ConsentWithdrawn"]
+        check_consent_receipt(response.text, verifier(consents))
+    granted_index = services.consents.log_indexes(consents.revoked)[1]
+    at_grant = http.get(path, params={"event": granted_index}, headers=performer)
+    assert [s[TYPE][0] for s in statuses(expand(at_grant.json()))][-1] == DPV + "ConsentGiven"
+    for headers in (stranger, auditor):
+        refused = http.get(path, headers=headers)
+        assert refused.status_code == 403
+        assert refused.json()["error"]["kind"] == "forbidden"
+        assert consents.performer not in refused.text and "Northlight" not in refused.text
+    unknown = http.get("/v1/consents/01J0000000000000000000000Z/iso27560", headers=performer)
+    assert unknown.status_code == 404 and unknown.json()["error"]["kind"] == "not_found"
+    wrong = http.get(path, params={"event": 0}, headers=performer)
+    assert wrong.status_code == 422, wrong.text
+    assert "does not record a step of consent" in wrong.text
