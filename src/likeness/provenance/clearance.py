@@ -40,6 +40,14 @@ CLEARED = frozenset({"covered", "exempt", "unknown"})
 
 
 @dataclass(frozen=True)
+class ClearedRecord:
+    """The record a ``scan.cleared`` entry commits to (its JSON form: the credential
+    carries it as is, and a verifier hashes it as is)."""
+
+    fields: Mapping[str, JsonValue]
+
+
+@dataclass(frozen=True)
 class Clearance:
     """A clearance assertion, typed."""
 

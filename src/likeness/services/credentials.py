@@ -25,7 +25,7 @@ from likeness.ledger.canonical import JsonValue
 from likeness.ledger.entry import SALT_SIZE, commitment
 from likeness.ledger.note import NoteError, parse_verifier
 from likeness.ledger.receipt import Receipt
-from likeness.provenance.clearance import Clearance
+from likeness.provenance.clearance import Clearance, ClearedRecord
 from likeness.provenance.credential import (
     CredentialVerdict,
     manifest_for,
@@ -90,7 +90,7 @@ class CredentialService:
         record, consent_receipts = self._record(media.sha256, options, media.appearances)
         salt = secrets.token_bytes(SALT_SIZE)
         (scan_receipt,) = self._ledger.append_with_receipts(
-            [scan_cleared(options.production_id, record, salt, self._clock.now())]
+            [scan_cleared(options.production_id, ClearedRecord(record), salt, self._clock.now())]
         )
         clearance = Clearance(
             record=record,

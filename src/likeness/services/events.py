@@ -10,7 +10,7 @@ written in clear (docs/ledger.md).
 from __future__ import annotations
 
 import secrets
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
@@ -29,6 +29,7 @@ from likeness.domain.use import ReportedUse, UseReport
 from likeness.domain.witness import Witness
 from likeness.ledger.canonical import JsonValue
 from likeness.ledger.entry import SALT_SIZE, LogEvent
+from likeness.provenance.clearance import ClearedRecord
 from likeness.store.record_keys import biometric, personal
 
 T = TypeVar("T")
@@ -356,7 +357,7 @@ def match_rejected(performer_id: str, media_sha256: str, at: datetime) -> Pendin
 
 
 def scan_cleared(
-    production_id: str, record: Mapping[str, JsonValue], salt: bytes, at: datetime
+    production_id: str, record: ClearedRecord, salt: bytes, at: datetime
 ) -> PendingEvent:
     """``scan.cleared``: a file about to be signed, every appearance cleared. The record
     (performers as commitments only) and its salt travel in the credential, so that
@@ -365,7 +366,7 @@ def scan_cleared(
         type=LogEventType.SCAN_CLEARED.value,
         at=at,
         ids={"production": production_id},
-        record=record,
+        record=record.fields,
     )
     return PendingEvent(event, None, salt=salt)
 
