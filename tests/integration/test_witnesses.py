@@ -30,7 +30,8 @@ from likeness.bootstrap import (
     open_witness,
 )
 from likeness.cli.app import EXIT_CODES, app
-from likeness.errors import ErrorKind, InvalidInputError, LogIntegrityError
+from likeness.domain.account import Role
+from likeness.errors import ErrorKind
 from likeness.ledger import log as tlog
 from likeness.ledger.checkpoint import Checkpoint, open_checkpoint
 from likeness.ledger.cosignature import check_cosignatures, parse_cosignature_verifier
@@ -44,6 +45,7 @@ from likeness.settings import Settings, load_settings
 from likeness.store import tables
 from likeness.store.log_store import SqlLogStore
 from likeness.testing import FakeResolver, FixedClock
+from tests.api_world import bearer, client
 from tests.server import serving
 
 runner = CliRunner()
@@ -352,14 +354,32 @@ def test_the_witness_and_log_witness_commands(
 
 
 def test_audit_since_a_kept_checkpoint_over_the_api(log_home: Services) -> None:
+    auditor = log_home.accounts.add_account("auditor", Role.AUDITOR)
+    headers = bearer(log_home.accounts.create_api_key(auditor.id, "test").token)
+    http = client(log_home)
     grow(log_home, 3)
-    kept = log_home.ledger.cosigned_checkpoint()
+    kept = http.get("/log/checkpoint").text  # what an outsider kept
     grow(log_home, 2, "f")
-    report = log_home.ledger.audit(kept)
-    assert (report.since_size, report.size) == (3, 5)
-    with pytest.raises(InvalidInputError, match="the kept checkpoint: checkpoint rejected"):
-        log_home.ledger.audit(kept.replace("\n3\n", "\n2\n"))
-    bigger = Checkpoint(load_signer(log_home.settings, log_home.layout).name, 9, EMPTY_ROOT)
-    signed = bigger.sign(load_signer(log_home.settings, log_home.layout))
-    with pytest.raises(LogIntegrityError, match="history was truncated"):
-        log_home.ledger.audit(signed)
+
+    answer = http.get("/v1/log/audit", params={"since": kept}, headers=headers)
+    assert answer.status_code == 200, answer.text
+    assert (answer.json()["since_size"], answer.json()["size"]) == (3, 5)
+    assert answer.json()["consistency_proof_length"] > 0
+
+    altered = http.get(
+        "/v1/log/audit", params={"since": kept.replace("\n3\n", "\n2\n")}, headers=headers
+    )
+    assert altered.status_code == 422
+    assert "the kept checkpoint: checkpoint rejected" in altered.json()["error"]["message"]
+    garbage = http.get("/v1/log/audit", params={"since": "not a checkpoint"}, headers=headers)
+    assert garbage.status_code == 422 and "no signature block" in garbage.json()["error"]["message"]
+
+    signer = load_signer(log_home.settings, log_home.layout)
+    longer = Checkpoint(signer.name, 9, EMPTY_ROOT).sign(signer)
+    truncated = http.get("/v1/log/audit", params={"since": longer}, headers=headers)
+    assert truncated.json()["error"]["kind"] == "integrity"
+    assert "history was truncated" in truncated.json()["error"]["message"]
+    forked = Checkpoint(signer.name, 3, b"\x01" * 32).sign(signer)
+    other = http.get("/v1/log/audit", params={"since": forked}, headers=headers)
+    assert other.json()["error"]["kind"] == "integrity"
+    assert "not consistent with the saved checkpoint of size 3" in other.json()["error"]["message"]

@@ -219,7 +219,7 @@ class WitnessDispatcher:
 
     def __init__(
         self,
-        sync: Callable[[], object],
+        sync: Callable[[], list[SyncResult]],
         *,
         interval: float = 1.0,
         on_error: Callable[[BaseException], None] = lambda _: None,
