@@ -21,6 +21,7 @@ from likeness.egress import Egress, EgressPolicy, Resolver
 from likeness.errors import ConfigurationError
 from likeness.ledger.note import Signer
 from likeness.ledger.receipt import Receipt
+from likeness.provenance.manifest import C2paProvenanceReader
 from likeness.recognition.encoders import Encoders
 from likeness.recognition.ports import FaceEncoder, VoiceEncoder
 from likeness.scan.detect import DEFAULT_SETTINGS, Detector, LocalDetector
@@ -341,6 +342,7 @@ def build_services(
             cache=scan_cache,
             database=database,
             outbox=webhooks,
+            provenance=C2paProvenanceReader(),
         ),
         logins=LoginService(
             database=database,

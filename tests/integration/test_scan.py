@@ -212,7 +212,10 @@ def test_cli_reports_and_release_gate(
     assert page.count("class='bar'") == len(data["appearances"])
     assert "data:image/jpeg;base64," in page and "http" not in page  # self-contained
     rows = out["csv"].read_text().splitlines()
-    assert rows[0] == "media,performer_id,modality,start,end,score,decision,consent_id,reasons"
+    assert rows[0] == (
+        "media,performer_id,modality,start,end,score,decision,consent_id,reasons,"
+        "synthetic_replica,provenance,digital_source_types,claim_generator,signer"
+    )
     assert len(rows) == 1 + len(data["appearances"])
     # without a not_covered appearance the gate passes
     clean = make_clip(tmp_path / "clean.mp4", script[:1], size=SIZE)

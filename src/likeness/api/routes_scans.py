@@ -31,6 +31,10 @@ async def submit_scan(
     production_id: Annotated[str, Form(min_length=1, max_length=64)],
     purpose: Annotated[str, Form(max_length=500)] = "",
     replica_kind: Annotated[ReplicaKind, Form()] = ReplicaKind.EMPLOYMENT_BASED,
+    synthetic_as: Annotated[
+        ReplicaKind,
+        Form(description="How a registered performer in media declared AI-generated is decided."),
+    ] = ReplicaKind.INDEPENDENTLY_CREATED,
     fps: Annotated[float, Form(gt=0, le=30)] = 2.0,
     use_date: Annotated[date | None, Form()] = None,
 ) -> dict[str, Any]:
@@ -43,6 +47,7 @@ async def submit_scan(
         fps=fps,
         use_date=use_date,
         replica_kind=replica_kind,
+        synthetic_as=synthetic_as,
         purpose=purpose,
     )
     return scan_job_json(services.scan_jobs.submit(caller, staged, options))

@@ -37,6 +37,13 @@ def scan(
     kind: Annotated[
         ReplicaKind, typer.Option(help="How the media uses likenesses.")
     ] = ReplicaKind.EMPLOYMENT_BASED,
+    synthetic_as: Annotated[
+        ReplicaKind,
+        typer.Option(
+            "--synthetic-as",
+            help="How a registered performer in media declared AI-generated is decided.",
+        ),
+    ] = ReplicaKind.INDEPENDENTLY_CREATED,
     purpose: Annotated[
         str,
         typer.Option(help="The use's purpose; empty: any consented purpose of this production."),
@@ -56,6 +63,7 @@ def scan(
         production_id=production,
         fps=fps,
         replica_kind=kind,
+        synthetic_as=synthetic_as,
         purpose=purpose,
         use_date=None if on is None else parse_date(on, "--date"),
     )

@@ -9,14 +9,16 @@ answers and a scan job stores).
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_HALF_EVEN, Decimal
 from enum import StrEnum
-from typing import Any
+from typing import Any, TypeVar
 
 from likeness.domain.consent import Modality, ReplicaKind
 from likeness.domain.decision import Audience, DecisionOutcome, Reason, reasons_for
+from likeness.domain.provenance import Provenance, SyntheticMedia
 from likeness.errors import InvalidInputError
 
 CENTISECOND = Decimal("0.01")
@@ -42,6 +44,9 @@ class ScanOptions:
     use_date: date | None = None  # None: the day of the scan
     replica_kind: ReplicaKind = ReplicaKind.EMPLOYMENT_BASED
     purpose: str = ""  # empty: any consented purpose of this production
+    # The kind an appearance of a registered performer in media taken as AI-generated
+    # is decided as: nobody performed it for this production (docs/provenance.md).
+    synthetic_as: ReplicaKind = ReplicaKind.INDEPENDENTLY_CREATED
 
     def __post_init__(self) -> None:
         if not 0 < self.fps <= MAX_FPS:
@@ -53,6 +58,7 @@ class ScanOptions:
         return {
             "production_id": self.production_id,
             "replica_kind": self.replica_kind.value,
+            "synthetic_as": self.synthetic_as.value,
             "purpose": self.purpose,
             "fps": self.fps,
             "use_date": None if self.use_date is None else self.use_date.isoformat(),
@@ -67,6 +73,9 @@ class ScanOptions:
             use_date=None if day is None else date.fromisoformat(day),
             replica_kind=ReplicaKind(data["replica_kind"]),
             purpose=data["purpose"],
+            synthetic_as=ReplicaKind(
+                data.get("synthetic_as", ReplicaKind.INDEPENDENTLY_CREATED.value)
+            ),
         )
 
 
@@ -93,6 +102,9 @@ class Appearance:
     consent_id: str | None
     reasons: tuple[Reason, ...]
     flag_log_index: int | None = None  # the appearance.flagged entry of a not_covered one
+    # A registered performer in media taken as AI-generated: a synthetic replica, and
+    # the replica kind its decision was taken as; None otherwise.
+    synthetic_replica: ReplicaKind | None = None
 
     def seen_by(self, audience: Audience) -> Appearance:
         """This appearance as ``audience`` may read it (``decision.Audience``)."""
@@ -118,6 +130,9 @@ class Appearance:
         }
         if self.flag_log_index is not None:
             data["flag_log_index"] = self.flag_log_index
+        if self.synthetic_replica is not None:
+            data["synthetic_replica"] = True
+            data["decided_as"] = self.synthetic_replica.value
         return data
 
     @staticmethod
@@ -135,6 +150,7 @@ class Appearance:
             consent_id=data["consent_id"],
             reasons=tuple(Reason.from_json(r) for r in data["reasons"]),
             flag_log_index=data.get("flag_log_index"),
+            synthetic_replica=ReplicaKind(data["decided_as"]) if "decided_as" in data else None,
         )
 
 
@@ -146,6 +162,8 @@ class MediaResult:
     error: str | None = None
     duration: float = 0.0
     appearances: tuple[Appearance, ...] = ()
+    provenance: Provenance | None = None  # None: not read (a report from before, or no reader)
+    synthetic: SyntheticMedia | None = None  # taken as AI-generated, and why
 
 
 @dataclass(frozen=True)
@@ -204,6 +222,8 @@ class ScanReport:
                     "status": m.status.value,
                     "error": m.error,
                     "duration": m.duration,
+                    "provenance": None if m.provenance is None else m.provenance.to_json(),
+                    "synthetic": None if m.synthetic is None else m.synthetic.to_json(),
                 }
                 for m in self.media
             ],
@@ -229,8 +249,18 @@ class ScanReport:
                     error=m["error"],
                     duration=m["duration"],
                     appearances=tuple(appearances[first:taken]),
+                    provenance=_optional(m.get("provenance"), Provenance.from_json),
+                    synthetic=_optional(m.get("synthetic"), SyntheticMedia.from_json),
                 )
             )
         if taken != len(appearances):
             raise ValueError("a scan report lists appearances of media it does not list")
         return ScanReport(data["production_id"], tuple(media))
+
+
+_T = TypeVar("_T")
+
+
+def _optional(data: dict[str, Any] | None, read: Callable[[dict[str, Any]], _T]) -> _T | None:
+    """A value a report may lack (one written before it existed)."""
+    return None if data is None else read(data)

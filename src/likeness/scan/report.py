@@ -9,6 +9,7 @@ import html
 import io
 
 from likeness.domain.decision import DecisionOutcome
+from likeness.domain.provenance import Provenance, SyntheticMedia, source_type_code
 from likeness.domain.scan import Appearance, MediaResult, ScanReport, ScanStats
 
 COLOURS = {
@@ -29,6 +30,12 @@ CSV_COLUMNS = (
     "decision",
     "consent_id",
     "reasons",
+    # the appearance's media file, repeated on each of its rows (docs/scan-report.md)
+    "synthetic_replica",
+    "provenance",
+    "digital_source_types",
+    "claim_generator",
+    "signer",
 )
 
 
@@ -36,7 +43,9 @@ def report_csv(report: ScanReport) -> str:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(CSV_COLUMNS)
+    provenance = {m.path: m.provenance for m in report.media}
     for a in report.appearances():
+        origin = provenance.get(a.media)
         writer.writerow(
             [
                 a.media,
@@ -48,9 +57,22 @@ def report_csv(report: ScanReport) -> str:
                 a.outcome.value,
                 a.consent_id or "",
                 " | ".join(f"{r.rule}: {r.message}" for r in a.reasons),
+                "" if a.synthetic_replica is None else a.synthetic_replica.value,
+                *_provenance_cells(origin),
             ]
         )
     return out.getvalue()
+
+
+def _provenance_cells(origin: Provenance | None) -> list[str]:
+    if origin is None:
+        return ["", "", "", ""]
+    return [
+        origin.state.value,
+        " ".join(source_type_code(t) for t in origin.source_types),
+        origin.claim_generator or "",
+        "" if origin.signer is None else origin.signer.text(),
+    ]
 
 
 def _stats_text(stats: ScanStats) -> str:
@@ -75,6 +97,7 @@ def report_html(report: ScanReport) -> str:
     ]
     for media in report.media:
         parts.append(f"<h2>{e(media.path)}</h2>")
+        parts.extend(_origin(media.provenance, media.synthetic))
         if media.error:
             parts.append(f"<p class='error'>Not scanned: {e(media.error)}</p>")
             continue
@@ -87,6 +110,22 @@ def report_html(report: ScanReport) -> str:
         parts.append("</table>")
     parts.append("</body></html>")
     return "".join(parts)
+
+
+def _origin(provenance: Provenance | None, synthetic: SyntheticMedia | None) -> list[str]:
+    e = html.escape
+    parts = []
+    if provenance is not None:
+        parts.append(
+            f"<p class='provenance provenance-{e(provenance.state.value)}'>"
+            f"C2PA provenance: {e(provenance.summary())}</p>"
+        )
+    if synthetic is not None:
+        parts.append(
+            f"<p class='synthetic'>Taken as AI-generated ({e(synthetic.basis.value)}: "
+            f"{e(synthetic.detail)}): registered performers in it are synthetic replicas.</p>"
+        )
+    return parts
 
 
 def _timeline(media: MediaResult) -> list[str]:
@@ -111,9 +150,14 @@ def _row(a: Appearance) -> str:
     e = html.escape
     image = f"<img alt='' src='{a.thumbnail}'>" if a.thumbnail else ""
     why = "<br>".join(f"{e(r.rule)}: {e(r.message)}" for r in a.reasons)
+    replica = ""
+    if a.synthetic_replica is not None:
+        kind = a.synthetic_replica.value.replace("_", " ")
+        replica = f"<br><span class='synthetic'>synthetic replica, decided as {e(kind)}</span>"
     return (
         f"<tr class='appearance'><td>{image}</td>"
         f"<td>{e(a.performer_id or 'unknown person')}</td><td>{e(a.modality.value)}</td>"
         f"<td>{float(a.start)} s</td><td>{float(a.end)} s</td><td>{a.score or ''}</td>"
-        f"<td class='d-{e(a.outcome.value)}'>{e(a.outcome.value)}</td><td>{why}</td></tr>"
+        f"<td class='d-{e(a.outcome.value)}'>{e(a.outcome.value)}{replica}</td>"
+        f"<td>{why}</td></tr>"
     )

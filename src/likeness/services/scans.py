@@ -5,7 +5,11 @@ Per file: the detector (here or on Ray, built by the composition root) samples f
 at ``fps``, detects and tracks faces, embeds each track a few times and finds the voice
 segments of the soundtrack; here each is identified against the gallery of the model
 that embedded it, sightings are merged into appearances, and each appearance of a
-registered performer is decided by the rulebooks for this production's use. Detections
+registered performer is decided by the rulebooks for this production's use. Each file's
+C2PA manifest is read too (once per content: it is not cached, a read parses the
+container and never decodes it): an appearance of a registered performer in media it
+declares AI-generated is a synthetic replica, decided as ``ScanOptions.synthetic_as``
+(docs/provenance.md). Detections
 are cached, sealed, by content hash, sampling, models, detector settings and pipeline
 version, so a rerun (or an interrupted batch) skips finished files and a changed model
 detects again. Each ``not_covered`` appearance is flagged in the ledger.
@@ -14,6 +18,7 @@ detects again. Each ``not_covered`` appearance is flagged in the ledger.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import hashlib
 import json
 from collections.abc import Callable, Iterable, Iterator
@@ -24,6 +29,11 @@ from pathlib import Path
 from likeness.domain.consent import Modality, UseFacts
 from likeness.domain.decision import DecisionOutcome
 from likeness.domain.flag import Flag
+from likeness.domain.provenance import (
+    Provenance,
+    SyntheticBasis,
+    SyntheticMedia,
+)
 from likeness.domain.scan import (
     Appearance,
     MediaResult,
@@ -45,7 +55,13 @@ from likeness.scan.detect import (
 from likeness.services.events import appearance_flagged, flag_notification
 from likeness.services.gallery import GalleryService
 from likeness.services.ledger import LedgerService
-from likeness.services.ports import Clock, NoOutbox, Outbox
+from likeness.services.ports import (
+    Clock,
+    NoOutbox,
+    Outbox,
+    ProvenanceReader,
+    SyntheticMediaClassifier,
+)
 from likeness.services.uses import UseService
 from likeness.store.database import Database
 from likeness.store.flags import FlagRepository
@@ -80,6 +96,14 @@ def _content_hash(path: Path) -> str:
 
 
 @dataclass(frozen=True)
+class _Origin:
+    """Where a file's content came from, as far as a scan can tell."""
+
+    provenance: Provenance | None
+    synthetic: SyntheticMedia | None
+
+
+@dataclass(frozen=True)
 class _File:
     path: Path
     sha256: str | None
@@ -99,8 +123,12 @@ class ScanService:
         cache: SealedCache,
         database: Database,
         outbox: Outbox | None = None,
+        provenance: ProvenanceReader | None = None,
+        classifier: SyntheticMediaClassifier | None = None,
     ) -> None:
         self._database = database
+        self._provenance = provenance
+        self._classifier = classifier
         self._outbox = outbox or NoOutbox()
         self._gallery = gallery
         self._detector = detector
@@ -127,10 +155,11 @@ class ScanService:
                 todo.setdefault(f.sha256, f.path)
         answers = _Answers(self._detector.detect(list(todo.values()), options.fps))
         done: dict[str, MediaDetections] = {}  # by content: the same bytes twice, once
+        origins: dict[str, _Origin] = {}  # by content, likewise
         media = []
         for file in files:
             progress(file.path)
-            media.append(self._scan_one(file, options, answers, done))
+            media.append(self._scan_one(file, options, answers, done, origins))
         return self._flag(ScanReport(options.production_id, tuple(media)), options, submitted_by)
 
     def flags_for(self, performer_id: str) -> list[Flag]:
@@ -159,31 +188,74 @@ class ScanService:
         options: ScanOptions,
         answers: _Answers,
         done: dict[str, MediaDetections],
+        origins: dict[str, _Origin],
     ) -> MediaResult:
         path = str(file.path)
         if file.error is not None or file.sha256 is None:
             return MediaResult(path, None, MediaStatus.ERROR, file.error)
+        try:
+            origin = origins.get(file.sha256) or self._origin(file.path)
+        except LikenessError as exc:  # the classifier could not judge this file
+            return MediaResult(path, None, MediaStatus.ERROR, exc.message)
+        origins[file.sha256] = origin
+        failed = functools.partial(
+            MediaResult,
+            path,
+            None,
+            MediaStatus.ERROR,
+            provenance=origin.provenance,
+            synthetic=origin.synthetic,
+        )
         status, found = MediaStatus.CACHED, file.cached or done.get(file.sha256)
         if found is None:
             result = answers.for_path(file.path)
             if isinstance(result, DetectionFailed):
-                return MediaResult(path, None, MediaStatus.ERROR, result.message)
+                return failed(result.message)
             status, found = MediaStatus.SCANNED, result
             done[file.sha256] = found
             self._cache.put(self._cache_key(file.sha256, options), _sealable(found))
+        synthetic = origin.synthetic is not None
         try:
-            appearances = self._appearances(path, file.sha256, found, options)
+            appearances = self._appearances(path, file.sha256, found, options, synthetic)
         except LikenessError as exc:
-            return MediaResult(path, None, MediaStatus.ERROR, exc.message)
-        return MediaResult(path, file.sha256, status, None, found.duration, appearances)
+            return failed(exc.message)
+        return MediaResult(
+            path,
+            file.sha256,
+            status,
+            None,
+            found.duration,
+            appearances,
+            provenance=origin.provenance,
+            synthetic=origin.synthetic,
+        )
+
+    def _origin(self, path: Path) -> _Origin:
+        """The file's C2PA provenance, and whether its media is taken as AI-generated:
+        declared so by its manifest, else judged so by the classifier, if there is one."""
+        provenance = None if self._provenance is None else self._provenance.read(path)
+        declared = None if provenance is None else provenance.ai_generated()
+        if declared is not None:
+            return _Origin(provenance, SyntheticMedia(SyntheticBasis.MANIFEST, declared))
+        if self._classifier is not None:
+            verdict = self._classifier.classify(path)
+            if verdict.synthetic:
+                detail = f"{verdict.model} (score {verdict.score:.2f})"
+                return _Origin(provenance, SyntheticMedia(SyntheticBasis.CLASSIFIER, detail))
+        return _Origin(provenance, None)
 
     def _appearances(
-        self, media: str, sha256: str, found: MediaDetections, options: ScanOptions
+        self,
+        media: str,
+        sha256: str,
+        found: MediaDetections,
+        options: ScanOptions,
+        synthetic: bool,
     ) -> tuple[Appearance, ...]:
         suppressed = self._gallery.suppressed_in(sha256)
         sightings = merge([self._identify(item, suppressed) for item in found.items])
         day = options.use_date or self._clock.now().date()
-        return tuple(self._decide(s, options, day, media) for s in sightings)
+        return tuple(self._decide(s, options, day, media, synthetic) for s in sightings)
 
     def _identify(self, item: Detected, suppressed: frozenset[str]) -> Sighting:
         match = self._gallery.match(item.modality, item.model_id, item.embedding, suppressed)
@@ -197,7 +269,9 @@ class ScanService:
             frames=list(item.frames),
         )
 
-    def _decide(self, s: Sighting, options: ScanOptions, day: date, media: str) -> Appearance:
+    def _decide(
+        self, s: Sighting, options: ScanOptions, day: date, media: str, synthetic: bool
+    ) -> Appearance:
         appearance = Appearance(
             media=media,
             performer_id=s.performer_id,
@@ -213,9 +287,10 @@ class ScanService:
         )
         if s.performer_id is None:
             return appearance
+        kind = options.synthetic_as if synthetic else options.replica_kind
         use = UseFacts(
             production_id=options.production_id,
-            replica_kind=options.replica_kind,
+            replica_kind=kind,
             modalities=frozenset({s.modality}),
             purpose=options.purpose,
             date=day,
@@ -227,6 +302,7 @@ class ScanService:
             outcome=DecisionOutcome.of(decision),
             consent_id=decision.consent_id,
             reasons=decision.reasons,
+            synthetic_replica=kind if synthetic else None,
         )
 
     def _flag(
