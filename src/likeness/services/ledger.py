@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import secrets
 import threading
+import time
 from collections import OrderedDict
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -42,6 +43,7 @@ from likeness.store.log_store import HashMirror, SaltRepository, SqlLogStore
 from likeness.store.witnesses import WitnessRepository
 
 FULL_TILE_CACHE = 4096  # tiles of 8 KiB: 32 MiB at most
+COSIGNATURES_TTL = 1.0  # seconds a checkpoint's cosignature lines are served from memory
 
 
 @dataclass(frozen=True)
@@ -58,6 +60,8 @@ class LedgerService:
         self._mirror = HashMirror()
         self._full_tiles: OrderedDict[str, bytes] = OrderedDict()
         self._tiles_lock = threading.Lock()
+        # (stored note, note with cosignatures, monotonic time it is good until)
+        self._cosignatures: tuple[str, str, float] | None = None
 
     @property
     def verifier_key(self) -> str:
@@ -134,7 +138,23 @@ class LedgerService:
             note = SqlLogStore(connection).checkpoint()
             if note is None:
                 return self._empty_checkpoint()
-            return _cosigned(note, connection)
+            return self._cosigned(note, connection)
+
+    def forget_cosignatures(self) -> None:
+        """A cosignature was stored: serve it from now on (in this process; other
+        processes see it within ``COSIGNATURES_TTL``)."""
+        self._cosignatures = None
+
+    def _cosigned(self, note: str, connection: Connection) -> str:
+        # /log/checkpoint is the hottest public read: the witnesses' lines for the
+        # checkpoint just read are kept a moment instead of queried on every request.
+        cached = self._cosignatures
+        if cached is not None and cached[0] == note and time.monotonic() < cached[2]:
+            return cached[1]
+        lines = WitnessRepository(connection).cosignatures_of(split_note(note)[0])
+        cosigned = with_cosignatures(note, lines) if lines else note
+        self._cosignatures = (note, cosigned, time.monotonic() + COSIGNATURES_TTL)
+        return cosigned
 
     def _empty_checkpoint(self) -> str:
         return Checkpoint(self._origin, 0, EMPTY_ROOT).sign(self._signer)
@@ -158,7 +178,7 @@ class LedgerService:
                 index=index,
                 entry=store.entries(index, index + 1)[0],
                 proof=tuple(inclusion_proof(index, size, store)),
-                checkpoint=_cosigned(note, connection),
+                checkpoint=self._cosigned(note, connection),
             )
 
     def prove_consistency(self, old_size: int, new_size: int) -> list[bytes]:
@@ -264,11 +284,6 @@ def _integrity() -> Iterator[None]:
         raise LogIntegrityError(
             f"the stored log is damaged: {exc}", hint="run 'likeness log audit' to locate it"
         ) from exc
-
-
-def _cosigned(note: str, connection: Connection) -> str:
-    lines = WitnessRepository(connection).cosignatures_of(split_note(note)[0])
-    return with_cosignatures(note, lines) if lines else note
 
 
 def _salt(event: PendingEvent, salts: Mapping[str, bytes]) -> bytes:

@@ -171,6 +171,8 @@ class WitnessClientService:
                 repository.record_cosignature(witness.name, size=size, body=body, line=line, at=now)
             else:
                 repository.record_failure(witness.name, error=error or "no answer", at=now)
+        if line is not None:
+            self._ledger.forget_cosignatures()
         if error is not None:
             log_.warning("witness %s: %s", witness.name, error)
         return SyncResult(witness=witness.name, size=size, cosigned=line is not None, error=error)
