@@ -6,10 +6,13 @@ history rewritten in the database that the witnesses refuse to cosign."""
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 import threading
+import time
 import urllib.error
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import ExitStack
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -46,7 +49,7 @@ from likeness.store import tables
 from likeness.store.log_store import SqlLogStore
 from likeness.testing import FakeResolver, FixedClock
 from tests.api_world import bearer, client
-from tests.server import serving
+from tests.server import free_port, serving
 
 runner = CliRunner()
 LOOPBACK = ("127.0.0.1/32",)
@@ -383,3 +386,44 @@ def test_audit_since_a_kept_checkpoint_over_the_api(log_home: Services) -> None:
     other = http.get("/v1/log/audit", params={"since": forked}, headers=headers)
     assert other.json()["error"]["kind"] == "integrity"
     assert "not consistent with the saved checkpoint of size 3" in other.json()["error"]["message"]
+
+
+def test_serve_sends_new_checkpoints_to_a_witness_process_in_the_background(
+    log_home: Services, tmp_path: Path
+) -> None:
+    witness_home = tmp_path / "wproc"
+    witness = initialise_witness(witness_home, name="proc.example/w")
+    witness.trust(log_home.ledger.verifier_key)
+    port = free_port()
+    command = [sys.executable, "-m", "likeness", "--home", str(witness_home), "witness"]
+    process = subprocess.Popen([*command, "serve", "--port", str(port)], stderr=subprocess.DEVNULL)
+    try:
+        wait_for(lambda: _answers(f"http://127.0.0.1:{port}/healthz"))
+        log_home.witnesses.add(f"http://127.0.0.1:{port}", witness.verifier_key)
+        with client(log_home, deliver_webhooks=True) as http:  # runs the app's leader tasks
+            grow(log_home, 4)
+            verifier = parse_cosignature_verifier(witness.verifier_key)
+            wait_for(
+                lambda: check_cosignatures(http.get("/log/checkpoint").text, [verifier]).valid != ()
+            )
+            served = http.get("/log/checkpoint").text
+        assert open_checkpoint(served, parse_verifier(log_home.ledger.verifier_key)).size == 5
+        assert json.loads((witness_home / "state.json").read_text())["logs"]
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+def _answers(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(url, timeout=1) as answer:
+            return bool(answer.status == 200)
+    except OSError:
+        return False
+
+
+def wait_for(condition: Callable[[], bool], timeout: float = 20) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.05)
