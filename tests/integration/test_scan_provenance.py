@@ -35,6 +35,7 @@ from likeness.services.scans import ScanService
 from likeness.settings import Settings
 from likeness.store.sealed_cache import SealedCache
 from likeness.testing.media import RED, Block, Tone, face_image, tones_wav
+from tests.api_world import bearer, build_world, client
 from tests.c2pa_chain import (
     IPTC,
     SigningChain,
@@ -389,3 +390,49 @@ def test_a_classifier_that_cannot_judge_fails_that_file_only(
     assert failed.status is MediaStatus.ERROR
     assert failed.error == "photo.png: the classifier cannot judge this file"
     assert declared.status is MediaStatus.SCANNED and declared.synthetic is not None
+
+
+def test_the_cli_says_otherwise_with_synthetic_as(
+    fake_services: Services,
+    settings: Settings,
+    cast: dict[str, str],
+    generated: Path,
+    tmp_path: Path,
+) -> None:
+    report = tmp_path / "report.json"
+    result = runner.invoke(
+        app,
+        ["--home", str(settings.home), "scan", str(generated), "--production", cast["film"],
+         "--synthetic-as", "employment_based", "--json", str(report)],
+        obj=fake_cli(),
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    [appearance] = json.loads(report.read_text())["appearances"]
+    assert (appearance["decision"], appearance["decided_as"]) == ("covered", "employment_based")
+
+
+def test_a_scan_over_the_api_takes_synthetic_as_and_reports_provenance(
+    fake_services: Services, generated: Path
+) -> None:
+    world, http = build_world(fake_services), client(fake_services)
+    headers = bearer(world.tokens["production"])
+    submitted = http.post(
+        "/v1/scans",
+        files={"files": ("generated.png", generated.read_bytes(), "image/png")},
+        data={"production_id": world.production, "synthetic_as": "digital_alteration"},
+        headers=headers,
+    )
+    assert submitted.status_code == 202, submitted.text
+    job = submitted.json()
+    assert job["options"]["synthetic_as"] == "digital_alteration"
+    for _ in range(200):
+        job = http.get(f"/v1/scans/{job['id']}", headers=headers).json()
+        if job["status"] in ("done", "failed"):
+            break
+        time.sleep(0.05)
+    assert job["status"] == "done", job
+    report = http.get(f"/v1/scans/{job['id']}/report", headers=headers).json()
+    [media] = report["media"]
+    assert media["provenance"]["state"] == "valid"
+    assert media["provenance"]["digital_source_types"] == [AI]
+    assert media["synthetic"] == {"basis": "manifest", "detail": "trainedAlgorithmicMedia"}
