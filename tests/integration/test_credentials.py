@@ -16,7 +16,7 @@ from typer.testing import CliRunner
 from likeness.bootstrap import Services
 from likeness.cli.app import EXIT_CODES, app
 from likeness.domain.scan import ScanOptions
-from likeness.errors import ErrorKind, NotClearedError
+from likeness.errors import ErrorKind, InvalidInputError, NotClearedError
 from likeness.ledger.entry import decode_entry
 from likeness.provenance.clearance import LABEL
 from likeness.provenance.credential import manifest_for
@@ -339,3 +339,23 @@ def test_verify_with_a_log_it_may_not_reach_is_refused_before_connecting(
     )  # fmt: skip
     assert result.exit_code == EXIT_CODES[ErrorKind.INVALID], result.output
     assert "refused: 127.0.0.1 (loopback) is not a public address" in result.output
+
+
+def test_a_source_changed_while_signing_leaves_nothing_written(
+    fake_services: Services, cast: dict[str, str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import likeness.services.credentials as credentials
+
+    still = face_image(tmp_path / "still.jpg", [Block(RED)])
+    out = tmp_path / "signed.jpg"
+    real = credentials.sign_media
+
+    def and_then_edited(*args: Any) -> None:
+        real(*args)
+        with still.open("ab") as handle:  # another program still writing the deliverable
+            handle.write(b"\0")
+
+    monkeypatch.setattr(credentials, "sign_media", and_then_edited)
+    with pytest.raises(InvalidInputError, match="changed while it was being signed"):
+        fake_services.credentials.sign(still, out, _options(cast))
+    assert not out.exists()

@@ -99,6 +99,12 @@ class CredentialService:
             consent_receipts={k: self._ledger.receipt(i) for k, i in consent_receipts.items()},
         )
         sign_media(source, dest, manifest_for(clearance, source.name), self._signer)
+        if _sha256(source) != media.sha256:  # changed between the scan and the signing
+            dest.unlink(missing_ok=True)
+            raise InvalidInputError(
+                f"{source}: the file changed while it was being signed; nothing was written",
+                hint="sign it again once it is no longer being written to",
+            )
         signed = _sha256(dest)
         (issued,) = self._ledger.append_with_receipts(
             [
