@@ -133,10 +133,22 @@ class JsonLdResponse(JSONResponse):
     media_type = MEDIA_TYPE
 
 
+# The error envelope stays application/json on a JSON-LD route (FastAPI would document
+# it under the route's media type otherwise).
+JSON_ERRORS: dict[int | str, dict[str, Any]] = {
+    status: {
+        "description": spec["description"],
+        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorEnvelope"}}},
+    }
+    for status, spec in ERROR_RESPONSES.items()
+}
+
+
 @router.get(
     "/{consent_id}/iso27560",
     response_class=JsonLdResponse,
     responses={
+        **JSON_ERRORS,
         200: {
             "description": "An ISO/IEC TS 27560 consent receipt in the W3C DPV JSON-LD form",
             "content": {
@@ -147,7 +159,7 @@ class JsonLdResponse(JSONResponse):
                     }
                 }
             },
-        }
+        },
     },
 )
 def iso27560_receipt(

@@ -50,7 +50,6 @@ class ConsentProof:
 
     consent_id: str
     status: Status  # after the last step included
-    suspended: bool  # a granted consent suspended at that step (a strike)
     request: ConsentRequest  # the terms asked for and, once granted, agreed
     production: Production  # the controller: a company, not a person
     territory_codes: tuple[str, ...]  # the ISO 3166 codes the territory reads as, if any
@@ -98,7 +97,6 @@ class ConsentReceiptService:
         return ConsentProof(
             consent_id=consent_id,
             status=record.status,
-            suspended=record.suspended_since is not None,
             request=record.request,
             production=production,
             territory_codes=_territory_codes(record.request.description.territory),
