@@ -158,6 +158,8 @@ class Services:
                 executor=self._executor,
                 reports=SecretBox(self.master_key, "scan-report"),
                 memory=self.memory,
+                credentials=lambda: self.credentials,
+                signed_root=self.layout.root / "credentials",
             )
         return self._scan_jobs
 

@@ -94,6 +94,13 @@ def scan_upload(world: World) -> dict[str, Any]:
     }
 
 
+def credential_upload(world: World) -> dict[str, Any]:
+    return {
+        "files": {"file": ("poster.jpg", b"\xff\xd8 not really a jpeg", "image/jpeg")},
+        "data": {"production_id": world.production},
+    }
+
+
 def check_media(world: World) -> dict[str, Any]:
     return {
         "files": {"file": ("face.jpg", b"not really a jpeg", "image/jpeg")},
@@ -164,6 +171,9 @@ MATRIX: list[tuple[str, str, frozenset[str], Request]] = [
     ("GET", "/v1/scans", PRODUCERS | {"production_other"}, no_body),
     ("GET", "/v1/scans/{job}", PRODUCERS, no_body),
     ("GET", "/v1/scans/{job}/report", PRODUCERS, no_body),
+    ("POST", "/v1/credentials", PRODUCERS, credential_upload),
+    ("GET", "/v1/credentials/{job}", PRODUCERS, no_body),
+    ("GET", "/v1/credentials/{job}/file", PRODUCERS, no_body),
     (
         "POST",
         "/v1/webhooks",

@@ -28,6 +28,7 @@ from likeness.api.logserver import PREFIX, ASGIApp, Receive, Scope, Send, create
 from likeness.api.portal.pages import open_session
 from likeness.api.routes_accounts import router as accounts
 from likeness.api.routes_consents import router as consents
+from likeness.api.routes_credentials import router as credentials
 from likeness.api.routes_log import public as health
 from likeness.api.routes_log import router as log
 from likeness.api.routes_registry import router as registry
@@ -106,7 +107,7 @@ def create_app(
         portal.LoginRequired,
         lambda request, exc: portal.login_redirect(request, exc.reason),
     )
-    for router in (registry, accounts, consents, uses, scans, webhooks, log):
+    for router in (registry, accounts, consents, uses, scans, credentials, webhooks, log):
         app.include_router(router)
     app.include_router(health)
     app.include_router(portal.router)

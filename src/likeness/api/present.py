@@ -259,6 +259,7 @@ def scan_job_json(job: ScanJob) -> dict[str, Any]:
         "created_at": plain(job.created_at),
         "finished_at": plain(job.finished_at),
         "summary": summary,
+        "credential": None if job.credential is None else job.credential.to_json(),
     }
 
 

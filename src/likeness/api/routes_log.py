@@ -40,6 +40,9 @@ def log_audit(
         str | None,
         Query(
             max_length=MAX_KEPT_CHECKPOINT,
+            # a note is text with newlines: no other control character (a NUL never
+            # reaches the app: the HTTP server refuses it)
+            pattern=r"^[^\x00-\x09\x0b-\x1f\x7f]*$",
             description="A signed checkpoint the auditor kept (the note's text, as "
             "/log/checkpoint served it): the log must still be consistent with it.",
         ),

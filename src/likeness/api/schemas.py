@@ -351,6 +351,17 @@ class CheckOut(Out):
 # -- scans, webhooks, accounts, log ---------------------------------------------------
 
 
+class CredentialOut(Out):
+    """A clearance credential asked for with a scan job (docs/provenance.md)."""
+
+    status: str  # pending, issued, refused
+    file: str  # the signed copy's name, as downloaded
+    signed_sha256: str | None
+    scan_log_index: int | None
+    issued_log_index: int | None
+    reason: str | None
+
+
 class ScanJobOut(Out):
     id: str
     production_id: str
@@ -361,6 +372,7 @@ class ScanJobOut(Out):
     created_at: str
     finished_at: str | None
     summary: dict[str, Any] | None
+    credential: CredentialOut | None = None
 
 
 class WebhookIn(In):

@@ -6,7 +6,7 @@ import os
 import tempfile
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, BinaryIO, Protocol
 
 from likeness.errors import InvalidInputError
 from likeness.provenance.sdk import load_c2pa, offline_context
@@ -52,33 +52,42 @@ def sign_media(
 ) -> None:
     """Write ``dest``: ``source`` with ``manifest`` signed into it. All or nothing: the
     copy is written beside ``dest`` and renamed into place only once signed."""
+    descriptor, partial_name = tempfile.mkstemp(prefix=f".{dest.name}.", dir=dest.parent)
+    partial = Path(partial_name)
+    try:
+        with os.fdopen(descriptor, "w+b") as out:
+            sign_into(source, out, manifest, signer)
+            out.flush()
+            os.fsync(out.fileno())
+        partial.replace(dest)
+    finally:
+        partial.unlink(missing_ok=True)
+
+
+def sign_into(
+    source: Path, out: BinaryIO, manifest: Mapping[str, Any], signer: CredentialSigner
+) -> None:
+    """Write ``source`` with ``manifest`` signed into it to ``out`` (an empty, seekable
+    stream: a file being written, or memory)."""
     c2pa = load_c2pa()
     mime = mime_of(source)
     sdk_signer = c2pa.Signer.from_callback(
         signer.sign, c2pa.C2paSigningAlg.ES256, signer.chain_pem.decode("ascii"), None
     )
-    descriptor, partial_name = tempfile.mkstemp(prefix=f".{dest.name}.", dir=dest.parent)
-    partial = Path(partial_name)
+    title = str(manifest.get("title") or source.name)
     try:
-        with os.fdopen(descriptor, "w+b") as out, source.open("rb") as src:
+        with source.open("rb") as src:
             builder = c2pa.Builder(_opened(manifest), context=offline_context())
             # The deliverable is the parent ingredient (its own manifest, if it has one,
             # is kept as that ingredient's): the credential adds assertions to it
             # without claiming to have changed its content.
             builder.add_ingredient(
-                {"title": source.name, "relationship": "parentOf", "label": PARENT}, mime, src
+                {"title": title, "relationship": "parentOf", "label": PARENT}, mime, src
             )
             src.seek(0)
             builder.sign(sdk_signer, mime, src, out)
-            out.flush()
-            os.fsync(out.fileno())
-        partial.replace(dest)
     except c2pa.C2paError as exc:
-        raise InvalidInputError(
-            f"{source.name}: cannot sign a C2PA manifest into it: {exc}"
-        ) from None
-    finally:
-        partial.unlink(missing_ok=True)
+        raise InvalidInputError(f"{title}: cannot sign a C2PA manifest into it: {exc}") from None
 
 
 def _opened(manifest: Mapping[str, Any]) -> dict[str, Any]:

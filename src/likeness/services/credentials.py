@@ -16,10 +16,11 @@ import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO
 
 from likeness.domain.decision import DecisionOutcome
 from likeness.domain.lifecycle import EventType
-from likeness.domain.scan import Appearance, MediaStatus, ScanOptions
+from likeness.domain.scan import Appearance, MediaStatus, ScanOptions, ScanReport
 from likeness.errors import InvalidInputError, NotClearedError
 from likeness.ledger.canonical import JsonValue
 from likeness.ledger.entry import SALT_SIZE, commitment
@@ -32,7 +33,7 @@ from likeness.provenance.credential import (
     signer_of,
     verify_credential,
 )
-from likeness.provenance.signing import CredentialSigner, mime_of, sign_media
+from likeness.provenance.signing import CredentialSigner, mime_of, sign_into, sign_media
 from likeness.services.consents import ConsentService
 from likeness.services.events import credential_issued, performer_key, scan_cleared
 from likeness.services.ledger import LedgerService
@@ -47,12 +48,25 @@ from likeness.store.record_keys import personal
 class IssuedCredential:
     """A signed copy written: where, what it clears, and the receipts of its entries."""
 
-    path: Path
+    path: Path | None  # None: signed into a stream
     media_sha256: str
     signed_sha256: str
     appearances: tuple[Appearance, ...]
     scan_receipt: Receipt
     issued_receipt: Receipt
+
+
+@dataclass(frozen=True)
+class Signing:
+    """What an attempt to sign found: the scan's report, and the credential issued or
+    why none was."""
+
+    report: ScanReport
+    issued: IssuedCredential | None
+    refusal: str | None
+
+
+REFUSAL_HINT = "obtain consent for these uses (or cut them), then sign again"
 
 
 class CredentialService:
@@ -76,17 +90,34 @@ class CredentialService:
     def sign(self, source: Path, dest: Path, options: ScanOptions) -> IssuedCredential:
         """Write ``dest``, a copy of ``source`` carrying a clearance credential, or raise
         ``NotClearedError`` (naming each appearance no consent covers) and write nothing."""
+        signing = self.sign_or_report(source, dest, options)
+        if signing.issued is None:
+            raise NotClearedError(signing.refusal or "not cleared", hint=REFUSAL_HINT)
+        return signing.issued
+
+    def sign_or_report(
+        self,
+        source: Path,
+        dest: Path | BinaryIO,
+        options: ScanOptions,
+        *,
+        title: str | None = None,
+        submitted_by: str | None = None,
+    ) -> Signing:
+        """``sign``, answering a refusal with the scan's report instead of raising (a
+        scan job keeps it). ``title``: the file's name in the manifest (default the
+        source's); ``submitted_by``: the account that asked, over HTTP. ``dest`` may be an
+        empty stream (a scan job signs into memory)."""
         mime_of(source)  # a format a credential goes into, before any scan
-        mime_of(dest)
-        if dest.exists():
-            raise InvalidInputError(f"{dest}: already exists; name a new file for the signed copy")
-        if not dest.parent.is_dir():
-            raise InvalidInputError(f"{dest.parent}: no such folder")
-        report = self._scans.scan([source], options)
+        if isinstance(dest, Path):
+            _check_target(dest)
+        report = self._scans.scan([source], options, submitted_by=submitted_by)
         media = report.media[0]
         if media.status is MediaStatus.ERROR or media.sha256 is None:
             raise InvalidInputError(media.error or f"{source}: cannot be scanned")
-        _refuse_uncovered(source, media.appearances)
+        refusal = _refusal(title or source.name, media.appearances)
+        if refusal is not None:
+            return Signing(report=report, issued=None, refusal=refusal)
         record, consent_receipts = self._record(media.sha256, options, media.appearances)
         salt = secrets.token_bytes(SALT_SIZE)
         (scan_receipt,) = self._ledger.append_with_receipts(
@@ -98,14 +129,19 @@ class CredentialService:
             scan_receipt=scan_receipt,
             consent_receipts={k: self._ledger.receipt(i) for k, i in consent_receipts.items()},
         )
-        sign_media(source, dest, manifest_for(clearance, source.name), self._signer)
+        manifest = manifest_for(clearance, title or source.name)
+        if isinstance(dest, Path):
+            sign_media(source, dest, manifest, self._signer)
+        else:
+            sign_into(source, dest, manifest, self._signer)
         if _sha256(source) != media.sha256:  # changed between the scan and the signing
-            dest.unlink(missing_ok=True)
+            if isinstance(dest, Path):
+                dest.unlink(missing_ok=True)
             raise InvalidInputError(
                 f"{source}: the file changed while it was being signed; nothing was written",
                 hint="sign it again once it is no longer being written to",
             )
-        signed = _sha256(dest)
+        signed = _sha256(dest) if isinstance(dest, Path) else _stream_sha256(dest)
         (issued,) = self._ledger.append_with_receipts(
             [
                 credential_issued(
@@ -117,13 +153,17 @@ class CredentialService:
                 )
             ]
         )
-        return IssuedCredential(
-            path=dest,
-            media_sha256=media.sha256,
-            signed_sha256=signed,
-            appearances=media.appearances,
-            scan_receipt=scan_receipt,
-            issued_receipt=issued,
+        return Signing(
+            report=report,
+            issued=IssuedCredential(
+                path=dest if isinstance(dest, Path) else None,
+                media_sha256=media.sha256,
+                signed_sha256=signed,
+                appearances=media.appearances,
+                scan_receipt=scan_receipt,
+                issued_receipt=issued,
+            ),
+            refusal=None,
         )
 
     def _record(
@@ -195,19 +235,33 @@ def verify(path: Path, verifier_key: str) -> CredentialVerdict:
     return verify_credential(path, verifier)
 
 
-def _refuse_uncovered(source: Path, appearances: Sequence[Appearance]) -> None:
+def _refusal(name: str, appearances: Sequence[Appearance]) -> str | None:
+    """Why a file cannot be signed (each appearance no consent covers), or None."""
     uncovered = [a for a in appearances if a.outcome is DecisionOutcome.NOT_COVERED]
     if not uncovered:
-        return
+        return None
     listed = "; ".join(
         f"{a.modality.value} {a.start}-{a.end} s"
         + ("" if a.flag_log_index is None else f" (flag {a.flag_log_index})")
         for a in uncovered
     )
-    raise NotClearedError(
-        f"{source.name}: {len(uncovered)} appearance(s) no consent covers: {listed}",
-        hint="obtain consent for these uses (or cut them), then sign again",
-    )
+    return f"{name}: {len(uncovered)} appearance(s) no consent covers: {listed}"
+
+
+def _check_target(dest: Path) -> None:
+    mime_of(dest)
+    if dest.exists():
+        raise InvalidInputError(f"{dest}: already exists; name a new file for the signed copy")
+    if not dest.parent.is_dir():
+        raise InvalidInputError(f"{dest.parent}: no such folder")
+
+
+def _stream_sha256(stream: BinaryIO) -> str:
+    digest = hashlib.sha256()
+    stream.seek(0)
+    for block in iter(lambda: stream.read(1 << 20), b""):
+        digest.update(block)
+    return digest.hexdigest()
 
 
 def _sha256(path: Path) -> str:

@@ -25,7 +25,7 @@ import dataclasses
 import json
 import logging
 import shutil
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import Executor
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -35,8 +35,9 @@ from sqlalchemy.engine import Connection
 
 from likeness.domain.account import Account, Role
 from likeness.domain.scan import ScanOptions, ScanReport
-from likeness.domain.scan_job import ScanJobStatus
+from likeness.domain.scan_job import CredentialOutcome, CredentialStatus, ScanJobStatus
 from likeness.errors import (
+    ConflictError,
     InvalidInputError,
     LikenessError,
     NotFoundError,
@@ -44,8 +45,10 @@ from likeness.errors import (
     StoreError,
     VaultError,
 )
-from likeness.scan.memory_files import MemoryFiles
+from likeness.provenance.signing import mime_of
+from likeness.scan.memory_files import MemoryFiles, MemoryFolder
 from likeness.services.access import audience_of, require_production
+from likeness.services.credentials import CredentialService
 from likeness.services.ports import Clock, IdFactory
 from likeness.services.scans import ScanService
 from likeness.store.database import Database
@@ -79,6 +82,15 @@ class ScanJob:
     error: str | None
     created_at: datetime
     finished_at: datetime | None
+    credential: CredentialOutcome | None = None  # asked for with the scan
+
+
+@dataclass(frozen=True)
+class SignedCopy:
+    """A credential job's signed file, opened for download."""
+
+    name: str
+    chunks: Iterator[bytes]
 
 
 @dataclass(frozen=True)
@@ -126,6 +138,8 @@ class ScanJobService:
         executor: Executor,
         reports: SecretBox,
         memory: MemoryFiles,
+        credentials: Callable[[], CredentialService] | None = None,
+        signed_root: Path | None = None,
     ) -> None:
         self._database = database
         self._clock = clock
@@ -135,6 +149,8 @@ class ScanJobService:
         self._executor = executor
         self._reports = reports
         self._memory = memory
+        self._credentials = credentials
+        self._signed_root = signed_root or root.parent / "credentials"
 
     def stage(self) -> StagedJob:
         """A new job's folder and key; add its uploads, then ``submit`` (or ``discard``)."""
@@ -146,13 +162,22 @@ class ScanJobService:
         """Shred what was staged for a job that was never submitted."""
         _clear(staged.folder, staged.held)
 
-    def submit(self, account: Account, staged: StagedJob, options: ScanOptions) -> ScanJob:
+    def submit(
+        self, account: Account, staged: StagedJob, options: ScanOptions, *, sign: bool = False
+    ) -> ScanJob:
+        """Queue the staged uploads' scan; with ``sign``, the one upload is signed with a
+        clearance credential if the scan clears it (docs/provenance.md)."""
         job_id, folder = staged.id, staged.folder
         uploads = _distinct_names(staged.uploads)
         try:
             require_production(account, options.production_id)
             if not uploads:
                 raise InvalidInputError("a scan needs at least one media file")
+            if sign and account.role not in (Role.PRODUCTION, Role.ADMIN):
+                raise PermissionDeniedError(
+                    "only the production releasing the media signs its clearance credential"
+                )
+            credential = _pending(uploads) if sign else None
             job = ScanJob(
                 id=job_id,
                 account_id=account.id,
@@ -164,6 +189,7 @@ class ScanJobService:
                 error=None,
                 created_at=self._clock.now(),
                 finished_at=None,
+                credential=credential,
             )
             with self._database.write() as connection:
                 if ProductionRepository(connection).get(options.production_id) is None:
@@ -261,6 +287,7 @@ class ScanJobService:
         finished job has left nothing behind."""
         self._set(job.id, ScanJobStatus.RUNNING)
         report: ScanReport | None = None
+        credential: CredentialOutcome | None = None
         error = None
         names: dict[str, str] = {}  # in-memory path: upload name
         try:
@@ -270,9 +297,12 @@ class ScanJobService:
                     for chunk in read_sealed(upload.path, key, _bound(job.id, upload.path)):
                         copy.write(chunk)
                     names[str(copy.path)] = upload.name
-                scanned = self._scans.scan(
-                    [Path(p) for p in names], job.options, submitted_by=job.account_id
-                )
+                if job.credential is None:
+                    scanned = self._scans.scan(
+                        [Path(p) for p in names], job.options, submitted_by=job.account_id
+                    )
+                else:
+                    scanned, credential = self._sign(job, held, next(iter(names)))
             report = _by_upload_name(scanned, names)
         except Exception as exc:  # a failed job says why; the server goes on
             log.exception("scan job %s failed", job.id)
@@ -283,9 +313,79 @@ class ScanJobService:
                 error = error.replace(path, name)
         finally:
             _clear(self._root / job.id, lock)
-        self._finish(job.id, report, error)
+        self._finish(job.id, report, error, credential)
 
-    def _finish(self, job_id: str, report: ScanReport | None, error: str | None) -> None:
+    def _sign(
+        self, job: ScanJob, held: MemoryFolder, source: str
+    ) -> tuple[ScanReport, CredentialOutcome]:
+        """Sign the upload held in memory into memory, and seal the signed copy for its
+        download under the key of the job's report (an erasure destroying the report's
+        key leaves the copy unreadable too)."""
+        assert self._credentials is not None and job.credential is not None
+        copy = held.add(f"signed-{Path(source).name}")
+        # Signed into memory (the copy shows the performers), then sealed for download.
+        with copy.path.open("w+b") as signed:
+            signing = self._credentials().sign_or_report(
+                Path(source),
+                signed,
+                job.options,
+                title=job.credential.file,
+                submitted_by=job.account_id,
+            )
+        if signing.issued is None:
+            refused = dataclasses.replace(
+                job.credential, status=CredentialStatus.REFUSED, reason=signing.refusal
+            )
+            return signing.report, refused
+        with self._database.write() as connection:
+            key = keys_of(connection).get(connection, report_key(job.id), create=True)
+        assert key is not None
+        self._signed_root.mkdir(mode=0o700, exist_ok=True)
+        sealed = self._signed_path(job.id)
+        with (
+            copy.path.open("rb") as plain,
+            SealedWriter(sealed, key, _signed_binding(job.id)) as out,
+        ):
+            for block in iter(lambda: plain.read(1 << 20), b""):
+                out.write(block)
+        issued = signing.issued
+        return signing.report, dataclasses.replace(
+            job.credential,
+            status=CredentialStatus.ISSUED,
+            signed_sha256=issued.signed_sha256,
+            scan_log_index=issued.scan_receipt.index,
+            issued_log_index=issued.issued_receipt.index,
+        )
+
+    def signed_copy(self, account: Account, job_id: str) -> SignedCopy:
+        """The signed file of a credential job ``account`` may read (as ``get``)."""
+        job = self.get(account, job_id)
+        if job.credential is None:
+            raise NotFoundError("credential", job_id, hint="this scan job asked for none")
+        if job.credential.status is not CredentialStatus.ISSUED:
+            raise ConflictError(
+                f"no signed copy: the credential is {job.credential.status.value}"
+                + (f" ({job.credential.reason})" if job.credential.reason else "")
+            )
+        with self._database.read() as connection:
+            key = keys_of(connection).get(connection, report_key(job_id), create=False)
+        path = self._signed_path(job_id)
+        if key is None or not path.is_file():
+            raise NotFoundError(
+                "signed copy", job_id, hint="it was erased with a performer it showed"
+            )
+        return SignedCopy(job.credential.file, read_sealed(path, key, _signed_binding(job_id)))
+
+    def _signed_path(self, job_id: str) -> Path:
+        return self._signed_root / f"{job_id}.sealed"
+
+    def _finish(
+        self,
+        job_id: str,
+        report: ScanReport | None,
+        error: str | None,
+        credential: CredentialOutcome | None = None,
+    ) -> None:
         """Store how a job ended; a report showing a performer erased meanwhile is not
         kept (erasure already looked for it and could not see it)."""
         now = self._clock.now()
@@ -303,7 +403,12 @@ class ScanJobService:
                 return
             sealed = self._seal(connection, job_id, json.dumps(report.to_json()).encode())
             repository.set_status(
-                job_id, ScanJobStatus.DONE, report=sealed, shows=shows, finished_at=now
+                job_id,
+                ScanJobStatus.DONE,
+                report=sealed,
+                shows=shows,
+                finished_at=now,
+                credential=None if credential is None else json.dumps(credential.to_json()),
             )
 
     def _set(self, job_id: str, status: ScanJobStatus) -> None:
@@ -385,6 +490,7 @@ def _row(job: ScanJob) -> ScanJobRow:
         error=job.error,
         created_at=job.created_at,
         finished_at=job.finished_at,
+        credential=None if job.credential is None else json.dumps(job.credential.to_json()),
     )
 
 
@@ -400,7 +506,25 @@ def _read_job(row: ScanJobRow, report: ScanReport | None) -> ScanJob:
         error=row.error,
         created_at=row.created_at,
         finished_at=row.finished_at,
+        credential=None
+        if row.credential is None
+        else CredentialOutcome.from_json(json.loads(row.credential)),
     )
+
+
+def _pending(uploads: Sequence[Upload]) -> CredentialOutcome:
+    """A credential job's outcome until it runs: one file, of a kind a credential goes in."""
+    if len(uploads) != 1:
+        raise InvalidInputError("a clearance credential is signed into one file at a time")
+    name = uploads[0].name
+    mime_of(Path(name))
+    stem, suffix = Path(name).stem, Path(name).suffix.lower()
+    safe = "".join(c if c in SAFE_NAME_CHARS else "_" for c in stem)[-100:] or "media"
+    return CredentialOutcome(CredentialStatus.PENDING, file=f"{safe}.signed{suffix}")
+
+
+def _signed_binding(job_id: str) -> str:
+    return f"credential:{job_id}"
 
 
 def _distinct_names(uploads: Sequence[Upload]) -> list[Upload]:

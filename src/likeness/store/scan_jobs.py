@@ -32,6 +32,7 @@ class ScanJobRow:
     error: str | None
     created_at: datetime
     finished_at: datetime | None
+    credential: str | None = None  # JSON (domain.scan_job.CredentialOutcome), if one was asked
 
 
 class ScanJobRepository:
@@ -53,6 +54,7 @@ class ScanJobRepository:
                 "error": job.error,
                 "created_at": job.created_at,
                 "finished_at": job.finished_at,
+                "credential": job.credential,
             },
         )
 
@@ -82,18 +84,18 @@ class ScanJobRepository:
         shows: tuple[str, ...] = (),
         error: str | None = None,
         finished_at: datetime | None = None,
+        credential: str | None = None,
     ) -> None:
-        self._db.execute(
-            update(scan_jobs)
-            .where(scan_jobs.c.id == job_id)
-            .values(
-                status=status.value,
-                report=report,
-                shows=json.dumps(list(shows)),
-                error=error,
-                finished_at=finished_at,
-            )
-        )
+        values: dict[str, Any] = {
+            "status": status.value,
+            "report": report,
+            "shows": json.dumps(list(shows)),
+            "error": error,
+            "finished_at": finished_at,
+        }
+        if credential is not None:  # else: as it was (a credential job's pending outcome)
+            values["credential"] = credential
+        self._db.execute(update(scan_jobs).where(scan_jobs.c.id == job_id).values(**values))
 
     def reports_in_clear(self) -> list[tuple[str, str]]:
         """(job id, report JSON) of reports an older version stored unsealed."""
@@ -173,5 +175,6 @@ def _scan_job(row: Row[Any]) -> ScanJobRow:
         shows=tuple(json.loads(row.shows or "[]")),
         error=row.error,
         created_at=row.created_at,
+        credential=row.credential,
         finished_at=row.finished_at,
     )

@@ -212,6 +212,10 @@ scan_jobs = Table(
     Column("error", Text),
     Column("created_at", UTCDateTime, nullable=False),
     Column("finished_at", UTCDateTime),
+    # A clearance credential asked for with the scan (JSON: domain.scan_job.CredentialOutcome);
+    # NULL for a scan alone. The signed copy waits in <home>/credentials/, sealed under the
+    # report's key.
+    Column("credential", Text),
     Index("ix_scan_jobs_production_id", "production_id"),
 )
 

@@ -1,11 +1,12 @@
-"""Clearance scans: upload, progress, report."""
+"""Clearance scans: upload, progress, report; and a clearance credential signed into a
+cleared file, offered for download once the scan is clean."""
 
 from __future__ import annotations
 
 from typing import Annotated
 
 from fastapi import APIRouter, File, Form, Request, UploadFile
-from fastapi.responses import HTMLResponse, Response
+from fastapi.responses import HTMLResponse, Response, StreamingResponse
 
 from likeness.api.portal.pages import (
     Csrf,
@@ -43,14 +44,17 @@ async def submit_scan(
     session: Csrf,
     files: Annotated[list[UploadFile], File()],
     purpose: Annotated[str, Form(max_length=500)] = "",
+    sign: Annotated[bool, Form()] = False,
 ) -> Response:
     account = session.account
     require_role(account, Role.PRODUCTION)
     jobs = services_of(request).scan_jobs
     production_id = account.production_id or ""
     staged = await stage_scan(jobs, files)
-    jobs.submit(account, staged, ScanOptions(production_id=production_id, purpose=purpose))
-    return back(f"/portal/scans/{staged.id}", "Scan queued.")
+    options = ScanOptions(production_id=production_id, purpose=purpose)
+    jobs.submit(account, staged, options, sign=sign)
+    queued = "Scan queued; the signed copy follows if it is clean." if sign else "Scan queued."
+    return back(f"/portal/scans/{staged.id}", queued)
 
 
 @router.get("/portal/scans/{job_id}")
@@ -75,3 +79,15 @@ def scan_report(request: Request, job_id: str, session: Session) -> HTMLResponse
     if job.report is None:
         raise InvalidInputError(f"scan {job_id} is {job.status}; its report is not ready")
     return HTMLResponse(report_html(job.report))
+
+
+@router.get("/portal/scans/{job_id}/signed")
+def signed_copy(request: Request, job_id: str, session: Session) -> StreamingResponse:
+    """The file with its clearance credential, once the scan cleared it."""
+    require_role(session.account, Role.PRODUCTION)
+    copy = services_of(request).scan_jobs.signed_copy(session.account, job_id)
+    return StreamingResponse(
+        iter(copy.chunks),
+        media_type="application/octet-stream",
+        headers={"content-disposition": f'attachment; filename="{copy.name}"'},
+    )
