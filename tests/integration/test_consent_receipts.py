@@ -451,6 +451,147 @@ def test_a_step_of_another_consent_fails(consents: Consents) -> None:
     assert f"records another consent, not {consents.revoked}" in str(failed.value)
 
 
+# -- what the entries show in clear: the controller, the lifecycle, the requester -----
+
+OTHER_PRODUCTION = "01J9ZZZZZZZZZZZZZZZZZZZZZZ"
+
+
+def _refusal(consents: Consents, consent_id: str, tamper: Any) -> str:
+    document = receipt_of(consents, consent_id)
+    check_consent_receipt(json.dumps(document), verifier(consents))  # untouched, it passes
+    tamper(_record(document))
+    with pytest.raises(ConsentReceiptError) as failed:
+        check_consent_receipt(json.dumps(document), verifier(consents))
+    return str(failed.value)
+
+
+def test_another_controller_fails(consents: Consents) -> None:
+    def swap(record: dict[str, Any]) -> None:
+        record["dpv:hasDataController"]["@id"] = f"urn:likeness:production:{OTHER_PRODUCTION}"
+        record["dpv:hasDataController"]["dpv:hasName"] = "Someone Else Ltd"
+
+    [requested, *_] = consents.services.consents.log_indexes(consents.revoked)
+    assert _refusal(consents, consents.revoked, swap) == (
+        f"step 1: the controller urn:likeness:production:{OTHER_PRODUCTION} is not the "
+        f"production log entry {requested} records ('{consents.production}')"
+    )
+
+
+def test_a_controller_without_a_production_iri_fails(consents: Consents) -> None:
+    def unnamed(record: dict[str, Any]) -> None:
+        record["dpv:hasDataController"]["@id"] = "_:controller"
+
+    assert _refusal(consents, consents.granted, unnamed) == (
+        "the record's dpv:hasDataController has no @id urn:likeness:production:<production id>"
+    )
+
+
+def test_a_record_iri_of_another_consent_fails(consents: Consents) -> None:
+    def renamed(record: dict[str, Any]) -> None:
+        record["@id"] = f"urn:likeness:consent:{consents.granted}"
+
+    assert _refusal(consents, consents.revoked, renamed) == (
+        f"the record's @id 'urn:likeness:consent:{consents.granted}' is not consent "
+        f"{consents.revoked}'s (urn:likeness:consent:{consents.revoked})"
+    )
+
+
+@pytest.mark.parametrize("renumbered", [False, True])
+def test_a_grant_dropped_before_the_withdrawal_fails(consents: Consents, renumbered: bool) -> None:
+    def drop_grant(record: dict[str, Any]) -> None:
+        steps = record["dpv:hasConsentStatus"]
+        del steps[1]
+        if renumbered:  # the step numbers are the receipt's own: they can be made to fit
+            steps[1]["likeness:step"] = 2
+
+    [_, _, revoked] = consents.services.consents.log_indexes(consents.revoked)
+    assert _refusal(consents, consents.revoked, drop_grant) == (
+        f"step 2: log entry {revoked} records the consent revoked, which its lifecycle "
+        "does not allow when it is requested: a step before it is missing"
+    )
+
+
+def test_a_suspension_dropped_before_its_resumption_fails(
+    consents: Consents,
+) -> None:
+    service = consents.services.consents
+    service.suspend(consents.granted, reason="strike")
+    service.resume(consents.granted)
+
+    def drop_suspension(record: dict[str, Any]) -> None:
+        del record["dpv:hasConsentStatus"][2]
+
+    [*_, resumed] = service.log_indexes(consents.granted)
+    assert _refusal(consents, consents.granted, drop_suspension) == (
+        f"step 3: log entry {resumed} records the consent resumed, which its lifecycle "
+        "does not allow when it is granted: a step before it is missing"
+    )
+
+
+def test_a_step_number_out_of_sequence_fails(consents: Consents) -> None:
+    def renumber(record: dict[str, Any]) -> None:
+        record["dpv:hasConsentStatus"][2]["likeness:step"] = 7
+
+    assert _refusal(consents, consents.revoked, renumber) == (
+        "step 3: its likeness:step is 7: a receipt holds every step from the request, "
+        "numbered from 1"
+    )
+
+
+def test_a_request_indicated_by_another_production_fails(consents: Consents) -> None:
+    def requester(record: dict[str, Any]) -> None:
+        record["dpv:hasConsentStatus"][0]["dpv:isIndicatedBy"] = (
+            f"urn:likeness:production:{OTHER_PRODUCTION}"
+        )
+
+    [requested, *_] = consents.services.consents.log_indexes(consents.granted)
+    assert _refusal(consents, consents.granted, requester) == (
+        f"step 1: it is indicated by 'urn:likeness:production:{OTHER_PRODUCTION}', but log "
+        f"entry {requested} is a request of the production "
+        f"(urn:likeness:production:{consents.production})"
+    )
+
+
+def test_a_suspension_indicated_by_someone_fails(consents: Consents) -> None:
+    consents.services.consents.suspend(consents.granted, reason="strike")
+
+    def by_the_performer(record: dict[str, Any]) -> None:
+        record["dpv:hasConsentStatus"][2]["dpv:isIndicatedBy"] = "dpv:DataSubject"
+
+    [*_, suspended] = consents.services.consents.log_indexes(consents.granted)
+    assert _refusal(consents, consents.granted, by_the_performer) == (
+        f"step 3: it is indicated by 'dpv:DataSubject', but log entry {suspended} records "
+        "no one who acted"
+    )
+
+
+def test_a_grant_indicated_by_no_grantor_term_fails(consents: Consents) -> None:
+    def by_the_controller(record: dict[str, Any]) -> None:
+        record["dpv:hasConsentStatus"][1]["dpv:isIndicatedBy"] = "dpv:DataController"
+
+    assert _refusal(consents, consents.granted, by_the_controller) == (
+        "step 2: dpv:isIndicatedBy 'dpv:DataController' is none of ['dpv:DataSubject', "
+        "'dpv:GuardianOfDataSubject', 'likeness:Estate', 'likeness:Representative', "
+        "'likeness:Union']"
+    )
+
+
+def test_who_granted_is_committed_to_not_shown(consents: Consents) -> None:
+    """The grant entry commits to who granted under the consent's salt, which a receipt
+    does not carry: an outsider cannot check ``dpv:isIndicatedBy`` there (documented),
+    though the operator, holding the salt, can."""
+    document = receipt_of(consents, consents.granted)
+    grant = _record(document)["dpv:hasConsentStatus"][1]
+    entry = decode_entry(parse_receipt(json.dumps(grant["likeness:logReceipt"])).entry)
+    assert "by" in entry["commitments"] and "by" not in entry["ids"]
+    with consents.services.database.read() as connection:
+        salt = SaltRepository(connection).get(
+            f"consent:{consents.granted}", personal(consents.performer)
+        )
+    assert salt is not None
+    assert entry["commitments"]["by"] == commitment(salt, "by", "representative")
+
+
 def test_a_changed_proof_byte_fails_the_log_verifier_itself(consents: Consents) -> None:
     document = receipt_of(consents, consents.granted)
     _proof_byte_changed(document)

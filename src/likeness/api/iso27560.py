@@ -20,7 +20,7 @@ from importlib import resources
 from typing import Any
 
 from likeness.domain.consent import Grantor, Modality, ReplicaKind
-from likeness.domain.lifecycle import EventType
+from likeness.domain.lifecycle import EventType, Stage, next_stage
 from likeness.ledger.checkpoint import Checkpoint
 from likeness.ledger.entry import decode_entry, timestamp
 from likeness.ledger.note import Verifier
@@ -30,6 +30,8 @@ from likeness.services.consent_receipts import PERFORMER_FIELD, ConsentProof, Pr
 MEDIA_TYPE = "application/ld+json"
 RECORD_SCHEMA = "https://w3id.org/dpv/schema/dpv-27560#record"
 RECEIPT_SCHEMA = "https://w3id.org/dpv/schema/dpv-27560#receipt"
+PRODUCTION_IRI = "urn:likeness:production:"
+CONSENT_IRI = "urn:likeness:consent:"
 
 # The status each step puts the consent in. DPV names no suspension (a strike): it is
 # this project's term; a resumed consent is given again.
@@ -53,6 +55,8 @@ GRANTORS: dict[Grantor, str] = {
     Grantor.ESTATE: "likeness:Estate",
     Grantor.UNION: "likeness:Union",
 }
+
+_GRANTOR_TERMS = frozenset(GRANTORS.values())
 
 # Face, voice and body likenesses are biometric: special category personal data.
 PERSONAL_DATA: dict[Modality, tuple[str, ...]] = {
@@ -99,7 +103,7 @@ def consent_receipt_jsonld(proof: ConsentProof) -> dict[str, Any]:
 def _record(proof: ConsentProof) -> dict[str, Any]:
     production = proof.production
     record: dict[str, Any] = {
-        "@id": f"urn:likeness:consent:{proof.consent_id}",
+        "@id": f"{CONSENT_IRI}{proof.consent_id}",
         "@type": "dpv:ConsentRecord",
         "dct:identifier": proof.consent_id,
         "dct:conformsTo": RECORD_SCHEMA,
@@ -110,7 +114,7 @@ def _record(proof: ConsentProof) -> dict[str, Any]:
             "likeness:committedField": PERFORMER_FIELD,
         },
         "dpv:hasDataController": {
-            "@id": f"urn:likeness:production:{production.id}",
+            "@id": f"{PRODUCTION_IRI}{production.id}",
             "@type": ["dpv:DataController", "dpv:Organisation"],
             "dpv:hasName": production.company,
             "likeness:productionTitle": production.title,
@@ -182,7 +186,7 @@ def _status(proof: ConsentProof, step: ProvenStep) -> dict[str, Any]:
         "dpv:isIndicatedAtTime": timestamp(step.at),
     }
     if step.type is EventType.REQUESTED:
-        status["dpv:isIndicatedBy"] = f"urn:likeness:production:{proof.production.id}"
+        status["dpv:isIndicatedBy"] = f"{PRODUCTION_IRI}{proof.production.id}"
     elif step.by is not None:
         status["dpv:isIndicatedBy"] = GRANTORS[step.by]
     if step.type is EventType.GRANTED:
@@ -216,8 +220,13 @@ class CheckedReceipt:
 def check_consent_receipt(text: str | bytes, verifier: Verifier) -> CheckedReceipt:
     """Check a receipt as this module writes it: the packaged context, every step's
     inclusion proof under ``verifier``, each proven entry recording that step of this
-    consent at that time, and the data subject being the performer commitment of the
-    consent's ``consent.requested`` entry. Raises ``ConsentReceiptError``."""
+    consent at that time for the record's controller, the steps following the consent
+    lifecycle from its request, and the data subject being the performer commitment of
+    the consent's ``consent.requested`` entry. Raises ``ConsentReceiptError``.
+
+    What the entries hold only as salted commitments (the terms, who granted, denied or
+    revoked, the step numbers, the controller's name) cannot be checked without the
+    consent's salt: docs/provenance.md, "What it proves, and what it does not"."""
     try:
         document = json.loads(text)
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
@@ -232,6 +241,12 @@ def check_consent_receipt(text: str | bytes, verifier: Verifier) -> CheckedRecei
     if not isinstance(record, dict) or record.get("@type") != "dpv:ConsentRecord":
         raise ConsentReceiptError("it holds no dpv:ConsentRecord")
     consent_id = _text(record, "dct:identifier", "the record")
+    if "@id" in record and record["@id"] != f"{CONSENT_IRI}{consent_id}":
+        raise ConsentReceiptError(
+            f"the record's @id {record['@id']!r} is not consent {consent_id}'s "
+            f"({CONSENT_IRI}{consent_id})"
+        )
+    production_id = _controller(record)
     subject = record.get("dpv:hasDataSubject")
     data_subject = _text(
         subject if isinstance(subject, dict) else {}, "dct:identifier", "the data subject"
@@ -241,11 +256,29 @@ def check_consent_receipt(text: str | bytes, verifier: Verifier) -> CheckedRecei
         raise ConsentReceiptError("the record has no dpv:hasConsentStatus steps")
     steps: list[CheckedStep] = []
     checkpoints: list[Checkpoint] = []
+    stage: Stage | None = None
     for position, status in enumerate(statuses, start=1):
-        step, checkpoint, entry = _check_step(status, position, consent_id, verifier)
+        step, checkpoint, entry = _check_step(status, position, consent_id, production_id, verifier)
         if steps and step.index <= steps[-1].index:
             raise ConsentReceiptError(
                 f"step {position} is not after step {position - 1} in the log"
+            )
+        # The entries show each step's type in clear but commit to its number, so the
+        # steps are checked to be ones the lifecycle allows in this order: a grant left
+        # out before a withdrawal shows. (A suspension left out with its resumption
+        # would not: docs/provenance.md says how to check the log for every step.)
+        after = next_stage(stage, step.type)
+        if after is None:
+            raise ConsentReceiptError(
+                f"step {position}: log entry {step.index} records the consent "
+                f"{step.type.value}, which its lifecycle does not allow when it is "
+                f"{stage}: a step before it is missing"
+            )
+        stage = after
+        if status.get("likeness:step") != position:
+            raise ConsentReceiptError(
+                f"step {position}: its likeness:step is {status.get('likeness:step')!r}: "
+                f"a receipt holds every step from the request, numbered from 1"
             )
         if position == 1:
             _check_subject(entry, data_subject)
@@ -255,8 +288,19 @@ def check_consent_receipt(text: str | bytes, verifier: Verifier) -> CheckedRecei
     return CheckedReceipt(consent_id, data_subject, tuple(steps), largest.origin, largest.size)
 
 
+def _controller(record: dict[str, Any]) -> str:
+    """The production id the record's ``dpv:hasDataController`` names."""
+    controller = record.get("dpv:hasDataController")
+    iri = controller.get("@id") if isinstance(controller, dict) else None
+    if not isinstance(iri, str) or not iri.startswith(PRODUCTION_IRI):
+        raise ConsentReceiptError(
+            f"the record's dpv:hasDataController has no @id {PRODUCTION_IRI}<production id>"
+        )
+    return iri.removeprefix(PRODUCTION_IRI)
+
+
 def _check_step(
-    status: Any, position: int, consent_id: str, verifier: Verifier
+    status: Any, position: int, consent_id: str, production_id: str, verifier: Verifier
 ) -> tuple[CheckedStep, Checkpoint, dict[str, Any]]:
     where = f"step {position}"
     if not isinstance(status, dict):
@@ -271,6 +315,12 @@ def _check_step(
     if not isinstance(ids, dict) or ids.get("consent") != consent_id:
         raise ConsentReceiptError(
             f"{where}: log entry {receipt.index} records another consent, not {consent_id}"
+        )
+    # Every consent entry names its production in clear: the controller must be it.
+    if ids.get("production") != production_id:
+        raise ConsentReceiptError(
+            f"{where}: the controller {PRODUCTION_IRI}{production_id} is not the "
+            f"production log entry {receipt.index} records ({ids.get('production')!r})"
         )
     kind = str(entry.get("type", ""))
     event = _event_type(kind)
@@ -289,7 +339,36 @@ def _check_step(
             f"{where}: time {at!r} is not the time log entry {receipt.index} records "
             f"({entry.get('at')!r})"
         )
+    _check_indicated_by(status, where, receipt.index, entry, production_id)
     return CheckedStep(receipt.index, event, str(at)), checkpoint, entry
+
+
+def _check_indicated_by(
+    status: dict[str, Any], where: str, index: int, entry: dict[str, Any], production_id: str
+) -> None:
+    """Who acted, where the entry lets an outsider check it. A request is the
+    production's, named in clear; a grant, denial or revocation commits to who made it
+    under the consent's salt, which a receipt does not carry, so only the term's shape
+    is checked; a suspension or resumption records nobody."""
+    by = status.get("dpv:isIndicatedBy")
+    commitments = entry.get("commitments")
+    committed = isinstance(commitments, dict) and "by" in commitments
+    if entry.get("type") == "consent.requested":
+        expected = f"{PRODUCTION_IRI}{production_id}"
+        if by is not None and by != expected:
+            raise ConsentReceiptError(
+                f"{where}: it is indicated by {by!r}, but log entry {index} is a request "
+                f"of the production ({expected})"
+            )
+    elif committed:
+        if by is not None and by not in _GRANTOR_TERMS:
+            raise ConsentReceiptError(
+                f"{where}: dpv:isIndicatedBy {by!r} is none of {sorted(_GRANTOR_TERMS)}"
+            )
+    elif by is not None:
+        raise ConsentReceiptError(
+            f"{where}: it is indicated by {by!r}, but log entry {index} records no one who acted"
+        )
 
 
 def _check_subject(requested: dict[str, Any], data_subject: str) -> None:

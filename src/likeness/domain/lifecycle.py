@@ -280,6 +280,41 @@ def apply(record: ConsentRecord | None, event: ConsentEvent) -> ConsentRecord:
     )
 
 
+@dataclass(frozen=True)
+class Stage:
+    """Where a consent stands as the types of its events alone decide it: what someone
+    holding only the log entries (which show each step's type, not its data) can
+    follow. ``apply`` allows exactly the transitions ``next_stage`` does."""
+
+    status: Status
+    suspended: bool = False
+
+    def __str__(self) -> str:
+        return f"{self.status.value} and suspended" if self.suspended else self.status.value
+
+
+def next_stage(stage: Stage | None, event: EventType) -> Stage | None:
+    """The stage after an ``event`` step, or None where the lifecycle does not allow
+    that step (``stage`` None: nothing recorded yet). The same rules as ``apply``, less
+    the ones that need the event's data (a grant after the term ended)."""
+    if stage is None:
+        return Stage(Status.REQUESTED) if event is EventType.REQUESTED else None
+    if event in (EventType.GRANTED, EventType.DENIED):
+        if stage.status is not Status.REQUESTED:
+            return None
+        return Stage(Status.GRANTED if event is EventType.GRANTED else Status.DENIED)
+    if event is EventType.REVOKED:
+        # A suspended consent can be revoked: it stays suspended in the record.
+        return Stage(Status.REVOKED, stage.suspended) if stage.status is Status.GRANTED else None
+    if event is EventType.SUSPENDED:
+        allowed = stage.status is Status.GRANTED and not stage.suspended
+        return Stage(Status.GRANTED, suspended=True) if allowed else None
+    if event is EventType.RESUMED:
+        # As apply: resuming needs a suspension only (one revoked while suspended too).
+        return Stage(stage.status) if stage.suspended else None
+    return None  # a second request
+
+
 def _require(record: ConsentRecord, status: Status, message: str) -> None:
     if record.status is not status:
         raise ConflictError(f"cannot {message} (consent {record.id})")
