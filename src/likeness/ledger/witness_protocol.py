@@ -7,7 +7,8 @@ cosignature line(s); 400 for a malformed request or an old size above the
 checkpoint's; 403 when no trusted key of the origin signed the checkpoint; 404 for
 an origin it does not witness; 409 (body: the size it knows, ``text/x.tlog.size``)
 when the old size is not the size it last cosigned, or that size comes with another
-root hash; 422 when the consistency proof does not verify. On any refusal the
+root hash; 422 when the consistency proof does not verify (a checkpoint of size 0
+whose root is not the empty tree's is one: no proof leads to it). On any refusal the
 witness's state is unchanged.
 """
 
@@ -21,7 +22,7 @@ from dataclasses import dataclass
 
 from likeness.ledger.checkpoint import Checkpoint, open_checkpoint, parse_body
 from likeness.ledger.cosignature import CosignatureSigner, split_note
-from likeness.ledger.merkle import HASH_SIZE, ProofError, verify_consistency
+from likeness.ledger.merkle import EMPTY_ROOT, HASH_SIZE, ProofError, verify_consistency
 from likeness.ledger.note import NoteError, Verifier
 
 MAX_PROOF_LINES = 63
@@ -149,6 +150,15 @@ def _check_consistency(
             409,
             f"old size {old_size} is not the size this witness last cosigned ({known.size})",
             known_size=known.size,
+        )
+    if checkpoint.size == 0 and checkpoint.root != EMPTY_ROOT:
+        # RFC 6962 fixes the root of the empty tree (SHA-256 of nothing): no tree of
+        # size 0 has another, so nothing is consistent with it. Cosigning it would
+        # also let the next checkpoint in from old size 0, unchecked.
+        return Refused(
+            422,
+            "a checkpoint of size 0 must have the empty tree's root hash "
+            f"({base64.b64encode(EMPTY_ROOT).decode()})",
         )
     if known.root is None or old_size == 0:
         if proof:

@@ -122,6 +122,31 @@ def test_each_refusal_of_the_spec() -> None:
     assert isinstance(onward, Cosigned) and onward.log.size == 9
 
 
+# SHA-256 of the empty string (RFC 6962, MTH({})), written out rather than computed.
+EMPTY_TREE_ROOT = bytes.fromhex("e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")
+
+
+@pytest.mark.parametrize("known", ["never cosigned", "cosigned the empty tree"])
+def test_a_size_0_checkpoint_must_have_the_empty_trees_root(known: str) -> None:
+    logs = fresh()
+    if known == "cosigned the empty tree":
+        empty = Checkpoint(ORIGIN, 0, EMPTY_TREE_ROOT).sign(LOG)
+        first = decide(AddCheckpoint(0, (), empty), logs, WITNESS, 1)
+        assert isinstance(first, Cosigned) and first.log.root == EMPTY_TREE_ROOT
+        logs = {ORIGIN: first.log}
+    bogus = Checkpoint(ORIGIN, 0, b"\x11" * 32).sign(LOG)
+    outcome = decide(AddCheckpoint(0, (), bogus), logs, WITNESS, 2)
+    assert outcome == Refused(
+        422,
+        "a checkpoint of size 0 must have the empty tree's root hash "
+        "(47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=)",
+    )
+    # refused, the witness still knows size 0, and goes on from it along a real history
+    hashes = tree([b"%d" % i for i in range(7)])
+    onward = decide(request(hashes, 0, 7), logs, WITNESS, 3)
+    assert isinstance(onward, Cosigned) and onward.log.size == 7
+
+
 @given(
     size=st.integers(min_value=2, max_value=40),
     data=st.data(),
