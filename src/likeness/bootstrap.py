@@ -168,7 +168,7 @@ class Services:
         """Clearance credentials, signed with the home's key (made now for a home that
         predates them)."""
         if self._credentials is None:
-            if not self.layout.credential_key.exists():
+            if not self.layout.credential_chain.exists():
                 write_signing_identity(self.layout, self.settings.log_origin, self.clock.now())
             self._credentials = CredentialService(
                 scans=self.scans,

@@ -47,7 +47,7 @@ def _finished(http: TestClient, world: World, job: dict[str, Any]) -> dict[str, 
     for _ in range(400):
         job = http.get(f"/v1/credentials/{job['id']}", headers=headers).json()
         seen.add(job["status"])
-        if job["status"] in ("done", "failed"):
+        if job["status"] in ("done", "failed", "erased"):
             return job
         time.sleep(0.05)
     raise AssertionError(f"the job did not finish: {job}")
@@ -179,3 +179,27 @@ def test_the_portal_offers_the_signed_file_after_a_clean_scan(
     signed = tmp_path / "from-portal.jpg"
     signed.write_bytes(download.content)
     assert verify(signed, fake_services.ledger.verifier_key).valid
+
+
+def test_a_performer_erased_while_their_file_is_signed_leaves_no_signed_copy(
+    fake_services: Services, world: World, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from likeness.services.credentials import CredentialService
+
+    real = CredentialService.sign_or_report
+
+    def then_erased(self: CredentialService, *args: Any, **kwargs: Any) -> Any:
+        signing = real(self, *args, **kwargs)
+        fake_services.registry.erase_performer(world.performer)
+        return signing
+
+    monkeypatch.setattr(CredentialService, "sign_or_report", then_erased)
+    http = client(fake_services)
+    still = face_image(tmp_path / "still.jpg", [Block(RED)])
+    job = _finished(http, world, _submit(http, world, still).json())
+    assert job["status"] == "erased", job
+    download = http.get(
+        f"/v1/credentials/{job['id']}/file", headers=bearer(world.tokens["production"])
+    )
+    assert download.status_code in (404, 409), download.text
+    assert list((fake_services.settings.home / "credentials").glob("*.sealed")) == []

@@ -5,6 +5,7 @@ covers (fast tier: the fake encoders; the C2PA SDK and the signatures are real).
 from __future__ import annotations
 
 import base64
+import dataclasses
 import io
 import json
 from pathlib import Path
@@ -98,6 +99,9 @@ def test_the_assertion_names_no_performer(
     # The performer is a commitment (base64 of an HMAC-SHA-256), never her id or name.
     assert len(base64.b64decode(appearance["performer"], validate=True)) == 32
     assert cast["ada"] not in json.dumps(data["record"])
+    # Her registry id is only inside the granted entry's bytes, which the consent receipt
+    # must carry as they are (docs/provenance.md says so): nowhere in the text.
+    assert cast["ada"] not in json.dumps(data)
     assert b"Ada" not in out.read_bytes()
     # No thumbnail: a credential carries no picture of the performer.
     assert "thumbnail" not in json.dumps(_manifest(out)).lower()
@@ -265,28 +269,116 @@ def test_a_receipt_that_is_not_the_grant_is_detected(
     assert len(failed) == 1 and "proves a consent.requested entry, not its grant" in failed[0]
 
 
-def test_a_file_signed_by_another_certificate_is_detected(
-    fake_services: Services, signed: Path, tmp_path: Path
+def _forged_identity(signed: Path, *, same_serial: bool) -> Any:
+    """A CA and leaf of someone else's making, with the deployment's names and, when
+    ``same_serial``, the very serial number the logged record names (both are public)."""
+    from datetime import UTC, datetime, timedelta
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+
+    from likeness.provenance.certificates import KeyFileSigner
+
+    genuine = x509.load_pem_x509_certificates(_assertion(signed)["ca_certificate"].encode())[0]
+    serial = int(_assertion(signed)["record"]["signer"]["serial"])
+    now = datetime.now(UTC)
+    ca_key, key = ec.generate_private_key(ec.SECP256R1()), ec.generate_private_key(ec.SECP256R1())
+    ca = (
+        x509.CertificateBuilder()
+        .subject_name(genuine.subject)
+        .issuer_name(genuine.subject)
+        .public_key(ca_key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - timedelta(days=1))
+        .not_valid_after(now + timedelta(days=30))
+        .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
+        .add_extension(
+            x509.KeyUsage(False, False, False, False, False, True, True, False, False), True
+        )
+        .add_extension(x509.SubjectKeyIdentifier.from_public_key(ca_key.public_key()), False)
+        .sign(ca_key, hashes.SHA256())
+    )
+    leaf = (
+        x509.CertificateBuilder()
+        .subject_name(genuine.subject)
+        .issuer_name(ca.subject)
+        .public_key(key.public_key())
+        .serial_number(serial if same_serial else x509.random_serial_number())
+        .not_valid_before(now - timedelta(days=1))
+        .not_valid_after(now + timedelta(days=30))
+        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+        .add_extension(
+            x509.KeyUsage(True, False, False, False, False, False, False, False, False), True
+        )
+        .add_extension(
+            x509.ExtendedKeyUsage([x509.oid.ExtendedKeyUsageOID.EMAIL_PROTECTION]), False
+        )
+        .add_extension(
+            x509.AuthorityKeyIdentifier.from_issuer_public_key(ca_key.public_key()), False
+        )
+        .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), False)
+        .sign(ca_key, hashes.SHA256())
+    )
+    pem = serialization.Encoding.PEM
+    key_pem = key.private_bytes(
+        pem, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    )
+    return KeyFileSigner(key_pem, leaf.public_bytes(pem) + ca.public_bytes(pem))
+
+
+@pytest.mark.parametrize("same_serial", [False, True])
+def test_a_credential_moved_onto_other_media_by_another_signer_is_detected(
+    fake_services: Services, signed: Path, tmp_path: Path, same_serial: bool
 ) -> None:
-    from datetime import UTC, datetime
-
-    from likeness.provenance.certificates import KeyFileSigner, make_identity
-
-    stranger = make_identity("Someone Else", now=datetime.now(UTC))
-    data = _assertion(signed)
+    """The genuine assertion copied onto another picture (Bo, who has no consent),
+    signed by a look-alike certificate: the log proves the record, the new bytes hash
+    right, and only the signer check stands between them."""
     from likeness.provenance.clearance import parse_clearance
 
-    source = tmp_path / "unsigned.jpg"
-    source.write_bytes(_original(signed))
+    other = face_image(tmp_path / "other.jpg", [Block(GREEN)])
     out = tmp_path / "forged.jpg"
-    sign_media(
-        source,
-        out,
-        manifest_for(parse_clearance(data), "x.jpg"),
-        KeyFileSigner(stranger.key_pem, stranger.chain_pem),
-    )
+    clearance = parse_clearance(_assertion(signed))
+    forger = _forged_identity(signed, same_serial=same_serial)
+    sign_media(other, out, manifest_for(clearance, "other.jpg"), forger)
     failed = _failed(out, fake_services.ledger.verifier_key)
-    assert len(failed) == 1 and failed[0].startswith("signer: signed by certificate"), failed
+    assert failed == [
+        "signer: the manifest was not signed under the CA the log names (another signer)"
+    ]
+
+
+def test_a_credential_carrying_another_ca_is_detected(
+    fake_services: Services, signed: Path, tmp_path: Path
+) -> None:
+    from cryptography.hazmat.primitives import serialization
+
+    from likeness.provenance.clearance import parse_clearance
+
+    forger = _forged_identity(signed, same_serial=True)
+    data = _assertion(signed)
+    from cryptography import x509
+
+    data["ca_certificate"] = (
+        x509.load_pem_x509_certificates(forger.chain_pem)[-1]
+        .public_bytes(serialization.Encoding.PEM)
+        .decode()
+    )
+    out = tmp_path / "forged.jpg"
+    other = face_image(tmp_path / "other.jpg", [Block(GREEN)])
+    sign_media(other, out, manifest_for(parse_clearance(data), "x.jpg"), forger)
+    assert _failed(out, fake_services.ledger.verifier_key) == [
+        "signer: the assertion's CA certificate is not the one the log names"
+    ]
+
+
+def test_a_damaged_manifest_is_reported_not_raised(fake_services: Services, signed: Path) -> None:
+    data = bytearray(signed.read_bytes())
+    start = data.find(b"jumb")
+    for offset in range(start, start + 400, 20):  # bytes of the manifest store's boxes
+        data[offset] ^= 0x5A
+    signed.write_bytes(bytes(data))
+    failed = _failed(signed, fake_services.ledger.verifier_key)
+    assert failed and failed[0].startswith(("manifest: ", "manifest signature")), failed
 
 
 def test_a_file_without_a_credential_is_invalid(fake_services: Services, tmp_path: Path) -> None:
@@ -359,3 +451,92 @@ def test_a_source_changed_while_signing_leaves_nothing_written(
     with pytest.raises(InvalidInputError, match="changed while it was being signed"):
         fake_services.credentials.sign(still, out, _options(cast))
     assert not out.exists()
+
+
+class _ServedLog:
+    """The egress gate's place, answering from this deployment's own log (what its
+    /log routes serve), with one entry bundle doctored when asked: a mirror that hides
+    a revocation."""
+
+    def __init__(self, services: Services, hide: int | None = None) -> None:
+        self._ledger = services.ledger
+        self._hide = hide
+
+    def send(self, method: str, url: str, **_: Any) -> Any:
+        from likeness.egress import EgressResponse
+        from likeness.ledger.tiles import decode_bundle, encode_bundle
+
+        path = url.split("/log/", 1)[1]
+        if path == "checkpoint":
+            body = self._ledger.checkpoint().encode()
+        else:
+            body = self._ledger.tile(path).data
+            if path.startswith("tile/entries/") and self._hide is not None:
+                entries = decode_bundle(body)
+                at = self._hide % 256
+                if at < len(entries):
+                    entries[at] = entries[0]  # the revocation swapped for an old entry
+                body = encode_bundle(entries)
+        return EgressResponse(status=200, elapsed=0.0, body=body, truncated=False)
+
+
+def test_a_mirror_hiding_a_revocation_is_caught(
+    fake_services: Services, cast: dict[str, str], signed: Path
+) -> None:
+    from likeness.domain.consent import Grantor
+    from likeness.errors import LogIntegrityError
+    from likeness.ledger.checkpoint import open_checkpoint
+    from likeness.ledger.note import parse_verifier
+    from likeness.services.log_follow import withdrawals_since
+
+    verdict = verify(signed, fake_services.ledger.verifier_key)
+    assert verdict.checkpoint is not None and verdict.scan_index is not None
+    [consent] = {a.consent_id for a in verdict.appearances if a.consent_id}
+    fake_services.consents.revoke(consent, by=Grantor.PERFORMER)
+    revoked_at = fake_services.ledger.size() - 1
+    verifier = parse_verifier(fake_services.ledger.verifier_key)
+    kept = open_checkpoint(verdict.checkpoint, verifier)
+
+    def follow(hide: int | None) -> Any:
+        return withdrawals_since(
+            _ServedLog(fake_services, hide),  # type: ignore[arg-type]
+            "http://127.0.0.1:1/log",
+            verifier,
+            {consent},
+            since=kept,
+            first=verdict.scan_index + 1,
+        )
+
+    [withdrawn] = follow(None).withdrawals
+    assert (withdrawn.consent_id, withdrawn.index) == (consent, revoked_at)
+    with pytest.raises(LogIntegrityError, match=f"entry {revoked_at} served by .* is not in"):
+        follow(revoked_at)
+
+
+def test_the_signed_copy_keeps_the_source_s_mode(
+    fake_services: Services, cast: dict[str, str], tmp_path: Path
+) -> None:
+    still = face_image(tmp_path / "still.jpg", [Block(RED)])
+    still.chmod(0o644)
+    out = tmp_path / "signed.jpg"
+    fake_services.credentials.sign(still, out, _options(cast))
+    assert out.stat().st_mode & 0o777 == 0o644  # a deliverable, not a secret
+
+
+def test_a_key_left_without_its_chain_by_a_crash_is_made_again(
+    fake_services: Services, cast: dict[str, str], tmp_path: Path
+) -> None:
+    import os
+
+    layout = fake_services.layout
+    layout.credential_chain.unlink()  # as if the process died after writing the key
+    stale = layout.credential_key.stat().st_mtime - 3600
+    os.utime(layout.credential_key, (stale, stale))
+    old_key = layout.credential_key.read_bytes()
+    still = face_image(tmp_path / "still.jpg", [Block(RED)])
+    # the next process to sign: its credential service is built afresh
+    fresh = dataclasses.replace(fake_services, _credentials=None)
+    fresh.credentials.sign(still, tmp_path / "signed.jpg", _options(cast))
+    assert layout.credential_chain.exists()
+    assert layout.credential_key.read_bytes() != old_key
+    assert verify(tmp_path / "signed.jpg", fake_services.ledger.verifier_key).valid

@@ -14,6 +14,7 @@ from likeness.cli.state import state_of
 from likeness.domain.consent import ReplicaKind
 from likeness.domain.scan import ScanOptions
 from likeness.errors import InvalidInputError
+from likeness.ledger.checkpoint import open_checkpoint
 from likeness.ledger.note import NoteError, parse_verifier
 from likeness.services.credentials import IssuedCredential, verify
 from likeness.services.inputs import parse_date
@@ -108,14 +109,17 @@ def verify_(
     key_text = Path(key).read_text(encoding="utf-8") if Path(key).is_file() else key
     verdict = verify(media, key_text)
     followed = None
-    if log_url is not None and verdict.tree_size is not None:
+    if log_url is not None and verdict.checkpoint is not None and verdict.scan_index is not None:
         try:
             verifier = parse_verifier(key_text)
+            kept = open_checkpoint(verdict.checkpoint, verifier)
         except NoteError as exc:
             raise InvalidInputError(f"verifier key rejected: {exc}") from None
         consents = {a.consent_id for a in verdict.appearances if a.consent_id is not None}
         egress = build_egress(state_of(ctx).settings())
-        followed = withdrawals_since(egress, log_url, verifier, consents, verdict.tree_size)
+        followed = withdrawals_since(
+            egress, log_url, verifier, consents, since=kept, first=verdict.scan_index + 1
+        )
     result = {
         "path": verdict.path,
         "valid": verdict.valid,

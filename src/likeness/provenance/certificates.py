@@ -3,8 +3,9 @@
 ``init`` makes a small private CA and one signing certificate under it. C2PA readers
 want a chain (leaf first, then issuers) whose leaf may sign (digitalSignature) for a
 C2PA-accepted purpose (emailProtection here); trust in it is not taken from a trust
-list but from the log: every clearance assertion is recorded in the log together
-with the SHA-256 of the leaf certificate that signs it (docs/provenance.md).
+list but from the log: every clearance assertion's logged record names the SHA-256 of
+the CA certificate, and a verifier accepts only a manifest whose signing chain leads to
+that CA (docs/provenance.md).
 """
 
 from __future__ import annotations
@@ -74,6 +75,20 @@ def make_identity(organisation: str, *, now: datetime) -> SigningIdentity:
         + ca.public_bytes(serialization.Encoding.PEM),
         ca_key_pem=_private_pem(ca_key),
     )
+
+
+def ca_of(chain_pem: bytes) -> bytes:
+    """The last certificate of a PEM chain (the CA that anchors it), as PEM."""
+    certificates = x509.load_pem_x509_certificates(chain_pem)
+    if len(certificates) < 2:
+        raise ValueError("the signing chain holds no CA certificate after the leaf")
+    return certificates[-1].public_bytes(serialization.Encoding.PEM)
+
+
+def pem_fingerprint(pem: bytes) -> str:
+    """SHA-256 (hex) of the DER of a PEM certificate."""
+    certificate = x509.load_pem_x509_certificate(pem)
+    return hashlib.sha256(certificate.public_bytes(serialization.Encoding.DER)).hexdigest()
 
 
 def leaf_fingerprint(chain_pem: bytes) -> str:

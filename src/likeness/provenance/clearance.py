@@ -55,11 +55,13 @@ class Clearance:
     salt: bytes
     scan_receipt: Receipt
     consent_receipts: Mapping[str, Receipt]
+    ca_certificate: str  # PEM; the logged record names its SHA-256
 
     def to_json(self) -> dict[str, Any]:
         return {
             "format": FORMAT,
             "record": dict(self.record),
+            "ca_certificate": self.ca_certificate,
             "salt": base64.b64encode(self.salt).decode("ascii"),
             "scan_receipt": self.scan_receipt.to_json(),
             "consent_receipts": {k: r.to_json() for k, r in self.consent_receipts.items()},
@@ -74,15 +76,20 @@ def parse_clearance(data: object) -> Clearance:
     if not isinstance(data, dict) or data.get("format") != FORMAT:
         raise ClearanceError(f"the clearance assertion is not in the {FORMAT} format")
     record, receipts = data.get("record"), data.get("consent_receipts")
-    if not isinstance(record, dict) or not isinstance(receipts, dict):
-        raise ClearanceError("the clearance assertion lacks its record or consent receipts")
+    ca = data.get("ca_certificate")
+    if not isinstance(record, dict) or not isinstance(receipts, dict) or not isinstance(ca, str):
+        raise ClearanceError(
+            "the clearance assertion lacks its record, consent receipts or CA certificate"
+        )
     try:
         salt = base64.b64decode(str(data.get("salt")), validate=True)
         scan = parse_receipt(json.dumps(data.get("scan_receipt")))
         consents = {str(k): parse_receipt(json.dumps(v)) for k, v in receipts.items()}
     except (binascii.Error, ReceiptError) as exc:
         raise ClearanceError(f"the clearance assertion is malformed: {exc}") from None
-    return Clearance(record=record, salt=salt, scan_receipt=scan, consent_receipts=consents)
+    return Clearance(
+        record=record, salt=salt, scan_receipt=scan, consent_receipts=consents, ca_certificate=ca
+    )
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,7 @@ from typing import Any
 
 from likeness import __version__
 from likeness.ledger.note import Verifier
+from likeness.provenance.certificates import ca_of, pem_fingerprint
 from likeness.provenance.clearance import (
     LABEL,
     Check,
@@ -19,7 +20,7 @@ from likeness.provenance.clearance import (
     check_clearance,
     parse_clearance,
 )
-from likeness.provenance.sdk import load_c2pa, offline_context
+from likeness.provenance.sdk import anchored_context, load_c2pa, offline_context
 from likeness.provenance.signing import mime_of
 
 GENERATOR = "likeness-ledger"
@@ -45,6 +46,7 @@ class CredentialVerdict:
     scan_index: int | None
     tree_size: int | None  # of the checkpoint the scan receipt carries
     manifest: str | None  # the active manifest's label
+    checkpoint: str | None = None  # the signed checkpoint the scan receipt carries
 
     @property
     def valid(self) -> bool:
@@ -71,7 +73,7 @@ def verify_credential(path: Path, verifier: Verifier) -> CredentialVerdict:
     except ClearanceError as exc:
         checks.append(Check("clearance assertion", False, str(exc)))
         return CredentialVerdict(str(path), tuple(checks), (), None, None, None, label)
-    checks.append(_signer(active, clearance))
+    checks.append(_signer(path, clearance))
     found = check_clearance(clearance, verifier)
     checks.extend(found.checks)
     production = clearance.record.get("production_id")
@@ -83,6 +85,7 @@ def verify_credential(path: Path, verifier: Verifier) -> CredentialVerdict:
         scan_index=found.scan_index,
         tree_size=found.tree_size,
         manifest=label,
+        checkpoint=clearance.scan_receipt.checkpoint if found.tree_size is not None else None,
     )
 
 
@@ -105,7 +108,7 @@ def _read(path: Path, checks: list[Check]) -> tuple[dict[str, Any] | None, str, 
     except OSError as exc:
         checks.append(Check("manifest", False, f"cannot read the file ({exc.strerror})"))
         return None, "", []
-    except c2pa.C2paError as exc:
+    except (c2pa.C2paError, KeyError, ValueError) as exc:  # the SDK raises all three
         checks.append(Check("manifest", False, f"the C2PA manifest cannot be read: {exc}"))
         return None, "", []
     if not isinstance(active, dict):
@@ -138,36 +141,46 @@ def _assertion(active: dict[str, Any]) -> Any:
     return None
 
 
-def _signer(active: dict[str, Any], clearance: Clearance) -> Check:
-    """The manifest was signed by the certificate the logged record names."""
-    info = active.get("signature_info") or {}
-    bound = clearance.record.get("signer")
+def _signer(path: Path, clearance: Clearance) -> Check:
+    """The manifest was signed under the CA the logged record names: the CA certificate
+    the assertion carries has that SHA-256, and the file validates as ``Trusted`` with it
+    as the only trust anchor. Anyone can make a certificate with the same serial number
+    and names; no one but the deployment can make one its CA signed."""
     subject = "signer"
-    if not isinstance(bound, dict):
-        return Check(subject, False, "the record names no signing certificate")
-    serial, issuer = str(info.get("cert_serial_number")), str(info.get("issuer"))
-    if serial != bound.get("serial") or issuer != bound.get("issuer"):
+    bound = clearance.record.get("signer")
+    if not isinstance(bound, dict) or not isinstance(bound.get("ca_sha256"), str):
+        return Check(subject, False, "the record names no signing CA")
+    try:
+        carried = pem_fingerprint(clearance.ca_certificate.encode("ascii"))
+    except (ValueError, UnicodeEncodeError):
+        return Check(subject, False, "the assertion's CA certificate is malformed")
+    if carried != bound["ca_sha256"]:
+        return Check(subject, False, "the assertion's CA certificate is not the one the log names")
+    c2pa = load_c2pa()
+    try:
+        with path.open("rb") as stream:
+            reader = c2pa.Reader(
+                mime_of(path), stream, context=anchored_context(clearance.ca_certificate)
+            )
+            state = reader.get_validation_state() or ""
+    except (OSError, c2pa.C2paError, KeyError, ValueError) as exc:
+        return Check(subject, False, f"cannot validate the signing chain: {exc}")
+    if state != "Trusted":
         return Check(
             subject,
             False,
-            f"signed by certificate {serial} of {issuer!r}, but the log names "
-            f"{bound.get('serial')} of {bound.get('issuer')!r}",
+            "the manifest was not signed under the CA the log names (another signer)",
         )
-    return Check(subject, True, f"signed by the certificate the log names ({issuer})")
+    return Check(subject, True, "signed under the CA the log names")
 
 
 def signer_of(chain_pem: bytes) -> dict[str, str]:
-    """How a manifest names its signer (serial in decimal, issuer organisation): what
-    the logged record binds."""
+    """What the logged record says of the signer: the SHA-256 of its CA certificate (what
+    a verifier anchors trust to) and the leaf's serial (decimal), for people."""
     from cryptography import x509
-    from cryptography.x509.oid import NameOID
 
     leaf = x509.load_pem_x509_certificate(chain_pem)
-    organisation = leaf.issuer.get_attributes_for_oid(NameOID.ORGANIZATION_NAME)
-    return {
-        "serial": str(leaf.serial_number),
-        "issuer": str(organisation[0].value) if organisation else "",
-    }
+    return {"ca_sha256": pem_fingerprint(ca_of(chain_pem)), "serial": str(leaf.serial_number)}
 
 
 def assertion_json(clearance: Clearance) -> str:

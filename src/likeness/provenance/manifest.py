@@ -62,9 +62,11 @@ def read_provenance_stream(stream: IO[bytes], media_format: str | None) -> Prove
         return Provenance(ManifestState.UNSUPPORTED, problems=(_reason(exc),))
     except (error.Io, error.Other, error.FileNotFound) as exc:
         return _unreadable(_reason(exc))
-    except error.RemoteManifest as exc:
-        return _unreadable(f"its manifest is stored elsewhere and is not fetched: {_reason(exc)}")
     except error as exc:
+        if _remote(exc, error):
+            return _unreadable(
+                f"its manifest is stored elsewhere and is not fetched: {_reason(exc)}"
+            )
         return Provenance(ManifestState.INVALID, problems=(_reason(exc),))
     except (OSError, ValueError) as exc:
         return _unreadable(_text(str(exc)) or type(exc).__name__)
@@ -97,6 +99,16 @@ def from_manifest_store(store: Mapping[str, Any]) -> Provenance:
         signer=_signer(active),
         problems=problems,
     )
+
+
+def _remote(exc: BaseException, error: type[BaseException]) -> bool:
+    """A manifest stored at a URL, which the offline reader does not fetch. The SDK
+    (0.38.1) names that error ``Remote: …``, which its Python layer does not map to
+    ``C2paError.RemoteManifest``, so a plain ``C2paError`` carries it."""
+    remote_type: type[BaseException] | None = getattr(error, "RemoteManifest", None)
+    if remote_type is not None and isinstance(exc, remote_type):
+        return True
+    return str(exc).startswith(("Remote:", "RemoteManifest:"))
 
 
 def _unreadable(reason: str) -> Provenance:

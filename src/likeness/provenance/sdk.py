@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import importlib
 from types import ModuleType
 from typing import Any
@@ -35,3 +36,13 @@ def offline_context() -> Any:
     """A c2pa ``Context`` holding :data:`OFFLINE_SETTINGS`."""
     c2pa = load_c2pa()
     return c2pa.Context(c2pa.Settings.from_dict(OFFLINE_SETTINGS))
+
+
+def anchored_context(ca_pem: str) -> Any:
+    """Offline settings, but trusting exactly one CA: a manifest validates as
+    ``Trusted`` only when its signing chain leads to ``ca_pem``."""
+    c2pa = load_c2pa()
+    settings = copy.deepcopy(OFFLINE_SETTINGS)
+    settings["verify"]["verify_trust"] = True
+    settings["trust"] = {"trust_anchors": ca_pem}
+    return c2pa.Context(c2pa.Settings.from_dict(settings))

@@ -55,6 +55,8 @@ def sign_media(
     descriptor, partial_name = tempfile.mkstemp(prefix=f".{dest.name}.", dir=dest.parent)
     partial = Path(partial_name)
     try:
+        # mkstemp makes the file 0600; a deliverable keeps its source's mode
+        os.fchmod(descriptor, source.stat().st_mode & 0o777)
         with os.fdopen(descriptor, "w+b") as out:
             sign_into(source, out, manifest, signer)
             out.flush()

@@ -26,6 +26,7 @@ from likeness.ledger.canonical import JsonValue
 from likeness.ledger.entry import SALT_SIZE, commitment
 from likeness.ledger.note import NoteError, parse_verifier
 from likeness.ledger.receipt import Receipt
+from likeness.provenance.certificates import ca_of
 from likeness.provenance.clearance import Clearance, ClearedRecord
 from likeness.provenance.credential import (
     CredentialVerdict,
@@ -128,6 +129,7 @@ class CredentialService:
             salt=salt,
             scan_receipt=scan_receipt,
             consent_receipts={k: self._ledger.receipt(i) for k, i in consent_receipts.items()},
+            ca_certificate=ca_of(self._signer.chain_pem).decode("ascii"),
         )
         manifest = manifest_for(clearance, title or source.name)
         if isinstance(dest, Path):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -23,6 +24,8 @@ from likeness.store.repositories import (
     ProductionRepository,
 )
 
+PARTIAL_IDENTITY_GRACE = 60.0  # seconds a key may wait for its chain
+
 
 def initialise_home(
     root: Path, *, database_url: str | None, clock: Clock, organisation: str
@@ -43,13 +46,23 @@ def initialise_home(
 
 def write_signing_identity(layout: HomeLayout, organisation: str, now: datetime) -> None:
     """The clearance-credential key, its CA's key and their chain, made at ``init`` (and
-    once, at first use, for a home made before credentials existed). Never overwrites:
-    the key is created exclusively, so two processes cannot both make one."""
+    once, at first use, for a home made before credentials existed). The chain is
+    written last and marks the set complete. The key is created exclusively, so two
+    processes cannot both make one; a key left without a chain by a crash (older than
+    a minute) never signed anything, and is made again."""
+    if layout.credential_chain.exists():
+        return
+    if layout.credential_key.exists():
+        if time.time() - layout.credential_key.stat().st_mtime < PARTIAL_IDENTITY_GRACE:
+            return  # another process is writing the rest now
+        layout.credential_key.unlink(missing_ok=True)
+        layout.credential_ca_key.unlink(missing_ok=True)
     identity = make_identity(organisation, now=now)
     try:
         write_pem_secret(layout.credential_key, identity.key_pem)
     except FileExistsError:
         return  # made by another process, which writes the chain next
+    layout.credential_ca_key.unlink(missing_ok=True)
     write_pem_secret(layout.credential_ca_key, identity.ca_key_pem)
     partial = layout.credential_chain.with_name(f".{layout.credential_chain.name}.partial")
     partial.write_bytes(identity.chain_pem)

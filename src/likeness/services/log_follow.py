@@ -1,6 +1,10 @@
-"""Reading a served log from outside (its /log checkpoint and entry bundles), through
-the egress gate: what ``credential verify --log`` asks of it, consents withdrawn since
-a credential was signed."""
+"""Reading a served log from outside (its /log checkpoint, entry bundles and hash tiles),
+through the egress gate: what ``credential verify --log`` asks of it, consents withdrawn
+since a credential was signed.
+
+Nothing served is taken on trust but the checkpoint's signature: the served tree is
+proven consistent with the checkpoint the credential carries, and every entry read is
+proven included in the served checkpoint, from its hash tiles."""
 
 from __future__ import annotations
 
@@ -9,9 +13,18 @@ from dataclasses import dataclass
 
 from likeness.egress import Egress
 from likeness.errors import InvalidInputError, LogIntegrityError
-from likeness.ledger.checkpoint import open_checkpoint
+from likeness.ledger.checkpoint import Checkpoint, open_checkpoint
 from likeness.ledger.entry import decode_entry
+from likeness.ledger.merkle import (
+    ProofError,
+    consistency_proof,
+    inclusion_proof,
+    leaf_hash,
+    verify_consistency,
+    verify_inclusion,
+)
 from likeness.ledger.note import NoteError, Verifier
+from likeness.ledger.tile_reader import TileHashReader
 from likeness.ledger.tiles import TILE_WIDTH, decode_bundle, encode_index
 
 WITHDRAWALS = frozenset({"consent.revoked", "consent.suspended"})
@@ -33,25 +46,40 @@ class Followed:
 
 
 def withdrawals_since(
-    egress: Egress, log_url: str, verifier: Verifier, consent_ids: Collection[str], since: int
+    egress: Egress,
+    log_url: str,
+    verifier: Verifier,
+    consent_ids: Collection[str],
+    since: Checkpoint,
+    first: int,
 ) -> Followed:
-    """Entries ``since`` onwards in the log served at ``log_url`` (its ``/log`` prefix)
-    that withdraw one of ``consent_ids``, under a checkpoint ``verifier`` signed."""
+    """Entries ``first`` onwards in the log served at ``log_url`` (its ``/log`` prefix)
+    that withdraw one of ``consent_ids``; the served log must extend ``since`` (the
+    checkpoint the credential carries)."""
     base = log_url.rstrip("/")
-    answer = egress.send("GET", f"{base}/checkpoint")
-    if answer.status != 200:
-        raise InvalidInputError(f"{base}/checkpoint answered {answer.status}")
-    try:
-        checkpoint = open_checkpoint(answer.body, verifier)
-    except NoteError as exc:
-        raise LogIntegrityError(f"the served checkpoint is not the log's: {exc}") from None
-    if checkpoint.size < since:
+    checkpoint = _served_checkpoint(egress, base, verifier)
+    if checkpoint.size < since.size:
         raise LogIntegrityError(
-            f"the served log has {checkpoint.size} entries, fewer than the {since} the "
+            f"the served log has {checkpoint.size} entries, fewer than the {since.size} the "
             "credential's checkpoint proves: history was truncated"
         )
+    tiles = TileHashReader(checkpoint.size, lambda path: _get(egress, f"{base}/{path}"))
+    try:
+        with_proofs = consistency_proof(since.size, checkpoint.size, tiles)
+        verify_consistency(since.size, checkpoint.size, since.root, checkpoint.root, with_proofs)
+    except (ProofError, LookupError) as exc:
+        raise LogIntegrityError(
+            f"the served log is not consistent with the credential's checkpoint: {exc}"
+        ) from None
     found: list[Withdrawal] = []
-    for index, entry in _entries(egress, base, since, checkpoint.size):
+    for index, entry in _entries(egress, base, first, checkpoint.size):
+        try:
+            proof = inclusion_proof(index, checkpoint.size, tiles)
+            verify_inclusion(leaf_hash(entry), index, checkpoint.size, proof, checkpoint.root)
+        except (ProofError, LookupError) as exc:
+            raise LogIntegrityError(
+                f"entry {index} served by {base} is not in its checkpoint: {exc}"
+            ) from None
         data = decode_entry(entry)
         ids = data.get("ids")
         if data.get("type") in WITHDRAWALS and isinstance(ids, dict):
@@ -63,6 +91,20 @@ def withdrawals_since(
     return Followed(size=checkpoint.size, withdrawals=tuple(found))
 
 
+def _served_checkpoint(egress: Egress, base: str, verifier: Verifier) -> Checkpoint:
+    try:
+        return open_checkpoint(_get(egress, f"{base}/checkpoint"), verifier)
+    except NoteError as exc:
+        raise LogIntegrityError(f"the served checkpoint is not the log's: {exc}") from None
+
+
+def _get(egress: Egress, url: str) -> bytes:
+    answer = egress.send("GET", url, max_body=MAX_BUNDLE)
+    if answer.status != 200 or answer.truncated:
+        raise InvalidInputError(f"{url} answered {answer.status}")
+    return answer.body
+
+
 def _entries(egress: Egress, base: str, first: int, size: int) -> list[tuple[int, bytes]]:
     out: list[tuple[int, bytes]] = []
     for tile in range(first // TILE_WIDTH, (size + TILE_WIDTH - 1) // TILE_WIDTH):
@@ -71,11 +113,8 @@ def _entries(egress: Egress, base: str, first: int, size: int) -> list[tuple[int
         path = f"{base}/tile/entries/{encode_index(tile)}"
         if width < TILE_WIDTH:
             path += f".p/{width}"
-        answer = egress.send("GET", path, max_body=MAX_BUNDLE)
-        if answer.status != 200 or answer.truncated:
-            raise InvalidInputError(f"{path} answered {answer.status}")
         try:
-            entries = decode_bundle(answer.body)
+            entries = decode_bundle(_get(egress, path))
         except ValueError as exc:
             raise LogIntegrityError(f"{path}: {exc}") from None
         if len(entries) != width:

@@ -376,6 +376,14 @@ class ScanJobService:
             )
         return SignedCopy(job.credential.file, read_sealed(path, key, _signed_binding(job_id)))
 
+    def _drop_signed(self, connection: Connection, job_id: str) -> None:
+        """A signed copy the job will not offer (it failed, or showed a performer erased
+        meanwhile): its key goes, and the file."""
+        path = self._signed_path(job_id)
+        if path.exists():
+            keys_of(connection).destroy(connection, [report_key(job_id)])
+            path.unlink(missing_ok=True)
+
     def _signed_path(self, job_id: str) -> Path:
         return self._signed_root / f"{job_id}.sealed"
 
@@ -393,6 +401,7 @@ class ScanJobService:
             repository = ScanJobRepository(connection)
             if report is None:
                 repository.set_status(job_id, ScanJobStatus.FAILED, error=error, finished_at=now)
+                self._drop_signed(connection, job_id)
                 return
             shows = _shows(report)
             performers = PerformerRepository(connection)
@@ -400,6 +409,7 @@ class ScanJobService:
                 repository.set_status(
                     job_id, ScanJobStatus.ERASED, error=ERASED_MESSAGE, finished_at=now
                 )
+                self._drop_signed(connection, job_id)
                 return
             sealed = self._seal(connection, job_id, json.dumps(report.to_json()).encode())
             repository.set_status(
