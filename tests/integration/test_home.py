@@ -29,9 +29,18 @@ def test_init_creates_database_and_private_secrets(tmp_path: Path) -> None:
     # The data home's own SQLite file, unless the database is on a server.
     assert layout.database.is_file() is (settings.database_url is None)
     assert stat.S_IMODE(layout.secrets.stat().st_mode) == 0o700
-    for key in (layout.master_key, layout.signing_key):
+    for key in (
+        layout.master_key,
+        layout.signing_key,
+        layout.credential_key,
+        layout.credential_ca_key,
+    ):
         assert stat.S_IMODE(key.stat().st_mode) == 0o600
     assert layout.master_key.read_bytes() != layout.signing_key.read_bytes()
+    # the clearance-credential key and its chain (leaf, then the CA): the key is never
+    # printed, the chain is public
+    assert layout.credential_key.read_bytes().startswith(b"-----BEGIN PRIVATE KEY-----")
+    assert layout.credential_chain.read_bytes().count(b"-----BEGIN CERTIFICATE-----") == 2
     assert [p.name for p in tmp_path.iterdir()] == ["home"]  # no staging left behind
 
 

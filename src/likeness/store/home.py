@@ -117,7 +117,12 @@ class HomeLayout:
         """File mode of each secret, for status reports (the secrets themselves never leave)."""
         return {
             path.name: path.stat().st_mode & 0o777
-            for path in (self.master_key, self.signing_key)
+            for path in (
+                self.master_key,
+                self.signing_key,
+                self.credential_key,
+                self.credential_ca_key,
+            )
             if path.exists()
         }
 
