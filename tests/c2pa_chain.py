@@ -89,10 +89,12 @@ def sign(
     manifest: dict[str, Any],
     *,
     edit: bool = False,
+    remote_url: str | None = None,
 ) -> Path:
     """``source`` with ``manifest`` signed into it, written to ``dest``. ``edit``: the
     manifest records an edit of ``source``, which becomes its parent ingredient (with
-    its own manifest, if it has one)."""
+    its own manifest, if it has one). ``remote_url``: the manifest is left out of the
+    file, which only refers to it at that URL."""
     import c2pa
 
     from likeness.provenance.sdk import offline_context
@@ -102,6 +104,9 @@ def sign(
     with c2pa.Builder(manifest, context=offline_context()) as builder:
         if edit:
             builder.set_intent(c2pa.C2paBuilderIntent.EDIT)
+        if remote_url is not None:
+            builder.set_no_embed()
+            builder.set_remote_url(remote_url)
         out = io.BytesIO()
         with source.open("rb") as src:
             builder.sign(signer, mime, src, out)

@@ -9,6 +9,8 @@ from __future__ import annotations
 import csv
 import io
 import json
+import socket
+import threading
 import time
 from pathlib import Path
 
@@ -48,6 +50,7 @@ from tests.c2pa_chain import (
 from tests.casting import cast_with_consent
 from tests.clips import make_clip
 from tests.conftest import fake_cli
+from tests.loopback_only import watch_connections
 
 runner = CliRunner()
 AI = IPTC + "trainedAlgorithmicMedia"
@@ -287,6 +290,63 @@ def test_a_corrupted_manifest_is_invalid_and_the_scan_goes_on(
     [appearance] = media.appearances
     assert appearance.outcome is DecisionOutcome.COVERED and appearance.synthetic_replica is None
     assert after.provenance is not None and after.provenance.state is ManifestState.NONE
+
+
+def test_a_remote_manifest_is_unreadable_and_never_fetched(
+    fake_services: Services,
+    cast: dict[str, str],
+    chain: SigningChain,
+    tmp_path: Path,
+) -> None:
+    """A file whose manifest is stored at a URL: the reader's offline settings fetch
+    nothing, and the state says why it could not be read (docs/provenance.md)."""
+    import c2pa
+
+    # A loopback listener stands at the URL: the SDK fetches in native code, which the
+    # loopback guard does not see, so the listener's queue shows any fetch.
+    with socket.create_server(("127.0.0.1", 0)) as listener:
+        listener.setblocking(False)
+        port = listener.getsockname()[1]
+        url = f"http://127.0.0.1:{port}/manifest.c2pa"
+        remote = sign(
+            chain,
+            face_image(tmp_path / "photo.jpg", [Block(RED, x=200, y=150)]),
+            tmp_path / "remote.jpg",
+            created("trainedAlgorithmicMedia"),
+            remote_url=url,
+        )
+
+        with watch_connections() as tried:
+            [media] = fake_services.scans.scan([remote], ScanOptions(cast["film"])).media
+        assert tried == []
+        with pytest.raises(BlockingIOError):
+            listener.accept()  # nothing connected
+        assert media.status is MediaStatus.SCANNED
+        assert media.provenance is not None
+        assert media.provenance.state is ManifestState.UNREADABLE
+        assert media.provenance.problems == (
+            "its manifest is stored elsewhere and is not fetched: Remote: must fetch remote "
+            f"manifests from url {url}",
+        )
+        assert media.synthetic is None  # nothing was read, so nothing is declared
+
+        # The control: the SDK's default settings do fetch it, and the listener sees
+        # that (it answers by hanging up, so the fetch fails at once).
+        fetched: list[bytes] = []
+
+        def hang_up() -> None:
+            connection, _ = listener.accept()
+            with connection:
+                fetched.append(connection.recv(200))
+
+        listener.setblocking(True)
+        listener.settimeout(10)
+        answering = threading.Thread(target=hang_up)
+        answering.start()
+        with remote.open("rb") as stream, pytest.raises(c2pa.C2paError):
+            c2pa.Reader("image/jpeg", stream)
+        answering.join()
+        assert fetched[0].startswith(b"GET /manifest.c2pa ")
 
 
 def test_audio_and_video_without_a_manifest_scan_fine(
