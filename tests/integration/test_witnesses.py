@@ -196,6 +196,7 @@ def test_a_rewritten_history_is_refused_by_both_witnesses_and_by_clients(
         grow(forked, 2, "g")
         results = forked.witnesses.sync()
         assert [r.cosigned for r in results] == [False, False]
+        assert [r.forked for r in results] == [True, True]  # 'log witness sync' exits 10
         for r in results:
             assert "(422)" in (r.error or "") and "history differs" in (r.error or "")
         assert [w.state_bytes() for w in witnesses] == before  # nothing cosigned, nothing moved

@@ -74,7 +74,8 @@ def list_witnesses(ctx: typer.Context, as_json: JsonFlag = False) -> None:
 @app.command("sync")
 def sync(ctx: typer.Context, as_json: JsonFlag = False) -> None:
     """Send the latest checkpoint to every witness that has not cosigned it (what
-    'likeness serve' does in the background); exits non-zero if one refused."""
+    'likeness serve' does in the background); exits 10 if a witness saw another history
+    (a fork), 15 if one could not be reached or refused otherwise."""
     results = state_of(ctx).services().witnesses.sync()
     if as_json:
         render.emit_json(
@@ -89,5 +90,8 @@ def sync(ctx: typer.Context, as_json: JsonFlag = False) -> None:
             typer.echo(f"{r.witness}: size {r.size} {outcome}")
         if not results:
             typer.echo("every witness has cosigned the latest checkpoint")
+    # the exit statuses of an integrity error and an outbound failure (cli/app.EXIT_CODES)
+    if any(r.forked for r in results):  # the log's history differs from a witness's
+        raise typer.Exit(10)
     if any(not r.cosigned for r in results):
         raise typer.Exit(15)

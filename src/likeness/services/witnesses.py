@@ -67,6 +67,9 @@ class SyncResult:
     size: int
     cosigned: bool
     error: str | None = None
+    # the witness saw another history: it refused the consistency proof (422), cosigned a
+    # different checkpoint of the size it knows (409), or a larger tree than the log holds
+    forked: bool = False
 
 
 class WitnessClientService:
@@ -139,12 +142,14 @@ class WitnessClientService:
         old = witness.cosigned_size or 0
         line: str | None = None
         error: str | None = None
+        forked = False
         for _ in range(2):  # a 409 tells the size the witness knows: once more from it
             if old > size:
                 error = (
                     f"the witness cosigned a checkpoint of size {old} but the log holds only "
                     f"{size} entries: the log's history was truncated"
                 )
+                forked = True
                 break
             try:
                 proof = self._ledger.prove_consistency(old, size) if 0 < old < size else []
@@ -161,6 +166,8 @@ class WitnessClientService:
                 if known != old:
                     old = known
                     continue
+                forked = True  # it knows this size, and cosigned another checkpoint of it
+            forked = forked or status == 422
             if status == 200 and answer is not None:
                 line, error = _cosignature(verifier, body, answer)
             break
@@ -175,7 +182,9 @@ class WitnessClientService:
             self._ledger.forget_cosignatures()
         if error is not None:
             log_.warning("witness %s: %s", witness.name, error)
-        return SyncResult(witness=witness.name, size=size, cosigned=line is not None, error=error)
+        return SyncResult(
+            witness=witness.name, size=size, cosigned=line is not None, error=error, forked=forked
+        )
 
     def _post(
         self, witness: Witness, request: AddCheckpoint
