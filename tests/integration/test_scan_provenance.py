@@ -33,6 +33,7 @@ from likeness.domain.scan import MediaResult, MediaStatus, ScanOptions
 from likeness.domain.scan_job import ScanJobStatus
 from likeness.errors import InvalidInputError
 from likeness.provenance.manifest import C2paProvenanceReader
+from likeness.scan.report import report_csv
 from likeness.services.scans import ScanService
 from likeness.settings import Settings
 from likeness.store.sealed_cache import SealedCache
@@ -202,6 +203,23 @@ def test_reports_show_the_declaration_per_file(
     ) in page
     assert "Taken as AI-generated (manifest: trainedAlgorithmicMedia)" in page
     assert "synthetic replica, decided as independently created" in page
+
+
+def test_a_claim_generator_that_is_a_formula_is_text_in_the_csv(
+    fake_services: Services, cast: dict[str, str], chain: SigningChain, photo: Path, tmp_path: Path
+) -> None:
+    """The manifest's strings are whoever made the file's: a spreadsheet opening the
+    report must not run one as a formula (docs/scan-report.md)."""
+    manifest = created("trainedAlgorithmicMedia")
+    manifest["claim_generator_info"] = [{"name": '=HYPERLINK("http://127.0.0.1/x","open")'}]
+    signed = sign(chain, photo, tmp_path / "formula.png", manifest)
+    report = fake_services.scans.scan([signed], ScanOptions(cast["film"]))
+    [media] = report.media
+    assert media.provenance is not None
+    assert media.provenance.claim_generator == '=HYPERLINK("http://127.0.0.1/x","open")'
+    [row] = list(csv.DictReader(io.StringIO(report_csv(report))))
+    assert row["claim_generator"] == '\'=HYPERLINK("http://127.0.0.1/x","open")'
+    assert row["signer"] == "Test Generator signer / Test Generator Labs"
 
 
 def test_a_cached_scan_still_shows_the_provenance(

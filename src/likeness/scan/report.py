@@ -39,28 +39,42 @@ CSV_COLUMNS = (
 )
 
 
+# A spreadsheet runs a cell starting with one of these as a formula (some drop a
+# leading tab or carriage return first): OWASP's CSV injection advice is to make such a
+# cell text with a leading apostrophe. Paths, reasons and above all the provenance strings come from
+# whoever made the file, so every text cell gets it; numbers are written as numbers.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_text(value: str) -> str:
+    """``value`` as a CSV text cell that no spreadsheet runs as a formula."""
+    return "'" + value if value.startswith(FORMULA_STARTS) else value
+
+
 def report_csv(report: ScanReport) -> str:
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(CSV_COLUMNS)
+    csv.writer(out, lineterminator="\n").writerow(CSV_COLUMNS)
+    # Every text cell quoted: with "\n" as the line end the csv module would leave a
+    # cell holding a bare carriage return unquoted, and a spreadsheet may start a new
+    # row there, whose first cell would then escape the apostrophe.
+    writer = csv.writer(out, lineterminator="\n", quoting=csv.QUOTE_NONNUMERIC)
     provenance = {m.path: m.provenance for m in report.media}
     for a in report.appearances():
         origin = provenance.get(a.media)
-        writer.writerow(
-            [
-                a.media,
-                a.performer_id or "",
-                a.modality.value,
-                float(a.start),
-                float(a.end),
-                "" if a.score is None else a.score,
-                a.outcome.value,
-                a.consent_id or "",
-                " | ".join(f"{r.rule}: {r.message}" for r in a.reasons),
-                "" if a.synthetic_replica is None else a.synthetic_replica.value,
-                *_provenance_cells(origin),
-            ]
-        )
+        row: list[str | float] = [
+            a.media,
+            a.performer_id or "",
+            a.modality.value,
+            float(a.start),
+            float(a.end),
+            "" if a.score is None else a.score,
+            a.outcome.value,
+            a.consent_id or "",
+            " | ".join(f"{r.rule}: {r.message}" for r in a.reasons),
+            "" if a.synthetic_replica is None else a.synthetic_replica.value,
+            *_provenance_cells(origin),
+        ]
+        writer.writerow([csv_text(cell) if isinstance(cell, str) else cell for cell in row])
     return out.getvalue()
 
 
