@@ -24,6 +24,7 @@ from likeness.domain.consent import ReplicaKind
 from likeness.domain.scan import ScanOptions
 from likeness.errors import NotFoundError
 from likeness.services.access import require_production, require_role
+from likeness.services.credentials import SIGNED_MEDIA_TYPES, media_type_of
 
 router = APIRouter(
     prefix="/v1/credentials",
@@ -31,17 +32,6 @@ router = APIRouter(
     responses=ERROR_RESPONSES,
     route_class=InMemoryUploads,
 )
-
-MEDIA_TYPES = {
-    ".jpg": "image/jpeg",
-    ".jpeg": "image/jpeg",
-    ".png": "image/png",
-    ".webp": "image/webp",
-    ".mp4": "video/mp4",
-    ".m4v": "video/mp4",
-    ".mov": "video/quicktime",
-    ".wav": "audio/wav",
-}
 
 
 @router.post("", response_model=ScanJobOut, status_code=202, dependencies=[MultipartBody])
@@ -89,16 +79,15 @@ def get_credential(job_id: str, caller: Caller, services: ServicesDep) -> dict[s
 @router.get(
     "/{job_id}/file",
     response_class=StreamingResponse,
-    responses={200: {"content": {t: {} for t in sorted(set(MEDIA_TYPES.values()))}}},
+    responses={200: {"content": {media: {} for media in SIGNED_MEDIA_TYPES}}},
 )
 def download_credential(job_id: str, caller: Caller, services: ServicesDep) -> StreamingResponse:
     """The signed copy, once issued (409 while pending or when refused)."""
     require_role(caller, Role.PRODUCTION)
     copy = services.scan_jobs.signed_copy(caller, job_id)
-    suffix = copy.name[copy.name.rfind(".") :].lower()
     return StreamingResponse(
         _chunks(copy.chunks),
-        media_type=MEDIA_TYPES.get(suffix, "application/octet-stream"),
+        media_type=media_type_of(copy.name),
         headers={"content-disposition": f'attachment; filename="{copy.name}"'},
     )
 

@@ -34,7 +34,13 @@ from likeness.provenance.credential import (
     signer_of,
     verify_credential,
 )
-from likeness.provenance.signing import CredentialSigner, mime_of, sign_into, sign_media
+from likeness.provenance.signing import (
+    SIGNABLE,
+    CredentialSigner,
+    mime_of,
+    sign_into,
+    sign_media,
+)
 from likeness.services.consents import ConsentService
 from likeness.services.events import credential_issued, performer_key, scan_cleared
 from likeness.services.ledger import LedgerService
@@ -224,6 +230,14 @@ class CredentialService:
         if not granted:
             raise InvalidInputError(f"consent {consent_id} was never granted in the log")
         return granted[-1]
+
+
+SIGNED_MEDIA_TYPES = tuple(sorted(set(SIGNABLE.values())))  # what a signed copy is served as
+
+
+def media_type_of(name: str) -> str:
+    """The media type a signed copy named ``name`` is served as."""
+    return SIGNABLE.get(Path(name).suffix.lower(), "application/octet-stream")
 
 
 def verify(path: Path, verifier_key: str) -> CredentialVerdict:
