@@ -381,6 +381,15 @@ def test_a_damaged_manifest_is_reported_not_raised(fake_services: Services, sign
     assert failed and failed[0].startswith(("manifest: ", "manifest signature")), failed
 
 
+def test_a_file_of_another_kind_is_invalid_not_an_error(
+    fake_services: Services, tmp_path: Path
+) -> None:
+    notes = tmp_path / "notes.txt"
+    notes.write_text("a credential?")
+    [failed] = _failed(notes, fake_services.ledger.verifier_key)
+    assert failed.startswith("manifest: notes.txt: a clearance credential can be written into")
+
+
 def test_a_file_without_a_credential_is_invalid(fake_services: Services, tmp_path: Path) -> None:
     plain = face_image(tmp_path / "plain.jpg", [Block(RED)])
     assert _failed(plain, fake_services.ledger.verifier_key) == [

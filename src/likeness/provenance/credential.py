@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from likeness import __version__
+from likeness.errors import InvalidInputError
 from likeness.ledger.note import Verifier
 from likeness.provenance.certificates import ca_of, pem_fingerprint
 from likeness.provenance.clearance import (
@@ -93,8 +94,8 @@ def _read(path: Path, checks: list[Check]) -> tuple[dict[str, Any] | None, str, 
     c2pa = load_c2pa()
     try:
         mime = mime_of(path)
-    except ValueError as exc:
-        checks.append(Check("manifest", False, str(exc)))
+    except InvalidInputError as exc:
+        checks.append(Check("manifest", False, exc.message))
         return None, "", []
     try:
         with path.open("rb") as stream:
