@@ -359,7 +359,8 @@ flags = Table(
     metadata,
     Column("log_index", BigInteger, primary_key=True, autoincrement=False),
     Column("performer_id", String(ID), ForeignKey("performers.id"), nullable=False),
-    Column("production_id", String(ID), ForeignKey("productions.id"), nullable=False),
+    # None: found by a watcher decided against no production (``watch add --any``)
+    Column("production_id", String(ID), ForeignKey("productions.id"), nullable=True),
     Column("media", Text, nullable=False),  # the file's name as scanned
     Column("media_sha256", String(64)),
     Column("modality", String(8), nullable=False),
@@ -367,7 +368,96 @@ flags = Table(
     Column("end_s", String(16), nullable=False),
     Column("flagged_at", UTCDateTime, nullable=False),
     Column("submitted_by", String(ID)),  # the account whose scan job flagged it (HTTP)
+    Column("location", Text),  # where a watcher found the media (its URL), if it did
     Index("ix_flags_performer_id", "performer_id"),
+)
+
+# -- enforcement (docs/enforcement.md) -----------------------------------------------
+
+# Sources a watcher polls for new media: a feed (RSS, Atom, JSON), an HTTP directory
+# listing or a local folder; decided for a production, or for none (``--any``).
+watched_sources = Table(
+    "watched_sources",
+    metadata,
+    Column("id", String(ID), primary_key=True),
+    Column("url", Text, nullable=False),
+    Column("kind", String(16), nullable=False),  # feed, listing, folder
+    Column("production_id", String(ID), ForeignKey("productions.id")),
+    Column("added_by", String(ID)),
+    Column("added_at", UTCDateTime, nullable=False),
+    Column("last_run_at", UTCDateTime),
+    Column("last_error", Text),
+)
+
+# Every item a source listed, remembered by URL (and by content once fetched) so that
+# nothing is fetched or scanned twice.
+watched_items = Table(
+    "watched_items",
+    metadata,
+    Column(
+        "source_id",
+        String(ID),
+        ForeignKey("watched_sources.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    Column("url", Text, primary_key=True),
+    Column("sha256", String(64)),
+    Column("status", String(16), nullable=False),  # scanned, matched, error, duplicate, ...
+    Column("detail", Text),  # an error, or what was found (JSON)
+    Column("seen_at", UTCDateTime, nullable=False),
+    Index("ix_watched_items_sha256", "sha256"),
+)
+
+# Takedown notices drafted from flags, and each step a person records for them.
+takedowns = Table(
+    "takedowns",
+    metadata,
+    Column("id", String(ID), primary_key=True),
+    Column("flag_log_index", BigInteger, ForeignKey("flags.log_index"), nullable=False),
+    Column("performer_id", String(ID), ForeignKey("performers.id"), nullable=False),
+    Column("location", Text, nullable=False),  # where the material is (URL or file)
+    Column("status", String(16), nullable=False),
+    Column("notice", Text, nullable=False),  # sealed JSON under the performer's key
+    Column("created_by", String(ID)),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+    Index("ix_takedowns_performer_id", "performer_id"),
+)
+
+takedown_steps = Table(
+    "takedown_steps",
+    metadata,
+    Column(
+        "takedown_id",
+        String(ID),
+        ForeignKey("takedowns.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    Column("seq", Integer, primary_key=True, autoincrement=False),
+    Column("status", String(16), nullable=False),
+    Column("at", UTCDateTime, nullable=False),
+    Column("note", Text),  # sealed under the performer's key
+    Column("recorded_by", String(ID)),
+    Column("log_index", BigInteger, nullable=False),
+)
+
+# Stay-down fingerprints of flagged segments (perceptual; no biometric template).
+fingerprints = Table(
+    "fingerprints",
+    metadata,
+    Column(
+        "flag_log_index",
+        BigInteger,
+        ForeignKey("flags.log_index", ondelete="CASCADE"),
+        primary_key=True,
+        autoincrement=False,
+    ),
+    Column("media_sha256", String(64)),
+    Column("kind", String(8), nullable=False),  # video, image, audio
+    Column("start_s", String(16), nullable=False),
+    Column("end_s", String(16), nullable=False),
+    Column("data", LargeBinary, nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
 )
 
 # Retention (services/retention.py): the last sign-in seen for a performer's accounts
