@@ -52,7 +52,9 @@ from likeness.services.registry import RegistryService
 from likeness.services.retention import RetentionPolicy, RetentionService
 from likeness.services.scan_jobs import ScanJobService
 from likeness.services.scans import ScanService
+from likeness.services.takedowns import TakedownService
 from likeness.services.uses import UseService
+from likeness.services.watch import WatchService
 from likeness.services.webhooks import RetryPolicy, WebhookService
 from likeness.services.witness_server import WitnessService
 from likeness.services.witnesses import WitnessClientService
@@ -106,12 +108,14 @@ class Services:
     clock: Clock
     ids: IdFactory
     memory: MemoryFiles  # uploads held in memory while they are worked on
+    watch: WatchService  # watched sources (docs/enforcement.md)
 
     _writer: LogWriter[PendingEvent, int] | None = field(default=None, repr=False)
     _receipt_writer: LogWriter[PendingEvent, Receipt] | None = field(default=None, repr=False)
     _scan_jobs: ScanJobService | None = field(default=None, repr=False)
     _checks: CheckService | None = field(default=None, repr=False)
     _credentials: CredentialService | None = field(default=None, repr=False)
+    _takedowns: TakedownService | None = field(default=None, repr=False)
     _executor: ThreadPoolExecutor | None = field(default=None, repr=False)
 
     def leader_lock(self, name: str) -> LeaderLock:
@@ -179,6 +183,22 @@ class Services:
                 signer=load_credential_signer(self.layout),
             )
         return self._credentials
+
+    @property
+    def takedowns(self) -> TakedownService:
+        """Takedown notices: drafted with stills from the scan jobs' sealed reports."""
+        if self._takedowns is None:
+            self._takedowns = TakedownService(
+                database=self.database,
+                ledger=self.ledger,
+                registry=self.registry,
+                uses=self.uses,
+                clock=self.clock,
+                ids=self.ids,
+                stills=lambda production, flags: self.scan_jobs.stills(production, flags),
+                outbox=self.webhooks,
+            )
+        return self._takedowns
 
     def status(self) -> HomeStatus:
         return describe_home(self.layout, self.database)
@@ -305,6 +325,18 @@ def build_services(
     )
     biometrics = BiometricShredder(vault=vault, derived=(index_files, scan_cache, gallery))
     detector = build_detector(settings, encoders)
+    scans = ScanService(
+        gallery=gallery,
+        detector=detector,
+        uses=uses,
+        ledger=ledger,
+        clock=clock,
+        cache=scan_cache,
+        database=database,
+        outbox=webhooks,
+        provenance=C2paProvenanceReader(),
+    )
+    memory = MemoryFiles(layout.root / "held")
     return Services(
         layout=layout,
         master_key=master_key,
@@ -335,17 +367,7 @@ def build_services(
             gallery=gallery,
         ),
         detector=detector,
-        scans=ScanService(
-            gallery=gallery,
-            detector=detector,
-            uses=uses,
-            ledger=ledger,
-            clock=clock,
-            cache=scan_cache,
-            database=database,
-            outbox=webhooks,
-            provenance=C2paProvenanceReader(),
-        ),
+        scans=scans,
         logins=LoginService(
             database=database,
             clock=clock,
@@ -368,7 +390,17 @@ def build_services(
         settings=settings,
         clock=clock,
         ids=ids,
-        memory=MemoryFiles(layout.root / "held"),
+        memory=memory,
+        watch=WatchService(
+            database=database,
+            clock=clock,
+            ids=ids,
+            egress=egress,
+            scans=scans,
+            memory=memory,
+            max_bytes=settings.watch_max_bytes,
+            deadline=settings.watch_deadline_seconds,
+        ),
     )
 
 

@@ -217,6 +217,7 @@ class EgressResponse:
     elapsed: float  # seconds, from the start (of the lookup, with send) to the last byte read
     body: bytes
     truncated: bool
+    content_type: str = ""  # the Content-Type header, lower case ("" when absent)
 
     @property
     def elapsed_ms(self) -> int:
@@ -580,12 +581,20 @@ class Egress:
                 elapsed=time.monotonic() - clock.started,
                 body=kept,
                 truncated=truncated,
+                content_type=_header(answer.headers, b"content-type").lower(),
             )
 
     def _tls(self) -> ssl.SSLContext:
         if self._ssl_context is None:
             self._ssl_context = ssl.create_default_context()
         return self._ssl_context
+
+
+def _header(headers: Sequence[tuple[bytes, bytes]], name: bytes) -> str:
+    for key, value in headers:
+        if key.lower() == name:
+            return value.decode("latin-1").strip()
+    return ""
 
 
 def _read_capped(chunks: Iterable[bytes], max_body: int) -> tuple[bytes, bool]:

@@ -106,6 +106,17 @@ class Settings(BaseSettings):
         description="Attempts before a webhook delivery is marked failed.",
     )
 
+    watch_max_bytes: int = Field(
+        default=256 * 1024 * 1024,
+        ge=1024,
+        description="Largest media file a watcher fetches from a watched source, in bytes.",
+    )
+    watch_deadline_seconds: float = Field(
+        default=120.0,
+        gt=0.0,
+        description="Time a watcher allows for fetching one feed or one media file.",
+    )
+
     egress_allow: tuple[str, ...] = Field(
         default=(),
         description="Networks (CIDR) outbound requests may reach although not public.",

@@ -27,7 +27,9 @@ from likeness.cli import (
     rules,
     scan,
     serving,
+    takedown,
     uses,
+    watch,
     witness,
 )
 from likeness.cli.state import CliState, state_of
@@ -96,6 +98,8 @@ app.command("backup")(backup.backup)
 app.command("restore")(backup.restore_command)
 app.add_typer(backup.db, name="db")
 app.add_typer(witness.app, name="witness")
+app.add_typer(takedown.app, name="takedown")
+app.add_typer(watch.app, name="watch")
 
 JsonFlag = Annotated[bool, typer.Option("--json", help="Print JSON for programs.")]
 

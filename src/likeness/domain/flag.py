@@ -23,3 +23,4 @@ class Flag:
     end: Decimal
     flagged_at: datetime
     submitted_by: str | None = None  # the account whose scan job it came from (HTTP)
+    location: str | None = None  # where a watcher found the media (its URL)

@@ -144,10 +144,12 @@ class ScanService:
         progress: Callable[[Path], None] = lambda _: None,
         *,
         submitted_by: str | None = None,
+        location: str | None = None,
     ) -> ScanReport:
         """Scan ``paths``: each file detected (unless cached), identified and decided; one
         bad file never stops the batch. ``submitted_by``: the account that asked for the
-        scan over HTTP, recorded on its flags and their log entries."""
+        scan over HTTP, recorded on its flags and their log entries; ``location``: where a
+        watcher found the media (its URL), recorded on its flags."""
         files = [self._look_up(path, options) for path in expand(paths)]
         todo: dict[str, Path] = {}  # by content: the first file with those bytes
         for f in files:
@@ -160,7 +162,9 @@ class ScanService:
         for file in files:
             progress(file.path)
             media.append(self._scan_one(file, options, answers, done, origins))
-        return self._flag(ScanReport(options.production_id, tuple(media)), options, submitted_by)
+        return self._flag(
+            ScanReport(options.production_id, tuple(media)), options, submitted_by, location
+        )
 
     def flags_for(self, performer_id: str) -> list[Flag]:
         """Appearances of this performer that no consent covered, newest first."""
@@ -306,7 +310,11 @@ class ScanService:
         )
 
     def _flag(
-        self, report: ScanReport, options: ScanOptions, submitted_by: str | None
+        self,
+        report: ScanReport,
+        options: ScanOptions,
+        submitted_by: str | None,
+        location: str | None = None,
     ) -> ScanReport:
         """Log and list every not_covered appearance; the report names each flag's entry."""
         now = self._clock.now()
@@ -322,6 +330,7 @@ class ScanService:
                 end=a.end,
                 flagged_at=now,
                 submitted_by=submitted_by,
+                location=location,
             )
             for media in report.media
             for a in media.appearances

@@ -34,6 +34,7 @@ class FlagRepository:
                     "end_s": str(f.end),
                     "flagged_at": f.flagged_at,
                     "submitted_by": f.submitted_by,
+                    "location": f.location,
                 }
                 for f in items
             ],
@@ -58,6 +59,7 @@ class FlagRepository:
                 end=Decimal(row.end_s),
                 flagged_at=row.flagged_at,
                 submitted_by=row.submitted_by,
+                location=row.location,
             )
             for row in self._db.execute(query)
         ]

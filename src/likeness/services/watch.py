@@ -1,0 +1,255 @@
+"""Watched sources: poll feeds, listings and folders for new media, check each new item
+against the stay-down fingerprints, scan it, and flag what needs action
+(docs/enforcement.md).
+
+Every fetch goes through the egress gate: public addresses only unless allow-listed,
+redirects refused, one deadline per fetch, bodies capped (a feed at ``MAX_FEED``, a
+media file at ``LIKENESS_WATCH_MAX_BYTES``), media types checked. An item is
+remembered by its URL (never fetched twice) and by its content's SHA-256 (never
+scanned twice); whatever goes wrong with one item is recorded on it and the run goes
+on. Media is held in memory while it is checked, never written to a disk.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import threading
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+from likeness.domain.decision import DecisionOutcome
+from likeness.domain.scan import ScanOptions, ScanReport
+from likeness.domain.watch import ItemStatus, SourceKind, WatchedItem, WatchedSource
+from likeness.egress import Egress
+from likeness.errors import (
+    EgressError,
+    InvalidInputError,
+    LikenessError,
+    NotFoundError,
+)
+from likeness.recognition.media import MEDIA_SUFFIXES
+from likeness.scan.memory_files import MemoryFiles
+from likeness.services.feeds import media_urls
+from likeness.services.ports import Clock, IdFactory
+from likeness.services.scans import ScanService, expand
+from likeness.store.database import Database
+from likeness.store.repositories import ProductionRepository
+from likeness.store.watched import WatchRepository
+
+MAX_FEED = 4 * 1024 * 1024  # a feed or listing larger than this is cut (and refused)
+MEDIA_TYPES = ("video/", "audio/", "image/", "application/octet-stream")
+SUFFIX_OF_TYPE = {
+    "video/mp4": ".mp4",
+    "video/quicktime": ".mov",
+    "video/webm": ".webm",
+    "audio/wav": ".wav",
+    "audio/x-wav": ".wav",
+    "audio/mpeg": ".mp3",
+    "image/jpeg": ".jpg",
+    "image/png": ".png",
+}
+
+
+@dataclass(frozen=True)
+class WatchRun:
+    """What one run found: each new item as it was recorded, and each source's error."""
+
+    items: tuple[WatchedItem, ...]
+    source_errors: tuple[tuple[str, str], ...]  # (source URL, why it could not be read)
+
+
+# Asked of each new item before any scan: the flags (their log indexes) whose stay-down
+# fingerprint the file matches (services/fingerprints.py), none when it matches nothing.
+StayDownCheck = Callable[[Path], Sequence[int]]
+
+
+class WatchService:
+    def __init__(
+        self,
+        *,
+        database: Database,
+        clock: Clock,
+        ids: IdFactory,
+        egress: Egress,
+        scans: ScanService,
+        memory: MemoryFiles,
+        max_bytes: int,
+        deadline: float,
+        stay_down: StayDownCheck | None = None,
+    ) -> None:
+        self._database = database
+        self._clock = clock
+        self._ids = ids
+        self._egress = egress
+        self._scans = scans
+        self._memory = memory
+        self._max_bytes = max_bytes
+        self._deadline = deadline
+        self._stay_down = stay_down
+        self._running = threading.Lock()  # one run at a time in a process
+
+    def add(
+        self, url: str, production_id: str | None, added_by: str | None = None
+    ) -> WatchedSource:
+        """Watch ``url`` (an http(s) feed or listing, or a local folder) for media released
+        by ``production_id``, or by anyone (``None``)."""
+        kind = _kind(url)
+        if kind is SourceKind.WEB:
+            self._egress.vet(url)  # a URL the gate would refuse is refused now
+        else:
+            url = str(Path(url).resolve())
+        source = WatchedSource(
+            id=self._ids.new(),
+            url=url,
+            kind=kind,
+            production_id=production_id,
+            added_at=self._clock.now(),
+        )
+        with self._database.write() as connection:
+            if (
+                production_id is not None
+                and ProductionRepository(connection).get(production_id) is None
+            ):
+                raise NotFoundError("production", production_id)
+            repository = WatchRepository(connection)
+            if repository.source_with_url(url) is not None:
+                raise InvalidInputError(f"{url} is watched already")
+            repository.add_source(source, added_by)
+        return source
+
+    def sources(self) -> list[WatchedSource]:
+        with self._database.read() as connection:
+            return WatchRepository(connection).sources()
+
+    def items(self, source_id: str | None = None) -> list[WatchedItem]:
+        with self._database.read() as connection:
+            return WatchRepository(connection).items(source_id)
+
+    def run(self, progress: Callable[[str], None] = lambda _: None) -> WatchRun:
+        """Poll every source once; each new item is fetched, checked and recorded."""
+        with self._running:
+            items: list[WatchedItem] = []
+            errors: list[tuple[str, str]] = []
+            for source in self.sources():
+                try:
+                    urls = self._listed(source)
+                except LikenessError as exc:
+                    errors.append((source.url, exc.message))
+                    self._ran(source, exc.message)
+                    continue
+                with self._database.read() as connection:
+                    seen = WatchRepository(connection).seen_urls(source.id)
+                for url in (u for u in urls if u not in seen):
+                    progress(url)
+                    item = self._item(source, url)
+                    with self._database.write() as connection:
+                        WatchRepository(connection).add_item(item)
+                    items.append(item)
+                self._ran(source, None)
+            return WatchRun(items=tuple(items), source_errors=tuple(errors))
+
+    def _ran(self, source: WatchedSource, error: str | None) -> None:
+        with self._database.write() as connection:
+            WatchRepository(connection).ran(source.id, self._clock.now(), error)
+
+    def _listed(self, source: WatchedSource) -> list[str]:
+        if source.kind is SourceKind.FOLDER:
+            folder = Path(source.url)
+            if not folder.is_dir():
+                raise InvalidInputError(f"{folder}: no such folder")
+            return [str(path) for path in expand([folder])]
+        answer = self._fetch(source.url, MAX_FEED)
+        return media_urls(answer[0], source.url, answer[1])
+
+    def _fetch(self, url: str, limit: int) -> tuple[bytes, str]:
+        answer = self._egress.send("GET", url, deadline=self._deadline, max_body=limit)
+        if 300 <= answer.status < 400:
+            raise InvalidInputError(f"{url} answered a redirect ({answer.status}): not followed")
+        if answer.status != 200:
+            raise InvalidInputError(f"{url} answered HTTP {answer.status}")
+        if answer.truncated:
+            raise InvalidInputError(f"{url} is larger than {limit} bytes: not read past that")
+        return answer.body, answer.content_type
+
+    def _item(self, source: WatchedSource, url: str) -> WatchedItem:
+        try:
+            status, sha, detail = self._check(source, url)
+        except (LikenessError, EgressError) as exc:
+            status, sha, detail = ItemStatus.ERROR, None, exc.message
+        except Exception as exc:  # a file no decoder can read must not stop the run
+            status, sha, detail = ItemStatus.ERROR, None, f"{type(exc).__name__}: {exc}"
+        return WatchedItem(
+            source_id=source.id,
+            url=url,
+            sha256=sha,
+            status=status,
+            detail=detail,
+            seen_at=self._clock.now(),
+        )
+
+    def _check(self, source: WatchedSource, url: str) -> tuple[ItemStatus, str | None, str | None]:
+        with self._memory.folder() as held:
+            if source.kind is SourceKind.FOLDER:
+                path = Path(url)
+                data = path.read_bytes()
+            else:
+                data, content_type = self._fetch(url, self._max_bytes)
+                if not content_type.startswith(MEDIA_TYPES):
+                    raise InvalidInputError(
+                        f"{url} is {content_type or 'of no declared type'}, not media"
+                    )
+                copy = held.add(_file_name(url, content_type))
+                copy.write(data)
+                path = copy.path
+            sha = hashlib.sha256(data).hexdigest()
+            with self._database.read() as connection:
+                if WatchRepository(connection).seen_content(sha):
+                    return ItemStatus.DUPLICATE, sha, "the same bytes were seen before"
+            if self._stay_down is not None:
+                matched = list(self._stay_down(path))
+                if matched:
+                    return ItemStatus.MATCHED, sha, json.dumps({"flags": matched})
+            if source.production_id is None:
+                raise InvalidInputError(
+                    "sources watched for any production are not scanned yet: only stay-down "
+                    "fingerprints are checked"
+                )
+            report = self._scans.scan(
+                [path], ScanOptions(production_id=source.production_id), location=url
+            )
+            return _outcome(report, sha)
+
+
+def _outcome(report: ScanReport, sha: str) -> tuple[ItemStatus, str | None, str | None]:
+    [media] = report.media
+    if media.error is not None:
+        return ItemStatus.ERROR, sha, media.error
+    flagged = [a.flag_log_index for a in media.appearances if a.flag_log_index is not None]
+    if flagged:
+        return ItemStatus.FLAGGED, sha, json.dumps({"flags": flagged})
+    registered = [a for a in media.appearances if a.performer_id is not None]
+    if registered and any(a.outcome is not DecisionOutcome.COVERED for a in registered):
+        return ItemStatus.REVIEW, sha, None
+    return ItemStatus.CLEAR, sha, None
+
+
+def _kind(url: str) -> SourceKind:
+    scheme = urlsplit(url).scheme
+    if scheme in ("http", "https"):
+        return SourceKind.WEB
+    if scheme in ("", "file") and Path(unquote(urlsplit(url).path) or url).is_dir():
+        return SourceKind.FOLDER
+    raise InvalidInputError(f"{url}: watch an http(s) feed or listing, or a local folder")
+
+
+def _file_name(url: str, content_type: str) -> str:
+    """A plain file name for the fetched bytes, with a suffix the decoders go by."""
+    name = Path(unquote(urlsplit(url).path)).name
+    safe = "".join(c if c.isalnum() or c in "._-" else "_" for c in name)[-100:].lstrip(".")
+    if Path(safe).suffix.lower() in MEDIA_SUFFIXES:
+        return safe
+    suffix = SUFFIX_OF_TYPE.get(content_type.split(";")[0].strip(), ".bin")
+    return f"{safe or 'media'}{suffix}"
