@@ -111,6 +111,11 @@ class Settings(BaseSettings):
         ge=1024,
         description="Largest media file a watcher fetches from a watched source, in bytes.",
     )
+    watch_interval_seconds: float = Field(
+        default=300.0,
+        ge=1.0,
+        description="Seconds between two runs of the watcher inside 'likeness serve'.",
+    )
     watch_deadline_seconds: float = Field(
         default=120.0,
         gt=0.0,

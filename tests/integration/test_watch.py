@@ -177,3 +177,30 @@ def test_the_cli_adds_lists_and_runs(
     assert [s["url"] for s in json.loads(listed.output)] == [f"{base}/feed.json"]
     ran = runner.invoke(app, [*home, "watch", "run"], env=env)
     assert ran.exit_code == 0 and "nothing new" in ran.output
+
+
+def test_serve_s_loop_runs_the_watcher_until_stopped_and_survives_a_failed_round() -> None:
+    import time
+
+    from likeness.services.watch import WatchDispatcher, WatchRun
+
+    rounds: list[int] = []
+    errors: list[BaseException] = []
+
+    def run() -> WatchRun:
+        rounds.append(len(rounds))
+        if len(rounds) == 2:
+            raise RuntimeError("a source's server fell over")
+        return WatchRun(items=(), source_errors=())
+
+    loop = WatchDispatcher(run, interval=0.01, on_error=errors.append)
+    loop.start()
+    for _ in range(500):
+        if len(rounds) >= 4:
+            break
+        time.sleep(0.01)
+    loop.stop()
+    stopped_at = len(rounds)
+    time.sleep(0.05)
+    assert stopped_at >= 4 and len(rounds) == stopped_at  # it went on, then stopped
+    assert [str(e) for e in errors] == ["a source's server fell over"]

@@ -37,6 +37,7 @@ from likeness.api.routes_uses import router as uses
 from likeness.api.routes_webhooks import router as webhooks
 from likeness.bootstrap import Services
 from likeness.services.leadership import Task, WhileLeader
+from likeness.services.watch import WatchDispatcher
 from likeness.services.webhooks import WebhookDispatcher
 from likeness.services.witnesses import WitnessDispatcher
 
@@ -68,6 +69,11 @@ def create_app(
         tasks["webhooks"] = lambda: WebhookDispatcher(
             services.webhooks.deliver_due,
             on_error=lambda exc: log_.error("webhook delivery failed: %s", exc),
+        )
+        tasks["watch"] = lambda: WatchDispatcher(
+            services.watch.run,
+            interval=services.settings.watch_interval_seconds,
+            on_error=lambda exc: log_.error("watching sources failed: %s", exc),
         )
         tasks["witnesses"] = lambda: WitnessDispatcher(
             services.witnesses.sync,

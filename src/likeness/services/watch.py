@@ -253,3 +253,37 @@ def _file_name(url: str, content_type: str) -> str:
         return safe
     suffix = SUFFIX_OF_TYPE.get(content_type.split(";")[0].strip(), ".bin")
     return f"{safe or 'media'}{suffix}"
+
+
+class WatchDispatcher:
+    """A background thread that runs the watcher every ``interval`` seconds: the loop
+    inside ``serve`` (in one process of all those serving a store: a leader task)."""
+
+    def __init__(
+        self,
+        run: Callable[[], WatchRun],
+        *,
+        interval: float,
+        on_error: Callable[[BaseException], None] = lambda _: None,
+    ) -> None:
+        self._run_once = run
+        self._interval = interval
+        self._on_error = on_error
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._loop, name="likeness-watch", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread.is_alive():
+            self._thread.join(timeout=self._interval + 5)
+
+    def _loop(self) -> None:
+        while not self._stop.is_set():
+            try:
+                self._run_once()
+            except Exception as exc:  # the next round tries again
+                self._on_error(exc)
+            self._stop.wait(self._interval)
