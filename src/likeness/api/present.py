@@ -19,6 +19,7 @@ from likeness.domain.lifecycle import ConsentRecord
 from likeness.domain.performer import Performer
 from likeness.domain.production import Production
 from likeness.domain.retention import Holding
+from likeness.domain.takedown import Takedown, TakedownStep
 from likeness.domain.use import ReportedUse
 from likeness.domain.webhook import Delivery, DeliveryStatus, Webhook
 from likeness.services.checks import CheckResult
@@ -27,6 +28,7 @@ from likeness.services.events import Recorded, modality_list
 from likeness.services.gallery import Identification, Match
 from likeness.services.retention import RetentionPolicy, RetentionReport, RetentionStep
 from likeness.services.scan_jobs import ScanJob
+from likeness.services.takedowns import NoticeBundle
 from likeness.services.uses import Statement
 
 
@@ -331,3 +333,56 @@ def retention_report_json(report: RetentionReport) -> dict[str, Any]:
         "warned": [_step_json(s) for s in report.warned],
         "destroyed": [_step_json(s) for s in report.destroyed],
     }
+
+
+# -- takedown notices (docs/enforcement.md) -------------------------------------------
+
+
+def takedown_step_json(step: TakedownStep) -> dict[str, Any]:
+    return {
+        "seq": step.seq,
+        "status": step.status.value,
+        "at": plain(step.at),
+        "note": step.note,
+        "recorded_by": step.recorded_by,
+        "log_index": step.log_index,
+    }
+
+
+def takedown_json(t: Takedown) -> dict[str, Any]:
+    """A notice's tracking record (the notice itself: ``notice_json``)."""
+    return {
+        "id": t.id,
+        "flag_id": t.flag_id,
+        "performer_id": t.performer_id,
+        "location": t.location,
+        "status": t.status.value,
+        "next_steps": [s.value for s in t.next_steps],
+        "created_by": t.created_by,
+        "created_at": plain(t.created_at),
+        "updated_at": plain(t.updated_at),
+        "steps": [takedown_step_json(s) for s in t.steps],
+    }
+
+
+def notice_json(bundle: NoticeBundle) -> dict[str, Any]:
+    """``notice.json``: the notice, the SHA-256 its ``takedown.drafted`` entry commits to,
+    and its receipts (each also written alone as ``receipt-*.json``)."""
+    return {
+        "notice": bundle.takedown.notice.to_json(),
+        "notice_sha256": bundle.notice_sha256,
+        "status": bundle.takedown.status.value,
+        "receipts": {
+            "notice": bundle.notice_receipt.to_json(),
+            "flags": [r.to_json() for r in bundle.flag_receipts],
+        },
+        "checkpoint": bundle.notice_receipt.checkpoint,
+    }
+
+
+def notice_receipt_files(bundle: NoticeBundle) -> dict[str, str]:
+    """Each receipt as its own file, in the form ``likeness log verify-receipt`` takes."""
+    files = {f"receipt-notice-{bundle.notice_receipt.index}.json": bundle.notice_receipt.dumps()}
+    for r in bundle.flag_receipts:
+        files[f"receipt-flag-{r.index}.json"] = r.dumps()
+    return files

@@ -34,6 +34,12 @@ class LogEventType(StrEnum):
     RETENTION_DESTROYED = "retention.destroyed"
     WITNESS_ADDED = "witness.added"
     WITNESS_REMOVED = "witness.removed"
+    TAKEDOWN_DRAFTED = "takedown.drafted"
+    TAKEDOWN_SENT = "takedown.sent"
+    TAKEDOWN_ACKNOWLEDGED = "takedown.acknowledged"
+    TAKEDOWN_REMOVED = "takedown.removed"
+    TAKEDOWN_REFUSED = "takedown.refused"
+    TAKEDOWN_REINSTATED = "takedown.reinstated"
 
     @staticmethod
     def of_consent(event: ConsentEvent) -> LogEventType:
@@ -51,4 +57,10 @@ WEBHOOK_EVENTS: tuple[LogEventType, ...] = (
     LogEventType.CONSENT_RESUMED,
     LogEventType.USE_REPORTED,
     LogEventType.APPEARANCE_FLAGGED,
+    LogEventType.TAKEDOWN_DRAFTED,
+    LogEventType.TAKEDOWN_SENT,
+    LogEventType.TAKEDOWN_ACKNOWLEDGED,
+    LogEventType.TAKEDOWN_REMOVED,
+    LogEventType.TAKEDOWN_REFUSED,
+    LogEventType.TAKEDOWN_REINSTATED,
 )

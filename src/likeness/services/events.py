@@ -25,6 +25,7 @@ from likeness.domain.money import Money
 from likeness.domain.performer import Performer
 from likeness.domain.production import Production
 from likeness.domain.retention import Interaction
+from likeness.domain.takedown import Takedown, TakedownStatus, TakedownStep
 from likeness.domain.use import ReportedUse, UseReport
 from likeness.domain.witness import Witness
 from likeness.ledger.canonical import JsonValue
@@ -88,6 +89,15 @@ class FlagNotice:
 
 
 @dataclass(frozen=True)
+class TakedownNotice:
+    takedown_id: str
+    flag_log_index: int
+    status: TakedownStatus
+    at: datetime  # when the step happened, as recorded
+    log_index: int
+
+
+@dataclass(frozen=True)
 class Notification:
     """Something a subscriber may want to hear about (a webhook event)."""
 
@@ -95,7 +105,7 @@ class Notification:
     at: datetime
     performer_id: str | None
     production_id: str | None
-    notice: ConsentNotice | UseNotice | FlagNotice
+    notice: ConsentNotice | UseNotice | FlagNotice | TakedownNotice
 
 
 def modality_list(modalities: frozenset[Modality]) -> str:
@@ -124,6 +134,10 @@ def use_key(use_id: str) -> str:
 
 def template_key(template_id: str) -> str:
     return f"template:{template_id}"
+
+
+def takedown_key(takedown_id: str) -> str:
+    return f"takedown:{takedown_id}"
 
 
 # -- the registry ----------------------------------------------------------------------
@@ -455,3 +469,44 @@ def witness_removed(witness: Witness, at: datetime) -> PendingEvent:
         type=LogEventType.WITNESS_REMOVED.value, at=at, ids={"witness": witness.verifier_key}
     )
     return PendingEvent(event, None)
+
+
+# -- takedown notices (services/takedowns.py) ----------------------------------------
+
+
+def takedown_event(
+    takedown: Takedown, step: TakedownStep, notice_sha256: str | None = None
+) -> PendingEvent:
+    """``takedown.<status>``: a step of a notice, on the date the person recording it
+    gives. ``takedown.drafted`` commits to the notice's SHA-256 (the notice itself is
+    personal data, stored sealed); where the material is and any note are committed to,
+    under a salt the performer's personal key derives (erasure leaves them unopenable)."""
+    record: dict[str, JsonValue] = {
+        "seq": step.seq,
+        "flag": takedown.flag_id,
+        "location": takedown.location,
+        "note": step.note,
+    }
+    if notice_sha256 is not None:
+        record["notice_sha256"] = notice_sha256
+    ids = {"takedown": takedown.id, "performer": takedown.performer_id}
+    if step.recorded_by is not None:
+        ids["account"] = step.recorded_by
+    event = LogEvent(
+        type=LogEventType(f"takedown.{step.status.value}").value, at=step.at, ids=ids, record=record
+    )
+    return PendingEvent(
+        event, takedown_key(takedown.id), salt_owner=personal(takedown.performer_id)
+    )
+
+
+def takedown_notification(takedown: Takedown, step: TakedownStep) -> Notification:
+    """News to the performer's side only: the production the flag was decided against is
+    not a party to the notice (which is sent to whoever hosts the material)."""
+    return Notification(
+        type=LogEventType(f"takedown.{step.status.value}"),
+        at=step.at,
+        performer_id=takedown.performer_id,
+        production_id=None,
+        notice=TakedownNotice(takedown.id, takedown.flag_id, step.status, step.at, step.log_index),
+    )

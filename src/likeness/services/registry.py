@@ -47,6 +47,7 @@ from likeness.store.repositories import (
     PerformerRepository,
     ProductionRepository,
 )
+from likeness.store.takedowns import TakedownRepository
 from likeness.store.webhooks import DeliveryRepository
 
 _LIST_HINT = "'likeness {0} list' shows the registered ids"
@@ -128,6 +129,7 @@ class RegistryService:
             self._biometrics.destroy_rows(connection, performer)
             for key in [*map(consent_key, consent_ids), *map(use_key, use_ids)]:
                 salts.erase(key)
+            TakedownRepository(connection).remove_for_performer(performer)  # before flags
             FlagRepository(connection).remove_for_performer(performer)
             DeliveryRepository(connection).remove_for_performer(performer)
             PerformerRepository(connection).remove(performer)

@@ -25,7 +25,7 @@ import dataclasses
 import json
 import logging
 import shutil
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from concurrent.futures import Executor
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -232,6 +232,25 @@ class ScanJobService:
                 production_id, not_submitted_by=platforms
             )
             return [self._job(connection, row) for row in rows]
+
+    def stills(self, production_id: str | None, flag_ids: Collection[int]) -> dict[int, str]:
+        """The face still (a data: URI) of each flagged appearance whose job report is
+        still kept, by flag id: opened from the sealed reports of the production's jobs
+        (every job's: ``None``) for a takedown notice, and nowhere else."""
+        wanted, found = set(flag_ids), dict[int, str]()
+        with self._database.read() as connection:
+            for row in ScanJobRepository(connection).for_production(production_id):
+                if row.report is None or not wanted - found.keys():
+                    continue
+                try:
+                    report = self._open(connection, row.id, row.report)
+                except (KeyError, TypeError, ValueError, VaultError):
+                    continue  # unreadable or erased: the notice says no still is kept
+                for a in report.appearances():
+                    flag = a.flag_log_index
+                    if flag in wanted and flag is not None and _still(a.thumbnail):
+                        found.setdefault(flag, a.thumbnail)
+        return found
 
     def interrupt_unfinished(self) -> int:
         """At start-up: jobs cut short by a stop are marked failed, and what they left
@@ -460,6 +479,11 @@ class ScanJobService:
 
 ERASED_MESSAGE = "erased with a performer it showed"
 UNREADABLE_MESSAGE = "its report was stored in a form this version cannot read; scan again"
+
+
+def _still(thumbnail: str) -> bool:
+    """Only a picture goes into a notice (its HTML shows it as an image source)."""
+    return thumbnail.startswith(("data:image/jpeg;base64,", "data:image/png;base64,"))
 
 
 def _bound(job_id: str, path: Path) -> str:

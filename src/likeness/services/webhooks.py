@@ -53,6 +53,7 @@ from likeness.services.events import (
     ConsentNotice,
     FlagNotice,
     Notification,
+    TakedownNotice,
     UseNotice,
 )
 from likeness.services.ports import Clock, IdFactory
@@ -439,7 +440,7 @@ def _stopped(hook: Webhook | None, owner: Account | None) -> str | None:
     return None
 
 
-def _data(notice: ConsentNotice | UseNotice | FlagNotice) -> dict[str, object]:
+def _data(notice: ConsentNotice | UseNotice | FlagNotice | TakedownNotice) -> dict[str, object]:
     """What a webhook's ``data`` says, per kind of event."""
     if isinstance(notice, ConsentNotice):
         return {
@@ -454,6 +455,14 @@ def _data(notice: ConsentNotice | UseNotice | FlagNotice) -> dict[str, object]:
             "date": notice.date.isoformat(),
             "decision": notice.outcome.value,
             "total": {"amount": str(notice.total.amount), "currency": notice.total.currency},
+            "log_index": notice.log_index,
+        }
+    if isinstance(notice, TakedownNotice):
+        return {
+            "takedown_id": notice.takedown_id,
+            "flag_id": notice.flag_log_index,
+            "status": notice.status.value,
+            "at": notice.at.isoformat(),
             "log_index": notice.log_index,
         }
     return {
