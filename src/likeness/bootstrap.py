@@ -34,6 +34,7 @@ from likeness.services.consents import ConsentService
 from likeness.services.credentials import CredentialService
 from likeness.services.enrolment import EnrolmentService
 from likeness.services.events import PendingEvent
+from likeness.services.fingerprints import FingerprintService
 from likeness.services.gallery import GalleryService
 from likeness.services.home import (
     HomeStatus,
@@ -116,6 +117,7 @@ class Services:
     _checks: CheckService | None = field(default=None, repr=False)
     _credentials: CredentialService | None = field(default=None, repr=False)
     _takedowns: TakedownService | None = field(default=None, repr=False)
+    _fingerprints: FingerprintService | None = field(default=None, repr=False)
     _executor: ThreadPoolExecutor | None = field(default=None, repr=False)
 
     def leader_lock(self, name: str) -> LeaderLock:
@@ -199,6 +201,13 @@ class Services:
                 outbox=self.webhooks,
             )
         return self._takedowns
+
+    @property
+    def fingerprints(self) -> FingerprintService:
+        """Stay-down fingerprints of flagged segments: kept, shared, matched."""
+        if self._fingerprints is None:
+            self._fingerprints = FingerprintService(database=self.database, clock=self.clock)
+        return self._fingerprints
 
     def status(self) -> HomeStatus:
         return describe_home(self.layout, self.database)
