@@ -14,6 +14,7 @@ import json
 import re
 from collections.abc import Callable, Iterator
 from datetime import date
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +24,10 @@ from fastapi.testclient import TestClient
 from likeness.api.app import fastapi_app
 from likeness.bootstrap import Services
 from likeness.domain.account import Role
-from likeness.domain.consent import Grantor
+from likeness.domain.consent import Grantor, Modality
+from likeness.domain.flag import Flag
+from likeness.services.events import appearance_flagged
+from likeness.store.flags import FlagRepository
 from tests.api_world import (
     OTHERS,
     ROLES,
@@ -108,6 +112,40 @@ def check_media(world: World) -> dict[str, Any]:
     }
 
 
+TAKEDOWN: dict[str, str] = {}  # the flag and notice of performer A (set by ``world``)
+
+
+def takedown_body(world: World) -> dict[str, Any]:
+    return {
+        "json": {
+            "flag_id": int(TAKEDOWN["flag"]),
+            "location": "https://v.example/1",
+            "contact": "a@b.example",
+        }
+    }
+
+
+def _flag_and_notice(services: Services, world: World) -> dict[str, str]:
+    """A flag of performer A's voice (no consent covers it) and a notice drafted for it,
+    through the real log and database (a scan is not needed to raise one)."""
+    flag = Flag(
+        log_index=-1,
+        performer_id=world.performer,
+        production_id=world.production,
+        media="clip.mp4",
+        media_sha256="ab" * 32,
+        modality=Modality.VOICE,
+        start=Decimal("1.5"),
+        end=Decimal("4"),
+        flagged_at=services.clock.now(),
+    )
+    with services.database.write() as connection:
+        [index] = services.ledger.record(connection, [appearance_flagged(flag)])
+        FlagRepository(connection).add_many([dataclasses.replace(flag, log_index=index)])
+    notice = services.takedowns.draft(None, index, "https://v.example/1", contact="a@b.example")
+    return {"flag": str(index), "takedown": notice.takedown.id}
+
+
 # (method, path template, who may, request body)
 MATRIX: list[tuple[str, str, frozenset[str], Request]] = [
     ("GET", "/v1/me", ALL, no_body),
@@ -174,6 +212,11 @@ MATRIX: list[tuple[str, str, frozenset[str], Request]] = [
     ("POST", "/v1/credentials", PRODUCERS, credential_upload),
     ("GET", "/v1/credentials/{job}", PRODUCERS, no_body),
     ("GET", "/v1/credentials/{job}/file", PRODUCERS, no_body),
+    ("POST", "/v1/takedowns", OWNERS, takedown_body),
+    ("GET", "/v1/takedowns", OWNERS | {"performer_other"}, no_body),
+    ("GET", "/v1/takedowns/{takedown}", OWNERS, no_body),
+    ("GET", "/v1/takedowns/{takedown}/notice.html", OWNERS, no_body),
+    ("POST", "/v1/takedowns/{takedown}/steps", OWNERS, lambda w: {"json": {"status": "sent"}}),
     (
         "POST",
         "/v1/webhooks",
@@ -236,6 +279,7 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[World, Tes
         secret, by=Grantor.PERFORMER, signed_separately=True, clear_and_conspicuous=True
     )
     SECRETS.update(_secrets(built, secret))
+    TAKEDOWN.update(_flag_and_notice(services, built))
     yield built, client(services)
     services.close()
 
@@ -250,6 +294,7 @@ def fill(template: str, world: World, extra: dict[str, str]) -> str:
         "job": world.job,
         "index": "0",
         "auditor_account": world.accounts["auditor"],
+        **TAKEDOWN,
         **extra,
     }
     return template.format(**values)

@@ -25,6 +25,7 @@ from likeness.settings import Settings, load_settings
 from likeness.store.tables import takedown_steps, takedowns
 from likeness.testing.fakes import FixedClock
 from likeness.testing.media import GREEN, RED, Block, face_image
+from tests.api_world import bearer, client
 from tests.casting import cast_with_consent
 from tests.clips import make_clip
 from tests.conftest import fake_cli
@@ -306,3 +307,51 @@ def test_erasing_the_performer_removes_their_notices(
         assert connection.execute(takedowns.select()).first() is None
         assert connection.execute(takedown_steps.select()).first() is None
     assert fake_services.takedowns.listed(None) == []
+
+
+def test_the_api_drafts_serves_and_tracks_a_notice_for_the_performer_side_only(
+    fake_services: Services, flagged: dict[str, object]
+) -> None:
+    accounts = fake_services.accounts
+    rep = accounts.add_account("Agent", Role.REPRESENTATIVE, performer_id=str(flagged["bo"]))
+    film = accounts.add_account("Film", Role.PRODUCTION, production_id=str(flagged["film"]))
+    ada = accounts.add_account("Ada", Role.PERFORMER, performer_id=str(flagged["ada"]))
+    token = {a.name: accounts.create_api_key(a.id, "t").token for a in (rep, film, ada)}
+    body = {"flag_id": flagged["flag"], "location": URL + "<b>", "contact": "agent@x.example"}
+    with client(fake_services) as http:
+        for other in ("Film", "Ada"):
+            refused = http.post("/v1/takedowns", json=body, headers=bearer(token[other]))
+            assert refused.status_code == 403
+            assert refused.json()["error"]["kind"] == "forbidden"
+            assert "clip.mp4" not in refused.text and "Bo" not in refused.text
+        drafted = http.post("/v1/takedowns", json=body, headers=bearer(token["Agent"]))
+        assert drafted.status_code == 201, drafted.text
+        data = drafted.json()
+        takedown_id = data["takedown"]["id"]
+        assert data["takedown"]["status"] == "drafted"
+        assert data["notice"]["material"]["location"] == URL + "<b>"
+        assert data["receipts"]["notice"]["format"] == "likeness-receipt/1"
+        page = http.get(f"/v1/takedowns/{takedown_id}/notice.html", headers=bearer(token["Agent"]))
+        assert (
+            page.status_code == 200
+            and "default-src 'none'" in page.headers["content-security-policy"]
+        )
+        assert "deepfake-1&lt;b&gt;" in page.text and "deepfake-1<b>" not in page.text
+        early = http.post(
+            f"/v1/takedowns/{takedown_id}/steps",
+            json={"status": "removed"},
+            headers=bearer(token["Agent"]),
+        )
+        assert early.status_code == 409
+        assert "allowed next steps: sent" in early.text
+        sent = http.post(
+            f"/v1/takedowns/{takedown_id}/steps",
+            json={"status": "sent", "on": "2026-01-05", "note": "by email"},
+            headers=bearer(token["Agent"]),
+        )
+        assert sent.status_code == 200, sent.text
+        assert [s["status"] for s in sent.json()["steps"]] == ["drafted", "sent"]
+        listed = http.get("/v1/takedowns", headers=bearer(token["Ada"]))
+        assert listed.status_code == 200 and listed.json() == []
+        mine = http.get("/v1/takedowns", headers=bearer(token["Agent"]))
+        assert [t["id"] for t in mine.json()] == [takedown_id]

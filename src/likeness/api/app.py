@@ -33,6 +33,7 @@ from likeness.api.routes_log import public as health
 from likeness.api.routes_log import router as log
 from likeness.api.routes_registry import router as registry
 from likeness.api.routes_scans import router as scans
+from likeness.api.routes_takedowns import router as takedowns
 from likeness.api.routes_uses import router as uses
 from likeness.api.routes_webhooks import router as webhooks
 from likeness.bootstrap import Services
@@ -113,7 +114,17 @@ def create_app(
         portal.LoginRequired,
         lambda request, exc: portal.login_redirect(request, exc.reason),
     )
-    for router in (registry, accounts, consents, uses, scans, credentials, webhooks, log):
+    for router in (
+        registry,
+        accounts,
+        consents,
+        uses,
+        scans,
+        credentials,
+        takedowns,
+        webhooks,
+        log,
+    ):
         app.include_router(router)
     app.include_router(health)
     app.include_router(portal.router)

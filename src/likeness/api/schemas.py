@@ -25,6 +25,7 @@ from likeness.domain.consent import (
 from likeness.domain.lifecycle import ConsentRequest
 from likeness.domain.production import Agreement, ProductionKind
 from likeness.domain.regions import region_problem
+from likeness.domain.takedown import TakedownStatus
 
 Text = Annotated[str, Field(min_length=1, max_length=500)]
 ShortText = Annotated[str, Field(max_length=500)]
@@ -459,3 +460,37 @@ class AggregatesOut(Out):
     uses: int
     flagged_appearances: int
     log_size: int
+
+
+# -- takedown notices ------------------------------------------------------------------
+
+
+class TakedownIn(In):
+    flag_id: Annotated[int, Field(ge=0)]
+    location: Annotated[str, Field(min_length=1, max_length=2048)]
+    contact: Annotated[str | None, Field(max_length=2000)] = None
+    signer: Annotated[str | None, Field(max_length=2000)] = None
+
+
+class TakedownStepIn(In):
+    status: TakedownStatus
+    on: date | None = None  # the day it happened (default: now)
+    note: Annotated[str | None, Field(max_length=2000)] = None
+
+
+class TakedownOut(Out):
+    id: str
+    flag_id: int
+    performer_id: str
+    location: str
+    status: str
+    next_steps: list[str]
+    steps: list[dict[str, Any]]
+
+
+class NoticeOut(Out):
+    takedown: TakedownOut
+    notice: dict[str, Any]
+    notice_sha256: str
+    receipts: dict[str, Any]
+    checkpoint: str
