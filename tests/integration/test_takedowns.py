@@ -9,8 +9,10 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
+from likeness.api.app import create_app
 from likeness.bootstrap import Services
 from likeness.cli.app import EXIT_CODES, app
 from likeness.domain.account import Role
@@ -25,10 +27,11 @@ from likeness.settings import Settings, load_settings
 from likeness.store.tables import takedown_steps, takedowns
 from likeness.testing.fakes import FixedClock
 from likeness.testing.media import GREEN, RED, Block, face_image
-from tests.api_world import bearer, client
+from tests.api_world import PASSWORD, bearer, client
 from tests.casting import cast_with_consent
 from tests.clips import make_clip
 from tests.conftest import fake_cli
+from tests.integration.test_portal import log_in
 
 runner = CliRunner()
 SIZE = (640, 360)
@@ -355,3 +358,43 @@ def test_the_api_drafts_serves_and_tracks_a_notice_for_the_performer_side_only(
         assert listed.status_code == 200 and listed.json() == []
         mine = http.get("/v1/takedowns", headers=bearer(token["Agent"]))
         assert [t["id"] for t in mine.json()] == [takedown_id]
+
+
+def test_the_dashboard_drafts_a_notice_from_a_flag_and_records_its_steps(
+    fake_services: Services, flagged: dict[str, object]
+) -> None:
+    bo = fake_services.accounts.add_account("Bo", Role.PERFORMER, performer_id=str(flagged["bo"]))
+    fake_services.logins.set_password(bo.id, "bo", PASSWORD)
+    with TestClient(
+        create_app(fake_services), base_url="https://testserver", follow_redirects=False
+    ) as http:
+        token = log_in(http, "bo")
+        dashboard = http.get("/portal").text
+        assert 'action="/portal/takedowns"' in dashboard
+        assert f'name="flag_id" value="{flagged["flag"]}"' in dashboard
+        assert 'for="location-' in dashboard  # the control has its label
+        form = {"flag_id": str(flagged["flag"]), "location": URL, "contact": "bo@x.example"}
+        forged = http.post("/portal/takedowns", data=form)
+        assert forged.status_code == 403 and "CSRF" in forged.text
+        assert fake_services.takedowns.listed(None) == []
+        drafted = http.post("/portal/takedowns", data={**form, "csrf_token": token})
+        assert drafted.status_code == 303
+        assert "Takedown%20notice%20drafted" in drafted.headers["location"]
+        [takedown] = fake_services.takedowns.listed(None)
+        assert takedown.created_by == bo.id and takedown.location == URL
+        dashboard = http.get("/portal").text
+        assert f"/portal/takedowns/{takedown.id}/notice.html" in dashboard
+        assert '<option value="sent">sent</option>' in dashboard
+        page = http.get(f"/portal/takedowns/{takedown.id}/notice.html")
+        assert page.status_code == 200 and "Notice of unauthorised use" in page.text
+        sent = http.post(
+            f"/portal/takedowns/{takedown.id}/steps",
+            data={"status": "sent", "date": "2026-01-05", "csrf_token": token},
+        )
+        assert sent.status_code == 303 and "the%20notice%20is%20sent" in sent.headers["location"]
+        late = http.post(
+            f"/portal/takedowns/{takedown.id}/steps",
+            data={"status": "sent", "csrf_token": token},
+        )
+        assert "allowed%20next%20steps" in late.headers["location"]
+        assert fake_services.takedowns.get(None, takedown.id).status is TakedownStatus.SENT

@@ -12,11 +12,20 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from likeness.api.portal import auth, consents, dashboards, log, retention, scans, uses
+from likeness.api.portal import (
+    auth,
+    consents,
+    dashboards,
+    log,
+    retention,
+    scans,
+    takedowns,
+    uses,
+)
 from likeness.api.portal.pages import LoginRequired, is_portal, login_redirect, portal_error
 
 router = APIRouter(include_in_schema=False)
-for part in (auth, dashboards, consents, uses, scans, log, retention):
+for part in (auth, dashboards, consents, uses, scans, takedowns, log, retention):
     router.include_router(part.router)
 
 __all__ = ["LoginRequired", "is_portal", "login_redirect", "portal_error", "router"]

@@ -91,6 +91,7 @@ def _performer_view(services: Services, account: Account) -> dict[str, Any]:
         "earnings": earnings,
         "year": today.year,
         "flagged": flagged,
+        "takedowns": services.takedowns.listed(account),
         "retention": services.retention.notice(performer.id),
     }
 
