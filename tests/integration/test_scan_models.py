@@ -113,7 +113,7 @@ def _fit(size: tuple[int, int], side: int) -> tuple[int, int]:
 def _comparable(report: ScanReport) -> list[object]:
     data = report.to_json()
     for appearance in data["appearances"]:
-        appearance.pop("flag_log_index", None)  # each run flags in its own log entries
+        appearance.pop("flag_id", None)  # each run flags in its own log entries
     for media in data["media"]:
         media["path"] = Path(media["path"]).name
     for appearance in data["appearances"]:

@@ -259,7 +259,7 @@ def test_a_platform_scan_names_the_platform_on_its_flags_and_log_entries(
         ).json()
         [flagged] = [a for a in report["appearances"] if a["decision"] == "not_covered"]
         receipt = httpx.get(
-            f"{served.base}/v1/log/receipts/{flagged['flag_log_index']}",
+            f"{served.base}/v1/log/receipts/{flagged['flag_id']}",
             headers=cast.tokens["auditor"],
             timeout=30,
         ).json()
@@ -276,4 +276,4 @@ def test_a_platform_scan_names_the_platform_on_its_flags_and_log_entries(
     finally:
         services.close()
     assert flag.submitted_by == cast.accounts["platform"]
-    assert flag.log_index == flagged["flag_log_index"]
+    assert flag.log_index == flagged["flag_id"]

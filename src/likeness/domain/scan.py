@@ -128,8 +128,8 @@ class Appearance:
             "consent_id": self.consent_id,
             "reasons": [r.to_json() for r in self.reasons],
         }
-        if self.flag_log_index is not None:
-            data["flag_log_index"] = self.flag_log_index
+        if self.flag_log_index is not None:  # the flag's id: its log entry (scan-report.md)
+            data["flag_id"] = self.flag_log_index
         if self.synthetic_replica is not None:
             data["synthetic_replica"] = True
             data["decided_as"] = self.synthetic_replica.value
@@ -149,7 +149,8 @@ class Appearance:
             outcome=DecisionOutcome(data["decision"]),
             consent_id=data["consent_id"],
             reasons=tuple(Reason.from_json(r) for r in data["reasons"]),
-            flag_log_index=data.get("flag_log_index"),
+            # reports stored before the key was named flag_id carry flag_log_index
+            flag_log_index=data.get("flag_id", data.get("flag_log_index")),
             synthetic_replica=ReplicaKind(data["decided_as"]) if "decided_as" in data else None,
         )
 

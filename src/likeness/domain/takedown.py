@@ -107,7 +107,9 @@ class NoticeReason:
 
 GOOD_FAITH = (
     "I have a good-faith belief that the use of the performer's likeness in the material "
-    "identified above is not authorised by the performer, their representative or the law."
+    "identified above is not authorised by the performer, their representative or the law, "
+    "and that no exclusion (news, documentary, comment, criticism, scholarship, satire or "
+    "parody) applies to it."
 )
 ACCURACY = (
     "I state that the information in this notice is accurate and complete and, under "
