@@ -334,6 +334,7 @@ def build_services(
     )
     biometrics = BiometricShredder(vault=vault, derived=(index_files, scan_cache, gallery))
     detector = build_detector(settings, encoders)
+    fingerprints = FingerprintService(database=database, clock=clock)
     scans = ScanService(
         gallery=gallery,
         detector=detector,
@@ -344,6 +345,7 @@ def build_services(
         database=database,
         outbox=webhooks,
         provenance=C2paProvenanceReader(),
+        stay_down=fingerprints,
     )
     memory = MemoryFiles(layout.root / "held")
     return Services(
@@ -409,7 +411,9 @@ def build_services(
             memory=memory,
             max_bytes=settings.watch_max_bytes,
             deadline=settings.watch_deadline_seconds,
+            stay_down=lambda path: [m.flag_id for m in fingerprints.match(path)],
         ),
+        _fingerprints=fingerprints,
     )
 
 

@@ -204,3 +204,93 @@ def test_serve_s_loop_runs_the_watcher_until_stopped_and_survives_a_failed_round
     time.sleep(0.05)
     assert stopped_at >= 4 and len(rounds) == stopped_at  # it went on, then stopped
     assert [str(e) for e in errors] == ["a source's server fell over"]
+
+
+# -- issue 16, acceptance 1: from a feed to a notice, and the copy that comes back ------
+
+
+@pytest.mark.slow
+def test_a_flag_becomes_a_notice_and_an_altered_copy_is_caught_by_its_fingerprint(
+    watching: Services, site: tuple[Path, str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tests.stay_down_clips import Alteration, make_altered_copy
+
+    root, base = site
+    cast = cast_with_consent(watching, "ada", "bo")
+    watching.enrolment.enrol(cast["ada"], [face_image(tmp_path / "a.png", [Block(RED)])])
+    watching.enrolment.enrol(cast["bo"], [face_image(tmp_path / "b.png", [Block(GREEN)])])
+    bo = face_image(tmp_path / "bo-shot.png", [Block(GREEN, x=200, y=80)])
+    ada = face_image(tmp_path / "ada-shot.png", [Block(RED)])
+    stranger = face_image(tmp_path / "stranger.png", [Block(BLUE)])
+    make_clip(root / "leak.mp4", [(0, 2, None), (2, 8, bo), (8, 9, None)], size=SIZE)
+    make_clip(root / "trailer.mp4", [(0, 3, ada)], size=SIZE)
+    make_clip(root / "crowd.mp4", [(0, 3, stranger)], size=SIZE)
+    names = ["leak.mp4", "trailer.mp4", "crowd.mp4"]
+    (root / "feed.xml").write_text(_rss(base, names))
+    watching.watch.add(f"{base}/feed.xml", cast["film"])
+
+    first = {Path(i.url).name: i.status for i in watching.watch.run().items}
+    assert first == {
+        "leak.mp4": ItemStatus.FLAGGED,
+        "trailer.mp4": ItemStatus.CLEAR,
+        "crowd.mp4": ItemStatus.CLEAR,
+    }
+    [flag] = watching.scans.flags_for(cast["bo"])
+    assert [f.flag_log_index for f in watching.fingerprints.stored()] == [flag.log_index]
+
+    # A notice, drafted from the flag: times within a second, receipts the verifier takes.
+    home = ["--home", str(watching.settings.home)]
+    out = tmp_path / "notice"
+    drafted = runner.invoke(
+        app,
+        [*home, "takedown", "notice", str(flag.log_index), "--location", f"{base}/leak.mp4",
+         "--out", str(out), "--contact", "agent@127.0.0.1", "--json"],
+    )  # fmt: skip
+    assert drafted.exit_code == 0, drafted.output
+    notice = json.loads((out / "notice.json").read_text())
+    text = json.dumps(notice)
+    assert f"{base}/leak.mp4" in text
+    [appearance] = [a for a in _appearances(notice) if a.get("flag_id") == flag.log_index]
+    assert abs(float(appearance["start"]) - 2.0) <= 1.0
+    assert abs(float(appearance["end"]) - 8.0) <= 1.0
+    receipts = sorted(out.glob("receipt-*.json"))
+    assert len(receipts) >= 2
+    key = watching.ledger.verifier_key
+    for receipt in receipts:
+        checked = runner.invoke(app, ["log", "verify-receipt", str(receipt), "--key", key])
+        assert checked.exit_code == 0, (receipt.name, checked.output)
+
+    # The leak comes back re-encoded, scaled to half and trimmed, under another name: the
+    # stay-down fingerprint catches it before any face is searched.
+    make_altered_copy(
+        root / "leak.mp4",
+        root / "reupload.mp4",
+        Alteration("re-encoded, halved, trimmed", scale=0.5, trim_start=1.0, trim_end=0.5),
+    )
+    (root / "feed.xml").write_text(_rss(base, [*names, "reupload.mp4"]))
+
+    def no_scan(*args: object, **kwargs: object) -> None:
+        raise AssertionError("the copy was scanned: the fingerprint should have caught it")
+
+    monkeypatch.setattr(watching.scans, "scan", no_scan)
+    [again] = watching.watch.run().items
+    assert (Path(again.url).name, again.status) == ("reupload.mp4", ItemStatus.MATCHED)
+    assert json.loads(again.detail or "{}") == {"flags": [flag.log_index]}
+
+
+def _appearances(notice: dict[str, object]) -> list[dict[str, object]]:
+    """Every object in the notice that has a flag_id (where a notice lists them)."""
+    found: list[dict[str, object]] = []
+
+    def walk(value: object) -> None:
+        if isinstance(value, dict):
+            if "flag_id" in value and "start" in value:
+                found.append(value)
+            for inner in value.values():
+                walk(inner)
+        elif isinstance(value, list):
+            for inner in value:
+                walk(inner)
+
+    walk(notice)
+    return found

@@ -21,13 +21,16 @@ import dataclasses
 import functools
 import hashlib
 import json
-from collections.abc import Callable, Iterable, Iterator
+import logging
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
+from typing import Protocol
 
 from likeness.domain.consent import Modality, UseFacts
 from likeness.domain.decision import DecisionOutcome
+from likeness.domain.fingerprint import StoredFingerprint
 from likeness.domain.flag import Flag
 from likeness.domain.provenance import (
     Provenance,
@@ -66,6 +69,8 @@ from likeness.services.uses import UseService
 from likeness.store.database import Database
 from likeness.store.flags import FlagRepository
 from likeness.store.sealed_cache import SealedCache
+
+log = logging.getLogger(__name__)
 
 
 def expand(paths: Iterable[Path]) -> list[Path]:
@@ -111,6 +116,12 @@ class _File:
     error: str | None = None
 
 
+class FingerprintKeeper(Protocol):
+    """Keeps the stay-down fingerprint of a flagged segment (services/fingerprints.py)."""
+
+    def keep(self, flag: Flag, media_path: Path) -> StoredFingerprint: ...
+
+
 class ScanService:
     def __init__(
         self,
@@ -123,6 +134,7 @@ class ScanService:
         cache: SealedCache,
         database: Database,
         outbox: Outbox | None = None,
+        stay_down: FingerprintKeeper | None = None,
         provenance: ProvenanceReader | None = None,
         classifier: SyntheticMediaClassifier | None = None,
     ) -> None:
@@ -130,6 +142,7 @@ class ScanService:
         self._provenance = provenance
         self._classifier = classifier
         self._outbox = outbox or NoOutbox()
+        self._stay_down = stay_down
         self._gallery = gallery
         self._detector = detector
         self._uses = uses
@@ -318,6 +331,12 @@ class ScanService:
     ) -> ScanReport:
         """Log and list every not_covered appearance; the report names each flag's entry."""
         now = self._clock.now()
+        paths = [
+            Path(media.path)
+            for media in report.media
+            for a in media.appearances
+            if _flagged(a) and a.performer_id is not None
+        ]
         flags = [
             Flag(
                 log_index=-1,
@@ -346,7 +365,20 @@ class ScanService:
             FlagRepository(connection).add_many(flags)
             for flag in flags:
                 self._outbox.emit(connection, flag_notification(flag))
+        self._keep_fingerprints(flags, paths)
         return _with_flag_indexes(report, iter(indexes))
+
+    def _keep_fingerprints(self, flags: Sequence[Flag], paths: Sequence[Path]) -> None:
+        """A stay-down fingerprint of each flagged segment (docs/enforcement.md), while
+        the file is still at hand; one that cannot be made is logged, and the flag
+        stands without it."""
+        if self._stay_down is None:
+            return
+        for flag, path in zip(flags, paths, strict=True):
+            try:
+                self._stay_down.keep(flag, path)
+            except LikenessError as exc:
+                log.warning("no stay-down fingerprint for flag %d: %s", flag.log_index, exc.message)
 
 
 class _Answers:
