@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import base64
 import json
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -64,7 +65,7 @@ def test_a_flagged_segment_stays_down(fake_services: Services, tmp_path: Path) -
         assert secret not in text
 
 
-def test_a_flag_whose_file_cannot_be_read_is_refused(
+def test_a_flag_keeps_its_first_fingerprint_and_an_unlogged_one_none(
     fake_services: Services, tmp_path: Path
 ) -> None:
     ids = cast_with_consent(fake_services, "ada", "bo")
@@ -73,9 +74,11 @@ def test_a_flag_whose_file_cannot_be_read_is_refused(
     clip = make_clip(tmp_path / "clip.mp4", [(0, 3, bo)], size=(320, 180))
     fake_services.scans.scan([clip], ScanOptions(production_id=ids["film"]))
     [flag] = fake_services.scans.flags_for(ids["bo"])
+    first = fake_services.fingerprints.keep(flag, clip)  # the scan may have kept it already
     damaged = tmp_path / "damaged.mp4"
     damaged.write_bytes(b"\x00" * 4096)
-    with pytest.raises(InvalidInputError, match="FFmpeg"):
-        fake_services.fingerprints.keep(flag, damaged)
-    assert fake_services.fingerprints.stored() == []
-    assert fake_services.fingerprints.match(clip) == []  # nothing kept, nothing to match
+    # the flagged segment's fingerprint is made once; a later call does not replace it
+    assert fake_services.fingerprints.keep(flag, damaged) == first
+    assert [f.flag_log_index for f in fake_services.fingerprints.stored()] == [flag.log_index]
+    with pytest.raises(InvalidInputError, match="once it is in the log"):
+        fake_services.fingerprints.keep(replace(flag, log_index=-1), clip)

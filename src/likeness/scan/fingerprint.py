@@ -39,10 +39,10 @@ FORMAT_VERSION = 1
 BLOCK_LIST_FORMAT = "likeness-stay-down-fingerprints"
 BLOCK_LIST_VERSION = 1
 
-# Video: the stored segment is sampled at 4 frames a second; a candidate densely (every
-# frame up to 30 a second), so a stored frame always has a candidate frame within 17 ms.
+# Video: the stored segment is sampled at 4 frames a second, a candidate at 12 (a stored
+# frame is compared with the candidate frames within ±125 ms of where it should be).
 SEGMENT_FPS = 4.0
-CANDIDATE_FPS = 30.0
+CANDIDATE_FPS = 12.0
 _SCALED = 40  # frames are scaled to 40 × 40 grey, then the central 32 × 32 (80 %) kept
 _SIDE = 32
 _FLAT_STD = 3.0  # a frame this uniform (a fade, black) carries no pattern: not used
@@ -275,6 +275,17 @@ _LOW = sorted(((u, v) for u in range(12) for v in range(12)), key=lambda c: (c[0
 ]
 
 
+_LOW_ROWS = [u for u, _ in _LOW]
+_LOW_COLS = [v for _, v in _LOW]
+_DCT: list[npt.NDArray[np.float64]] = []
+
+
+def _dct() -> npt.NDArray[np.float64]:
+    if not _DCT:  # made once: it is the same matrix for every frame
+        _DCT.append(_dct_matrix())
+    return _DCT[0]
+
+
 def _grey_hash(grey: npt.NDArray[Any]) -> int | None:
     """64-bit DCT hash of a 40 × 40 grey frame's central 32 × 32; None when it is flat."""
     np = _numpy()
@@ -282,9 +293,9 @@ def _grey_hash(grey: npt.NDArray[Any]) -> int | None:
     centre = grey[margin : margin + _SIDE, margin : margin + _SIDE].astype(np.float64)
     if float(centre.std()) < _FLAT_STD:
         return None
-    d = _dct_matrix()
+    d = _dct()
     coeffs = d @ centre @ d.T
-    low = np.array([coeffs[u, v] for u, v in _LOW])
+    low = coeffs[_LOW_ROWS, _LOW_COLS]
     bits = low > np.median(low)
     return int(np.packbits(bits.astype(np.uint8), bitorder="little").view("<u8")[0])
 
