@@ -64,6 +64,26 @@ def test_a_flagged_segment_stays_down(fake_services: Services, tmp_path: Path) -
     for secret in (ids["bo"], ids["ada"], ids["film"], "Bo", "Ada", "clip.mp4"):
         assert secret not in text
 
+    # The same from the command line: the block list written, a copy matched (exit 0),
+    # an unrelated clip not (exit 1).
+    from typer.testing import CliRunner
+
+    from likeness.cli.app import app
+
+    runner, home = CliRunner(), ["--home", str(fake_services.settings.home)]
+    listed = runner.invoke(
+        app, [*home, "takedown", "fingerprints", "--out", str(tmp_path / "stay-down.jsonl")]
+    )
+    assert listed.exit_code == 0, listed.output
+    assert (tmp_path / "stay-down.jsonl").read_text(encoding="utf-8") == text
+    matched = runner.invoke(app, [*home, "takedown", "match", str(copy), "--json"])
+    assert matched.exit_code == 0, matched.output
+    answer = json.loads(matched.output)
+    assert answer["matched"] is True
+    assert [(m["flag_id"], m["notice"]) for m in answer["matches"]] == [(flag.log_index, None)]
+    missed = runner.invoke(app, [*home, "takedown", "match", str(unrelated)])
+    assert missed.exit_code == 1 and "no flagged segment" in missed.output
+
 
 def test_a_flag_keeps_its_first_fingerprint_and_an_unlogged_one_none(
     fake_services: Services, tmp_path: Path

@@ -169,3 +169,58 @@ def _write_folder(out: Path, bundle: NoticeBundle) -> None:
                 handle.write(text)
     except OSError as exc:
         raise InvalidInputError(f"{out}: cannot write the notice ({exc.strerror})") from None
+
+
+@app.command("fingerprints")
+def fingerprints(
+    ctx: typer.Context,
+    out: Annotated[Path, typer.Option("--out", help="The block-list file to write.")],
+) -> None:
+    """Write the stay-down block list: a perceptual fingerprint of every flagged segment
+    (JSON lines: flag id, kind, times, hashes), to share with platforms. It holds no
+    biometric template, no name and no production."""
+    text = state_of(ctx).services().fingerprints.block_list()
+    try:
+        out.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise InvalidInputError(f"{out}: cannot write ({exc.strerror})") from None
+    typer.echo(f"{len(text.splitlines())} fingerprint(s) written to {out}")
+
+
+@app.command("match")
+def match(
+    ctx: typer.Context,
+    media: Annotated[Path, typer.Argument(help="A video, image or audio file.")],
+    as_json: JsonFlag = False,
+) -> None:
+    """Whether MEDIA holds a flagged segment (also re-encoded, scaled, cropped a few
+    percent or trimmed): exit 0 with the matching flags and their notices, 1 when not."""
+    services = state_of(ctx).services()
+    if not media.is_file():
+        raise InvalidInputError(f"{media}: no such file")
+    found = services.fingerprints.match(media)
+    notices = {t.flag_id: t.id for t in services.takedowns.listed(None)}
+    rows = [
+        {
+            "flag_id": m.flag_id,
+            "kind": m.kind,
+            "offset": round(m.offset, 2),
+            "score": round(m.score, 3),
+            "flagged_sha256": m.flagged_sha256,
+            "notice": notices.get(m.flag_id),
+        }
+        for m in found
+    ]
+    if as_json:
+        render.emit_json({"matched": bool(rows), "matches": rows})
+    elif rows:
+        for row in rows:
+            notice = f", notice {row['notice']}" if row["notice"] else ""
+            typer.echo(
+                f"matches flag {row['flag_id']} ({row['kind']}) at {row['offset']} s, "
+                f"score {row['score']}{notice}"
+            )
+    else:
+        typer.echo("no flagged segment in this file")
+    if not rows:
+        raise typer.Exit(1)
