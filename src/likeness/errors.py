@@ -128,6 +128,14 @@ class NotClearedError(ConflictError):
     """A media file has an appearance no consent covers: no clearance credential."""
 
 
+class StepOutOfOrderError(ConflictError):
+    """A takedown step that cannot follow the notice's current state."""
+
+
+class AppearanceCoveredError(ConflictError):
+    """A consent covers the appearance now: there is nothing to take down."""
+
+
 class PermissionDeniedError(LikenessError):
     """Someone tried to act for a performer without the authority to."""
 

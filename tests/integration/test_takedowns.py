@@ -19,10 +19,15 @@ from likeness.domain.account import Role
 from likeness.domain.consent import Grantor, Modality, ReplicaKind, UseDescription
 from likeness.domain.lifecycle import ConsentRequest
 from likeness.domain.scan import ScanOptions
-from likeness.domain.takedown import StepOutOfOrderError, TakedownStatus
-from likeness.errors import InvalidInputError, NotFoundError, PermissionDeniedError
+from likeness.domain.takedown import TakedownStatus
+from likeness.errors import (
+    AppearanceCoveredError,
+    InvalidInputError,
+    NotFoundError,
+    PermissionDeniedError,
+    StepOutOfOrderError,
+)
 from likeness.ledger.entry import decode_entry
-from likeness.services.takedowns import AppearanceCoveredError
 from likeness.settings import Settings, load_settings
 from likeness.store.tables import takedown_steps, takedowns
 from likeness.testing.fakes import FixedClock

@@ -17,7 +17,7 @@ from enum import StrEnum
 from typing import Any
 
 from likeness.domain.consent import Modality
-from likeness.errors import ConflictError
+from likeness.errors import StepOutOfOrderError
 
 NOTICE_FORMAT = "likeness-takedown-notice/1"
 
@@ -44,10 +44,6 @@ NEXT_STEPS: dict[TakedownStatus, tuple[TakedownStatus, ...]] = {
     TakedownStatus.REFUSED: (),
     TakedownStatus.REINSTATED: (),
 }
-
-
-class StepOutOfOrderError(ConflictError):
-    """A step that cannot follow the notice's current state."""
 
 
 def check_step(current: TakedownStatus, step: TakedownStatus) -> None:

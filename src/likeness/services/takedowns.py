@@ -29,7 +29,7 @@ from likeness.domain.takedown import (
     TakedownStep,
     check_step,
 )
-from likeness.errors import ConflictError, InvalidInputError, NotFoundError
+from likeness.errors import AppearanceCoveredError, InvalidInputError, NotFoundError
 from likeness.ledger.receipt import Receipt
 from likeness.services.access import require_performer, require_role
 from likeness.services.events import takedown_event, takedown_notification
@@ -46,10 +46,6 @@ MAX_TEXT = 2000
 # filmed media, synthetic_as for media taken as AI-generated).
 _SCAN_KINDS = (ReplicaKind.EMPLOYMENT_BASED, ReplicaKind.INDEPENDENTLY_CREATED)
 _FLAG_HINT = "a flag id is the flag_id of a not_covered appearance in a scan report"
-
-
-class AppearanceCoveredError(ConflictError):
-    """A consent covers the appearance now: there is nothing to take down."""
 
 
 # Where the face stills are kept: the sealed reports of scan jobs (ScanJobService.stills).
