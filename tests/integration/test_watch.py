@@ -294,3 +294,38 @@ def _appearances(notice: dict[str, object]) -> list[dict[str, object]]:
 
     walk(notice)
     return found
+
+
+def test_a_source_watched_for_any_production_flags_only_declared_replicas(
+    watching: Services, site: tuple[Path, str], tmp_path: Path
+) -> None:
+    """Found outside any production, no consent can cover an appearance; only media
+    declared AI-generated is flagged, the rest (an interview) listed for review."""
+    from tests.c2pa_chain import created, make_chain, sign
+
+    root, base = site
+    cast = cast_with_consent(watching, "ada", "bo")  # Ada's consent is for the film only
+    watching.enrolment.enrol(cast["ada"], [face_image(tmp_path / "a.png", [Block(RED)])])
+    watching.enrolment.enrol(cast["bo"], [face_image(tmp_path / "b.png", [Block(GREEN)])])
+    photo = face_image(tmp_path / "bo-photo.png", [Block(GREEN)])
+    sign(make_chain(), photo, root / "deepfake.png", created("trainedAlgorithmicMedia"))
+    interview = face_image(tmp_path / "ada-shot.png", [Block(RED)])
+    make_clip(root / "interview.mp4", [(0, 3, interview)], size=SIZE)
+    feed = {
+        "version": "https://jsonfeed.org/version/1.1",
+        "items": [
+            {"id": "1", "attachments": [{"url": "deepfake.png", "mime_type": "image/png"}]},
+            {"id": "2", "url": f"{base}/interview.mp4"},
+        ],
+    }
+    (root / "feed.json").write_text(json.dumps(feed))
+    watching.watch.add(f"{base}/feed.json", None)
+
+    done = {Path(i.url).name: i for i in watching.watch.run().items}
+    assert done["deepfake.png"].status is ItemStatus.FLAGGED
+    [flag] = watching.scans.flags_for(cast["bo"])
+    assert flag.production_id is None and flag.location == f"{base}/deepfake.png"
+    assert done["interview.mp4"].status is ItemStatus.REVIEW
+    [listed] = json.loads(done["interview.mp4"].detail or "{}")["review"]
+    assert (listed["performer_id"], listed["modality"]) == (cast["ada"], "face")
+    assert watching.scans.flags_for(cast["ada"]) == []  # listed for her review, not flagged

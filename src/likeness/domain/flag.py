@@ -15,7 +15,7 @@ class Flag:
 
     log_index: int  # the appearance.flagged entry (-1 until it is appended)
     performer_id: str
-    production_id: str
+    production_id: str | None  # None: found by a watcher for no production (``--any``)
     media: str  # the file's name (never a path on the server)
     media_sha256: str | None
     modality: Modality

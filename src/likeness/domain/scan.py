@@ -22,6 +22,9 @@ from likeness.domain.provenance import Provenance, SyntheticMedia
 from likeness.errors import InvalidInputError
 
 CENTISECOND = Decimal("0.01")
+# A scan for no production (a watcher's ``--any`` source): no consent can cover what it
+# finds, and only what calls for action is flagged (services/scans.py).
+NO_PRODUCTION = ""
 MAX_FPS = 30
 
 

@@ -305,7 +305,9 @@ def appearance_flagged(flag: Flag) -> PendingEvent:
     """A scanned appearance no consent covers (``flag.log_index`` is not yet known). A
     scan submitted over HTTP names its account, in the clear like the other ids, so
     that a flag raised on a platform's upload is attributable to that platform."""
-    ids = {"performer": flag.performer_id, "production": flag.production_id}
+    ids = {"performer": flag.performer_id}
+    if flag.production_id is not None:  # none for a watcher's find outside any production
+        ids["production"] = flag.production_id
     if flag.submitted_by is not None:
         ids["account"] = flag.submitted_by
     event = LogEvent(

@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import Protocol
 
 from likeness.domain.consent import Modality, UseFacts
-from likeness.domain.decision import DecisionOutcome
+from likeness.domain.decision import DecisionOutcome, Reason
 from likeness.domain.fingerprint import StoredFingerprint
 from likeness.domain.flag import Flag
 from likeness.domain.provenance import (
@@ -38,6 +38,7 @@ from likeness.domain.provenance import (
     SyntheticMedia,
 )
 from likeness.domain.scan import (
+    NO_PRODUCTION,
     Appearance,
     MediaResult,
     MediaStatus,
@@ -305,6 +306,13 @@ class ScanService:
         if s.performer_id is None:
             return appearance
         kind = options.synthetic_as if synthetic else options.replica_kind
+        if options.production_id == NO_PRODUCTION:
+            return dataclasses.replace(
+                appearance,
+                outcome=DecisionOutcome.NOT_COVERED,
+                reasons=(NO_PRODUCTION_REASON,),
+                synthetic_replica=kind if synthetic else None,
+            )
         use = UseFacts(
             production_id=options.production_id,
             replica_kind=kind,
@@ -335,13 +343,13 @@ class ScanService:
             Path(media.path)
             for media in report.media
             for a in media.appearances
-            if _flagged(a) and a.performer_id is not None
+            if _flagged(a, options) and a.performer_id is not None
         ]
         flags = [
             Flag(
                 log_index=-1,
                 performer_id=a.performer_id,
-                production_id=options.production_id,
+                production_id=options.production_id or None,
                 media=Path(media.path).name,
                 media_sha256=media.sha256,
                 modality=a.modality,
@@ -353,7 +361,7 @@ class ScanService:
             )
             for media in report.media
             for a in media.appearances
-            if _flagged(a) and a.performer_id is not None
+            if _flagged(a, options) and a.performer_id is not None
         ]
         if not flags:
             return report
@@ -366,7 +374,7 @@ class ScanService:
             for flag in flags:
                 self._outbox.emit(connection, flag_notification(flag))
         self._keep_fingerprints(flags, paths)
-        return _with_flag_indexes(report, iter(indexes))
+        return _with_flag_indexes(report, iter(indexes), options)
 
     def _keep_fingerprints(self, flags: Sequence[Flag], paths: Sequence[Path]) -> None:
         """A stay-down fingerprint of each flagged segment (docs/enforcement.md), while
@@ -400,14 +408,29 @@ class _Answers:
         return self._waiting.pop(path)
 
 
-def _flagged(a: Appearance) -> bool:
-    """Flagged: a registered performer whose appearance no consent covers."""
-    return a.outcome is DecisionOutcome.NOT_COVERED
+def _flagged(a: Appearance, options: ScanOptions) -> bool:
+    """Flagged: a registered performer whose appearance no consent covers. Found for no
+    production (a watcher's ``--any``), only a synthetic replica (media declared
+    AI-generated) calls for action; other appearances are left for the performer's
+    review (docs/enforcement.md)."""
+    if a.outcome is not DecisionOutcome.NOT_COVERED:
+        return False
+    return options.production_id != NO_PRODUCTION or a.synthetic_replica is not None
 
 
-def _with_flag_indexes(report: ScanReport, indexes: Iterator[int]) -> ScanReport:
+NO_PRODUCTION_REASON = Reason(
+    rule="no production",
+    message="found outside any production's release: no consent can cover it",
+    topic="",
+)
+
+
+def _with_flag_indexes(
+    report: ScanReport, indexes: Iterator[int], options: ScanOptions
+) -> ScanReport:
     def named(a: Appearance) -> Appearance:
-        return dataclasses.replace(a, flag_log_index=next(indexes)) if _flagged(a) else a
+        flagged = _flagged(a, options)
+        return dataclasses.replace(a, flag_log_index=next(indexes)) if flagged else a
 
     media = tuple(
         dataclasses.replace(m, appearances=tuple(named(a) for a in m.appearances))

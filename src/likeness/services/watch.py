@@ -21,7 +21,7 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 from likeness.domain.decision import DecisionOutcome
-from likeness.domain.scan import ScanOptions, ScanReport
+from likeness.domain.scan import NO_PRODUCTION, ScanOptions, ScanReport
 from likeness.domain.watch import ItemStatus, SourceKind, WatchedItem, WatchedSource
 from likeness.egress import Egress
 from likeness.errors import (
@@ -212,14 +212,8 @@ class WatchService:
                 matched = list(self._stay_down(path))
                 if matched:
                     return ItemStatus.MATCHED, sha, json.dumps({"flags": matched})
-            if source.production_id is None:
-                raise InvalidInputError(
-                    "sources watched for any production are not scanned yet: only stay-down "
-                    "fingerprints are checked"
-                )
-            report = self._scans.scan(
-                [path], ScanOptions(production_id=source.production_id), location=url
-            )
+            production = source.production_id or NO_PRODUCTION
+            report = self._scans.scan([path], ScanOptions(production_id=production), location=url)
             return _outcome(report, sha)
 
 
@@ -230,9 +224,20 @@ def _outcome(report: ScanReport, sha: str) -> tuple[ItemStatus, str | None, str 
     flagged = [a.flag_log_index for a in media.appearances if a.flag_log_index is not None]
     if flagged:
         return ItemStatus.FLAGGED, sha, json.dumps({"flags": flagged})
-    registered = [a for a in media.appearances if a.performer_id is not None]
-    if registered and any(a.outcome is not DecisionOutcome.COVERED for a in registered):
-        return ItemStatus.REVIEW, sha, None
+    # Registered performers seen, nothing flagged (a source watched for any production,
+    # in media not declared AI-generated: an interview, a trailer): listed for review.
+    review = [
+        {
+            "performer_id": a.performer_id,
+            "modality": a.modality.value,
+            "start": str(a.start),
+            "end": str(a.end),
+        }
+        for a in media.appearances
+        if a.performer_id is not None and a.outcome is not DecisionOutcome.COVERED
+    ]
+    if review:
+        return ItemStatus.REVIEW, sha, json.dumps({"review": review})
     return ItemStatus.CLEAR, sha, None
 
 

@@ -80,7 +80,11 @@ def _performer_view(services: Services, account: Account) -> dict[str, Any]:
     earnings = {t.currency: f"{t.amount:.2f}" for t in year.totals}
     flagged = services.scans.flags_for(performer.id)
     titles = {u.production_id: _title(services, u.production_id) for u in uses}
-    titles |= {f.production_id: _title(services, f.production_id) for f in flagged}
+    titles |= {
+        f.production_id: _title(services, f.production_id)
+        for f in flagged
+        if f.production_id is not None  # a watcher's find outside any production has none
+    }
     return {
         "performer": performer,
         "pending": [r for r in rows if r["state"] == "requested"],
