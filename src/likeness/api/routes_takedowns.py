@@ -59,10 +59,15 @@ def get_notice(takedown_id: str, caller: Caller, services: ServicesDep) -> dict[
     return _notice(services.takedowns.bundle(caller, takedown_id))
 
 
+# The page is HTML; its errors are the JSON envelope like every other route's.
+_JSON_ERRORS = {s: {**r, "content": {"application/json": {}}} for s, r in ERROR_RESPONSES.items()}
+
+
 @router.get(
     "/takedowns/{takedown_id}/notice.html",
     response_class=HTMLResponse,
     tags=["takedowns"],
+    responses=_JSON_ERRORS,
 )
 def notice_page(takedown_id: str, caller: Caller, services: ServicesDep) -> HTMLResponse:
     """The notice as a printable page (self-contained: no script, nothing fetched)."""
