@@ -24,7 +24,7 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
-from likeness.ledger.note import MAX_SIGNATURES, SIGNATURE_PREFIX, NoteError
+from likeness.ledger.note import MAX_SIGNATURES, SIGNATURE_PREFIX, NoteError, split_key
 
 ALG_COSIGNATURE_V1 = 0x04
 LABEL = "cosignature/v1"
@@ -98,16 +98,8 @@ class CosignatureVerifier:
 
 def parse_cosignature_verifier(text: str) -> CosignatureVerifier:
     """Parse a ``name+hash+base64`` cosignature/v1 verifier key, checking its hash."""
-    parts = text.strip().split("+", 2)
-    if len(parts) != 3:
-        raise NoteError("witness key must look like name+hash+base64")
-    name, hash_hex, blob = parts
-    _check_name(name)
-    try:
-        raw = base64.b64decode(blob, validate=True)
-        expected = bytes.fromhex(hash_hex)
-    except (binascii.Error, ValueError):
-        raise NoteError("witness key has a malformed hash or key") from None
+    name, expected, raw = split_key(text, "witness key")
+    _check_name(name)  # a witness name has a length limit too
     if len(raw) != 33 or raw[0] != ALG_COSIGNATURE_V1:
         raise NoteError(
             "witness key is not an Ed25519 cosignature/v1 key (algorithm byte 0x04);"

@@ -58,18 +58,23 @@ class Verifier:
         return True
 
 
-def parse_verifier(text: str) -> Verifier:
-    """Parse a ``name+hash+base64`` verifier key, checking that its hash matches."""
+def split_key(text: str, what: str) -> tuple[str, bytes, bytes]:
+    """The name, key hash and raw key (algorithm byte first) of a ``name+hash+base64``
+    key; ``what`` names the kind of key in the errors."""
     parts = text.strip().split("+", 2)  # base64 may itself contain "+"
     if len(parts) != 3:
-        raise NoteError("verifier key must look like name+hash+base64")
+        raise NoteError(f"{what} must look like name+hash+base64")
     name, hash_hex, blob = parts
     _check_name(name)
     try:
-        raw = base64.b64decode(blob, validate=True)
-        expected = bytes.fromhex(hash_hex)
+        return name, bytes.fromhex(hash_hex), base64.b64decode(blob, validate=True)
     except (binascii.Error, ValueError):
-        raise NoteError("verifier key has a malformed hash or key") from None
+        raise NoteError(f"{what} has a malformed hash or key") from None
+
+
+def parse_verifier(text: str) -> Verifier:
+    """Parse a ``name+hash+base64`` verifier key, checking that its hash matches."""
+    name, expected, raw = split_key(text, "verifier key")
     if len(raw) != 33 or raw[0] != ALG_ED25519:
         raise NoteError("verifier key is not an Ed25519 key")
     verifier = Verifier(name, raw[1:])
