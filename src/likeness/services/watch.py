@@ -194,6 +194,8 @@ class WatchService:
         with self._memory.folder() as held:
             if source.kind is SourceKind.FOLDER:
                 path = Path(url)
+                if path.stat().st_size > self._max_bytes:  # the same limit as a fetch
+                    raise InvalidInputError(f"{url} is larger than {self._max_bytes} bytes")
                 data = path.read_bytes()
             else:
                 data, content_type = self._fetch(url, self._max_bytes)
