@@ -61,7 +61,8 @@ class MissingExtraError(ConfigurationError):
     def __init__(self, feature: str, extra: str) -> None:
         super().__init__(
             f"{feature} needs the optional '{extra}' dependencies, which are not installed",
-            hint=f"install them with: pip install 'likeness-ledger[{extra}]'",
+            # one command for every extra: pip alone cannot install voice (cli/extras.py)
+            hint=f"install them with: likeness extras install {extra}",
         )
 
 

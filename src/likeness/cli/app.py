@@ -18,6 +18,7 @@ from likeness.cli import (
     backup,
     consents,
     credentials,
+    extras,
     log,
     performers,
     productions,
@@ -100,6 +101,7 @@ app.add_typer(backup.db, name="db")
 app.add_typer(witness.app, name="witness")
 app.add_typer(takedown.app, name="takedown")
 app.add_typer(watch.app, name="watch")
+app.add_typer(extras.app, name="extras")
 
 JsonFlag = Annotated[bool, typer.Option("--json", help="Print JSON for programs.")]
 
