@@ -55,6 +55,18 @@ class Tracker:
         self.tracks: list[Track] = []
         self._max_gap = max_gap_s
 
+    def live(self, time: float) -> list[Track]:
+        """Tracks seen recently enough before ``time`` to be continued."""
+        return [
+            track
+            for track in self.tracks
+            if track.boxes[-1][0] < time and time - track.boxes[-1][0] <= self._max_gap
+        ]
+
+    def extend(self, track: Track, time: float, box: Box) -> None:
+        """``track`` found again at ``box``, by a search around where it was."""
+        track.boxes.append((time, box))
+
     def wants_embedding(self, time: float, box: Box) -> Track:
         """The track this detection continues (or a new one)."""
         best, best_iou = None, 0.3

@@ -20,22 +20,27 @@ from likeness.domain.consent import Modality
 from likeness.errors import LikenessError
 from likeness.recognition.encoders import Encoders
 from likeness.recognition.media import load_audio
-from likeness.scan.appearances import EMBED_PER_TRACK, Tracker, thumbnail
+from likeness.recognition.ports import FaceEncoder
+from likeness.scan.appearances import EMBED_PER_TRACK, Track, thumbnail
 from likeness.scan.frames import has_audio, prefetched, sample_frames
+from likeness.scan.tracking import FaceSearch
 
 # Bump when decoding, detection, tracking or embedding changes what a result holds:
 # cached results of another version are then not reused.
-PIPELINE_VERSION = 2
+PIPELINE_VERSION = 3  # 3: whole-frame search on cuts and every second, tracked between
 
 
 @dataclass(frozen=True)
 class DetectorSettings:
-    """How faces are searched for in scanned frames. Detect on a 960-px copy without
-    upsampling (~40 ms HOG; faces from ~85 px of the original 1080p frame), embed at
-    full size; measured in bench/bench_scan.py."""
+    """How faces are searched for in scanned frames. Search the whole frame on a 960-px
+    copy without upsampling (~40 ms HOG; faces from ~85 px of the original 1080p frame)
+    on the first sample, at each cut and at least every ``full_every_s`` seconds (a face
+    entering a shot is found within that time); in between, only around the faces
+    already seen (scan/tracking.py). Embed at full size; measured in bench/bench_scan.py."""
 
     max_side: int = 960
     upsample: int = 0
+    full_every_s: float = 1.0
 
 
 DEFAULT_SETTINGS = DetectorSettings()
@@ -86,7 +91,7 @@ class Detector(Protocol):
 def fingerprint(encoders: Encoders, settings: DetectorSettings) -> str:
     described = (
         f"{encoders.fingerprint()};side={settings.max_side};upsample={settings.upsample};"
-        f"pipeline={PIPELINE_VERSION}"
+        f"every={settings.full_every_s};pipeline={PIPELINE_VERSION}"
     )
     return hashlib.sha256(described.encode()).hexdigest()[:16]
 
@@ -97,17 +102,7 @@ def detect_media(
     """Face tracks and voice segments with embeddings, no identities: what a Ray task runs
     for one file."""
     encoder = encoders.face()
-    tracker = Tracker(max_gap_s=1.5 / fps)
-    duration = 0.0
-    for frame in prefetched(sample_frames(path, fps)):
-        duration = max(duration, frame.time)
-        found = encoder.detect(frame.image, max_side=settings.max_side, upsample=settings.upsample)
-        for face in found:
-            track = tracker.wants_embedding(frame.time, face.box)
-            if len(track.embeddings) < EMBED_PER_TRACK:  # a few per track, not per frame
-                track.embeddings.append(encoder.embed(frame.image, face))
-                if not track.thumbnail:
-                    track.thumbnail = thumbnail(frame.image, face.box)
+    tracks, duration = face_tracks(path, fps, encoder, settings)
     items = [
         Detected(
             modality=Modality.FACE,
@@ -118,7 +113,7 @@ def detect_media(
             embedding=t.mean_embedding(),
             model_id=encoder.model_id,
         )
-        for t in tracker.tracks
+        for t in tracks
     ]
     if has_audio(path):
         samples = load_audio(path)
@@ -137,6 +132,29 @@ def detect_media(
             for s in voice.segments(samples)
         ]
     return MediaDetections(round(duration, 3), tuple(items))
+
+
+def face_tracks(
+    path: Path, fps: float, encoder: FaceEncoder, settings: DetectorSettings
+) -> tuple[list[Track], float]:
+    """The embedded face tracks of a file, and the time of its last sample."""
+    search = FaceSearch(
+        encoder,
+        max_side=settings.max_side,
+        upsample=settings.upsample,
+        full_every_s=settings.full_every_s,
+        max_gap_s=1.5 / fps,
+    )
+    duration = 0.0
+    for frame in prefetched(sample_frames(path, fps)):
+        duration = max(duration, frame.time)
+        for found in search.search(frame):
+            track = found.track
+            if len(track.embeddings) < EMBED_PER_TRACK:  # a few per track, not per frame
+                track.embeddings.append(encoder.embed(found.image, found.detection))
+                if not track.thumbnail:
+                    track.thumbnail = thumbnail(frame.image, found.box)
+    return search.tracker.tracks, duration
 
 
 class LocalDetector:

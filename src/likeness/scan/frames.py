@@ -1,22 +1,41 @@
-"""Sampling frames from video (PyAV) and images, at a reduced rate."""
+"""Sampling frames from video (PyAV) and images, at a reduced rate, decoding only what
+the samples need.
+
+Which frames are samples is decided first, from the packets' timestamps alone (reading
+packets costs next to nothing beside decoding them): the first frame at or after 0 s,
+then the first at least ``1/fps`` after the last one taken — the rule a decoder that
+looks at every frame follows, so the samples are the same frames at the same times.
+Then the stream is decoded again, skipping what no sample needs:
+
+- an intra-only stream (MJPEG, ProRes, all-intra H.264: every packet a keyframe)
+  decodes only the sampled packets;
+- a long-GOP stream decodes every reference frame (later frames are predicted from
+  them) but skips non-reference frames (most B-frames) unless one is a sample:
+  FFmpeg's ``skip_frame`` is set per packet.
+
+A stream whose packets carry no timestamps is decoded frame by frame as before.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from likeness.errors import InvalidInputError, MissingExtraError
 from likeness.recognition.media import MediaKind, load_rgb, media_kind
 from likeness.recognition.ports import Pixels
 
 MAX_FRAME_PIXELS = 40_000_000  # a 16K frame (15360 × 8640) is refused
+THUMB_SIZE = (64, 36)  # grey thumbnails compared to notice a cut
 
 
 @dataclass(frozen=True)
 class Frame:
     time: float  # seconds from the start
     image: Pixels
+    thumb: Pixels | None = None  # 64 × 36 grey, scaled by the decoder (video only)
 
 
 def sample_frames(path: Path, fps: float) -> Iterator[Frame]:
@@ -31,26 +50,98 @@ def sample_frames(path: Path, fps: float) -> Iterator[Frame]:
     if path.stat().st_size == 0:
         raise InvalidInputError(f"{path}: the file is empty")
     try:
-        container = av.open(str(path))
+        plan = _plan(path, fps)
+        if plan is None:
+            return
+        yield from _decode(path, plan)
+    except av.error.FFmpegError as exc:
+        raise InvalidInputError(f"{path}: the video is damaged ({exc})") from None
+
+
+@dataclass(frozen=True)
+class _Plan:
+    wanted: frozenset[int] | None  # pts of the sampled frames; None: decide frame by frame
+    intra_only: bool
+    fps: float
+
+
+def _open(path: Path) -> Any:
+    import av
+
+    try:
+        return av.open(str(path))
     except (av.error.FFmpegError, OSError) as exc:
         raise InvalidInputError(f"{path}: not a media file FFmpeg can read ({exc})") from None
-    with container:
+
+
+def _plan(path: Path, fps: float) -> _Plan | None:
+    """Read the packets (not decode them): which pts are samples, and whether every
+    packet is a keyframe. None when the file has no video."""
+    with _open(path) as container:
         if not container.streams.video:
-            return
+            return None
         stream = container.streams.video[0]
-        stream.thread_type = "AUTO"
         width, height = stream.codec_context.width, stream.codec_context.height
         if width * height > MAX_FRAME_PIXELS:
             raise InvalidInputError(f"{path}: {width} × {height} frames exceed the 40 MP limit")
-        next_time = 0.0
-        try:
-            for frame in container.decode(stream):
-                if frame.time is None or frame.time + 1e-6 < next_time:
-                    continue
-                next_time = frame.time + 1.0 / fps
-                yield Frame(float(frame.time), frame.to_ndarray(format="rgb24"))
-        except av.error.FFmpegError as exc:
-            raise InvalidInputError(f"{path}: the video is damaged ({exc})") from None
+        stamps: list[int] = []
+        all_key = True
+        for packet in container.demux(stream):
+            if packet.size == 0:  # the flush packet at the end
+                continue
+            if packet.pts is None:
+                return _Plan(None, False, fps)
+            stamps.append(packet.pts)
+            all_key = all_key and packet.is_keyframe
+        base = float(stream.time_base) if stream.time_base else 0.0
+    if not base:
+        return _Plan(None, False, fps)
+    wanted, next_time = set(), 0.0
+    for pts in sorted(set(stamps)):
+        time = pts * base
+        if time + 1e-6 < next_time:
+            continue
+        wanted.add(pts)
+        next_time = time + 1.0 / fps
+    return _Plan(frozenset(wanted), all_key, fps)
+
+
+def _decode(path: Path, plan: _Plan) -> Iterator[Frame]:
+    with _open(path) as container:
+        stream = container.streams.video[0]
+        stream.thread_type = "AUTO"
+        context = stream.codec_context
+        if plan.wanted is None:
+            yield from _every_frame(container, stream, plan.fps)
+            return
+        wanted = plan.wanted
+        for packet in container.demux(stream):
+            flush = packet.size == 0
+            if not flush and plan.intra_only and packet.pts not in wanted:
+                continue  # nothing depends on it: never decoded
+            if not plan.intra_only:
+                # a non-reference frame is skipped unless it is a sample; reference
+                # frames are always decoded (later frames are predicted from them)
+                context.skip_frame = "DEFAULT" if flush or packet.pts in wanted else "NONREF"
+            for frame in packet.decode():
+                if frame.pts in wanted and frame.time is not None:
+                    yield _frame(frame)
+
+
+def _every_frame(container: Any, stream: Any, fps: float) -> Iterator[Frame]:
+    """The fallback for packets without timestamps: decode all, keep some."""
+    next_time = 0.0
+    for frame in container.decode(stream):
+        if frame.time is None or frame.time + 1e-6 < next_time:
+            continue
+        next_time = frame.time + 1.0 / fps
+        yield _frame(frame)
+
+
+def _frame(frame: Any) -> Frame:
+    width, height = THUMB_SIZE
+    thumb = frame.reformat(width=width, height=height, format="gray", interpolation="AREA")
+    return Frame(float(frame.time), frame.to_ndarray(format="rgb24"), thumb.to_ndarray())
 
 
 def prefetched(frames: Iterator[Frame], depth: int = 4) -> Iterator[Frame]:
