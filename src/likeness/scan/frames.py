@@ -38,8 +38,18 @@ class Frame:
     thumb: Pixels | None = None  # 64 × 36 grey, scaled by the decoder (video only)
 
 
-def sample_frames(path: Path, fps: float) -> Iterator[Frame]:
-    """Frames at about ``fps`` per second (every frame of a still image: one, at 0 s)."""
+@dataclass
+class Decoding:
+    """What sampling a video cost: frames decoded, of how many in the stream."""
+
+    decoded: int = 0
+    frames: int = 0
+    intra_only: bool = False
+
+
+def sample_frames(path: Path, fps: float, decoding: Decoding | None = None) -> Iterator[Frame]:
+    """Frames at about ``fps`` per second (every frame of a still image: one, at 0 s);
+    ``decoding`` is filled in with what it cost."""
     if media_kind(path) is MediaKind.IMAGE:
         yield Frame(0.0, load_rgb(path))
         return
@@ -53,7 +63,9 @@ def sample_frames(path: Path, fps: float) -> Iterator[Frame]:
         plan = _plan(path, fps)
         if plan is None:
             return
-        yield from _decode(path, plan)
+        cost = decoding if decoding is not None else Decoding()
+        cost.frames, cost.intra_only = plan.frames, plan.intra_only
+        yield from _decode(path, plan, cost)
     except av.error.FFmpegError as exc:
         raise InvalidInputError(f"{path}: the video is damaged ({exc})") from None
 
@@ -63,6 +75,7 @@ class _Plan:
     wanted: frozenset[int] | None  # pts of the sampled frames; None: decide frame by frame
     intra_only: bool
     fps: float
+    frames: int  # packets in the stream
 
 
 def _open(path: Path) -> Any:
@@ -90,12 +103,12 @@ def _plan(path: Path, fps: float) -> _Plan | None:
             if packet.size == 0:  # the flush packet at the end
                 continue
             if packet.pts is None:
-                return _Plan(None, False, fps)
+                return _Plan(None, False, fps, 0)
             stamps.append(packet.pts)
             all_key = all_key and packet.is_keyframe
         base = float(stream.time_base) if stream.time_base else 0.0
     if not base:
-        return _Plan(None, False, fps)
+        return _Plan(None, False, fps, len(stamps))
     wanted, next_time = set(), 0.0
     for pts in sorted(set(stamps)):
         time = pts * base
@@ -103,16 +116,16 @@ def _plan(path: Path, fps: float) -> _Plan | None:
             continue
         wanted.add(pts)
         next_time = time + 1.0 / fps
-    return _Plan(frozenset(wanted), all_key, fps)
+    return _Plan(frozenset(wanted), all_key, fps, len(stamps))
 
 
-def _decode(path: Path, plan: _Plan) -> Iterator[Frame]:
+def _decode(path: Path, plan: _Plan, cost: Decoding) -> Iterator[Frame]:
     with _open(path) as container:
         stream = container.streams.video[0]
         stream.thread_type = "AUTO"
         context = stream.codec_context
         if plan.wanted is None:
-            yield from _every_frame(container, stream, plan.fps)
+            yield from _every_frame(container, stream, plan.fps, cost)
             return
         wanted = plan.wanted
         for packet in container.demux(stream):
@@ -124,14 +137,17 @@ def _decode(path: Path, plan: _Plan) -> Iterator[Frame]:
                 # frames are always decoded (later frames are predicted from them)
                 context.skip_frame = "DEFAULT" if flush or packet.pts in wanted else "NONREF"
             for frame in packet.decode():
+                cost.decoded += 1
                 if frame.pts in wanted and frame.time is not None:
                     yield _frame(frame)
 
 
-def _every_frame(container: Any, stream: Any, fps: float) -> Iterator[Frame]:
+def _every_frame(container: Any, stream: Any, fps: float, cost: Decoding) -> Iterator[Frame]:
     """The fallback for packets without timestamps: decode all, keep some."""
     next_time = 0.0
     for frame in container.decode(stream):
+        cost.decoded += 1
+        cost.frames += 1
         if frame.time is None or frame.time + 1e-6 < next_time:
             continue
         next_time = frame.time + 1.0 / fps
