@@ -197,6 +197,12 @@ class RowProblem:
         return f"line {self.line}: {self.message}"
 
 
+class LivenessError(InvalidInputError):
+    """An enrolment's liveness check failed: the face in the video did not turn, or moved
+    as a flat picture does; or the recording did not say the phrase it was given. Nothing
+    was enrolled; the message says what to record again."""
+
+
 class ImportRejectedError(InvalidInputError):
     """A bulk import had bad rows; nothing from it was written."""
 
@@ -226,6 +232,13 @@ class LogIntegrityError(LikenessError):
 
 class VaultError(LikenessError):
     """A sealed vault file is damaged, was moved, or its key is gone."""
+
+    kind = ErrorKind.INTEGRITY
+
+
+class ModelFileDamagedError(LikenessError):
+    """An installed model file (e.g. dlib's face ResNet weights) is truncated or is not
+    the model it should be; the hint says which package to reinstall."""
 
     kind = ErrorKind.INTEGRITY
 

@@ -8,9 +8,17 @@ Models load lazily, once, under a lock; dlib releases the GIL while it computes.
 from __future__ import annotations
 
 import threading
+from collections.abc import Sequence
 from typing import Any
 
 from likeness.errors import MissingExtraError
+from likeness.recognition.dlib_confirm import (
+    CLEAR_SCORE,
+    CONFIRM_CONFIDENCE,
+    SMALL_SIDE,
+    CropConfirmer,
+)
+from likeness.recognition.dlib_resnet import Descriptors, load_descriptors
 from likeness.recognition.ports import Box, Detection, Face, FaceQuality
 
 MODEL_ID = "dlib-resnet-v1-5pt@20"
@@ -30,9 +38,10 @@ class DlibFaceEncoder:
         self._detector = detector
         self.detector_id = f"dlib-{detector}"
         self._lock = threading.Lock()
-        self._models: tuple[Any, Any, Any] | None = None
+        self._models: tuple[Any, Any, Descriptors] | None = None
+        self._confirmer = CropConfirmer()
 
-    def _load(self) -> tuple[Any, Any, Any]:
+    def _load(self) -> tuple[Any, Any, Descriptors]:
         with self._lock:
             if self._models is None:
                 try:
@@ -47,7 +56,8 @@ class DlibFaceEncoder:
                     if self._detector == "cnn"
                     else dlib.get_frontal_face_detector(),
                     dlib.shape_predictor(weights.pose_predictor_five_point_model_location()),
-                    dlib.face_recognition_model_v1(weights.face_recognition_model_location()),
+                    # the same ResNet on torch when installed (~6x faster), else dlib's own
+                    load_descriptors(weights.face_recognition_model_location()),
                 )
             return self._models
 
@@ -61,28 +71,54 @@ class DlibFaceEncoder:
         limit = max_side or (CNN_MAX_SIDE if self._detector == "cnn" else DETECT_MAX_SIDE)
         scale = min(1.0, limit / max(height, width))
         small = image if scale == 1.0 else _resize(image, scale)
-        detections = detector(small, self._upsample if upsample is None else upsample)
-        if self._detector == "cnn":
-            detections = [d.rect for d in detections]
+        level = self._upsample if upsample is None else upsample
+        if self._detector == "cnn":  # its own confidence; nothing to confirm it with
+            scored = [(d.rect, float(d.confidence), True) for d in detector(small, level)]
+        else:
+            rects, scores, _ = detector.run(small, level, 0.0)  # what detector() returns
+            scored = [(r, float(s), _clear(r, float(s))) for r, s in zip(rects, scores)]
         found = []
-        for rect in detections:
+        for rect, score, clear in scored:
             box = dlib.rectangle(
                 int(rect.left() / scale),
                 int(rect.top() / scale),
                 int(rect.right() / scale),
                 int(rect.bottom() / scale),
             )
+            if not clear and not self._confirmed(image, box):
+                continue  # a weak window the CNN does not see as a face: a patch, a logo
             shape = predictor(image, box)
-            found.append(Detection(_box(box, width, height), _quality(image, box, shape), shape))
+            quality = _quality(image, box, shape)
+            found.append(Detection(_box(box, width, height), quality, shape, score, clear))
         return found
 
+    def _confirmed(self, image: Any, box: Any) -> bool:
+        corners = (box.left(), box.top(), box.right(), box.bottom())
+        return self._confirmer.confidence(image, corners) >= CONFIRM_CONFIDENCE
+
     def embed(self, image: Any, detection: Detection) -> tuple[float, ...]:
-        _, _, resnet = self._load()
-        vector = resnet.compute_face_descriptor(image, detection.landmarks)
-        return tuple(float(v) for v in vector)
+        return self.embed_many(image, [detection])[0]
+
+    def embed_many(self, image: Any, detections: Sequence[Detection]) -> list[tuple[float, ...]]:
+        """The descriptors of several faces of one image, in one forward pass."""
+        _, _, descriptors = self._load()
+        return descriptors.compute(image, [d.landmarks for d in detections])
+
+    @property
+    def descriptor_runtime(self) -> str:
+        """What computes the descriptors (torch or dlib's own code); loads the models."""
+        return self._load()[2].runtime
 
     def faces(self, image: Any) -> list[Face]:
-        return [Face(d.box, d.quality, self.embed(image, d)) for d in self.detect(image)]
+        detections = self.detect(image)
+        vectors = self.embed_many(image, detections)
+        return [Face(d.box, d.quality, v) for d, v in zip(detections, vectors, strict=True)]
+
+
+def _clear(rect: Any, score: float) -> bool:
+    """A HOG detection strong enough, and large enough in the searched copy, to need no
+    second opinion (recognition/dlib_confirm.py)."""
+    return score >= CLEAR_SCORE and min(rect.width(), rect.height()) >= SMALL_SIDE
 
 
 def _resize(image: Any, scale: float) -> Any:
