@@ -278,32 +278,19 @@ def _con(reader: _Reader, op: Op, channels: dict[str, int]) -> tuple[Any, ...]:
 
 
 def _affine(reader: _Reader, channels: int) -> tuple[Any, ...]:
-    import numpy as np
-
-    version = reader.tag(("affine_", "affine_2", "bn_con2"), "an affine (batch-norm) layer")
+    # dlib also reads a batch-norm layer (bn_con2) here and folds it; the shipped model
+    # was saved with its batch norms already folded, so that form is refused, not guessed.
+    version = reader.tag(("affine_", "affine_2"), "an affine (folded batch-norm) layer")
     params = reader.tensor().reshape(-1)
     gamma, beta = reader.shape(), reader.shape()
     if gamma != (1, channels, 1, 1) or beta != gamma or params.size != 2 * channels:
         raise reader.damaged(f"an affine layer of {gamma} after {channels} channels")
-    scale, shift = params[:channels], params[channels:]
-    if version == "bn_con2":
-        # A batch-norm layer as trained: fold its running statistics as dlib's affine_
-        # constructor does, in float32, so the products match dlib's.
-        reader.tensor(), reader.tensor()  # batch means and inverse deviations
-        means, variances = reader.tensor().reshape(-1), reader.tensor().reshape(-1)
-        reader.integer()  # num_updates
-        for _ in range(5):
-            reader.real()  # window size, four multipliers
-        eps = np.float32(reader.real())
-        if means.size != channels or variances.size != channels:
-            raise reader.damaged("a batch-norm layer's statistics do not fit its channels")
-        scale = scale / np.sqrt(variances + eps)
-        shift = shift - scale * means
-    elif reader.integer() != _CONV_MODE:
+    if reader.integer() != _CONV_MODE:
         raise reader.damaged("an affine layer is per value, not per channel")
-    elif version == "affine_2" and reader.flag():
+    if version == "affine_2" and reader.flag():
         return _DISABLED
-    return scale.reshape(1, channels, 1, 1), shift.reshape(1, channels, 1, 1)
+    per_channel = (1, channels, 1, 1)
+    return params[:channels].reshape(per_channel), params[channels:].reshape(per_channel)
 
 
 def _fc(reader: _Reader, op: Op, channels: int) -> tuple[Any, ...]:
