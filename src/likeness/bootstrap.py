@@ -23,6 +23,7 @@ from likeness.ledger.note import Signer
 from likeness.ledger.receipt import Receipt
 from likeness.provenance.manifest import C2paProvenanceReader
 from likeness.recognition.encoders import Encoders
+from likeness.recognition.phrase_check import PhraseRecogniser
 from likeness.recognition.ports import FaceEncoder, VoiceEncoder
 from likeness.scan.detect import DEFAULT_SETTINGS, Detector, LocalDetector
 from likeness.scan.memory_files import MemoryFiles
@@ -33,6 +34,8 @@ from likeness.services.consent_receipts import ConsentReceiptService
 from likeness.services.consents import ConsentService
 from likeness.services.credentials import CredentialService
 from likeness.services.enrolment import EnrolmentService
+from likeness.services.enrolment_phrase import PhraseEnrolmentService
+from likeness.services.enrolment_video import VideoEnrolmentService
 from likeness.services.events import PendingEvent
 from likeness.services.fingerprints import FingerprintService
 from likeness.services.gallery import GalleryService
@@ -113,6 +116,7 @@ class Services:
 
     _writer: LogWriter[PendingEvent, int] | None = field(default=None, repr=False)
     _receipt_writer: LogWriter[PendingEvent, Receipt] | None = field(default=None, repr=False)
+    _phrase_enrolment: PhraseEnrolmentService | None = field(default=None, repr=False)
     _scan_jobs: ScanJobService | None = field(default=None, repr=False)
     _checks: CheckService | None = field(default=None, repr=False)
     _credentials: CredentialService | None = field(default=None, repr=False)
@@ -147,6 +151,26 @@ class Services:
                 clock=self.clock,
             )
         return self._checks
+
+    @property
+    def video_enrolment(self) -> VideoEnrolmentService:
+        """Face enrolment from a video of the head turning, with a liveness check."""
+        return VideoEnrolmentService(
+            database=self.database, encoders=self.encoders, enrolment=self.enrolment
+        )
+
+    @property
+    def phrase_enrolment(self) -> PhraseEnrolmentService:
+        """Voice enrolment with a spoken phrase (its recogniser loads once, on first use)."""
+        if self._phrase_enrolment is None:
+            self._phrase_enrolment = PhraseEnrolmentService(
+                database=self.database,
+                clock=self.clock,
+                key=derive_key(self.master_key, "enrolment-phrase"),
+                recogniser=PhraseRecogniser(),
+                enrolment=self.enrolment,
+            )
+        return self._phrase_enrolment
 
     @property
     def scan_jobs(self) -> ScanJobService:

@@ -61,6 +61,17 @@ def photo(world: World) -> dict[str, Any]:
     return {"files": {"files": ("face.jpg", b"not really a jpeg", "image/jpeg")}}
 
 
+def video(world: World) -> dict[str, Any]:
+    return {"files": {"file": ("turn.mp4", b"not really a video", "video/mp4")}}
+
+
+def spoken(world: World) -> dict[str, Any]:
+    return {
+        "files": {"file": ("phrase.wav", b"not really audio", "audio/wav")},
+        "data": {"token": "not.a-token"},
+    }
+
+
 def consent_body(world: World) -> dict[str, Any]:
     return {
         "json": {
@@ -158,6 +169,9 @@ MATRIX: list[tuple[str, str, frozenset[str], Request]] = [
     ),
     ("GET", "/v1/performers/{performer}", OWNERS, no_body),
     ("POST", "/v1/performers/{performer}/enrolment", OWNERS, photo),
+    ("POST", "/v1/performers/{performer}/enrolment/video", OWNERS, video),
+    ("POST", "/v1/performers/{performer}/enrolment/phrase", OWNERS, no_body),
+    ("POST", "/v1/performers/{performer}/enrolment/voice", OWNERS, spoken),
     (
         "GET",
         "/v1/performers/{performer}/statement",

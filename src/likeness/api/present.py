@@ -24,6 +24,7 @@ from likeness.domain.use import ReportedUse
 from likeness.domain.webhook import Delivery, DeliveryStatus, Webhook
 from likeness.services.checks import CheckResult
 from likeness.services.enrolment import Enrolment
+from likeness.services.enrolment_phrase import Phrase
 from likeness.services.events import Recorded, modality_list
 from likeness.services.gallery import Identification, Match
 from likeness.services.retention import RetentionPolicy, RetentionReport, RetentionStep
@@ -216,6 +217,15 @@ def enrolment_json(recorded: Recorded[Enrolment]) -> dict[str, Any]:
         "template_ids": list(recorded.value.template_ids),
         "model_id": recorded.value.model_id,
         "log_indexes": list(recorded.log_indexes),
+    }
+
+
+def phrase_json(phrase: Phrase) -> dict[str, Any]:
+    return {
+        "performer_id": phrase.performer_id,
+        "phrase": phrase.text,
+        "expires_at": phrase.expires_at.isoformat(),
+        "token": phrase.token,
     }
 
 

@@ -15,6 +15,7 @@ from likeness.api.present import (
     api_key_json,
     enrolment_json,
     performer_json,
+    phrase_json,
     production_json,
 )
 from likeness.api.schemas import (
@@ -110,6 +111,66 @@ async def enrol(
             performer_id,
             paths,
             None if modality is None else Modality(modality),
+        )
+    return enrolment_json(recorded)
+
+
+@router.post(
+    "/performers/{performer_id}/enrolment/video",
+    response_model=Out,
+    status_code=201,
+    tags=["performers"],
+    dependencies=[MultipartBody],
+)
+async def enrol_video(
+    performer_id: str,
+    caller: Caller,
+    services: ServicesDep,
+    file: Annotated[UploadFile, File(description="3–10 s of the head turning left and right.")],
+) -> dict[str, Any]:
+    """Enrol a face from a video of the head turning, with a liveness check: a flat
+    picture (a photo or screen held to the camera) or a head that does not turn both ways
+    is refused (`invalid`). Templates are made from three poses; the video is held in
+    memory while it is checked and is not kept."""
+    require_performer(caller, performer_id)
+    async with held_uploads(services.memory, [file]) as [path]:
+        recorded = await run_in_threadpool(services.video_enrolment.enrol, performer_id, path)
+    return enrolment_json(recorded)
+
+
+@router.post(
+    "/performers/{performer_id}/enrolment/phrase",
+    response_model=Out,
+    status_code=201,
+    tags=["performers"],
+)
+def issue_phrase(performer_id: str, caller: Caller, services: ServicesDep) -> dict[str, Any]:
+    """A random phrase for a voice enrolment, and the token to send back with the
+    recording of the performer reading it (valid for 15 minutes)."""
+    require_performer(caller, performer_id)
+    return phrase_json(services.phrase_enrolment.issue(performer_id))
+
+
+@router.post(
+    "/performers/{performer_id}/enrolment/voice",
+    response_model=Out,
+    status_code=201,
+    tags=["performers"],
+    dependencies=[MultipartBody],
+)
+async def enrol_voice(
+    performer_id: str,
+    caller: Caller,
+    services: ServicesDep,
+    file: Annotated[UploadFile, File(description="The performer reading the phrase.")],
+    token: Annotated[str, Form(description="The token issued with the phrase.")],
+) -> dict[str, Any]:
+    """Enrol a voice from a recording that says the issued phrase (checked offline by
+    speech recognition): refused (`invalid`) when the words are not heard."""
+    require_performer(caller, performer_id)
+    async with held_uploads(services.memory, [file]) as [path]:
+        recorded = await run_in_threadpool(
+            services.phrase_enrolment.enrol, performer_id, path, token
         )
     return enrolment_json(recorded)
 

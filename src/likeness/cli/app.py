@@ -19,6 +19,7 @@ from likeness.cli import (
     consents,
     credentials,
     extras,
+    live_enrolment,
     log,
     performers,
     productions,
@@ -90,6 +91,9 @@ app.add_typer(credentials.app, name="credential")
 app.add_typer(uses.app, name="use")
 app.command("statement")(uses.statement)
 app.command("enrol")(recognition.enrol)
+app.command("enrol-video")(live_enrolment.enrol_video)
+app.command("enrol-phrase")(live_enrolment.enrol_phrase)
+app.command("enrol-voice")(live_enrolment.enrol_voice)
 app.command("identify")(recognition.identify)
 app.command("reindex")(recognition.reindex)
 app.command("scan")(scan.scan)

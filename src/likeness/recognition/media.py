@@ -83,6 +83,18 @@ def load_rgb_bytes(data: bytes, path: str) -> Any:
         raise InvalidInputError(f"{path}: not a readable image ({exc})") from None
 
 
+def png_bytes(image: Any) -> bytes:
+    """An RGB image (``H×W×3`` uint8) as a PNG file: lossless, so a frame sealed as a
+    template's source re-embeds to the same template."""
+    try:
+        from PIL import Image
+    except ImportError:
+        raise MissingExtraError("face recognition", "face") from None
+    out = io.BytesIO()
+    Image.fromarray(image).save(out, format="PNG")
+    return out.getvalue()
+
+
 AUDIO_RATE = 16_000
 MAX_AUDIO_SECONDS = 4 * 3600
 

@@ -10,7 +10,7 @@ told to rebuild its index.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -40,11 +40,15 @@ class Gates:
 
 
 @dataclass(frozen=True)
-class _Sample:
+class Sample:
+    """One template to enrol: the file (or frame) it was made from, sealed with it, and
+    the liveness check it passed, committed to in its log entry."""
+
     modality: Modality
     model_id: str
     raw: bytes
     embedding: tuple[float, ...]
+    liveness: Mapping[str, str] | None = None
 
 
 @dataclass(frozen=True)
@@ -85,6 +89,11 @@ class EnrolmentService:
             if not PerformerRepository(connection).exists(performer_id):
                 raise NotFoundError("performer", performer_id)
         samples = [self._sample(path, modality) for path in paths]  # all gates first
+        return self.record(performer_id, samples)
+
+    def record(self, performer_id: str, samples: Sequence[Sample]) -> Recorded[Enrolment]:
+        """Seal samples that passed their gates, commit to each in the log, and have the
+        gallery rebuilt: all of them or none."""
         now = self._clock.now()
         template_ids = []
         with self._database.write() as connection:
@@ -111,6 +120,7 @@ class EnrolmentService:
                         source_sha256=source,
                         template_sha256=hashlib.sha256(vector).hexdigest(),
                         at=now,
+                        liveness=sample.liveness,
                     )
                 )
                 template_ids.append(template_id)
@@ -119,16 +129,17 @@ class EnrolmentService:
         models = ",".join(sorted({sample.model_id for sample in samples}))
         return Recorded(Enrolment(performer_id, tuple(template_ids), models), tuple(indexes))
 
-    def _sample(self, path: Path, modality: Modality | None) -> _Sample:
+    def _sample(self, path: Path, modality: Modality | None) -> Sample:
         kind = modality or enrolment_modality(path)
         if kind is Modality.FACE:
             face = self._face(path)
-            return _Sample(kind, self._encoders.face().model_id, path.read_bytes(), face.embedding)
+            return Sample(kind, self._encoders.face().model_id, path.read_bytes(), face.embedding)
         if kind is Modality.VOICE:
-            return self._voice_sample(path)
+            return self.voice_sample(path)
         raise InvalidInputError(f"modality {kind.value!r} is not face or voice")
 
-    def _voice_sample(self, path: Path) -> _Sample:
+    def voice_sample(self, path: Path) -> Sample:
+        """A voice template from a recording that passes the speech gate."""
         encoder = self._encoders.voice()
         samples = load_audio(path)
         speech = encoder.speech_seconds(samples)
@@ -138,7 +149,7 @@ class EnrolmentService:
                 f"{self._gates.min_speech:.0f} s are needed to enrol a voice",
                 hint="record the performer reading a few sentences",
             )
-        return _Sample(Modality.VOICE, encoder.model_id, path.read_bytes(), encoder.embed(samples))
+        return Sample(Modality.VOICE, encoder.model_id, path.read_bytes(), encoder.embed(samples))
 
     def _face(self, path: Path) -> Face:
         faces = self._encoders.face().faces(load_rgb(path))

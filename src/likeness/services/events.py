@@ -10,7 +10,7 @@ written in clear (docs/ledger.md).
 from __future__ import annotations
 
 import secrets
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
@@ -344,17 +344,23 @@ def enrolment_added(
     source_sha256: str,
     template_sha256: str,
     at: datetime,
+    liveness: Mapping[str, str] | None = None,
 ) -> PendingEvent:
+    """``enrolment.added``; ``liveness``: the check the sample passed and its verdict, as
+    text (measures, never landmarks or pixels), when it was enrolled live."""
+    record: dict[str, JsonValue] = {
+        "modality": modality.value,
+        "model_id": model_id,
+        "source_sha256": source_sha256,
+        "template_sha256": template_sha256,
+    }
+    if liveness is not None:
+        record["liveness"] = dict(liveness)
     event = LogEvent(
         type=LogEventType.ENROLMENT_ADDED.value,
         at=at,
         ids={"performer": performer_id, "template": template_id},
-        record={
-            "modality": modality.value,
-            "model_id": model_id,
-            "source_sha256": source_sha256,
-            "template_sha256": template_sha256,
-        },
+        record=record,
     )
     return PendingEvent(event, template_key(template_id), salt_owner=biometric(performer_id))
 
