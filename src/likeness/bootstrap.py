@@ -29,6 +29,7 @@ from likeness.scan.detect import DEFAULT_SETTINGS, Detector, LocalDetector
 from likeness.scan.memory_files import MemoryFiles
 from likeness.services.accounts import AccountService
 from likeness.services.biometrics import BiometricShredder
+from likeness.services.calibration import CalibrationService
 from likeness.services.checks import CheckService
 from likeness.services.consent_receipts import ConsentReceiptService
 from likeness.services.consents import ConsentService
@@ -122,6 +123,7 @@ class Services:
     _credentials: CredentialService | None = field(default=None, repr=False)
     _takedowns: TakedownService | None = field(default=None, repr=False)
     _fingerprints: FingerprintService | None = field(default=None, repr=False)
+    _calibrations: CalibrationService | None = field(default=None, repr=False)
     _executor: ThreadPoolExecutor | None = field(default=None, repr=False)
 
     def leader_lock(self, name: str) -> LeaderLock:
@@ -232,6 +234,21 @@ class Services:
         if self._fingerprints is None:
             self._fingerprints = FingerprintService(database=self.database, clock=self.clock)
         return self._fingerprints
+
+    @property
+    def calibrations(self) -> CalibrationService:
+        """Match thresholds calibrated per model on an operator's labelled folders."""
+        if self._calibrations is None:
+            self._calibrations = CalibrationService(
+                database=self.database,
+                clock=self.clock,
+                ids=self.ids,
+                ledger=self.ledger,
+                encoders=self.encoders,
+                defaults=self.gallery.default_threshold,
+                in_force=self.gallery.in_force,
+            )
+        return self._calibrations
 
     def status(self) -> HomeStatus:
         return describe_home(self.layout, self.database)

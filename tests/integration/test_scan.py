@@ -214,7 +214,8 @@ def test_cli_reports_and_release_gate(
     rows = out["csv"].read_text().splitlines()
     assert rows[0] == (
         "media,performer_id,modality,start,end,score,decision,consent_id,reasons,"
-        "synthetic_replica,provenance,digital_source_types,claim_generator,signer"
+        "synthetic_replica,provenance,digital_source_types,claim_generator,signer,"
+        "threshold,calibration"
     )
     assert len(rows) == 1 + len(data["appearances"])
     # without a not_covered appearance the gate passes

@@ -188,6 +188,7 @@ def check_json(result: CheckResult, verifier_key: str) -> dict[str, Any]:
                 "modality": modality_list(f.modalities),
                 "where": [] if f.where is None else f.where.as_list(),
                 "distance": f.distance,
+                "calibration": f.calibration,
                 "decision": f.outcome.value,
                 "consent_id": None if d is None else d["consent_id"],
                 "reasons": [] if d is None else d["reasons"],
@@ -216,6 +217,7 @@ def enrolment_json(recorded: Recorded[Enrolment]) -> dict[str, Any]:
         "performer_id": recorded.value.performer_id,
         "template_ids": list(recorded.value.template_ids),
         "model_id": recorded.value.model_id,
+        "notes": list(recorded.value.notes),
         "log_indexes": list(recorded.log_indexes),
     }
 
@@ -234,6 +236,7 @@ def identification_json(result: Identification) -> dict[str, Any]:
         "media_sha256": result.media_sha256,
         "model_id": result.model_id,
         "threshold": result.threshold,
+        "calibration": result.calibration,
         "faces": [{"box": _where(f)} | _match_json(f) for f in result.faces],
         "voices": [
             dict(zip(("start", "end"), _where(v) or [None, None], strict=True)) | _match_json(v)

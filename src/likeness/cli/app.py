@@ -16,6 +16,7 @@ from likeness.bootstrap import initialise
 from likeness.cli import (
     accounts,
     backup,
+    calibration,
     consents,
     credentials,
     extras,
@@ -96,6 +97,8 @@ app.command("enrol-phrase")(live_enrolment.enrol_phrase)
 app.command("enrol-voice")(live_enrolment.enrol_voice)
 app.command("identify")(recognition.identify)
 app.command("reindex")(recognition.reindex)
+app.command("calibrate")(calibration.calibrate)
+app.add_typer(calibration.app, name="calibration")
 app.command("scan")(scan.scan)
 app.add_typer(recognition.matches, name="match")
 app.add_typer(retention.app, name="retention")

@@ -38,6 +38,8 @@ def enrol(
         typer.echo(
             f"enrolled {len(files)} sample(s) for {performer_id} ({recorded.value.model_id})"
         )
+        for note in recorded.value.notes:
+            typer.echo(note)
 
 
 def identify(
@@ -46,7 +48,8 @@ def identify(
     as_json: JsonFlag = False,
 ) -> None:
     """Who is in this photo? Every face: its box, the nearest enrolled performer, the
-    distance, and `match` or `unknown` by the calibrated threshold."""
+    distance, and `match` or `unknown` by the threshold in force: the model's active
+    calibration, or the settings' default (named)."""
     result = state_of(ctx).services().gallery.identify(file)
     if as_json:
         render.emit_json(identification_json(result))
@@ -64,6 +67,7 @@ def identify(
             for m in (*result.faces, *result.voices)
         ),
     )
+    typer.echo(f"decided at threshold {result.threshold:g} (calibration {result.calibration})")
 
 
 @matches.command("reject")

@@ -30,6 +30,7 @@ class LogEventType(StrEnum):
     CREDENTIAL_ISSUED = "credential.issued"
     ENROLMENT_ADDED = "enrolment.added"
     MATCH_REJECTED = "match.rejected"
+    CALIBRATION_ACTIVATED = "calibration.activated"
     RETENTION_WARNED = "retention.warned"
     RETENTION_DESTROYED = "retention.destroyed"
     WITNESS_ADDED = "witness.added"

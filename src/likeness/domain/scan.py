@@ -108,6 +108,10 @@ class Appearance:
     # A registered performer in media taken as AI-generated: a synthetic replica, and
     # the replica kind its decision was taken as; None otherwise.
     synthetic_replica: ReplicaKind | None = None
+    # The threshold the identification was decided by, and the calibration it comes from
+    # (its id, or "default": the settings'); None in reports written before they existed.
+    threshold: float | None = None
+    calibration: str | None = None
 
     def seen_by(self, audience: Audience) -> Appearance:
         """This appearance as ``audience`` may read it (``decision.Audience``)."""
@@ -125,6 +129,8 @@ class Appearance:
             "start": float(self.start),
             "end": float(self.end),
             "score": self.score,
+            "threshold": self.threshold,
+            "calibration": self.calibration,
             "thumbnail": self.thumbnail,
             "frames": [float(t) for t in self.frames],
             "decision": self.outcome.value,
@@ -147,6 +153,8 @@ class Appearance:
             start=_seconds_text(data["start"]),
             end=_seconds_text(data["end"]),
             score=data["score"],
+            threshold=data.get("threshold"),
+            calibration=data.get("calibration"),
             thumbnail=data["thumbnail"],
             frames=tuple(_seconds_text(t) for t in data["frames"]),
             outcome=DecisionOutcome(data["decision"]),

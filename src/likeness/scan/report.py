@@ -36,6 +36,10 @@ CSV_COLUMNS = (
     "digital_source_types",
     "claim_generator",
     "signer",
+    # what decided the identification: its threshold and calibration (id or "default");
+    # last, so that readers of the columns before keep their positions
+    "threshold",
+    "calibration",
 )
 
 
@@ -73,6 +77,8 @@ def report_csv(report: ScanReport) -> str:
             " | ".join(f"{r.rule}: {r.message}" for r in a.reasons),
             "" if a.synthetic_replica is None else a.synthetic_replica.value,
             *_provenance_cells(origin),
+            "" if a.threshold is None else a.threshold,
+            a.calibration or "",
         ]
         writer.writerow([csv_text(cell) if isinstance(cell, str) else cell for cell in row])
     return out.getvalue()
@@ -118,7 +124,7 @@ def report_html(report: ScanReport) -> str:
         parts.extend(_timeline(media))
         parts.append(
             "<table><tr><th></th><th>who</th><th>modality</th><th>from</th>"
-            "<th>to</th><th>distance</th><th>decision</th><th>why</th></tr>"
+            "<th>to</th><th>distance</th><th>threshold</th><th>decision</th><th>why</th></tr>"
         )
         parts.extend(_row(a) for a in media.appearances)
         parts.append("</table>")
@@ -160,6 +166,13 @@ def _timeline(media: MediaResult) -> list[str]:
     return parts
 
 
+def _threshold_cell(a: Appearance) -> str:
+    """The threshold that decided the identification and its calibration (id or default)."""
+    if a.threshold is None:
+        return ""
+    return f"{a.threshold:g} ({html.escape(a.calibration or 'default')})"
+
+
 def _row(a: Appearance) -> str:
     e = html.escape
     image = f"<img alt='' src='{a.thumbnail}'>" if a.thumbnail else ""
@@ -172,6 +185,7 @@ def _row(a: Appearance) -> str:
         f"<tr class='appearance'><td>{image}</td>"
         f"<td>{e(a.performer_id or 'unknown person')}</td><td>{e(a.modality.value)}</td>"
         f"<td>{float(a.start)} s</td><td>{float(a.end)} s</td><td>{a.score or ''}</td>"
+        f"<td class='threshold'>{_threshold_cell(a)}</td>"
         f"<td class='d-{e(a.outcome.value)}'>{e(a.outcome.value)}{replica}</td>"
         f"<td>{why}</td></tr>"
     )

@@ -43,6 +43,9 @@ class Finding:
     where: Box | TimeSpan | None  # a face box or a voice segment; None for a named performer
     distance: float | None
     decision: Decision | None  # None for an unknown person: nobody to ask
+    # The calibration whose threshold decided the identification (its id, or "default");
+    # None for a check of a named performer (nothing identified).
+    calibration: str | None = None
 
     @property
     def outcome(self) -> DecisionOutcome:
@@ -103,11 +106,14 @@ class CheckService:
         self, match: Match, modality: Modality, use: UseFacts, audience: Audience
     ) -> Finding:
         found = frozenset({modality})
+        calibration = None if match.threshold is None else match.threshold.name
         if match.performer_id is None:
-            return Finding(None, found, match.where, match.distance, None)
+            return Finding(None, found, match.where, match.distance, None, calibration)
         asked = dataclasses.replace(_asked(use), modalities=found)
         decision = self._uses.decide(match.performer_id, asked).seen_by(audience)
-        return Finding(match.performer_id, found, match.where, match.distance, decision)
+        return Finding(
+            match.performer_id, found, match.where, match.distance, decision, calibration
+        )
 
     def _record(
         self, use: UseFacts, findings: list[Finding], audience: Audience

@@ -16,6 +16,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Generic, Protocol, TypeVar
 
+from likeness.domain.calibration import Calibration
 from likeness.domain.consent import Modality, UseFacts
 from likeness.domain.decision import Decision, Outcome, Reason
 from likeness.domain.flag import Flag
@@ -371,6 +372,33 @@ def match_rejected(performer_id: str, media_sha256: str, at: datetime) -> Pendin
         at=at,
         ids={"performer": performer_id},
         record={"media_sha256": media_sha256},
+    )
+    return PendingEvent(event, None)
+
+
+def calibration_activated(
+    calibration: Calibration, previous: str | None, at: datetime
+) -> PendingEvent:
+    """``calibration.activated``: the threshold that decides matches of one model changed.
+    Counts, the dataset's digest and the threshold; never the operator's labels (people's
+    names), files or embeddings. Numbers as decimal text (the log refuses floats)."""
+    event = LogEvent(
+        type=LogEventType.CALIBRATION_ACTIVATED.value,
+        at=at,
+        ids={"calibration": calibration.id},
+        record={
+            "modality": calibration.modality.value,
+            "model_id": calibration.model_id,
+            "detector_id": calibration.detector_id,
+            "dataset_sha256": calibration.dataset_sha256,
+            "people": calibration.people,
+            "files": calibration.files,
+            "genuine_pairs": calibration.genuine_pairs,
+            "impostor_pairs": calibration.impostor_pairs,
+            "threshold": repr(calibration.threshold),
+            "target_fmr": repr(calibration.target_fmr),
+            "previous": previous,
+        },
     )
     return PendingEvent(event, None)
 

@@ -2,8 +2,10 @@
 
 The gallery of each model is derived state, kept in memory and rebuilt from the vault
 (or its sealed index file) when the template set changes. A match is answered only
-below the distance threshold calibrated for its modality (docs/recognition.md), else
-``unknown``. Corrections (``reject_match``) keep a performer out of one media file.
+below the distance threshold in force for its modality and model, else ``unknown``: the
+threshold of the model's active calibration (services/calibration.py), or the settings'
+default where none is active, and every answer names which (docs/recognition.md).
+Corrections (``reject_match``) keep a performer out of one media file.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from pathlib import Path
 
 from sqlalchemy.engine import Connection
 
+from likeness.domain.calibration import ThresholdInForce
 from likeness.domain.consent import Modality
 from likeness.errors import InvalidInputError, NotFoundError
 from likeness.recognition.encoders import Encoders
@@ -33,6 +36,7 @@ from likeness.recognition.ports import Box, TimeSpan, VectorIndex
 from likeness.services.events import match_rejected
 from likeness.services.ledger import LedgerService
 from likeness.services.ports import Clock
+from likeness.store.calibrations import CalibrationRepository
 from likeness.store.database import Database
 from likeness.store.index_files import IndexFiles, fingerprint
 from likeness.store.repositories import PerformerRepository
@@ -58,6 +62,7 @@ class Match:
     performer_id: str | None  # None: unknown
     distance: float | None  # to the nearest template not suppressed; None: gallery empty
     suppressed: tuple[str, ...] = ()  # performers skipped by a correction
+    threshold: ThresholdInForce | None = None  # what decided it; None: nothing to compare
 
     @property
     def decision(self) -> MatchDecision:
@@ -71,6 +76,7 @@ class Identification:
     voices: tuple[Match, ...]
     model_id: str
     threshold: float
+    calibration: str  # the calibration whose threshold decided, or "default" (settings)
 
 
 @dataclass
@@ -131,8 +137,22 @@ class GalleryService:
         self._index_files = index_files
         self._galleries: dict[str, _Gallery] = {}
 
-    def threshold(self, modality: Modality) -> float:
+    def default_threshold(self, modality: Modality) -> float:
+        """The settings' threshold, in force where no calibration of the model is active."""
         return self._thresholds[modality]
+
+    def in_force(self, modality: Modality, model_id: str) -> ThresholdInForce:
+        """The threshold deciding matches of ``model_id`` now, and where it comes from."""
+        with self._database.read() as connection:
+            return self._in_force(connection, modality, model_id)
+
+    def _in_force(
+        self, connection: Connection, modality: Modality, model_id: str
+    ) -> ThresholdInForce:
+        active = CalibrationRepository(connection).active(modality, model_id)
+        if active is None:
+            return ThresholdInForce(modality, model_id, self._thresholds[modality], None)
+        return ThresholdInForce(modality, model_id, active.threshold, active.id)
 
     def identify(self, path: Path) -> Identification:
         """Every face in a photo, or every voice segment in a recording, and who it is."""
@@ -144,21 +164,19 @@ class GalleryService:
         suppressed = self.suppressed_in(media_sha256)
         if enrolment_modality(path) is Modality.FACE:
             encoder = self._encoders.face()
-            index = self._index(encoder.model_id, encoder.dimension)
-            threshold = self.threshold(Modality.FACE)
+            index, threshold = self._index(Modality.FACE, encoder.model_id, encoder.dimension)
             faces = tuple(
                 self._nearest(f.box, f.embedding, index, suppressed, threshold)
                 for f in encoder.faces(load_rgb(path))
             )
-            return Identification(media_sha256, faces, (), encoder.model_id, threshold)
+            return _identification(media_sha256, faces, (), threshold)
         voice = self._encoders.voice()
-        index = self._index(voice.model_id, voice.dimension)
-        threshold = self.threshold(Modality.VOICE)
+        index, threshold = self._index(Modality.VOICE, voice.model_id, voice.dimension)
         voices = tuple(
             self._nearest(TimeSpan(s.start, s.end), s.embedding, index, suppressed, threshold)
             for s in voice.segments(load_audio(path))
         )
-        return Identification(media_sha256, (), voices, voice.model_id, threshold)
+        return _identification(media_sha256, (), voices, threshold)
 
     def match(
         self,
@@ -169,8 +187,8 @@ class GalleryService:
     ) -> Match:
         """Identify one embedding (a scanned face track or voice segment) against the
         templates of the model that made it."""
-        index = self._index(model_id, len(embedding))
-        return self._nearest(None, embedding, index, suppressed, self.threshold(modality))
+        index, threshold = self._index(modality, model_id, len(embedding))
+        return self._nearest(None, embedding, index, suppressed, threshold)
 
     def _nearest(
         self,
@@ -178,16 +196,17 @@ class GalleryService:
         embedding: Sequence[float],
         index: VectorIndex,
         suppressed: frozenset[str],
-        threshold: float,
+        threshold: ThresholdInForce,
     ) -> Match:
         skipped: list[str] = []
         for neighbour in index.search(embedding, k=8):
             if neighbour.label in suppressed:
                 skipped.append(neighbour.label)
                 continue
-            performer = neighbour.label if neighbour.distance < threshold else None
-            return Match(where, performer, round(neighbour.distance, 4), tuple(skipped))
-        return Match(where, None, None, tuple(skipped))
+            performer = neighbour.label if neighbour.distance < threshold.value else None
+            distance = round(neighbour.distance, 4)
+            return Match(where, performer, distance, tuple(skipped), threshold)
+        return Match(where, None, None, tuple(skipped), threshold)
 
     def suppressed_in(self, media_sha256: str) -> frozenset[str]:
         with self._database.read() as connection:
@@ -221,19 +240,24 @@ class GalleryService:
             with gallery.lock:
                 gallery.index = None
 
-    def _index(self, model_id: str, dimension: int) -> VectorIndex:
+    def _index(
+        self, modality: Modality, model_id: str, dimension: int
+    ) -> tuple[VectorIndex, ThresholdInForce]:
+        """The model's gallery and the threshold in force for it, read together (the
+        calibration is read each time: another process may have activated one)."""
         gallery = self._galleries.setdefault(model_id, _Gallery())
         with self._database.read() as connection:
+            threshold = self._in_force(connection, modality, model_id)
             rows = TemplateRepository(connection).for_model(model_id)
             ids = tuple(r.id for r in rows)
             with gallery.lock:
                 if gallery.index is not None and gallery.template_ids == ids:
-                    return gallery.index
+                    return gallery.index, threshold
                 index = _new_index(model_id, dimension, len(rows))
                 for key, label, vector in self._gallery_entries(connection, rows, dimension):
                     index.add(key, label, vector)
                 gallery.index, gallery.template_ids = index, ids
-                return index
+                return index, threshold
 
     def _gallery_entries(
         self, connection: Connection, rows: Sequence[TemplateRow], dimension: int
@@ -257,6 +281,17 @@ class GalleryService:
         if self._index_files is not None:
             self._index_files.save(model_id, stamp, entries)
         return entries
+
+
+def _identification(
+    media_sha256: str,
+    faces: tuple[Match, ...],
+    voices: tuple[Match, ...],
+    threshold: ThresholdInForce,
+) -> Identification:
+    return Identification(
+        media_sha256, faces, voices, threshold.model_id, threshold.value, threshold.name
+    )
 
 
 def _new_index(model_id: str, dimension: int, size: int) -> VectorIndex:

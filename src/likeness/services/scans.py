@@ -28,6 +28,7 @@ from datetime import date
 from pathlib import Path
 from typing import Protocol
 
+from likeness.domain.calibration import ThresholdInForce
 from likeness.domain.consent import Modality, UseFacts
 from likeness.domain.decision import DecisionOutcome, Reason
 from likeness.domain.fingerprint import StoredFingerprint
@@ -271,12 +272,19 @@ class ScanService:
         synthetic: bool,
     ) -> tuple[Appearance, ...]:
         suppressed = self._gallery.suppressed_in(sha256)
-        sightings = merge([self._identify(item, suppressed) for item in found.items])
+        used: dict[Modality, ThresholdInForce] = {}  # one model per modality in a scan
+        sightings = merge([self._identify(item, suppressed, used) for item in found.items])
         day = options.use_date or self._clock.now().date()
-        return tuple(self._decide(s, options, day, media, synthetic) for s in sightings)
+        return tuple(
+            self._decide(s, options, day, media, synthetic, used.get(s.modality)) for s in sightings
+        )
 
-    def _identify(self, item: Detected, suppressed: frozenset[str]) -> Sighting:
+    def _identify(
+        self, item: Detected, suppressed: frozenset[str], used: dict[Modality, ThresholdInForce]
+    ) -> Sighting:
         match = self._gallery.match(item.modality, item.model_id, item.embedding, suppressed)
+        if match.threshold is not None:
+            used[item.modality] = match.threshold
         return Sighting(
             performer_id=match.performer_id,
             modality=item.modality,
@@ -288,7 +296,13 @@ class ScanService:
         )
 
     def _decide(
-        self, s: Sighting, options: ScanOptions, day: date, media: str, synthetic: bool
+        self,
+        s: Sighting,
+        options: ScanOptions,
+        day: date,
+        media: str,
+        synthetic: bool,
+        threshold: ThresholdInForce | None,
     ) -> Appearance:
         appearance = Appearance(
             media=media,
@@ -302,6 +316,8 @@ class ScanService:
             outcome=DecisionOutcome.UNKNOWN,
             consent_id=None,
             reasons=(),
+            threshold=None if threshold is None else threshold.value,
+            calibration=None if threshold is None else threshold.name,
         )
         if s.performer_id is None:
             return appearance

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from sqlalchemy import (
     BigInteger,
+    Boolean,
     Column,
     Date,
     ForeignKey,
@@ -475,4 +476,27 @@ retention_marks = Table(
     Column("warned_for", Date),
     Column("warned_at", UTCDateTime),
     Column("destroyed_at", UTCDateTime),
+)
+
+# Threshold calibrations per model (services/calibration.py): counts and digests only,
+# never the operator's files, labels or embeddings. At most one active per model.
+calibrations = Table(
+    "calibrations",
+    metadata,
+    Column("id", String(ID), primary_key=True),
+    Column("modality", String(8), nullable=False),
+    Column("model_id", String(128), nullable=False),
+    Column("detector_id", String(128)),
+    Column("dataset_sha256", String(64), nullable=False),
+    Column("people", Integer, nullable=False),
+    Column("files", Integer, nullable=False),
+    Column("genuine_pairs", BigInteger, nullable=False),
+    Column("impostor_pairs", BigInteger, nullable=False),
+    Column("threshold", String(16), nullable=False),  # decimal text, as chosen
+    Column("target_fmr", String(16), nullable=False),
+    Column("rates", Text, nullable=False),  # JSON: FMR and FNMR at the threshold, bounded
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("created_by", Text),
+    Column("active", Boolean, nullable=False),
+    Index("ix_calibrations_model", "modality", "model_id"),
 )
