@@ -13,10 +13,10 @@ from typing import Any
 
 from likeness.errors import MissingExtraError
 from likeness.recognition.dlib_confirm import (
-    CLEAR_SCORE,
     CONFIRM_CONFIDENCE,
     SMALL_SIDE,
     CropConfirmer,
+    clear_score,
 )
 from likeness.recognition.dlib_resnet import Descriptors, load_descriptors
 from likeness.recognition.ports import Box, Detection, Face, FaceQuality
@@ -76,7 +76,10 @@ class DlibFaceEncoder:
             scored = [(d.rect, float(d.confidence), True) for d in detector(small, level)]
         else:
             rects, scores, _ = detector.run(small, level, 0.0)  # what detector() returns
-            scored = [(r, float(s), _clear(r, float(s))) for r, s in zip(rects, scores)]
+            scored = [
+                (r, float(s), _clear(r, float(s), level))
+                for r, s in zip(rects, scores, strict=True)
+            ]
         found = []
         for rect, score, clear in scored:
             box = dlib.rectangle(
@@ -115,10 +118,10 @@ class DlibFaceEncoder:
         return [Face(d.box, d.quality, v) for d, v in zip(detections, vectors, strict=True)]
 
 
-def _clear(rect: Any, score: float) -> bool:
+def _clear(rect: Any, score: float, upsample: int) -> bool:
     """A HOG detection strong enough, and large enough in the searched copy, to need no
     second opinion (recognition/dlib_confirm.py)."""
-    return score >= CLEAR_SCORE and min(rect.width(), rect.height()) >= SMALL_SIDE
+    return score >= clear_score(upsample) and min(rect.width(), rect.height()) >= SMALL_SIDE
 
 
 def _resize(image: Any, scale: float) -> Any:

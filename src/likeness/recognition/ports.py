@@ -59,6 +59,10 @@ class Detection:
     box: Box
     quality: FaceQuality
     landmarks: Any  # backend-specific, passed back to ``embed``
+    score: float = 1.0  # the detector's own score (dlib HOG: the window's SVM margin)
+    # False for a weak detection that a second check confirmed as a face: enrolment takes
+    # one clear face over weak ones (docs/recognition.md)
+    clear: bool = True
 
 
 class FaceEncoder(Protocol):

@@ -11,14 +11,14 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from likeness.domain.consent import Modality
 from likeness.errors import InvalidInputError, NotFoundError
 from likeness.recognition.encoders import Encoders
 from likeness.recognition.media import load_audio, load_rgb, load_rgb_bytes
-from likeness.recognition.ports import Face
+from likeness.recognition.ports import Detection, Face
 from likeness.services.events import Recorded, enrolment_added
 from likeness.services.gallery import GalleryService, enrolment_modality, pack
 from likeness.services.ledger import LedgerService
@@ -56,6 +56,7 @@ class Enrolment:
     performer_id: str
     template_ids: tuple[str, ...]
     model_id: str  # the models that made the templates, comma-separated
+    notes: tuple[str, ...] = ()  # e.g. weak face detections ignored beside the clear one
 
 
 class EnrolmentService:
@@ -88,8 +89,10 @@ class EnrolmentService:
         with self._database.read() as connection:
             if not PerformerRepository(connection).exists(performer_id):
                 raise NotFoundError("performer", performer_id)
-        samples = [self._sample(path, modality) for path in paths]  # all gates first
-        return self.record(performer_id, samples)
+        notes: list[str] = []
+        samples = [self._sample(path, modality, notes) for path in paths]  # all gates first
+        recorded = self.record(performer_id, samples)
+        return replace(recorded, value=replace(recorded.value, notes=tuple(notes)))
 
     def record(self, performer_id: str, samples: Sequence[Sample]) -> Recorded[Enrolment]:
         """Seal samples that passed their gates, commit to each in the log, and have the
@@ -129,10 +132,10 @@ class EnrolmentService:
         models = ",".join(sorted({sample.model_id for sample in samples}))
         return Recorded(Enrolment(performer_id, tuple(template_ids), models), tuple(indexes))
 
-    def _sample(self, path: Path, modality: Modality | None) -> Sample:
+    def _sample(self, path: Path, modality: Modality | None, notes: list[str]) -> Sample:
         kind = modality or enrolment_modality(path)
         if kind is Modality.FACE:
-            face = self._face(path)
+            face = self._face(path, notes)
             return Sample(kind, self._encoders.face().model_id, path.read_bytes(), face.embedding)
         if kind is Modality.VOICE:
             return self.voice_sample(path)
@@ -151,14 +154,27 @@ class EnrolmentService:
             )
         return Sample(Modality.VOICE, encoder.model_id, path.read_bytes(), encoder.embed(samples))
 
-    def _face(self, path: Path) -> Face:
-        faces = self._encoders.face().faces(load_rgb(path))
-        if len(faces) != 1:
+    def _face(self, path: Path, notes: list[str]) -> Face:
+        encoder, image = self._encoders.face(), load_rgb(path)
+        detections = encoder.detect(image)
+        chosen, ignored = one_face(detections)
+        if chosen is None:
+            clear = sum(d.clear for d in detections)
             raise InvalidInputError(
-                f"{path}: found {len(faces)} faces; an enrolment photo must show exactly one",
-                hint="crop the photo to the performer" if faces else "use a clearer, frontal photo",
+                f"{path}: found {len(detections)} faces"
+                + (f" ({clear} clear)" if clear != len(detections) else "")
+                + "; an enrolment photo must show exactly one",
+                hint="crop the photo to the performer"
+                if detections
+                else "use a clearer, frontal photo",
             )
-        face, gates = faces[0], self._gates
+        if ignored:
+            notes.append(
+                f"{path}: enrolled the one clear face; ignored {ignored} weak face "
+                f"detection{'s' if ignored > 1 else ''} (crop the photo if that is wrong)"
+            )
+        face = Face(chosen.box, chosen.quality, encoder.embed(image, chosen))
+        gates = self._gates
         if face.quality.size < gates.min_face:
             raise InvalidInputError(
                 f"{path}: the face is {face.quality.size} px; at least "
@@ -195,13 +211,18 @@ class EnrolmentService:
                 if key is None:
                     continue
                 raw = self._vault.open(row.performer_id, f"{row.id}.scan", "scan", key)
-                faces = encoder.faces(load_rgb_bytes(raw, row.id))
-                if len(faces) != 1:
+                image = load_rgb_bytes(raw, row.id)
+                chosen, _ = one_face(encoder.detect(image))
+                if chosen is None:
                     continue  # the new model disagrees about the photo: left for a person
                 template_id = self._ids.new()
                 self._vault.seal(row.performer_id, f"{template_id}.scan", "scan", raw, key)
                 self._vault.seal(
-                    row.performer_id, template_id, "template", pack(faces[0].embedding), key
+                    row.performer_id,
+                    template_id,
+                    "template",
+                    pack(encoder.embed(image, chosen)),
+                    key,
                 )
                 repository.add(
                     TemplateRow(
@@ -217,3 +238,16 @@ class EnrolmentService:
                 made += 1
         self._gallery.invalidate()
         return made
+
+
+def one_face(detections: Sequence[Detection]) -> tuple[Detection | None, int]:
+    """The face to enrol and how many weak detections beside it were ignored: the only
+    face found, or the one clear face when every other is weak (scored low or found
+    small, and confirmed only by a second check: recognition/dlib_confirm.py). None when
+    there is no face, or more than one clear face."""
+    if len(detections) == 1:
+        return detections[0], 0
+    clear = [d for d in detections if d.clear]
+    if len(clear) == 1:
+        return clear[0], len(detections) - 1
+    return None, 0

@@ -8,7 +8,8 @@ in the slow tier.
   or video). Its embedding is the direction of its mean colour (a unit RGB vector), so
   a colour is one person and colours far apart are different people: the red, green,
   blue and yellow of ``likeness.testing.media`` are more than 0.6 apart, above the
-  default face threshold (0.5).
+  default face threshold (0.5). A block under 32 px is a weak detection (``clear`` is
+  False), as a small or low-scoring window confirmed by a second check is for dlib.
 - A **voice** is a sine tone. Its embedding is a unit vector at an angle of a quarter
   turn per octave, so tones a third of an octave apart or more are different people
   (distance > 0.5, above the default voice threshold, 0.4); silence is not speech.
@@ -26,6 +27,7 @@ from likeness.recognition.ports import Box, Detection, Face, FaceQuality, VoiceS
 
 CELL = 4  # pixels: faces are found on a grid of 4×4 cells
 MIN_CELLS = 4  # a block at least 16 px on its shorter side
+CLEAR_CELLS = 8  # a block under 32 px is a weak detection
 RATE = 16_000
 FRAME = 480  # 30 ms
 PAUSE_S = 0.6
@@ -52,7 +54,16 @@ class FakeFaceEncoder:
             if min(bottom - top, right - left) < MIN_CELLS:
                 continue
             box = Box(left * CELL, top * CELL, (right - left) * CELL, (bottom - top) * CELL)
-            found.append(Detection(box, _quality(pixels, box), landmarks=None))
+            cells = min(bottom - top, right - left)
+            found.append(
+                Detection(
+                    box,
+                    _quality(pixels, box),
+                    landmarks=None,
+                    score=cells / CLEAR_CELLS,
+                    clear=cells >= CLEAR_CELLS,
+                )
+            )
         return found
 
     def embed(self, image: Any, detection: Detection) -> tuple[float, ...]:
