@@ -27,7 +27,8 @@ from likeness.scan.tracking import FaceSearch
 
 # Bump when decoding, detection, tracking or embedding changes what a result holds:
 # cached results of another version are then not reused.
-PIPELINE_VERSION = 3  # 3: whole-frame search on cuts and every second, tracked between
+# 4: weak face detections confirmed by the CNN on the crop (recognition/dlib_confirm.py)
+PIPELINE_VERSION = 4  # 3: whole-frame search on cuts and every second, tracked between
 
 
 @dataclass(frozen=True)
