@@ -162,19 +162,22 @@ class GalleryService:
             raise InvalidInputError(f"{path}: cannot read ({exc.strerror})") from None
         media_sha256 = hashlib.sha256(raw).hexdigest()
         suppressed = self.suppressed_in(media_sha256)
+        # The model runs before the gallery is read: a missing extra is then named for
+        # what was asked (voice, face), not for the index both share.
         if enrolment_modality(path) is Modality.FACE:
             encoder = self._encoders.face()
+            found = encoder.faces(load_rgb(path))
             index, threshold = self._index(Modality.FACE, encoder.model_id, encoder.dimension)
             faces = tuple(
-                self._nearest(f.box, f.embedding, index, suppressed, threshold)
-                for f in encoder.faces(load_rgb(path))
+                self._nearest(f.box, f.embedding, index, suppressed, threshold) for f in found
             )
             return _identification(media_sha256, faces, (), threshold)
         voice = self._encoders.voice()
+        segments = voice.segments(load_audio(path))
         index, threshold = self._index(Modality.VOICE, voice.model_id, voice.dimension)
         voices = tuple(
             self._nearest(TimeSpan(s.start, s.end), s.embedding, index, suppressed, threshold)
-            for s in voice.segments(load_audio(path))
+            for s in segments
         )
         return _identification(media_sha256, (), voices, threshold)
 
