@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from likeness.errors import InvalidInputError, LivenessError, NotFoundError
-from likeness.recognition.media import load_audio
+from likeness.recognition.media import AUDIO_RATE, load_audio
 from likeness.recognition.phrase_check import VOCABULARY, heard_in_order
 from likeness.services.enrolment import Enrolment, EnrolmentService
 from likeness.services.events import Recorded
@@ -36,6 +36,7 @@ from likeness.store.repositories import PerformerRepository
 CHECK = "spoken-phrase/v1"
 WORDS = 5
 LIFETIME = timedelta(minutes=15)
+MAX_SECONDS = 30  # decoding takes about a third of real time: bounded before it starts
 MAX_WORDS_PER_PHRASE_WORD = 3  # the phrase said twice, and a few words misheard in noise
 
 
@@ -90,7 +91,13 @@ class PhraseEnrolmentService:
         """Enrol a voice from a recording that says the phrase of ``token``; refuse it
         (``LivenessError``), writing nothing, when the words are not heard."""
         words = self._words(performer_id, token)
-        heard = self._recogniser.words(load_audio(path))
+        samples = load_audio(path)
+        if len(samples) > MAX_SECONDS * AUDIO_RATE:
+            raise InvalidInputError(
+                f"{path}: longer than {MAX_SECONDS} s; the recording need only say the phrase",
+                hint=f"record the performer reading, clearly: {' '.join(words)}",
+            )
+        heard = self._recogniser.words(samples)
         if len(heard) > MAX_WORDS_PER_PHRASE_WORD * len(words):
             # else a recording of the whole vocabulary, said a few times over, would hold
             # every phrase in order
