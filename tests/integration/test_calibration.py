@@ -29,7 +29,7 @@ from likeness.ledger.entry import decode_entry
 from likeness.scan.report import report_csv, report_html
 from likeness.settings import Settings
 from likeness.store.calibrations import CalibrationRepository
-from likeness.testing.media import RED, Block, face_image
+from likeness.testing.media import RED, Block, Tone, face_image, tones_wav
 from tests.casting import cast_with_consent
 from tests.conftest import fake_cli
 
@@ -247,3 +247,41 @@ def test_the_cli_calibrates_reports_lists_and_activates(
     failed = runner.invoke(app, [*home, "calibrate", str(one)], obj=fake_cli())
     assert failed.exit_code == EXIT_CODES[ErrorKind.INVALID]
     assert "at least two" in failed.output
+
+
+def test_a_voice_folder_is_calibrated_for_the_voice_model_only(
+    fake_services: Services, tmp_path: Path
+) -> None:
+    """The fake voice of a tone is a unit vector a quarter turn per octave from 100 Hz."""
+    voices = {"Ada": [200.0, 212.0], "Bo": [400.0, 430.0], "Cy": [800.0]}
+    root = tmp_path / "voices"
+    for name, tones in voices.items():
+        (root / name).mkdir(parents=True)
+        for i, hertz in enumerate(tones):
+            tones_wav(root / name / f"{i}.wav", [Tone(hertz, 0.0, 3.0)], duration=3.0)
+    face_image(root / "Ada" / "photo.png", [Block(RED)])  # not a voice: left out
+    run = fake_services.calibrations.calibrate(root, modality=Modality.VOICE, target_fmr=0.1)
+    c = run.calibration
+    assert (c.modality, c.model_id, c.detector_id) == (Modality.VOICE, "fake-voice@1", None)
+    assert (c.people, c.files, c.genuine_pairs, c.impostor_pairs) == (3, 5, 2, 8)
+
+    def vector(hertz: float) -> np.ndarray:
+        angle = math.pi / 2 * math.log2(hertz / 100)
+        return np.array([math.cos(angle), math.sin(angle)])
+
+    samples = [(name, vector(h)) for name, tones in voices.items() for h in tones]
+    genuine = sorted(
+        float(np.linalg.norm(u - v))
+        for (a, u), (b, v) in itertools.combinations(samples, 2)
+        if a == b
+    )
+    assert run.evaluation.distances.genuine == pytest.approx(genuine, abs=5e-3)
+
+    fake_services.calibrations.activate(c.id, anyway=True)
+    assert fake_services.gallery.in_force(Modality.VOICE, "fake-voice@1").name == c.id
+    assert fake_services.gallery.in_force(Modality.FACE, "fake-face@1").name == "default"
+    assert fake_services.calibrations.in_force(Modality.VOICE).value == c.threshold
+
+    tones_wav(root / "Cy" / "short.wav", [Tone(800.0, 0.0, 1.0)], duration=1.5)
+    with pytest.raises(InvalidInputError, match=r"short\.wav: 1\.0 s of speech"):
+        fake_services.calibrations.calibrate(root, modality=Modality.VOICE)
