@@ -1,9 +1,10 @@
 """dlib's face-recognition ResNet on torch: the same network and weights, at BLAS speed.
 
 The ``dlib-bin`` wheel is built without BLAS, so its ``compute_face_descriptor`` spends
-about 100 ms on a face here. This module reads the weights out of the very file dlib
-loads (``dlib_face_recognition_resnet_model_v1.dat``, dlib's own serialization, parsed
-below) and runs the same layers with torch's CPU kernels. Face chips are still cut by
+about 75 ms on a face here, 6x what torch takes (8x batched; bench/bench_embed.py).
+This module reads the weights out of the very file dlib loads
+(``dlib_face_recognition_resnet_model_v1.dat``, dlib's own serialization, parsed below)
+and runs the same layers with torch's CPU kernels. Face chips are still cut by
 dlib (``get_face_chips``: 150 px, padding 0.25, what ``compute_face_descriptor`` does),
 so descriptors equal dlib's to about 1e-6: templates stay comparable and the model id
 does not change. Without torch, dlib's own ``compute_face_descriptor`` is used.
@@ -433,8 +434,9 @@ def load_descriptors(path: str) -> Descriptors:
             DlibDescriptors.runtime,
         )
         return DlibDescriptors(path)
-    # One thread: two are about 3x slower on these two-core machines (bench/RESULTS.md,
-    # embeddings), as for the voice encoder; a scan decodes in another thread meanwhile.
+    # One thread: two are 1.5x faster on an idle machine but about 2x slower once anything
+    # else runs on the two cores, as a scan's decoding thread does (bench/bench_embed.py);
+    # the voice encoder sets one too, and the setting is per process.
     torch.set_num_threads(1)
     try:
         data = Path(path).read_bytes()
