@@ -7,11 +7,14 @@ Voice activity detection (webrtcvad) keeps only speech before embedding.
 
 from __future__ import annotations
 
+import itertools
 import threading
 from typing import Any
 
 from likeness.errors import MissingExtraError
 from likeness.recognition.ports import VoiceSegment
+from likeness.recognition.voice_cleanup import subtract_background
+from likeness.recognition.voice_turns import HOP_S, change_points
 
 MODEL_ID = "resemblyzer-ge2e@0.1.4"
 DIMENSION = 256
@@ -19,6 +22,8 @@ RATE = 16_000
 FRAME = 480  # 30 ms at 16 kHz, a size webrtcvad accepts
 MIN_SEGMENT_S = 1.5
 PAUSE_S = 0.6
+MIN_RUN_S = 0.3  # shorter runs of "speech" are not speech
+EDGE_LEVEL = 10 ** (-15 / 10)  # a piece's edges quieter than this (-15 dB) are not its speech
 
 
 class ResemblyzerVoiceEncoder:
@@ -83,7 +88,27 @@ class ResemblyzerVoiceEncoder:
         return samples[: len(keep)][keep]
 
     def segments(self, samples: Any) -> list[VoiceSegment]:
-        mask = self._speech_mask(samples)
+        """Speech regions split at pauses, then at speaker changes, each trimmed to its
+        speech and embedded whole, on the audio with its background subtracted
+        (``voice_cleanup``, ``voice_turns``)."""
+        cleaned = subtract_background(samples)
+        mask = _without_blips(self._speech_mask(cleaned))
+        found = []
+        for first, last in self._regions(mask):
+            if (last - first) * FRAME < MIN_SEGMENT_S * RATE:
+                continue
+            region = cleaned[first * FRAME : last * FRAME]
+            cuts = [first, *(first + round(t * RATE / FRAME) for t in self._turns(region)), last]
+            for start, end in itertools.pairwise(cuts):
+                start, end = _loud_edges(cleaned, start, end)
+                if (end - start) * FRAME >= MIN_SEGMENT_S * RATE:
+                    piece = cleaned[start * FRAME : end * FRAME]
+                    span = (round(start * FRAME / RATE, 2), round(end * FRAME / RATE, 2))
+                    found.append(VoiceSegment(*span, self.embed(piece)))
+        return found
+
+    def _regions(self, mask: Any) -> list[tuple[int, int]]:
+        """Runs of speech frames, joined across pauses shorter than ``PAUSE_S``."""
         regions, start, silent = [], None, 0
         pause_frames = int(PAUSE_S * RATE / FRAME)
         for i, speech in enumerate([*mask, False] + [False] * pause_frames):
@@ -95,10 +120,47 @@ class ResemblyzerVoiceEncoder:
                 if silent >= pause_frames:
                     regions.append((start, i - silent + 1))
                     start, silent = None, 0
-        found = []
-        for first, last in regions:
-            begin, end = first * FRAME / RATE, last * FRAME / RATE
-            if end - begin >= MIN_SEGMENT_S:
-                piece = samples[first * FRAME : last * FRAME]
-                found.append(VoiceSegment(round(begin, 2), round(end, 2), self.embed(piece)))
-        return found
+        return regions
+
+    def _turns(self, region: Any) -> list[float]:
+        """Speaker-change times (seconds into the region) from its window d-vectors."""
+        from resemblyzer import normalize_volume
+
+        model, _ = self._load()
+        if len(region) < 2 * MIN_SEGMENT_S * RATE:
+            return []
+        loud = normalize_volume(region, -30, increase_only=True)
+        _, windows, _ = model.embed_utterance(
+            loud, return_partials=True, rate=1 / HOP_S, min_coverage=0.5
+        )
+        return change_points(windows, HOP_S)
+
+
+def _without_blips(mask: Any) -> Any:
+    """The speech mask without runs shorter than ``MIN_RUN_S`` (a drum hit or a burst of
+    noise that the VAD takes for speech would otherwise open or stretch a region)."""
+    import numpy as np
+
+    mask = np.array(mask, dtype=bool)
+    shortest = round(MIN_RUN_S * RATE / FRAME)
+    edges = np.flatnonzero(np.diff(np.concatenate([[0], mask.astype(np.int8), [0]])))
+    for start, end in zip(edges[::2], edges[1::2], strict=True):
+        if end - start < shortest:
+            mask[start:end] = False
+    return mask
+
+
+def _loud_edges(cleaned: Any, first: int, last: int) -> tuple[int, int]:
+    """The frames ``first``-``last`` less their quiet edges: what is left of music,
+    noise or babble after the subtraction is far below the speech, and the VAD, made to
+    find speech, not to time it, often takes it in."""
+    import numpy as np
+
+    if last <= first:
+        return first, last
+    frames = cleaned[first * FRAME : last * FRAME].reshape(-1, FRAME)
+    energy = np.convolve(np.mean(np.square(frames), axis=1), np.ones(3) / 3, mode="same")
+    loud = np.flatnonzero(energy >= np.percentile(energy, 75) * EDGE_LEVEL)
+    if len(loud) == 0:
+        return first, last
+    return first + int(loud[0]), first + int(loud[-1]) + 1

@@ -28,7 +28,8 @@ from likeness.scan.tracking import FaceSearch
 # Bump when decoding, detection, tracking or embedding changes what a result holds:
 # cached results of another version are then not reused.
 # 4: weak face detections confirmed by the CNN on the crop (recognition/dlib_confirm.py)
-PIPELINE_VERSION = 4  # 3: whole-frame search on cuts and every second, tracked between
+# 5: voices cut at speaker changes, on audio with its background subtracted
+PIPELINE_VERSION = 5  # 3: whole-frame search on cuts and every second, tracked between
 
 
 @dataclass(frozen=True)
