@@ -326,6 +326,10 @@ class FindingOut(Out):
     modality: str
     where: list[Any]
     distance: float | None
+    calibration: str | None = Field(
+        description="The calibration whose threshold decided the identification (its id, "
+        "or 'default': the settings'); null for a check of a named performer."
+    )
     decision: str
     consent_id: str | None
     reasons: list[dict[str, Any]]
