@@ -1,10 +1,9 @@
 """A deterministic 1080p30 clip of real-looking motion for the scan benchmark (issue 17).
 
-Real face photos (tests/assets/faces, found there by dlib's HOG detector and cut out
-with a soft oval) move on curved paths while growing or shrinking, over textured
-backgrounds that pan, with hand-held camera shake and per-frame film grain; a cut every
-8 s, 3 faces per shot and a fourth that walks in from the edge in the middle of some
-shots. Encoded in one pass into
+Real face photos (the 30 faces of tests/assets/faces, cut out with a soft oval) move on
+curved paths while growing or shrinking, over textured backgrounds that pan, with
+hand-held camera shake and per-frame film grain; a cut every 8 s, 3 faces per shot and
+a fourth that walks in from the edge in the middle of every other shot. Encoded in one pass into
 
 - ``clip.mp4``: H.264, x264 preset medium, a keyframe at least every 250 frames,
   3 B-frames, 10 Mbit/s average (long-GOP, as footage is shot and streamed);
@@ -74,35 +73,64 @@ def _mbps(path: Path, seconds: float) -> float:
     return path.stat().st_size * 8 / seconds / 1e6
 
 
+# Every face dlib's HOG detector finds (upsample 1, on a copy of at most 1600 px, boxes
+# of 60 px and more) in the packaged photos: (photo, x, y, width, height). Written out so
+# that the clip does not change when the detector does.
+FACE_BOXES = [
+    ("biden.jpg", 433, 230, 308, 307),
+    ("friends_t1.jpg", 1118, 283, 108, 107),
+    ("friends_t1.jpg", 67, 283, 108, 107),
+    ("friends_t1.jpg", 724, 367, 108, 107),
+    ("friends_t1.jpg", 450, 295, 107, 107),
+    ("friends_t1.jpg", 870, 67, 129, 129),
+    ("friends_t1.jpg", 275, 176, 89, 89),
+    ("obama.jpg", 349, 142, 268, 267),
+    ("obama2.jpg", 171, 290, 267, 268),
+    ("obama3.jpg", 653, 323, 271, 270),
+    ("sample1.jpg", 364, 364, 222, 224),
+    ("sample1.jpg", 1459, 242, 186, 185),
+    ("sample1.jpg", 840, 469, 186, 186),
+    ("sample1.jpg", 1488, 580, 108, 108),
+    ("sample2.jpg", 1429, 192, 223, 222),
+    ("sample3.jpg", 562, 364, 224, 224),
+    ("sample3.jpg", 1478, 340, 223, 222),
+    ("sample3.jpg", 1032, 230, 267, 268),
+    ("sample4.jpg", 1232, 200, 186, 186),
+    ("sample4.jpg", 933, 192, 223, 222),
+    ("sample4.jpg", 633, 117, 186, 186),
+    ("sample5.jpg", 364, 934, 222, 224),
+    ("sample5.jpg", 613, 448, 186, 185),
+    ("sample5.jpg", 1087, 242, 186, 185),
+    ("sample5.jpg", 777, 139, 186, 185),
+    ("sample5.jpg", 1380, 439, 223, 223),
+    ("sample6.jpg", 1156, 364, 224, 224),
+    ("sample6.jpg", 637, 364, 222, 224),
+    ("sample6.jpg", 265, 538, 223, 222),
+    ("sample6.jpg", 1454, 315, 223, 223),
+]
+
+
 def face_cutouts() -> list[Any]:
-    """Every face dlib finds in the packaged photos, cut out with a margin as RGBA with
-    a soft oval alpha (no hard edge for the detector to latch on to)."""
+    """Each face of FACE_BOXES cut out with a margin as RGBA with a soft oval alpha (no
+    hard edge for the detector to latch on to)."""
     import numpy as np
     from PIL import Image, ImageDraw, ImageFilter
 
-    from likeness.recognition.dlib_face import DlibFaceEncoder
-
-    encoder = DlibFaceEncoder(upsample=1)
     cutouts = []
-    for path in sorted(FACES.glob("*.jpg")):
-        with Image.open(path) as photo:
+    for name, x, y, width, height in FACE_BOXES:
+        with Image.open(FACES / name) as photo:
             rgb = np.asarray(photo.convert("RGB"))
-        for found in encoder.detect(rgb, max_side=1600):
-            box = found.box
-            if box.width < 60:
-                continue
-            cx, cy = box.x + box.width // 2, box.y + box.height // 2
-            half = int(box.width * 0.95)
-            left, top = max(0, cx - half), max(0, cy - int(half * 1.15))
-            right, bottom = min(rgb.shape[1], cx + half), min(rgb.shape[0], cy + int(half * 1.1))
-            crop = Image.fromarray(rgb[top:bottom, left:right])
-            mask = Image.new("L", crop.size, 0)
-            inset = max(2, crop.width // 14)
-            ImageDraw.Draw(mask).ellipse(
-                (inset, inset, crop.width - inset, crop.height - inset), fill=255
-            )
-            crop.putalpha(mask.filter(ImageFilter.GaussianBlur(inset)))
-            cutouts.append(crop)
+        cx, cy = x + width // 2, y + height // 2
+        half = int(width * 0.95)
+        left, top = max(0, cx - half), max(0, cy - int(half * 1.15))
+        right, bottom = min(rgb.shape[1], cx + half), min(rgb.shape[0], cy + int(half * 1.1))
+        crop = Image.fromarray(rgb[top:bottom, left:right])
+        mask = Image.new("L", crop.size, 0)
+        inset = max(2, crop.width // 14)
+        oval = (inset, inset, crop.width - inset, crop.height - inset)
+        ImageDraw.Draw(mask).ellipse(oval, fill=255)
+        crop.putalpha(mask.filter(ImageFilter.GaussianBlur(inset)))
+        cutouts.append(crop)
     return cutouts
 
 

@@ -54,23 +54,33 @@ class Tracker:
     def __init__(self, max_gap_s: float) -> None:
         self.tracks: list[Track] = []
         self._max_gap = max_gap_s
+        self._closed = 0  # tracks before this index ended at a cut
+
+    def _open(self) -> list[Track]:
+        return self.tracks[self._closed :]
+
+    def cut(self) -> None:
+        """A new shot: no track goes on into it, wherever its faces are."""
+        self._closed = len(self.tracks)
 
     def live(self, time: float) -> list[Track]:
         """Tracks seen recently enough before ``time`` to be continued."""
         return [
             track
-            for track in self.tracks
+            for track in self._open()
             if track.boxes[-1][0] < time and time - track.boxes[-1][0] <= self._max_gap
         ]
 
-    def extend(self, track: Track, time: float, box: Box) -> None:
-        """``track`` found again at ``box``, by a search around where it was."""
-        track.boxes.append((time, box))
+    def at(self, time: float, box: Box) -> Track | None:
+        """The track already placed at ``time`` on a box overlapping ``box``."""
+        placed = [t for t in self._open() if t.boxes[-1][0] == time]
+        best = max(placed, key=lambda t: overlap(t.boxes[-1][1], box), default=None)
+        return best if best is not None and overlap(best.boxes[-1][1], box) > 0.3 else None
 
     def wants_embedding(self, time: float, box: Box) -> Track:
         """The track this detection continues (or a new one)."""
         best, best_iou = None, 0.3
-        for track in self.tracks:
+        for track in self._open():
             last_time, last_box = track.boxes[-1]
             if time - last_time > self._max_gap or last_time == time:
                 continue

@@ -1,14 +1,19 @@
-"""Faces across sampled frames without searching every frame whole.
+"""Faces across sampled frames without running the face detector on every sample.
 
-A whole frame is searched (the detector on a scaled copy) when new faces may have come:
-the first sample, a cut, and at least every ``full_every_s`` seconds, so that a face
-walking into a shot is found within that time. In between, each face seen in the last
-samples is looked for only in a region around where it was, scaled so that the face is
-about ``NEAR_FACE_PX`` pixels: a fraction of the cost of a whole frame.
+The detector (with its second opinion on weak faces, ~0.1 s each) runs on the whole
+frame only when new faces may have come: the first sample, a cut, and at least every
+``full_every_s`` seconds, so that a face walking into a shot is found within that time.
+Between those searches each known face is followed by its look: a small grey template
+of the face, matched by normalised cross-correlation in a region around where it was, at
+three scales (a few milliseconds). At a scheduled whole-frame search the faces being
+followed are masked out, so the detector spends its time only on new faces — except
+those last confirmed by the detector ``VERIFY_EVERY_S`` ago or more, which it must find
+again or their track ends (a template that slid onto the background stops there).
 
 A cut is noticed on 64 × 36 grey thumbnails of consecutive samples (made by the decoder):
 the grey-level histograms differ, or the pictures differ pixel by pixel, by more than
-motion within one shot does.
+motion within one shot does (bench/bench_scan_sampling.py prints both). No track goes on
+across a cut.
 """
 
 from __future__ import annotations
@@ -17,24 +22,37 @@ from dataclasses import dataclass
 from typing import Any
 
 from likeness.recognition.ports import Box, Detection, FaceEncoder, Pixels
-from likeness.scan.appearances import Track, Tracker, overlap
+from likeness.scan.appearances import Track, Tracker
 from likeness.scan.frames import Frame
 
-NEAR_FACE_PX = 120  # HOG's window is 80 px: room for a face that shrinks or turns
-NEAR_MARGIN = 0.6  # of the face's size, on each side: how far it may move between samples
-CUT_HISTOGRAM = 0.35  # half the L1 distance of 32-bin grey histograms, 0..1
-CUT_DIFFERENCE = 45.0  # mean absolute difference of the thumbnails, grey levels
+CUT_HISTOGRAM = 0.2  # half the L1 distance of 32-bin grey histograms, 0..1
+CUT_DIFFERENCE = 35.0  # mean absolute difference of the thumbnails, grey levels
+TEMPLATE_PX = 20  # a followed face is compared at 20 × 20 grey pixels
+TEMPLATE_CONTEXT = 0.15  # of the box, on each side: a face's outline is part of its look
+NEAR_MARGIN = 1.0  # of the face's size, on each side: how far it may move between samples
+SCALES = (0.93, 1.0, 1.07)  # how much it may grow or shrink between samples
+FOLLOW_MIN = 0.6  # correlation with its look at the last sample
+ANCHOR_MIN = 0.35  # ... and with its look when the detector last found it
+VERIFY_EVERY_S = 3.0
+MASK_GROWTH = 0.25  # a followed face is masked with this margin around its box
 
 
 @dataclass(frozen=True)
 class Found:
-    """A face in a sample: the track it continues, and the image its detection's
-    landmarks refer to (the frame, or a crop of it) for embedding."""
+    """A face the detector found in a sample: the track it continues, and the image its
+    detection's landmarks refer to, for embedding."""
 
     track: Track
     image: Pixels
     detection: Detection
     box: Box  # in the frame's coordinates
+
+
+@dataclass
+class _Look:
+    last: Any  # the template at the last sample
+    anchor: Any  # the template when the detector last found the face
+    detected_at: float
 
 
 def is_cut(before: Any, after: Any) -> bool:
@@ -63,61 +81,146 @@ class FaceSearch:
         max_gap_s: float,
     ) -> None:
         self.tracker = Tracker(max_gap_s=max_gap_s)
-        self.full_searches = 0
-        self.near_searches = 0
+        self.whole_searches = 0
+        self.followed = 0
         self._encoder = encoder
         self._max_side = max_side
         self._upsample = upsample
         self._every = full_every_s
-        self._last_full: float | None = None
+        self._last_whole: float | None = None
         self._thumb: Any = None
+        self._looks: dict[int, _Look] = {}  # by id() of the track
 
     def search(self, frame: Frame) -> list[Found]:
+        """The faces the detector found in this sample (to embed); followed faces only
+        extend their tracks."""
         before, self._thumb = self._thumb, frame.thumb
-        cut = before is not None and frame.thumb is not None and is_cut(before, frame.thumb)
-        due = self._last_full is None or frame.time - self._last_full >= self._every - 1e-6
-        if cut or due:
-            return self._whole(frame)
-        found = []
-        for track in self.tracker.live(frame.time):
-            near = self._near(frame, track)
-            if near is not None:
-                found.append(near)
+        if before is not None and frame.thumb is not None and is_cut(before, frame.thumb):
+            self.tracker.cut()
+            self._looks.clear()
+            return self._whole(frame, [])
+        followed = [t for t in self.tracker.live(frame.time) if self._follow(frame, t)]
+        if self._last_whole is None or frame.time - self._last_whole >= self._every - 1e-6:
+            return self._whole(frame, followed)
+        return []
+
+    def _whole(self, frame: Frame, followed: list[Track]) -> list[Found]:
+        self._last_whole = frame.time
+        self.whole_searches += 1
+        due = [t for t in followed if frame.time - self._looks[id(t)].detected_at >= VERIFY_EVERY_S]
+        masked = [t.boxes[-1][1] for t in followed if t not in due]
+        image = _masked(frame.image, masked) if masked else frame.image
+        detections = self._encoder.detect(image, max_side=self._max_side, upsample=self._upsample)
+        found, confirmed = [], set()
+        for d in detections:
+            track = self.tracker.at(frame.time, d.box)
+            if track is not None:  # a followed face: the detector's box is better
+                track.boxes[-1] = (frame.time, d.box)
+            else:
+                track = self.tracker.wants_embedding(frame.time, d.box)
+            confirmed.add(id(track))
+            template = _template(frame.image, d.box)
+            self._looks[id(track)] = _Look(template, template, frame.time)
+            found.append(Found(track, frame.image, d, d.box))
+        for track in due:
+            if id(track) not in confirmed:  # not a face any more: it ended a sample ago
+                track.boxes.pop()
+                self._looks.pop(id(track), None)
         return found
 
-    def _whole(self, frame: Frame) -> list[Found]:
-        self._last_full = frame.time
-        self.full_searches += 1
-        detections = self._encoder.detect(
-            frame.image, max_side=self._max_side, upsample=self._upsample
-        )
-        return [
-            Found(self.tracker.wants_embedding(frame.time, d.box), frame.image, d, d.box)
-            for d in detections
-        ]
+    def _follow(self, frame: Frame, track: Track) -> bool:
+        """Extend ``track`` to where its face looks most alike near where it was."""
+        look = self._looks.get(id(track))
+        if look is None:
+            return False
+        self.followed += 1
+        box, template = _best_match(frame.image, track.boxes[-1][1], look)
+        if box is None:
+            self._looks.pop(id(track))
+            return False
+        look.last = template
+        track.boxes.append((frame.time, box))
+        return True
 
-    def _near(self, frame: Frame, track: Track) -> Found | None:
-        import numpy as np
 
-        self.near_searches += 1
-        last = track.boxes[-1][1]
-        height, width = frame.image.shape[:2]
-        side = max(last.width, last.height)
-        pad = int(side * NEAR_MARGIN) + 8
-        left, top = max(0, last.x - pad), max(0, last.y - pad)
-        right = min(width, last.x + last.width + pad)
-        bottom = min(height, last.y + last.height + pad)
-        if right - left < 16 or bottom - top < 16:
-            return None
-        crop = np.ascontiguousarray(frame.image[top:bottom, left:right])
-        scale = min(1.0, NEAR_FACE_PX / max(side, 1))
-        detections = self._encoder.detect(
-            crop, max_side=max(16, int(max(crop.shape[:2]) * scale)), upsample=self._upsample
+def _region(image: Any, box: Box, grow: float) -> tuple[int, int, int, int]:
+    height, width = image.shape[:2]
+    pad_x, pad_y = int(box.width * grow), int(box.height * grow)
+    return (
+        max(0, box.x - pad_x),
+        max(0, box.y - pad_y),
+        min(width, box.x + box.width + pad_x),
+        min(height, box.y + box.height + pad_y),
+    )
+
+
+def _template(image: Any, box: Box) -> Any:
+    """The face and a little of its outline, grey, TEMPLATE_PX square, zero mean and
+    unit norm (so a dot product is the normalised cross-correlation)."""
+    import numpy as np
+    from PIL import Image
+
+    left, top, right, bottom = _region(image, box, TEMPLATE_CONTEXT)
+    grey = Image.fromarray(np.ascontiguousarray(image[top:bottom, left:right])).convert("L")
+    pixels = np.asarray(grey.resize((TEMPLATE_PX, TEMPLATE_PX), Image.Resampling.BILINEAR))
+    return _normalised(pixels.astype(np.float32).reshape(-1))
+
+
+def _normalised(vectors: Any) -> Any:
+    import numpy as np
+
+    centred = vectors - vectors.mean(axis=-1, keepdims=True)
+    norm = np.linalg.norm(centred, axis=-1, keepdims=True)
+    return centred / np.maximum(norm, 1e-3)
+
+
+def _best_match(image: Any, was: Box, look: _Look) -> tuple[Box | None, Any]:
+    """The box around ``was`` whose template correlates best with the face's last look,
+    at three scales; None when none is alike enough (to it, and to its confirmed look)."""
+    import numpy as np
+    from numpy.lib.stride_tricks import sliding_window_view
+    from PIL import Image
+
+    left, top, right, bottom = _region(image, was, NEAR_MARGIN + TEMPLATE_CONTEXT)
+    region = Image.fromarray(np.ascontiguousarray(image[top:bottom, left:right]))
+    # a box filter first, to about twice the size compared (several times cheaper)
+    reduce = max(1, int(max(was.width, was.height) * (1 + 2 * TEMPLATE_CONTEXT) / TEMPLATE_PX / 2))
+    region = region.reduce(reduce).convert("L") if reduce > 1 else region.convert("L")
+    best: tuple[float, Box | None, Any] = (FOLLOW_MIN, None, None)
+    for scale in SCALES:
+        # the template spans the box plus its context at this scale
+        span = max(was.width, was.height) * scale * (1 + 2 * TEMPLATE_CONTEXT)
+        factor = TEMPLATE_PX / span * reduce  # from the reduced region's pixels
+        size = (
+            max(TEMPLATE_PX, round(region.width * factor)),
+            max(TEMPLATE_PX, round(region.height * factor)),
         )
-        was = Box(last.x - left, last.y - top, last.width, last.height)
-        best = max(detections, key=lambda d: overlap(d.box, was), default=None)
-        if best is None or overlap(best.box, was) <= 0.0:
-            return None
-        box = Box(best.box.x + left, best.box.y + top, best.box.width, best.box.height)
-        self.tracker.extend(track, frame.time, box)
-        return Found(track, crop, best, box)
+        small = np.asarray(region.resize(size, Image.Resampling.BILINEAR), np.float32)
+        windows = sliding_window_view(small, (TEMPLATE_PX, TEMPLATE_PX))
+        rows, cols = windows.shape[:2]
+        flat = _normalised(windows.reshape(rows * cols, -1))
+        scores = flat @ look.last
+        at = int(scores.argmax())
+        if scores[at] > best[0] and float(flat[at] @ look.anchor) >= ANCHOR_MIN:
+            y, x = divmod(at, cols)
+            inset = max(was.width, was.height) * scale * TEMPLATE_CONTEXT
+            box = Box(
+                left + int(x * reduce / factor + inset),
+                top + int(y * reduce / factor + inset),
+                max(1, round(was.width * scale)),
+                max(1, round(was.height * scale)),
+            )
+            best = (float(scores[at]), box, flat[at])
+    return best[1], best[2]
+
+
+def _masked(image: Any, boxes: list[Box]) -> Any:
+    """A copy of ``image`` with each box (and a margin) painted flat grey: nothing there
+    for the detector to find."""
+    import numpy as np
+
+    copy = np.array(image, copy=True)
+    for box in boxes:
+        left, top, right, bottom = _region(image, box, MASK_GROWTH)
+        copy[top:bottom, left:right] = 128
+    return copy
