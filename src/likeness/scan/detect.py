@@ -27,9 +27,11 @@ from likeness.scan.tracking import FaceSearch
 
 # Bump when decoding, detection, tracking or embedding changes what a result holds:
 # cached results of another version are then not reused.
+# 3: whole-frame searches on cuts and every second, faces tracked between
 # 4: weak face detections confirmed by the CNN on the crop (recognition/dlib_confirm.py)
 # 5: voices cut at speaker changes, on audio with its background subtracted
-PIPELINE_VERSION = 5  # 3: whole-frame search on cuts and every second, tracked between
+# 6: faces followed by template between whole-frame searches, no track across a cut
+PIPELINE_VERSION = 6
 
 
 @dataclass(frozen=True)
