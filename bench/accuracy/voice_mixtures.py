@@ -10,8 +10,8 @@ Resemblyzer tells real people apart, nor how it fares on real recordings, rooms 
 microphones.
 
 Three voices are enrolled from clean speech (6 sentences each); the scene (28 s) has
-seven turns of those voices and of two strangers, three turns overlapping the previous
-one by 0.5-0.8 s; a second scene puts an enrolled voice 6 dB under another for 2 s.
+seven turns of those voices and of two strangers, three turns starting 0.5 s before
+the previous one ends; a second scene puts an enrolled voice 6 dB under another for 2 s.
 For each SNR, noise and threshold it prints, per enrolled turn: found (a sighting of
 that performer with start and end within 1 s of the truth), the start and end errors of
 the best-overlapping sighting of that performer, and false matches (sightings named for
