@@ -72,7 +72,7 @@ def test_the_voice_hint_names_one_command_that_installs_voice_in_a_fresh_environ
     install = run(likeness, "extras", "install", "voice", "--", "--quiet", *offline, env=env)
     assert install.returncode == 0, install.stdout + install.stderr
     assert "--no-deps resemblyzer==0.1.4" in install.stdout  # the second step, shown
-    assert "voice recognition (Resemblyzer): installed" in install.stdout
+    assert "voice recognition (Resemblyzer, PocketSphinx): installed" in install.stdout
 
     after = run(likeness, "identify", speech, "--json", env=env)
     assert after.returncode == 0, after.stderr
