@@ -21,7 +21,8 @@ from typing import Any
 
 from likeness.errors import MissingExtraError
 
-# Two-syllable everyday words with distinct sounds, all in the shipped dictionary.
+# Two-syllable everyday words with distinct sounds, all in the shipped dictionary
+# ('feather', missed in 3 of 6 readings by espeak voices, was taken out).
 VOCABULARY: tuple[str, ...] = (
     "apple",
     "basket",
@@ -34,7 +35,6 @@ VOCABULARY: tuple[str, ...] = (
     "doctor",
     "dragon",
     "engine",
-    "feather",
     "forest",
     "garden",
     "guitar",

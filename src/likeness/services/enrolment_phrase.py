@@ -18,6 +18,7 @@ import base64
 import hashlib
 import hmac
 import json
+import random
 import secrets
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
@@ -69,19 +70,22 @@ class PhraseEnrolmentService:
         key: bytes,
         recogniser: Recogniser,
         enrolment: EnrolmentService,
+        chooser: random.Random | None = None,
     ) -> None:
         self._database = database
         self._clock = clock
         self._key = key
         self._recogniser = recogniser
         self._enrolment = enrolment
+        # the words must be unpredictable: the system's CSPRNG unless a test fixes them
+        self._chooser = chooser or secrets.SystemRandom()
 
     def issue(self, performer_id: str) -> Phrase:
         """A fresh phrase for the performer to read, valid for ``LIFETIME``."""
         with self._database.read() as connection:
             if not PerformerRepository(connection).exists(performer_id):
                 raise NotFoundError("performer", performer_id)
-        words = tuple(secrets.choice(VOCABULARY) for _ in range(WORDS))
+        words = tuple(self._chooser.sample(VOCABULARY, WORDS))  # five different words
         expires = self._clock.now() + LIFETIME
         claims = {"p": performer_id, "w": list(words), "e": expires.isoformat()}
         body = _b64(json.dumps(claims, separators=(",", ":")).encode())
