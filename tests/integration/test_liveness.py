@@ -29,6 +29,8 @@ from likeness.services.enrolment_video import LivenessGates, VideoEnrolmentServi
 from likeness.services.inputs import PerformerInput
 from likeness.store.templates import TemplateRepository
 from likeness.store.vault import VaultFiles, VaultKeys
+from tests.api_world import bearer, build_world, client
+from tests.clips import make_clip
 from tests.liveness_clips import replayed_clip, still_clip, turning_clip
 
 pytestmark = [pytest.mark.model, pytest.mark.slow]
@@ -144,3 +146,34 @@ def test_the_cli_refuses_a_replay_and_enrols_a_turn(
     done = runner.invoke(app, [*home, "enrol-video", performer, str(clips["turning"]), "--json"])
     assert done.exit_code == 0, done.output
     assert len(json.loads(done.output)["template_ids"]) == 3
+
+
+def test_a_video_with_several_faces_is_refused(services: Services, tmp_path: Path) -> None:
+    performer = person(services, "Group")
+    group = make_clip(tmp_path / "group.mp4", [(0.0, 2.0, "sample1.jpg")])
+    with pytest.raises(InvalidInputError, match=r"faces at 0\.0 s"):
+        services.video_enrolment.enrol(performer, group)
+    assert templates(services, performer) == []
+
+
+def test_the_api_enrols_a_turn_and_refuses_a_replay(
+    services: Services, clips: dict[str, Path]
+) -> None:
+    world = build_world(services)
+    http = client(services)
+    route = f"/v1/performers/{world.performer}/enrolment/video"
+    key = bearer(world.tokens["performer"])
+
+    def upload(name: str) -> dict[str, object]:
+        video = clips[name].read_bytes()
+        response = http.post(route, headers=key, files={"file": (f"{name}.mp4", video)})
+        assert response.status_code == (201 if name == "turning" else 422), response.text
+        body: dict[str, object] = response.json()
+        return body
+
+    error = upload("replayed")["error"]
+    assert isinstance(error, dict) and error["kind"] == "invalid"
+    assert "replayed.mp4: the face moved as a flat picture" in str(error["message"])
+    assert "/held/" not in str(error["message"])  # the upload named, not where it is held
+    enrolled = upload("turning")
+    assert isinstance(enrolled["template_ids"], list) and len(enrolled["template_ids"]) == 3

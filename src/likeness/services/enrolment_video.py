@@ -29,7 +29,7 @@ from likeness.recognition.encoders import Encoders
 from likeness.recognition.media import MediaKind, media_kind, png_bytes
 from likeness.recognition.ports import Detection
 from likeness.scan.frames import sample_frames
-from likeness.services.enrolment import Enrolment, EnrolmentService, Gates, Sample
+from likeness.services.enrolment import Enrolment, EnrolmentService, Gates, Sample, one_face
 from likeness.services.events import Recorded
 from likeness.store.database import Database
 from likeness.store.repositories import PerformerRepository
@@ -101,14 +101,14 @@ class VideoEnrolmentService:
         seen, frames = [], []
         for time, image in self._frames(path):
             detections = encoder.detect(image)
-            if len(detections) > 1:
+            if not detections:
+                continue
+            found, _ = one_face(detections)  # weak detections beside one clear face: ignored
+            if found is None:
                 raise InvalidInputError(
                     f"{path}: {len(detections)} faces at {time:.1f} s; a live enrolment "
                     "video must show the performer alone"
                 )
-            if not detections:
-                continue
-            [found] = detections
             frame = liveness.face_frame(time, image, found)
             frames.append(frame)
             quality = found.quality
