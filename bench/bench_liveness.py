@@ -10,7 +10,7 @@ read at 8 fps as enrolment reads them:
                and seen in perspective, with moiré and a moving glare;
   turning N° - the photo as the texture of a depth model, the head turned ±N°.
 Printed for each: the planar residual (tracked points' motion one homography per frame
-cannot explain, over the eye distance; the gate is 0.023), the landmark turn range, and
+cannot explain, over the eye distance; the gate is 0.020), the landmark turn range, and
 the same residual computed on dlib's five landmarks alone (the measure the issue first
 proposed). Then the cost: ms per frame of tracking, against the baseline that enrolment
 pays anyway in the same run, decoding plus HOG detection and landmarks per frame.
