@@ -117,6 +117,7 @@ class VideoEnrolmentService:
                 and quality.sharpness >= self._photo_gates.min_sharpness
             ):
                 seen.append(_Seen(time, image, found, liveness.signed_yaw(frame.landmarks)))
+                seen = _candidates(seen)  # only they keep their colour frame in memory
         return seen, frames
 
     def _frames(self, path: Path) -> Iterator[tuple[float, Any]]:
@@ -163,8 +164,7 @@ class VideoEnrolmentService:
                 f"{self._photo_gates.min_face} px, sharp)",
                 hint="film closer to the camera, in better light",
             )
-        frontal = min(seen, key=lambda s: abs(s.yaw))
-        one_way, other_way = min(seen, key=lambda s: s.yaw), max(seen, key=lambda s: s.yaw)
+        frontal, one_way, other_way = _candidates(seen)
         turn = self._gates.min_turn
         if one_way.yaw > -turn / 2 or other_way.yaw < turn / 2:
             raise InvalidInputError(
@@ -190,3 +190,12 @@ class VideoEnrolmentService:
                 "video_sha256": video,
             },
         )
+
+
+def _candidates(seen: list[_Seen]) -> list[_Seen]:
+    """The most frontal frame, and the most turned one each way (in that order)."""
+    return [
+        min(seen, key=lambda s: abs(s.yaw)),
+        min(seen, key=lambda s: s.yaw),
+        max(seen, key=lambda s: s.yaw),
+    ]
