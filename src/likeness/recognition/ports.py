@@ -16,6 +16,15 @@ class Pixels(Protocol):
     def __getitem__(self, key: Any, /) -> Any: ...
 
 
+class Samples(Protocol):
+    """Mono audio at 16 kHz: a 1-D float array (numpy's ``ndarray`` is one)."""
+
+    @property
+    def shape(self) -> tuple[int, ...]: ...
+
+    def __len__(self) -> int: ...
+
+
 @dataclass(frozen=True)
 class Box:
     x: int
@@ -71,11 +80,17 @@ class FaceEncoder(Protocol):
     detector_id: str  # the face detector and its settings (what it finds differs by detector)
 
     def detect(
-        self, image: Any, *, max_side: int | None = None, upsample: int | None = None
+        self,
+        image: Any,
+        *,
+        max_side: int | None = None,
+        upsample: int | None = None,
+        trusted: Sequence[Box] = (),
     ) -> list[Detection]:
         """Find faces in an RGB image (``H×W×3`` uint8), searching a copy scaled to at most
         ``max_side`` pixels (boxes are in full-size coordinates); ``upsample`` trades speed
-        for smaller faces."""
+        for smaller faces. A weak detection overlapping a ``trusted`` box (a face a scan
+        is already following, confirmed when first found) needs no second opinion."""
         ...
 
     def embed(self, image: Any, detection: Detection) -> tuple[float, ...]:

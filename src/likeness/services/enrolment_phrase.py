@@ -23,11 +23,12 @@ import secrets
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Protocol
 
 from likeness.errors import InvalidInputError, LivenessError, NotFoundError
 from likeness.recognition.media import AUDIO_RATE, load_audio
 from likeness.recognition.phrase_check import VOCABULARY, heard_in_order
+from likeness.recognition.ports import Samples
 from likeness.services.enrolment import Enrolment, EnrolmentService
 from likeness.services.events import Recorded
 from likeness.services.ports import Clock
@@ -42,7 +43,7 @@ MAX_WORDS_PER_PHRASE_WORD = 3  # the phrase said twice, and a few words misheard
 
 
 class Recogniser(Protocol):
-    def words(self, samples: Any) -> list[str]:
+    def words(self, samples: Samples) -> list[str]:
         """The vocabulary's words heard in 16 kHz mono samples, in order."""
         ...
 
