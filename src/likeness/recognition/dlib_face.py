@@ -62,7 +62,12 @@ class DlibFaceEncoder:
             return self._models
 
     def detect(
-        self, image: Any, *, max_side: int | None = None, upsample: int | None = None
+        self,
+        image: Any,
+        *,
+        max_side: int | None = None,
+        upsample: int | None = None,
+        trusted: Sequence[Box] = (),
     ) -> list[Detection]:
         import dlib
 
@@ -88,7 +93,7 @@ class DlibFaceEncoder:
                 int(rect.right() / scale),
                 int(rect.bottom() / scale),
             )
-            if not clear and not self._confirmed(image, box):
+            if not clear and not _trusted(box, trusted) and not self._confirmed(image, box):
                 continue  # a weak window the CNN does not see as a face: a patch, a logo
             shape = predictor(image, box)
             quality = _quality(image, box, shape)
@@ -116,6 +121,12 @@ class DlibFaceEncoder:
         detections = self.detect(image)
         vectors = self.embed_many(image, detections)
         return [Face(d.box, d.quality, v) for d, v in zip(detections, vectors, strict=True)]
+
+
+def _trusted(rect: Any, trusted: Sequence[Box]) -> bool:
+    """Whether the detection lies on a face already confirmed (its centre in the box)."""
+    x, y = (rect.left() + rect.right()) / 2, (rect.top() + rect.bottom()) / 2
+    return any(b.x <= x <= b.x + b.width and b.y <= y <= b.y + b.height for b in trusted)
 
 
 def _clear(rect: Any, score: float, upsample: int) -> bool:

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import math
 from collections import deque
+from collections.abc import Sequence
 from typing import Any
 
 from likeness.recognition.ports import Box, Detection, Face, FaceQuality, VoiceSegment
@@ -40,8 +41,14 @@ class FakeFaceEncoder:
     detector_id = "fake-colour-blocks"
 
     def detect(
-        self, image: Any, *, max_side: int | None = None, upsample: int | None = None
+        self,
+        image: Any,
+        *,
+        max_side: int | None = None,
+        upsample: int | None = None,
+        trusted: Sequence[Box] = (),
     ) -> list[Detection]:
+        """Saturated blocks; no second opinion to skip, so ``trusted`` changes nothing."""
         import numpy as np
 
         pixels = np.asarray(image, dtype=np.int16)
