@@ -16,8 +16,9 @@ copy (every frame a keyframe). Measured in this one run, each on the full clip a
             decoded and converted to RGB until a sample, HOG on a 960-px copy of every
             sample, tracks embedded twice;
   after   - scan.detect.face_tracks, the pipeline now: only sampled or referenced frames
-            decoded, whole-frame search on cuts and every second, near-track search
-            between.
+            decoded, whole-frame search on cuts and every 2 s (new faces followed back
+            over the samples since the last search), template following between, faces
+            being verified trusted (no CNN check), descriptors in a second thread.
 
 Sampling at 2 fps. The face embedding is whatever DlibFaceEncoder does now (printed).
 Accuracy: every face of truth.json is looked for among each pipeline's tracks (the

@@ -6,6 +6,7 @@ on real photos: test_scan_models.py."""
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 from typing import Any
 
@@ -150,3 +151,17 @@ def test_a_moving_face_is_followed_between_whole_searches(tmp_path: Path) -> Non
     script = [(i / 10, _shot(90, [(GREEN, 10 + 8 * i, 60 + i)])) for i in range(30)]
     clip = _clip(tmp_path, script, seconds=3)
     assert _spans(clip, DetectorSettings(full_every_s=100.0)) == [(0.0, 2.5)]
+
+
+@pytest.mark.parametrize("enters", [2.1, 3.2])
+def test_a_face_found_late_is_followed_back_to_where_it_came_in(
+    tmp_path: Path, enters: float
+) -> None:
+    """Whole-frame searches at 0 and 4 s only: a face coming in at ``enters`` is found at
+    4 s, and its track starts at the first sample showing it (the samples since the last
+    search are kept and searched backwards by template), not at 4 s."""
+    alone, joined = _shot(90, [(RED, 20, 100)]), _shot(90, [(RED, 20, 100), (GREEN, 230, 30)])
+    clip = _clip(tmp_path, [(0.0, alone), (enters, joined)], seconds=7)
+    first_sample_with_it = math.ceil(enters * 2) / 2
+    spans = _spans(clip, DetectorSettings(full_every_s=4.0))
+    assert spans == [(0.0, 6.5), (first_sample_with_it, 6.5)]

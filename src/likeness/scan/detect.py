@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
@@ -31,7 +32,9 @@ from likeness.scan.tracking import FaceSearch
 # 4: weak face detections confirmed by the CNN on the crop (recognition/dlib_confirm.py)
 # 5: voices cut at speaker changes, on audio with its background subtracted
 # 6: faces followed by template between whole-frame searches, no track across a cut
-PIPELINE_VERSION = 6
+# 7: whole-frame searches every 2 s, new faces followed backwards to where they came in
+PIPELINE_VERSION = 7
+EMBED_AHEAD = 4  # descriptors still to compute while the search goes on
 
 
 @dataclass(frozen=True)
@@ -39,12 +42,13 @@ class DetectorSettings:
     """How faces are searched for in scanned frames. Search the whole frame on a 960-px
     copy without upsampling (~40 ms HOG; faces from ~85 px of the original 1080p frame)
     on the first sample, at each cut and at least every ``full_every_s`` seconds (a face
-    entering a shot is found within that time); in between, only around the faces
-    already seen (scan/tracking.py). Embed at full size; measured in bench/bench_scan.py."""
+    entering a shot is found by the next search and followed back to the sample it came
+    in); in between, only around the faces already seen (scan/tracking.py). Embed at
+    full size; measured in bench/bench_scan.py and bench/bench_scan_sampling.py."""
 
     max_side: int = 960
     upsample: int = 0
-    full_every_s: float = 1.0
+    full_every_s: float = 2.0
 
 
 DEFAULT_SETTINGS = DetectorSettings()
@@ -150,14 +154,25 @@ def face_tracks(
         max_gap_s=1.5 / fps,
     )
     duration = 0.0
-    for frame in prefetched(sample_frames(path, fps)):
-        duration = max(duration, frame.time)
-        for found in search.search(frame):
-            track = found.track
-            if len(track.embeddings) < EMBED_PER_TRACK:  # a few per track, not per frame
-                track.embeddings.append(encoder.embed(found.image, found.detection))
-                if not track.thumbnail:
-                    track.thumbnail = thumbnail(frame.image, found.box)
+    asked: dict[int, int] = {}  # embeddings asked for, by id() of the track
+    jobs: list[tuple[Track, Future[tuple[float, ...]]]] = []
+    # Descriptors (torch, which releases the GIL) are computed in a thread of their own
+    # while the next samples are searched: on a stream cheap to decode, the second core
+    # is otherwise idle. Each track's embeddings keep the order they were asked in.
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="likeness-embed") as pool:
+        for frame in prefetched(sample_frames(path, fps)):
+            duration = max(duration, frame.time)
+            for found in search.search(frame):
+                track = found.track
+                if asked.get(id(track), 0) < EMBED_PER_TRACK:  # a few per track, not per frame
+                    asked[id(track)] = asked.get(id(track), 0) + 1
+                    jobs.append((track, pool.submit(encoder.embed, found.image, found.detection)))
+                    if not track.thumbnail:
+                        track.thumbnail = thumbnail(frame.image, found.box)
+            if len(jobs) > EMBED_AHEAD:  # frames held for embedding stay few
+                jobs[-EMBED_AHEAD - 1][1].result()
+    for track, job in jobs:
+        track.embeddings.append(job.result())
     return search.tracker.tracks, duration
 
 
