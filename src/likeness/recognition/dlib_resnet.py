@@ -22,12 +22,15 @@ float32 (so the 22 MB file parses in milliseconds, and needs no cache).
 from __future__ import annotations
 
 import logging
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
 from likeness.errors import ModelFileDamagedError
+
+FLOAT32_MAX = 3.4028234663852886e38
 
 log = logging.getLogger(__name__)
 
@@ -143,7 +146,13 @@ class _Reader:
         mantissa, exponent = self.integer(), self.integer()
         if exponent >= 32000:  # dlib's codes for inf, -inf and NaN
             raise self.damaged("a parameter is not a finite number")
-        return float(mantissa * 2.0**exponent)
+        try:
+            value = math.ldexp(float(mantissa), exponent)
+        except OverflowError:
+            value = math.inf
+        if abs(value) > FLOAT32_MAX:  # a damaged exponent: weights are float32
+            raise self.damaged("a parameter is too large to be a weight")
+        return value
 
     def text(self) -> str:
         return self._take(self.integer()).decode("latin-1")

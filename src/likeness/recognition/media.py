@@ -8,7 +8,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
-from likeness.errors import InvalidInputError, MissingExtraError
+from likeness.errors import AudioTooLongError, InvalidInputError, MissingExtraError
 
 
 class MediaKind(StrEnum):
@@ -99,8 +99,10 @@ AUDIO_RATE = 16_000
 MAX_AUDIO_SECONDS = 4 * 3600
 
 
-def load_audio(path: Path) -> Any:
-    """Mono float32 samples at 16 kHz from any file FFmpeg decodes (PyAV)."""
+def load_audio(path: Path, max_seconds: float = MAX_AUDIO_SECONDS) -> Any:
+    """Mono float32 samples at 16 kHz from any file FFmpeg decodes (PyAV). Decoding stops
+    as soon as the audio runs past ``max_seconds`` (``AudioTooLongError``): a small file
+    can hold hours of silence."""
     try:
         import av
         import numpy as np
@@ -121,8 +123,8 @@ def load_audio(path: Path) -> Any:
                     samples = out.to_ndarray().reshape(-1)
                     chunks.append(samples)
                     total += len(samples)
-                if total > MAX_AUDIO_SECONDS * AUDIO_RATE:
-                    raise InvalidInputError(f"{path}: longer than {MAX_AUDIO_SECONDS // 3600} h")
+                if total > max_seconds * AUDIO_RATE:
+                    raise AudioTooLongError(path, max_seconds)
             for out in resampler.resample(None):
                 chunks.append(out.to_ndarray().reshape(-1))
         except av.error.FFmpegError as exc:

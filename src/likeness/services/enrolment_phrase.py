@@ -25,8 +25,8 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Protocol
 
-from likeness.errors import InvalidInputError, LivenessError, NotFoundError
-from likeness.recognition.media import AUDIO_RATE, load_audio
+from likeness.errors import AudioTooLongError, InvalidInputError, LivenessError, NotFoundError
+from likeness.recognition.media import load_audio
 from likeness.recognition.phrase_check import VOCABULARY, heard_in_order
 from likeness.recognition.ports import Samples
 from likeness.services.enrolment import Enrolment, EnrolmentService
@@ -96,12 +96,12 @@ class PhraseEnrolmentService:
         """Enrol a voice from a recording that says the phrase of ``token``; refuse it
         (``LivenessError``), writing nothing, when the words are not heard."""
         words = self._words(performer_id, token)
-        samples = load_audio(path)
-        if len(samples) > MAX_SECONDS * AUDIO_RATE:
-            raise InvalidInputError(
-                f"{path}: longer than {MAX_SECONDS} s; the recording need only say the phrase",
-                hint=f"record the performer reading, clearly: {' '.join(words)}",
-            )
+        try:  # decoding stops at the limit: a small file can hold hours of silence
+            samples = load_audio(path, max_seconds=MAX_SECONDS)
+        except AudioTooLongError:
+            raise AudioTooLongError(
+                path, MAX_SECONDS, hint=f"record the performer reading, clearly: {' '.join(words)}"
+            ) from None
         heard = self._recogniser.words(samples)
         if len(heard) > MAX_WORDS_PER_PHRASE_WORD * len(words):
             # else a recording of the whole vocabulary, said a few times over, would hold
