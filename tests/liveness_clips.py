@@ -10,6 +10,9 @@ docs/recognition.md), so three kinds of clip are made from a still photograph:
 - ``turning_clip``: the photo as the texture of a depth model built from its landmarks
   (an ellipsoid head, a nose ridge from between the eyes to the nose base), turned
   about the vertical axis and projected in perspective, while the background stays.
+- ``slideshow_clip``: stills of that model turned frontal, one way, the other way and
+  frontal again, each held, cut from one to the next — three photographs of a head at
+  different angles shown one after another.
 
 What they can show: that the check separates a plane's motion from the motion of points
 at different depths, on real photographic texture, through H.264 and dlib. What they
@@ -234,3 +237,49 @@ class _HeadModel:
             y += 0.8 * (self.ys - fy)
         channels = [map_coordinates(self.image[..., c], [y, x], order=1) for c in range(3)]
         return np.stack(channels, axis=-1)
+
+
+def slideshow_clip(
+    out: Path, photo: Path, *, degrees: float = 28.0, hold: float = 1.0, seed: int = 3
+) -> Path:
+    """Stills of the depth model at 0°, −``degrees``, +``degrees`` and 0°, each held
+    ``hold`` seconds with camera noise only, cut from one to the next (no motion between)."""
+    import numpy as np
+
+    image, points = _photo(photo)
+    model = _HeadModel(image, points)
+    centre = points.mean(axis=0)
+    rng = np.random.default_rng(seed)
+    frames = []
+    for angle in (0.0, -degrees, degrees, 0.0):
+        still = _crop(model.render(np.radians(angle)), centre)
+        frames += [still + rng.normal(0, 2.5, still.shape) for _ in range(round(hold * FPS))]
+    return _write(out, frames)
+
+
+def upscaled_clip(out: Path, clip: Path, *, size: tuple[int, int] = (3840, 2160)) -> Path:
+    """``clip`` resized (bilinear) and letterboxed to ``size``: the same scene as a 4K
+    camera would send it, the face about 8 times as many pixels wide."""
+    import av
+    import numpy as np
+    from PIL import Image
+
+    width, height = size
+    with av.open(str(clip)) as source:
+        frames = [f.to_ndarray(format="rgb24") for f in source.decode(video=0)]
+    scale = min(width / SIZE[0], height / SIZE[1])
+    inner = (round(SIZE[0] * scale), round(SIZE[1] * scale))
+    left, top = (width - inner[0]) // 2, (height - inner[1]) // 2
+    with av.open(str(out), "w") as container:
+        stream = container.add_stream("libx264", rate=FPS)
+        stream.width, stream.height, stream.pix_fmt = width, height, "yuv420p"
+        stream.options = {"preset": "ultrafast", "crf": "23"}
+        for frame in frames:
+            canvas = np.zeros((height, width, 3), dtype=np.uint8)
+            big = Image.fromarray(frame).resize(inner, Image.Resampling.BILINEAR)
+            canvas[top : top + inner[1], left : left + inner[0]] = np.asarray(big)
+            for packet in stream.encode(av.VideoFrame.from_ndarray(canvas, format="rgb24")):
+                container.mux(packet)
+        for packet in stream.encode():
+            container.mux(packet)
+    return out

@@ -25,13 +25,20 @@ from likeness.bootstrap import Services
 from likeness.cli.app import EXIT_CODES, app
 from likeness.errors import ErrorKind, InvalidInputError, LivenessError
 from likeness.ledger.entry import decode_entry
+from likeness.recognition import liveness
 from likeness.services.enrolment_video import LivenessGates, VideoEnrolmentService
 from likeness.services.inputs import PerformerInput
 from likeness.store.templates import TemplateRepository
 from likeness.store.vault import VaultFiles, VaultKeys
 from tests.api_world import bearer, build_world, client
 from tests.clips import make_clip
-from tests.liveness_clips import replayed_clip, still_clip, turning_clip
+from tests.liveness_clips import (
+    replayed_clip,
+    slideshow_clip,
+    still_clip,
+    turning_clip,
+    upscaled_clip,
+)
 
 pytestmark = [pytest.mark.model, pytest.mark.slow]
 FACES = Path(__file__).parents[1] / "assets" / "faces"
@@ -46,6 +53,7 @@ def clips(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Path]]
         "still": still_clip(folder / "still.mp4", photo),
         "replayed": replayed_clip(folder / "replayed.mp4", photo),
         "turning": turning_clip(folder / "turning.mp4", photo),
+        "slideshow": slideshow_clip(folder / "slideshow.mp4", photo),
     }
 
 
@@ -80,6 +88,23 @@ def test_a_replayed_photo_tilted_in_perspective_is_refused_as_flat(
         services.video_enrolment.enrol(performer, clips["replayed"])
     assert refused.value.kind is ErrorKind.INVALID
     assert templates(services, performer) == []
+
+
+def test_a_slideshow_of_stills_at_three_angles_is_refused_and_nothing_is_kept(
+    services: Services, clips: dict[str, Path]
+) -> None:
+    """Renders of the head at 0°, −28°, +28° and 0°, each held 1 s and cut to the next:
+    the landmarks turn both ways and each cut, tracked, leaves a large residual in one
+    step; the cuts are breaks, and the stills between them are flat."""
+    performer = person(services, "Slides")
+    size = services.ledger.size()
+    with pytest.raises(LivenessError, match="flat picture"):
+        services.video_enrolment.enrol(performer, clips["slideshow"])
+    assert templates(services, performer) == []
+    assert services.ledger.size() == size
+    assert not (services.layout.vault / performer).exists() or not any(
+        (services.layout.vault / performer).iterdir()
+    )
 
 
 def test_the_replay_passes_when_the_planarity_gate_is_off(
@@ -177,3 +202,30 @@ def test_the_api_enrols_a_turn_and_refuses_a_replay(
     assert "/held/" not in str(error["message"])  # the upload named, not where it is held
     enrolled = upload("turning")
     assert isinstance(enrolled["template_ids"], list) and len(enrolled["template_ids"]) == 3
+
+
+def test_a_4k_video_keeps_small_crops_and_enrols_as_at_480p(
+    services: Services, clips: dict[str, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The turning head and the slideshow at 3840×2160: what the check holds for the
+    whole request is a small grey crop per frame, not the frame (a full grey 4K frame is
+    8.3 MB), and the verdicts are those at 480×360."""
+    held: list[list[liveness.FaceFrame]] = []
+    measure = liveness.measure
+
+    def watched(frames: list[liveness.FaceFrame]) -> liveness.Motion:
+        held.append(list(frames))
+        return measure(frames)
+
+    monkeypatch.setattr(liveness, "measure", watched)
+    turning = upscaled_clip(tmp_path / "turning4k.mp4", clips["turning"])
+    performer = person(services, "Turning 4K")
+    assert len(services.video_enrolment.enrol(performer, turning).value.template_ids) == 3
+    slides = upscaled_clip(tmp_path / "slides4k.mp4", clips["slideshow"])
+    with pytest.raises(LivenessError, match="flat picture"):
+        services.video_enrolment.enrol(person(services, "Slides 4K"), slides)
+    assert len(held) == 2
+    for frames in held:
+        assert len(frames) >= 8
+        assert max(f.grey.nbytes for f in frames) <= 330 * 330  # under 110 kB a frame
+        assert sum(f.grey.nbytes for f in frames) < 4_000_000  # 24 full grey frames: 200 MB

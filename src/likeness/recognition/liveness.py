@@ -34,12 +34,29 @@ MIN_CORRELATION = 0.75  # below this a point is lost (occluded, or too changed t
 MIN_TEXTURE = 3.0  # grey-level standard deviation a patch needs to be followed at all
 MIN_POINTS = 12  # fewer points alive: a new grid is laid on the current frame
 TRIM = 0.2  # share of the worst points left out of the refitted homography
+# A jump from one picture to another (a cut, a slideshow of stills) is a break: the
+# tracker follows it, or half does, and the residual it leaves must not count as a turn.
+# Points lost in one step, a turn faster than a neck turns, or a step of the turn far
+# larger than the steps either side of it (a head speeds up and slows down; a cut does
+# not) mark it; a new chain starts there.
+MAX_LOST = 0.5  # share of a chain's points lost between two frames
+MAX_TURN_RATE = 2.5  # signed yaw per second (a ±30° turn is about ±0.35)
+JUMP = 0.12  # a step of signed yaw at least this large...
+JUMP_RATIO = 3.0  # ...turning this many times faster than the steps either side: a cut
+SUSTAIN = 3  # consecutive frames of one chain the parallax must hold over
+# What a frame keeps: a grey crop around the face, block-averaged so that the face box is
+# at most MAX_FACE px (the patch and search sizes are set for faces of about 130 px).
+MAX_FACE = 160
+CROP_MARGIN = 0.5  # of the box's width and height, kept on each side of it
 
 
 @dataclass(frozen=True)
 class FaceFrame:
-    """One sampled frame: its grey levels (``H×W`` uint8 array), the five landmarks (eye
-    corners 0–3, nose base 4) and the face box ``(x, y, width, height)``."""
+    """One sampled frame as the check keeps it: grey levels of a crop around the face
+    (``H×W`` uint8, at most about ``(2 + 2·CROP_MARGIN)·MAX_FACE`` px a side, whatever the
+    video's size), the five landmarks (eye corners 0–3, nose base 4) and the face box
+    ``(x, y, width, height)``, both in the crop's pixels. Each frame has its own crop and
+    scale: a similarity between frames, which the homographies absorb."""
 
     time: float
     grey: Any
@@ -49,27 +66,49 @@ class FaceFrame:
 
 @dataclass(frozen=True)
 class Motion:
-    """What the frames show: how far from one plane the face's points moved (the largest
-    trimmed RMS residual of one homography, over the inter-ocular distance), how far the
-    head turned each way (``signed_yaw``), and how many frames were measured."""
+    """What the frames show: how far from one plane the face's points moved (the trimmed
+    RMS residual of one homography, over the inter-ocular distance, that ``SUSTAIN``
+    consecutive frames of one unbroken chain all reach; the largest such), how far the
+    head turned each way (``signed_yaw``), how many frames were measured, and how many
+    breaks (jumps between pictures) were found."""
 
     planar_residual: float
     yaw_min: float
     yaw_max: float
     frames: int
     points: int  # tracked points the residual rests on, at its frame
+    breaks: int = 0
 
 
 def face_frame(time: float, image: Any, detection: Detection) -> FaceFrame:
-    """A frame as ``measure`` reads it: grey levels, the face's landmarks and box."""
+    """A frame as ``measure`` reads it: a grey crop around the face, block-averaged to a
+    face of at most ``MAX_FACE`` px, and the landmarks and box in the crop's pixels. A 4K
+    frame (25 MB in colour) keeps about 100 kB."""
     import numpy as np
 
     box = detection.box
+    rows, cols = image.shape[:2]
+    factor = max(1, -(-max(box.width, box.height) // MAX_FACE))  # ceiling division
+    x0 = min(max(0, round(box.x - CROP_MARGIN * box.width)), cols - 1)
+    y0 = min(max(0, round(box.y - CROP_MARGIN * box.height)), rows - 1)
+    x1 = max(min(cols, round(box.x + (1 + CROP_MARGIN) * box.width)), x0 + factor)
+    y1 = max(min(rows, round(box.y + (1 + CROP_MARGIN) * box.height)), y0 + factor)
+    x1 -= (x1 - x0) % factor
+    y1 -= (y1 - y0) % factor
+    grey = np.asarray(image[y0:y1, x0:x1], dtype=np.float32).mean(axis=2)
+    height, width = grey.shape[0] // factor, grey.shape[1] // factor
+    grey = grey.reshape(height, factor, width, factor).mean(axis=(1, 3))
+
+    def small(x: float, y: float) -> tuple[float, float]:
+        # a kept pixel averages `factor` source pixels: its centre is (factor - 1) / 2 in
+        return (x - x0 - (factor - 1) / 2) / factor, (y - y0 - (factor - 1) / 2) / factor
+
+    left, top = small(box.x, box.y)
     return FaceFrame(
         time=time,
-        grey=np.asarray(image, dtype=np.float32).mean(axis=2).astype(np.uint8),
-        landmarks=landmark_points(detection.landmarks),
-        box=(box.x, box.y, box.width, box.height),
+        grey=np.round(grey).astype(np.uint8),
+        landmarks=tuple(small(x, y) for x, y in landmark_points(detection.landmarks)),
+        box=(round(left), round(top), round(box.width / factor), round(box.height / factor)),
     )
 
 
@@ -144,29 +183,62 @@ def planar_residual(source: Any, target: Any) -> float:
 
 def measure(frames: Sequence[FaceFrame]) -> Motion:
     """Track points over the face through ``frames`` (in time order) and measure how far
-    their motion is from one plane's, and how far the head turned."""
+    their motion is from one plane's, and how far the head turned.
+
+    A frame that jumps from the one before (over ``MAX_LOST`` of the points lost in one
+    step, too few left, or a turn faster than ``MAX_TURN_RATE``) is a break: it counts
+    for nothing and a new chain starts on it. Within a chain the parallax must hold over
+    ``SUSTAIN`` consecutive frames (the smallest of them counts), so no single frame,
+    however badly tracked, makes a flat picture pass."""
     yaws = [signed_yaw(f.landmarks) for f in frames]
-    worst, worst_points = 0.0, 0
+    cuts = _cuts(frames, yaws)
+    best, best_points, breaks = 0.0, 0, 0
     chain: _Chain | None = None
     previous: FaceFrame | None = None
-    for frame in frames:
+    run: list[tuple[float, int]] = []  # the current chain's residuals, in frame order
+    for index, frame in enumerate(frames):
         if chain is not None and previous is not None:
+            before = len(chain.points)
             chain = chain.follow(previous, frame)
-        if chain is None or len(chain.points) < MIN_POINTS:
-            chain = _Chain.start(frame)
+            lost = 1 - len(chain.points) / max(before, 1)
+            if len(chain.points) < MIN_POINTS or lost > MAX_LOST or index in cuts:
+                breaks += 1
+                chain = None
+        if chain is None:
+            chain, run = _Chain.start(frame), []
         else:
             residual = planar_residual(chain.points, chain.found)
-            residual /= max(eye_distance(frame.landmarks), 1.0)
-            if residual > worst:
-                worst, worst_points = residual, len(chain.points)
+            run.append((residual / max(eye_distance(frame.landmarks), 1.0), len(chain.points)))
+            if len(run) >= SUSTAIN:
+                held, points = min(run[-SUSTAIN:])
+                if held > best:
+                    best, best_points = held, points
         previous = frame
     return Motion(
-        planar_residual=worst,
+        planar_residual=best,
         yaw_min=min(yaws, default=0.0),
         yaw_max=max(yaws, default=0.0),
         frames=len(frames),
-        points=worst_points,
+        points=best_points,
+        breaks=breaks,
     )
+
+
+def _cuts(frames: Sequence[FaceFrame], yaws: Sequence[float]) -> set[int]:
+    """Frames the head could not have turned to from the frame before: faster than
+    ``MAX_TURN_RATE``, or a step of at least ``JUMP`` made ``JUMP_RATIO`` times faster
+    than the steps before and after it."""
+    rates = [
+        abs(yaws[i] - yaws[i - 1]) / max(frames[i].time - frames[i - 1].time, 1e-3)
+        for i in range(1, len(frames))
+    ]
+    cuts = set()
+    for k, rate in enumerate(rates):
+        around = rates[max(k - 1, 0) : k] + rates[k + 1 : k + 2]
+        jump = abs(yaws[k + 1] - yaws[k]) >= JUMP and bool(around)
+        if rate > MAX_TURN_RATE or (jump and rate > JUMP_RATIO * max(around)):
+            cuts.add(k + 1)
+    return cuts
 
 
 @dataclass(frozen=True)
