@@ -121,3 +121,41 @@ def test_words_heard_in_order() -> None:
     assert heard_in_order(phrase, ["honey", "wagon", "lemon", "tiger", "river"]) == 1
     assert heard_in_order(phrase, ["apple", "river", "tiger", "zebra", "lemon", "honey"]) == 4
     assert heard_in_order(phrase, []) == 0
+
+
+class _Shape:
+    """The part of a dlib ``full_object_detection`` that ``landmark_points`` reads."""
+
+    def __init__(self, points: list[tuple[int, int]]) -> None:
+        self._points = points
+
+    def part(self, i: int) -> Any:
+        x, y = self._points[i]
+        return type("Point", (), {"x": x, "y": y})()
+
+
+def test_a_4k_frame_keeps_a_small_crop_whose_landmarks_are_on_the_same_texture() -> None:
+    """A 3840×2160 frame with a 900 px face: the kept grey crop is the face box and half a
+    box around it, averaged 6×6 (a face of 150 px), and a landmark's grey level there is
+    the average of the source block around it."""
+    from likeness.recognition.ports import Box, Detection, FaceQuality
+
+    rng = np.random.default_rng(5)
+    image = rng.integers(0, 256, (2160, 3840, 3), dtype=np.uint8)
+    marks = [(1900, 900), (1840, 900), (1600, 900), (1660, 900), (1750, 1100)]
+    detection = Detection(
+        box=Box(1300, 600, 900, 900),
+        quality=FaceQuality(size=900, sharpness=50.0, yaw=0.0),
+        landmarks=_Shape(marks),
+    )
+    frame = liveness.face_frame(0.5, image, detection)
+    assert frame.grey.shape == (300, 300)  # 1800 px around the box, over 6
+    assert frame.grey.nbytes == 90_000  # the full grey frame: 8,294,400
+    assert frame.box == (75, 75, 150, 150)
+    grey = image.astype(np.float32).mean(axis=2)
+    for (sx, sy), (x, y) in zip(marks, frame.landmarks, strict=True):
+        col, row = round(x), round(y)
+        x0, y0 = 1300 - 450 + 6 * col, 600 - 450 + 6 * row  # the source block it averages
+        assert x0 <= sx < x0 + 6 and y0 <= sy < y0 + 6
+        assert frame.grey[row, col] == round(float(grey[y0 : y0 + 6, x0 : x0 + 6].mean()))
+    assert liveness.signed_yaw(frame.landmarks) == pytest.approx(liveness.signed_yaw(marks))
