@@ -53,7 +53,7 @@ CROP_MARGIN = 0.5  # of the box's width and height, kept on each side of it
 @dataclass(frozen=True)
 class FaceFrame:
     """One sampled frame as the check keeps it: grey levels of a crop around the face
-    (``H×W`` uint8, at most about ``(2 + 2·CROP_MARGIN)·MAX_FACE`` px a side, whatever the
+    (``H×W`` uint8, at most about ``(1 + 2·CROP_MARGIN)·MAX_FACE`` px a side, whatever the
     video's size), the five landmarks (eye corners 0–3, nose base 4) and the face box
     ``(x, y, width, height)``, both in the crop's pixels. Each frame has its own crop and
     scale: a similarity between frames, which the homographies absorb."""
