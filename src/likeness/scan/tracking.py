@@ -293,12 +293,14 @@ def _correlations(image: Pixels, template: Any) -> Any:
     spectrum = np.fft.rfft2(pixels) * np.conj(np.fft.rfft2(kernel, s=(height, width)))
     # circular, but the windows kept never reach past the image's edge
     dots = np.fft.irfft2(spectrum, s=(height, width))[: height - size + 1, : width - size + 1]
-    # the template has zero mean: its dot product with a window is that with the window
-    # less its mean, so only the windows' norms about their means are needed
+    # a window less its mean, dotted with the template: the window's dot product less its
+    # mean times the template's sum (zero but for rounding, which a flat window's tiny
+    # norm would magnify)
     sums = _window_sums(pixels, size)
+    centred = dots - sums / (size * size) * float(kernel.sum())
     squares = _window_sums(pixels * pixels, size)
     spread = np.sqrt(np.maximum(squares - sums * sums / (size * size), 0.0))
-    return dots / np.maximum(spread, 1e-3)
+    return centred / np.maximum(spread, 1e-3)
 
 
 def _window_sums(pixels: Any, size: int) -> Any:
