@@ -199,6 +199,40 @@ def test_malformed_json_gets_400_and_invalid_fields_422(world: tuple[World, Test
     assert unknown_field.status_code == 422
 
 
+def test_text_no_database_can_store_is_refused_422_and_nothing_is_stored(
+    world: tuple[World, TestClient],
+) -> None:
+    # PostgreSQL refuses NUL in text (a 500 once, found by schemathesis); a \\ud800 escape
+    # would decode to an unpaired surrogate, which no database stores.
+    w, http = world
+    before = http.get("/v1/productions", headers=bearer(w.tokens["admin"])).json()
+    body = {
+        "title": "Night Shift",
+        "kind": "interactive",
+        "agreement": "sag-aftra-commercials",
+        "start_date": "2026-10-21",
+        "company": "Northlight",
+    }
+    nul = http.post(
+        "/v1/productions",
+        json={**body, "company": "North\x00light"},
+        headers=bearer(w.tokens["admin"]),
+    )
+    assert nul.status_code == 422
+    assert "company: text must not contain the NUL character" in str(error_of(nul)["message"])
+    surrogate = json.dumps(body).replace("Night Shift", "Night \\ud800Shift").encode()
+    lone = http.post(
+        "/v1/productions",
+        content=surrogate,
+        headers=bearer(w.tokens["admin"]) | {"content-type": "application/json"},
+    )
+    assert lone.status_code == 422
+    assert "title: Input should be a valid string" in str(error_of(lone)["message"])
+    assert http.get("/v1/productions", headers=bearer(w.tokens["admin"])).json() == before
+    made = http.post("/v1/productions", json=body, headers=bearer(w.tokens["admin"]))
+    assert made.status_code == 201, made.text
+
+
 def test_oversize_uploads_get_413_and_leave_nothing_behind(
     world: tuple[World, TestClient],
 ) -> None:

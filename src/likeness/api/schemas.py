@@ -37,6 +37,26 @@ Amount = Annotated[Decimal, Field(ge=0, le=Decimal("1e12"), max_digits=16, decim
 class In(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
+    @model_validator(mode="after")
+    def _storable_text(self) -> In:
+        """Text a database can store: PostgreSQL refuses NUL in text. (An unpaired
+        surrogate never gets here: pydantic's JSON parser refuses it.)"""
+        for name, value in self:
+            if any("\x00" in text for text in _strings(value)):
+                raise ValueError(f"{name}: text must not contain the NUL character")
+        return self
+
+
+def _strings(value: object) -> list[str]:
+    """The strings a field holds directly (nested request bodies check their own)."""
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, list | tuple | set | frozenset):
+        return [item for item in value if isinstance(item, str)]
+    if isinstance(value, dict):
+        return [item for pair in value.items() for item in pair if isinstance(item, str)]
+    return []
+
 
 class Out(BaseModel):
     model_config = ConfigDict(extra="allow")
