@@ -105,7 +105,7 @@ def test_a_calibration_measures_the_folder_and_reports_both_distributions(
     assert "class='default' data-value='0.5'" in svg
     assert "<script" not in page and "http" not in page.replace("http://www.w3.org/2000/svg", "")
     # The operator's labels are nowhere in what is stored or reported.
-    assert "Ada" not in json.dumps(data) and "Ada" not in page
+    assert "Ada Lovelace" not in json.dumps(data) and "Ada Lovelace" not in page
     assert [x.id for x in fake_services.calibrations.all()] == [c.id]
 
 
@@ -138,7 +138,7 @@ def test_activation_changes_what_identify_scans_and_checks_decide_and_name(
     assert entry["type"] == "calibration.activated"
     assert entry["ids"] == {"calibration": run.calibration.id}
     assert fake_services.ledger.size() == size + 1
-    assert b"Ada" not in fake_services.ledger.receipt(recorded.log_indexes[0]).entry
+    assert b"Ada Lovelace" not in fake_services.ledger.receipt(recorded.log_indexes[0]).entry
 
     after = fake_services.gallery.identify(probe)
     assert (after.threshold, after.calibration) == (run.calibration.threshold, run.calibration.id)
