@@ -8,9 +8,9 @@ from typing import Annotated
 
 import typer
 
-from likeness.api.present import enrolment_json, phrase_json
+from likeness.api.present import phrase_json
 from likeness.cli import render
-from likeness.cli.log import save_receipt
+from likeness.cli.recognition import report_enrolment
 from likeness.cli.state import state_of
 
 JsonFlag = Annotated[bool, typer.Option("--json", help="Print JSON for programs.")]
@@ -30,14 +30,11 @@ def enrol_video(
     picture or does not turn both ways. Three poses become templates; the video is not kept."""
     state = state_of(ctx)
     recorded = state.services().video_enrolment.enrol(performer_id, video)
-    save_receipt(state, recorded.log_indexes, receipt)
-    if as_json:
-        render.emit_json(enrolment_json(recorded))
-    else:
-        typer.echo(
-            f"live: enrolled {len(recorded.value.template_ids)} pose(s) for {performer_id} "
-            f"({recorded.value.model_id}); the video was not kept"
-        )
+    line = (
+        f"live: enrolled {len(recorded.value.template_ids)} pose(s) for {performer_id} "
+        f"({recorded.value.model_id}); the video was not kept"
+    )
+    report_enrolment(state, recorded, receipt, as_json, line)
 
 
 def enrol_phrase(
@@ -67,10 +64,5 @@ def enrol_voice(
     by speech recognition); at least 3 s of speech."""
     state = state_of(ctx)
     recorded = state.services().phrase_enrolment.enrol(performer_id, recording, token)
-    save_receipt(state, recorded.log_indexes, receipt)
-    if as_json:
-        render.emit_json(enrolment_json(recorded))
-    else:
-        typer.echo(
-            f"phrase heard: enrolled the voice of {performer_id} ({recorded.value.model_id})"
-        )
+    line = f"phrase heard: enrolled the voice of {performer_id} ({recorded.value.model_id})"
+    report_enrolment(state, recorded, receipt, as_json, line)

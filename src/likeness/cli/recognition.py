@@ -10,8 +10,10 @@ import typer
 from likeness.api.present import enrolment_json, identification_json
 from likeness.cli import render
 from likeness.cli.log import save_receipt
-from likeness.cli.state import state_of
+from likeness.cli.state import CliState, state_of
 from likeness.domain.consent import Modality
+from likeness.services.enrolment import Enrolment
+from likeness.services.events import Recorded
 
 JsonFlag = Annotated[bool, typer.Option("--json", help="Print JSON for programs.")]
 matches = typer.Typer(help="Correct identifications.", no_args_is_help=True)
@@ -31,15 +33,26 @@ def enrol(
     Raw files and templates are sealed in the vault; the log records a commitment."""
     state = state_of(ctx)
     recorded = state.services().enrolment.enrol(performer_id, files, modality)
+    line = f"enrolled {len(files)} sample(s) for {performer_id} ({recorded.value.model_id})"
+    report_enrolment(state, recorded, receipt, as_json, line)
+
+
+def report_enrolment(
+    state: CliState,
+    recorded: Recorded[Enrolment],
+    receipt: Path | None,
+    as_json: bool,
+    line: str,
+) -> None:
+    """What every enrol command does with its result: the receipt, then JSON or a line and
+    the result's notes (e.g. weak faces ignored)."""
     save_receipt(state, recorded.log_indexes, receipt)
     if as_json:
         render.emit_json(enrolment_json(recorded))
-    else:
-        typer.echo(
-            f"enrolled {len(files)} sample(s) for {performer_id} ({recorded.value.model_id})"
-        )
-        for note in recorded.value.notes:
-            typer.echo(note)
+        return
+    typer.echo(line)
+    for note in recorded.value.notes:
+        typer.echo(note)
 
 
 def identify(
