@@ -149,6 +149,11 @@ sessions = Table(
     # expires so that its cookie is answered with the reason, not a bare refusal.
     Column("ended_at", UTCDateTime),
     Column("end_reason", String(32)),
+    # The signed-in device the owner sees (browser name and address at sign-in) and when
+    # the session was last used (updated at most once a minute), to end one by hand.
+    Column("device", String(200)),
+    Column("address", String(64)),
+    Column("last_seen_at", UTCDateTime),
     Index("ix_sessions_account_id", "account_id"),
 )
 
@@ -218,6 +223,28 @@ scan_jobs = Table(
     # report's key.
     Column("credential", Text),
     Index("ix_scan_jobs_production_id", "production_id"),
+)
+
+# The progress of long work any process can read and cancel: a scan job or credential
+# signing (id = the scan job's id) or a watch run. ``stage`` is what it is doing now,
+# ``done`` of ``total`` (NULL while unknown) its units; a cancel is asked for by setting
+# ``cancel_requested_at``, and the worker stops at its next progress report.
+tasks = Table(
+    "tasks",
+    metadata,
+    Column("id", String(ID), primary_key=True),
+    Column("kind", String(16), nullable=False),  # scan, credential, watch
+    Column("account_id", String(ID), ForeignKey("accounts.id"), nullable=False),
+    Column("status", String(16), nullable=False),  # running, done, failed, cancelled
+    Column("stage", String(120), nullable=False),
+    Column("done", BigInteger, nullable=False),
+    Column("total", BigInteger),
+    Column("cancel_requested_at", UTCDateTime),
+    Column("started_at", UTCDateTime, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+    Column("finished_at", UTCDateTime),
+    Column("message", Text),
+    Index("ix_tasks_account_id", "account_id"),
 )
 
 # -- the transparency log (see docs/ledger.md) ------------------------------------

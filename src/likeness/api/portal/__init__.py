@@ -13,19 +13,36 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from likeness.api.portal import (
+    account,
+    admin,
     auth,
     consents,
     dashboards,
+    enrolment,
     log,
     retention,
     scans,
     takedowns,
+    tasks,
     uses,
 )
 from likeness.api.portal.pages import LoginRequired, is_portal, login_redirect, portal_error
 
 router = APIRouter(include_in_schema=False)
-for part in (auth, dashboards, consents, uses, scans, takedowns, log, retention):
+for part in (
+    auth,
+    dashboards,
+    account,
+    admin,
+    enrolment,
+    consents,
+    uses,
+    scans,
+    tasks,
+    takedowns,
+    log,
+    retention,
+):
     router.include_router(part.router)
 
 __all__ = ["LoginRequired", "is_portal", "login_redirect", "portal_error", "router"]

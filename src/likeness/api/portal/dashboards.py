@@ -8,6 +8,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from likeness.api.portal.labels import performer_name, production_title
 from likeness.api.portal.pages import (
     Session,
     page,
@@ -38,23 +39,14 @@ def dashboard(request: Request, session: Session) -> Response:
     return page(request, "platform.html", session)
 
 
-def _title(services: Services, production_id: str) -> str:
-    return services.registry.get_production(production_id).title
-
-
-def _name(services: Services, performer_id: str) -> str:
-    person = services.registry.get_performer(performer_id)
-    return person.professional_name or person.legal_name
-
-
 def _consent_rows(
     services: Services, performer_id: str | None = None, production_id: str | None = None
 ) -> list[dict[str, Any]]:
     today = services.clock.now().date()
     found = services.consents.find_indexed(performer_id, production_id)
     # only the productions and performers these consents name
-    titles = {r.production_id: _title(services, r.production_id) for r, _ in found}
-    names = {r.performer_id: _name(services, r.performer_id) for r, _ in found}
+    titles = {r.production_id: production_title(services, r.production_id) for r, _ in found}
+    names = {r.performer_id: performer_name(services, r.performer_id) for r, _ in found}
     return [
         {
             "id": r.id,
@@ -79,9 +71,9 @@ def _performer_view(services: Services, account: Account) -> dict[str, Any]:
     year = services.uses.statement(performer.id, date(today.year, 1, 1), date(today.year, 12, 31))
     earnings = {t.currency: f"{t.amount:.2f}" for t in year.totals}
     flagged = services.scans.flags_for(performer.id)
-    titles = {u.production_id: _title(services, u.production_id) for u in uses}
+    titles = {u.production_id: production_title(services, u.production_id) for u in uses}
     titles |= {
-        f.production_id: _title(services, f.production_id)
+        f.production_id: production_title(services, f.production_id)
         for f in flagged
         if f.production_id is not None  # a watcher's find outside any production has none
     }
@@ -104,7 +96,7 @@ def _production_view(services: Services, account: Account) -> dict[str, Any]:
     assert account.production_id is not None
     production = services.registry.get_production(account.production_id)
     uses = services.uses.recent(production_id=production.id, limit=200)
-    names = {u.performer_id: _name(services, u.performer_id) for u in uses}
+    names = {u.performer_id: performer_name(services, u.performer_id) for u in uses}
     return {
         "production": production,
         "consents": _consent_rows(services, production_id=production.id),
