@@ -103,7 +103,9 @@ def test_report_opens_in_chromium_and_shows_the_timeline(tmp_path: Path) -> None
     if not Path(CHROMIUM).exists():
         pytest.fail("the browser tests need Debian's chromium (scripts/system-deps installs it)")
     page_file = tmp_path / "report.html"
-    page_file.write_text(report_html(ScanReport.from_json(sample_report())), encoding="utf-8")
+    names = {"01JPERFORMERA0000000000000": "Ada Lovelace"}  # B is not named to this reader
+    report = ScanReport.from_json(sample_report())
+    page_file.write_text(report_html(report, names, production="Night Train"), encoding="utf-8")
     requests: list[str] = []
     with playwright.sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS, headless=True)
@@ -122,7 +124,25 @@ def test_report_opens_in_chromium_and_shows_the_timeline(tmp_path: Path) -> None
         assert page.locator("tr.appearance").count() == 3
         assert page.locator(".d-not_covered").inner_text() == "not_covered"
         assert "Not scanned: broken.mp4: the file is empty" in page.content()
-        assert page.locator("img").first.evaluate("i => i.naturalWidth") > 0  # thumbnail shown
+        assert page.locator("td img").first.evaluate("i => i.naturalWidth") > 0  # thumbnail
+        # names, never ids: the title, the "who" column, the timeline's lanes and its list
+        assert page.title() == "Clearance scan: Night Train"
+        who = page.locator("td.who").all_inner_texts()
+        assert who == ["Ada Lovelace", "a performer not named here", "unknown person"]
+        assert "01JPERFORMER" not in page.locator("body").inner_text()
+        assert "01JPRODUCTION" not in page.content()
+        # the time axis: ticks in m:ss from 0:00 to the end, spread over the bars' width
+        labels = page.locator(".timeline .tick-label")
+        assert labels.all_text_contents() == [f"0:{s:02d}" for s in range(0, 15, 2)]
+        last = labels.last.bounding_box()
+        assert last and last["x"] + last["width"] == pytest.approx(
+            timeline["x"] + timeline["width"], abs=2
+        )
+        # the text alternative lists every appearance with its times and decision
+        page.get_by_text("The timeline as a list").click()
+        items = page.locator(".timeline-list li").all_inner_texts()
+        assert items[0] == "Ada Lovelace (face), 0:00–0:03.5: covered"
+        assert items[2] == "a performer not named here (face), 0:10–0:13.5: not covered"
         page.screenshot(path=str(tmp_path / "report.png"), full_page=True)
         browser.close()
     assert (tmp_path / "report.png").stat().st_size > 5000

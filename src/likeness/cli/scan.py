@@ -10,6 +10,7 @@ from typing import Annotated
 import typer
 from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 
+from likeness.api.portal.labels import performer_names
 from likeness.cli.state import state_of
 from likeness.domain.consent import ReplicaKind
 from likeness.domain.decision import DecisionOutcome
@@ -67,7 +68,7 @@ def scan(
         purpose=purpose,
         use_date=None if on is None else parse_date(on, "--date"),
     )
-    services.registry.get_production(production)  # an unknown production fails first
+    title = services.registry.get_production(production).title  # an unknown one fails first
     files = expand(media)
     with Progress(
         TextColumn("{task.description}"),
@@ -86,7 +87,9 @@ def scan(
     if json_path:
         json_path.write_text(json.dumps(report.to_json(), indent=2) + "\n", encoding="utf-8")
     if html_path:
-        html_path.write_text(report_html(report), encoding="utf-8")
+        names = performer_names(services, (a.performer_id for a in report.appearances()))
+        page = report_html(report, names, production=title)
+        html_path.write_text(page, encoding="utf-8")
     if csv_path:
         csv_path.write_text(report_csv(report), encoding="utf-8")
     stats = dataclasses.asdict(report.stats())

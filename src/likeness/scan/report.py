@@ -7,17 +7,15 @@ import csv
 import dataclasses
 import html
 import io
+from collections.abc import Mapping
 
-from likeness.domain.decision import DecisionOutcome
 from likeness.domain.provenance import Provenance, SyntheticMedia, source_type_code
-from likeness.domain.scan import Appearance, MediaResult, ScanReport, ScanStats
+from likeness.domain.scan import Appearance, ScanReport, ScanStats
 
-COLOURS = {
-    DecisionOutcome.COVERED: "#2e7d32",
-    DecisionOutcome.EXEMPT: "#1565c0",
-    DecisionOutcome.NOT_COVERED: "#c62828",
-    DecisionOutcome.UNKNOWN: "#757575",
-}
+# The timeline is its own module; the portal's scan page embeds the same fragment.
+from likeness.scan.timeline import COLOURS, TIMELINE_CSS, clock, timeline_html, who
+
+__all__ = ["COLOURS", "TIMELINE_CSS", "report_csv", "report_html", "timeline_html"]
 
 
 CSV_COLUMNS = (
@@ -100,35 +98,51 @@ def _stats_text(stats: ScanStats) -> str:
     return ", ".join(f"{e(k)}: {v}" for k, v in dataclasses.asdict(stats).items())
 
 
-def report_html(report: ScanReport) -> str:
-    """One file, no external resources: inline CSS, thumbnails as data URIs."""
+def report_html(
+    report: ScanReport,
+    names: Mapping[str, str] | None = None,
+    *,
+    production: str | None = None,
+) -> str:
+    """One file, no external resources: inline CSS, thumbnails as data URIs.
+
+    ``names`` maps performer ids to names and ``production`` is the production's title:
+    the scan layer cannot look them up, so its callers pass them in. A person the
+    mapping does not name is "a performer not named here", never a bare id; the
+    machine-readable forms (JSON, CSV) keep the ids.
+    """
     e = html.escape
+    names = names or {}
+    title = production or "a production"
     parts = [
         "<!doctype html><html lang='en'><head><meta charset='utf-8'>",
-        f"<title>Clearance scan: {e(report.production_id)}</title>",
+        "<meta name='viewport' content='width=device-width, initial-scale=1'>",
+        f"<title>Clearance scan: {e(title)}</title>",
         "<style>body{font:14px system-ui,sans-serif;margin:2em;color:#222}"
-        ".timeline{position:relative;height:28px;background:#eee;margin:6px 0 18px}"
-        ".bar{position:absolute;top:3px;height:22px;border-radius:3px;opacity:.85}"
+        ".table-wrap{overflow-x:auto}.visually-hidden{position:absolute;width:1px;height:1px;"
+        "overflow:hidden;clip-path:inset(50%);white-space:nowrap}"
         "table{border-collapse:collapse}td,th{border-bottom:1px solid #ddd;padding:4px 8px;"
         "text-align:left;vertical-align:top}.d-not_covered{color:#c62828;font-weight:bold}"
-        "img{width:48px;height:48px;object-fit:cover}</style></head><body>",
-        f"<h1>Clearance scan — production {e(report.production_id)}</h1>",
+        f"td img{{width:48px;height:48px;object-fit:cover}}{TIMELINE_CSS}</style>"
+        "</head><body><main>",
+        f"<h1>Clearance scan — {e(title)}</h1>",
         f"<p id='stats'>{_stats_text(report.stats())}</p>",
     ]
-    for media in report.media:
+    for index, media in enumerate(report.media):
         parts.append(f"<h2>{e(media.path)}</h2>")
         parts.extend(_origin(media.provenance, media.synthetic))
         if media.error:
             parts.append(f"<p class='error'>Not scanned: {e(media.error)}</p>")
             continue
-        parts.extend(_timeline(media))
+        parts.append(timeline_html(media, names, key=str(index)))
         parts.append(
-            "<table><tr><th></th><th>who</th><th>modality</th><th>from</th>"
+            "<div class='table-wrap'><table><tr><th><span class='visually-hidden'>"
+            "picture</span></th><th>who</th><th>modality</th><th>from</th>"
             "<th>to</th><th>distance</th><th>threshold</th><th>decision</th><th>why</th></tr>"
         )
-        parts.extend(_row(a) for a in media.appearances)
-        parts.append("</table>")
-    parts.append("</body></html>")
+        parts.extend(_row(a, names) for a in media.appearances)
+        parts.append("</table></div>")
+    parts.append("</main></body></html>")
     return "".join(parts)
 
 
@@ -148,24 +162,6 @@ def _origin(provenance: Provenance | None, synthetic: SyntheticMedia | None) -> 
     return parts
 
 
-def _timeline(media: MediaResult) -> list[str]:
-    e = html.escape
-    length = max(media.duration, 1e-6)
-    parts = [f"<div class='timeline' data-media='{e(media.path)}'>"]
-    for a in media.appearances:
-        start, end = float(a.start), float(a.end)
-        left = 100 * start / length
-        width = max(1.0, 100 * (end - start) / length)
-        who = a.performer_id or "unknown person"
-        parts.append(
-            f"<div class='bar' title='{e(who)} {start}–{end} s: {a.outcome.value}'"
-            f" style='left:{left:.2f}%;width:{width:.2f}%;"
-            f"background:{COLOURS[a.outcome]}'></div>"
-        )
-    parts.append("</div>")
-    return parts
-
-
 def _threshold_cell(a: Appearance) -> str:
     """The threshold that decided the identification and its calibration (id or default)."""
     if a.threshold is None:
@@ -173,7 +169,7 @@ def _threshold_cell(a: Appearance) -> str:
     return f"{a.threshold:g} ({html.escape(a.calibration or 'default')})"
 
 
-def _row(a: Appearance) -> str:
+def _row(a: Appearance, names: Mapping[str, str]) -> str:
     e = html.escape
     image = f"<img alt='' src='{a.thumbnail}'>" if a.thumbnail else ""
     why = "<br>".join(f"{e(r.rule)}: {e(r.message)}" for r in a.reasons)
@@ -183,8 +179,8 @@ def _row(a: Appearance) -> str:
         replica = f"<br><span class='synthetic'>synthetic replica, decided as {e(kind)}</span>"
     return (
         f"<tr class='appearance'><td>{image}</td>"
-        f"<td>{e(a.performer_id or 'unknown person')}</td><td>{e(a.modality.value)}</td>"
-        f"<td>{float(a.start)} s</td><td>{float(a.end)} s</td><td>{a.score or ''}</td>"
+        f"<td class='who'>{e(who(a, names))}</td><td>{e(a.modality.value)}</td>"
+        f"<td>{clock(float(a.start))}</td><td>{clock(float(a.end))}</td><td>{a.score or ''}</td>"
         f"<td class='threshold'>{_threshold_cell(a)}</td>"
         f"<td class='d-{e(a.outcome.value)}'>{e(a.outcome.value)}{replica}</td>"
         f"<td>{why}</td></tr>"

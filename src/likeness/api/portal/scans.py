@@ -8,6 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import HTMLResponse, Response, StreamingResponse
 
+from likeness.api.portal.labels import performer_names, production_title
 from likeness.api.portal.pages import (
     Csrf,
     Session,
@@ -78,7 +79,10 @@ def scan_report(request: Request, job_id: str, session: Session) -> HTMLResponse
     job = services_of(request).scan_jobs.get(session.account, job_id)
     if job.report is None:
         raise InvalidInputError(f"scan {job_id} is {job.status}; its report is not ready")
-    return HTMLResponse(report_html(job.report))
+    services = services_of(request)
+    names = performer_names(services, (a.performer_id for a in job.report.appearances()))
+    title = production_title(services, job.report.production_id)
+    return HTMLResponse(report_html(job.report, names, production=title))
 
 
 @router.get("/portal/scans/{job_id}/signed")
