@@ -11,11 +11,11 @@ import pytest
 from likeness.domain.consent import Modality
 from likeness.domain.decision import DecisionOutcome
 from likeness.domain.scan import Appearance, MediaResult, MediaStatus, ScanReport
-from likeness.scan.report import report_html, timeline_html
+from likeness.scan.report import named_text_html, report_html, timeline_html
 from likeness.scan.timeline import clock, ticks
 
-ADA = "01JPERFORMERADA00000000000"
-BEN = "01JPERFORMERBEN00000000000"
+ADA = "01JADA".ljust(26, "0")  # ULIDs: Crockford base 32, no I, L, O or U
+BEN = "01JBEN".ljust(26, "0")
 
 
 def _appearance(who: str | None, start: str, end: str, outcome: DecisionOutcome) -> Appearance:
@@ -120,3 +120,13 @@ def test_report_title_names_the_production_not_its_id() -> None:
     assert "<title>Clearance scan: Night Train</title>" in page
     assert "01JPRODUCTION" not in page and ADA not in page
     assert "<td class='who'>Ada Lovelace</td>" in page
+
+
+def test_reasons_name_performers_and_chip_other_ids() -> None:
+    consent = "01JCNSNT".ljust(26, "0")
+    text = f"no consent from performer {ADA} is on file; nearest is consent {consent} <x>"
+    shown = named_text_html(text, {ADA: "Ada Lovelace"})
+    assert shown == (
+        "no consent from performer Ada Lovelace is on file; nearest is consent "
+        f"<code class='id-chip'>{consent}</code> &lt;x&gt;"
+    )

@@ -7,6 +7,7 @@ import csv
 import dataclasses
 import html
 import io
+import re
 from collections.abc import Mapping
 
 from likeness.domain.provenance import Provenance, SyntheticMedia, source_type_code
@@ -15,7 +16,17 @@ from likeness.domain.scan import Appearance, ScanReport, ScanStats
 # The timeline is its own module; the portal's scan page embeds the same fragment.
 from likeness.scan.timeline import COLOURS, TIMELINE_CSS, clock, timeline_html, who
 
-__all__ = ["COLOURS", "TIMELINE_CSS", "report_csv", "report_html", "timeline_html"]
+__all__ = [
+    "COLOURS",
+    "TIMELINE_CSS",
+    "named_text_html",
+    "report_csv",
+    "report_html",
+    "timeline_html",
+]
+
+# A ULID as the rules write ids into their reasons (Crockford base 32, 26 characters).
+_ULID = re.compile(r"(?<![0-9A-Za-z])[0-9A-HJKMNP-TV-Z]{26}(?![0-9A-Za-z])")
 
 
 CSV_COLUMNS = (
@@ -162,6 +173,21 @@ def _origin(provenance: Provenance | None, synthetic: SyntheticMedia | None) -> 
     return parts
 
 
+def named_text_html(text: str, names: Mapping[str, str]) -> str:
+    """``text`` (a rule's reason) as HTML, each id in it that ``names`` knows replaced by
+    its name, and any other id (a consent's) marked as an id chip rather than shown bare."""
+    e = html.escape
+    parts, at = [], 0
+    for match in _ULID.finditer(text):
+        parts.append(e(text[at : match.start()]))
+        ident = match.group()
+        name = names.get(ident)
+        parts.append(e(name) if name is not None else f"<code class='id-chip'>{e(ident)}</code>")
+        at = match.end()
+    parts.append(e(text[at:]))
+    return "".join(parts)
+
+
 def _threshold_cell(a: Appearance) -> str:
     """The threshold that decided the identification and its calibration (id or default)."""
     if a.threshold is None:
@@ -172,7 +198,7 @@ def _threshold_cell(a: Appearance) -> str:
 def _row(a: Appearance, names: Mapping[str, str]) -> str:
     e = html.escape
     image = f"<img alt='' src='{a.thumbnail}'>" if a.thumbnail else ""
-    why = "<br>".join(f"{e(r.rule)}: {e(r.message)}" for r in a.reasons)
+    why = "<br>".join(f"{e(r.rule)}: {named_text_html(r.message, names)}" for r in a.reasons)
     replica = ""
     if a.synthetic_replica is not None:
         kind = a.synthetic_replica.value.replace("_", " ")

@@ -6,6 +6,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 from starlette.concurrency import run_in_threadpool
 
+from likeness.api.portal.labels import performer_name
 from likeness.api.portal.pages import (
     Csrf,
     Session,
@@ -122,6 +123,7 @@ def consent_page(request: Request, consent_id: str, session: Session) -> HTMLRes
         state=record.state_on(today),
         plain=describe_consent(record, production),
         production=production,
+        performer_name=performer_name(services, record.performer_id),
         log_indexes=services.consents.log_indexes(record.id),
         can_answer=session.account.role in PERFORMER_SIDE,
     )
