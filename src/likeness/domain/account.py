@@ -66,11 +66,13 @@ class Account:
 
 
 class SessionEnd(StrEnum):
-    """Why every session of an account was ended at once ("signed out everywhere")."""
+    """Why a session was ended before it expired: all of an account's at once ("signed out
+    everywhere"), or one by its owner from another device."""
 
     PASSWORD_CHANGED = "password_changed"  # noqa: S105 - a reason, not a password
     ACCOUNT_DISABLED = "account_disabled"
     KEY_REVOKED = "key_revoked"
+    SIGNED_OUT_ELSEWHERE = "signed_out_elsewhere"  # its owner ended it from another device
 
     @property
     def message(self) -> str:
@@ -79,6 +81,8 @@ class SessionEnd(StrEnum):
             SessionEnd.PASSWORD_CHANGED: "this session ended: the password was changed",
             SessionEnd.ACCOUNT_DISABLED: "this session ended: the account was disabled",
             SessionEnd.KEY_REVOKED: "this session ended: an API key of the account was revoked",
+            SessionEnd.SIGNED_OUT_ELSEWHERE: "this session ended: it was signed out from "
+            "another device",
         }[self]
 
 

@@ -25,6 +25,21 @@ class Session:
     csrf_token: str
     expires_at: datetime
     ended: SessionEnd | None = None  # ended everywhere at once; the cookie is told why
+    device: str | None = None  # a short label of the browser it was opened from
+    address: str | None = None
+    last_seen_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class LiveSession:
+    """A live session as its owner sees it in their list of signed-in devices."""
+
+    token_hash: str
+    device: str | None
+    address: str | None
+    created_at: datetime
+    last_seen_at: datetime | None
+    expires_at: datetime
 
 
 @dataclass(frozen=True)
@@ -84,6 +99,9 @@ class SessionRepository:
                 "csrf_token": session.csrf_token,
                 "created_at": now,
                 "expires_at": session.expires_at,
+                "device": session.device,
+                "address": session.address,
+                "last_seen_at": now,
             },
         )
 
@@ -94,7 +112,51 @@ class SessionRepository:
         if row is None:
             return None
         ended = None if row.end_reason is None else SessionEnd(row.end_reason)
-        return Session(row.account_id, row.csrf_token, row.expires_at, ended)
+        return Session(
+            row.account_id,
+            row.csrf_token,
+            row.expires_at,
+            ended,
+            row.device,
+            row.address,
+            row.last_seen_at,
+        )
+
+    def live(self, account_id: str, now: datetime) -> list[LiveSession]:
+        """The account's sessions neither ended nor expired, the latest used first."""
+        rows = self._db.execute(
+            select(sessions)
+            .where(
+                sessions.c.account_id == account_id,
+                sessions.c.ended_at.is_(None),
+                sessions.c.expires_at > now,
+            )
+            .order_by(sessions.c.last_seen_at.desc(), sessions.c.created_at.desc())
+        )
+        return [
+            LiveSession(
+                row.token_hash,
+                row.device,
+                row.address,
+                row.created_at,
+                row.last_seen_at,
+                row.expires_at,
+            )
+            for row in rows
+        ]
+
+    def seen(self, token_hash: str, now: datetime) -> None:
+        self._db.execute(
+            update(sessions).where(sessions.c.token_hash == token_hash).values(last_seen_at=now)
+        )
+
+    def end(self, token_hash: str, reason: SessionEnd, now: datetime) -> None:
+        """End one session, kept until it expires so that its cookie is told why."""
+        self._db.execute(
+            update(sessions)
+            .where(sessions.c.token_hash == token_hash, sessions.c.ended_at.is_(None))
+            .values(ended_at=now, end_reason=reason.value)
+        )
 
     def end_all(self, account_id: str, reason: SessionEnd, now: datetime) -> None:
         """End every live session of an account (in every server process: sessions are

@@ -69,7 +69,10 @@ def log_in(
         )
     try:
         opened = services_of(request).logins.log_in(
-            username, password, address=None if request.client is None else request.client.host
+            username,
+            password,
+            address=None if request.client is None else request.client.host,
+            user_agent=request.headers.get("user-agent"),
         )
     except AuthenticationError as exc:
         return page(request, "login.html", None, status=401, csrf=csrf_token, error=exc.message)
