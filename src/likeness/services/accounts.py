@@ -18,7 +18,7 @@ from likeness.services.caching import VersionedCache
 from likeness.services.ports import Clock, IdFactory
 from likeness.store.change_counter import ChangeWatch, bump
 from likeness.store.database import Database
-from likeness.store.logins import SessionRepository
+from likeness.store.logins import LoginRepository, SessionRepository
 from likeness.store.repositories import (
     AccountRepository,
     PerformerRepository,
@@ -121,6 +121,60 @@ class AccountService:
                 SessionRepository(connection).end_all(account_id, SessionEnd.ACCOUNT_DISABLED, now)
             bump(connection)  # cached keys of this account are refused from the next request
         return dataclasses.replace(account, disabled_at=at)
+
+    def set_role(
+        self,
+        account_id: str,
+        role: Role,
+        *,
+        performer_id: str | None = None,
+        production_id: str | None = None,
+        by: Account | None = None,
+    ) -> Account:
+        """Give an account another role, with the tie that role needs (a performer for the
+        performer and representative roles, a production for the production role, none
+        otherwise). It applies from the account's next request, in every process: sessions
+        read the account afresh and cached keys are dropped. ``by``: the account asking,
+        if any; none may change its own role (the last admin would lock every admin out).
+        """
+        if by is not None and by.id == account_id:
+            raise ConflictError(
+                "an account cannot change its own role",
+                hint="ask another administrator, or use the command line",
+            )
+        with self._database.write() as connection:
+            repository = AccountRepository(connection)
+            account = repository.get(account_id)
+            if account is None:
+                raise NotFoundError(
+                    "account", account_id, hint="'likeness account list' shows them"
+                )
+            changed = dataclasses.replace(  # re-runs the role's tie checks
+                account,
+                role=role,
+                performer_id=None if performer_id is None else PerformerId(performer_id),
+                production_id=None if production_id is None else ProductionId(production_id),
+            )
+            if changed == account:
+                raise ConflictError(f"account {account_id} already has this role and tie")
+            if performer_id and not PerformerRepository(connection).exists(performer_id):
+                raise NotFoundError("performer", performer_id)
+            if production_id and ProductionRepository(connection).get(production_id) is None:
+                raise NotFoundError("production", production_id)
+            repository.set_role(changed)
+            bump(connection)  # cached keys of this account carry its old role
+        return changed
+
+    def usernames(self) -> dict[str, str]:
+        """The portal login name of each account that has one, by account id."""
+        with self._database.read() as connection:
+            logins = LoginRepository(connection)
+            found = {a.id: logins.of_account(a.id) for a in AccountRepository(connection).all()}
+        return {account: login.username for account, login in found.items() if login}
+
+    def username_taken(self, username: str) -> bool:
+        with self._database.read() as connection:
+            return LoginRepository(connection).by_username(username.strip().lower()) is not None
 
     def create_api_key(
         self, account_id: str, label: str = "", *, expires_in: timedelta | None = None

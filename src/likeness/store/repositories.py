@@ -328,21 +328,37 @@ class AccountRepository:
         self._db = connection
 
     def add(self, account: Account) -> None:
-        name: str | None = account.name
-        if account.performer_id is not None:
-            key = PersonalKeys(self._db).key(account.performer_id, create=True)
-            name = seal_field(key, account.name, f"accounts.name:{account.id}")
         self._db.execute(
             accounts.insert(),
             {
                 "id": account.id,
-                "name": name,
+                "name": self._stored_name(account),
                 "role": account.role.value,
                 "performer_id": account.performer_id,
                 "production_id": account.production_id,
                 "created_at": account.created_at,
                 "disabled_at": account.disabled_at,
             },
+        )
+
+    def _stored_name(self, account: Account) -> str | None:
+        if account.performer_id is None:
+            return account.name
+        key = PersonalKeys(self._db).key(account.performer_id, create=True)
+        return seal_field(key, account.name, f"accounts.name:{account.id}")
+
+    def set_role(self, account: Account) -> None:
+        """Store an account's new role and tie; its name is sealed again under the key of
+        the performer it now acts for (or kept in clear when it acts for none)."""
+        self._db.execute(
+            accounts.update()
+            .where(accounts.c.id == account.id)
+            .values(
+                role=account.role.value,
+                performer_id=account.performer_id,
+                production_id=account.production_id,
+                name=self._stored_name(account),
+            )
         )
 
     def set_disabled(self, account_id: str, at: datetime | None) -> None:
