@@ -58,6 +58,7 @@ from likeness.services.retention import RetentionPolicy, RetentionService
 from likeness.services.scan_jobs import ScanJobService
 from likeness.services.scans import ScanService
 from likeness.services.takedowns import TakedownService
+from likeness.services.tasks import TaskService
 from likeness.services.uses import UseService
 from likeness.services.watch import WatchService
 from likeness.services.webhooks import RetryPolicy, WebhookService
@@ -114,6 +115,7 @@ class Services:
     ids: IdFactory
     memory: MemoryFiles  # uploads held in memory while they are worked on
     watch: WatchService  # watched sources (docs/enforcement.md)
+    tasks: TaskService  # progress and cancelling of long work (services/tasks.py)
 
     _writer: LogWriter[PendingEvent, int] | None = field(default=None, repr=False)
     _receipt_writer: LogWriter[PendingEvent, Receipt] | None = field(default=None, repr=False)
@@ -190,6 +192,7 @@ class Services:
                 executor=self._executor,
                 reports=SecretBox(self.master_key, "scan-report"),
                 memory=self.memory,
+                tasks=self.tasks,
                 credentials=lambda: self.credentials,
                 signed_root=self.layout.root / "credentials",
             )
@@ -443,6 +446,7 @@ def build_services(
         clock=clock,
         ids=ids,
         memory=memory,
+        tasks=TaskService(database=database, clock=clock, ids=ids),
         watch=WatchService(
             database=database,
             clock=clock,

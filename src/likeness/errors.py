@@ -134,6 +134,18 @@ class StepOutOfOrderError(ConflictError):
     """A takedown step that cannot follow the notice's current state."""
 
 
+class TaskCancelledError(ConflictError):
+    """Someone asked to stop long work (a scan, a signing, a watch run): raised at its
+    next progress report, so that it stops cleanly and leaves nothing behind."""
+
+    def __init__(self, task_id: str) -> None:
+        super().__init__(
+            f"task {task_id} was cancelled before it finished",
+            hint="start it again if it is still wanted",
+        )
+        self.task_id = task_id
+
+
 class AppearanceCoveredError(ConflictError):
     """A consent covers the appearance now: there is nothing to take down."""
 

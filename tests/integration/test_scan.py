@@ -299,9 +299,11 @@ def test_the_same_content_twice_is_detected_once(
         def fingerprint(self) -> str:
             return self.inner.fingerprint()
 
-        def detect(self, paths: Sequence[Path], fps: float) -> Iterator[tuple[Path, Any]]:
+        def detect(
+            self, paths: Sequence[Path], fps: float, on_sample: Any = None
+        ) -> Iterator[tuple[Path, Any]]:
             asked.append(list(paths))
-            return self.inner.detect(paths, fps)
+            return self.inner.detect(paths, fps, on_sample)
 
         def close(self) -> None:
             self.inner.close()
@@ -322,8 +324,10 @@ class Backwards:
     def fingerprint(self) -> str:
         return self.inner.fingerprint()
 
-    def detect(self, paths: Sequence[Path], fps: float) -> Iterator[tuple[Path, Any]]:
-        answers = list(self.inner.detect(paths, fps))
+    def detect(
+        self, paths: Sequence[Path], fps: float, on_sample: Any = None
+    ) -> Iterator[tuple[Path, Any]]:
+        answers = list(self.inner.detect(paths, fps, on_sample))
         return iter(answers[1:][::-1])
 
     def close(self) -> None:

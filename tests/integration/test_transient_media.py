@@ -141,6 +141,7 @@ def seal_service(services: Services, scans: Any) -> ScanJobService:
         executor=ThreadPoolExecutor(1),
         reports=SecretBox(services.master_key, "scan-report"),
         memory=services.memory,
+        tasks=services.tasks,
     )
 
 

@@ -399,6 +399,7 @@ def job_service(services: Services) -> ScanJobService:
         executor=Queue(),
         reports=SecretBox(services.master_key, "scan-report"),
         memory=services.memory,
+        tasks=services.tasks,
     )
 
 

@@ -14,6 +14,7 @@ class ScanJobStatus(StrEnum):
     DONE = "done"
     FAILED = "failed"
     ERASED = "erased"  # its report showed a performer since erased
+    CANCELLED = "cancelled"  # stopped on request; its uploads were shredded
 
     @property
     def finished(self) -> bool:

@@ -10,15 +10,17 @@ the same detections.
 
 from __future__ import annotations
 
+import contextlib
+import functools
 import hashlib
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
 from likeness.domain.consent import Modality
-from likeness.errors import LikenessError
+from likeness.errors import LikenessError, TaskCancelledError
 from likeness.recognition.encoders import Encoders
 from likeness.recognition.media import load_audio
 from likeness.recognition.ports import FaceEncoder
@@ -82,6 +84,10 @@ class DetectionFailed:
 
 DetectionResult = MediaDetections | DetectionFailed
 
+# Told of each sample as it is searched: the file, and the sample's time in seconds. It
+# may raise (a cancelled task: ``TaskCancelledError``) to stop the detection there.
+SampleHook = Callable[[Path, float], None]
+
 
 class Detector(Protocol):
     def fingerprint(self) -> str:
@@ -89,8 +95,12 @@ class Detector(Protocol):
         another fingerprint are never reused."""
         ...
 
-    def detect(self, paths: Sequence[Path], fps: float) -> Iterator[tuple[Path, DetectionResult]]:
-        """Each path's detections (or why there are none), in the order given."""
+    def detect(
+        self, paths: Sequence[Path], fps: float, on_sample: SampleHook | None = None
+    ) -> Iterator[tuple[Path, DetectionResult]]:
+        """Each path's detections (or why there are none), in the order given;
+        ``on_sample`` is told of each sample searched where the detector can tell (a
+        local one: each; Ray: none, the caller counts whole files)."""
         ...
 
     def close(self) -> None: ...
@@ -105,12 +115,16 @@ def fingerprint(encoders: Encoders, settings: DetectorSettings) -> str:
 
 
 def detect_media(
-    path: Path, fps: float, encoders: Encoders, settings: DetectorSettings
+    path: Path,
+    fps: float,
+    encoders: Encoders,
+    settings: DetectorSettings,
+    on_sample: Callable[[float], None] | None = None,
 ) -> MediaDetections:
     """Face tracks and voice segments with embeddings, no identities: what a Ray task runs
-    for one file."""
+    for one file. ``on_sample`` is told each sample's time as it is searched."""
     encoder = encoders.face()
-    tracks, duration = face_tracks(path, fps, encoder, settings)
+    tracks, duration = face_tracks(path, fps, encoder, settings, on_sample)
     items = [
         Detected(
             modality=Modality.FACE,
@@ -143,7 +157,11 @@ def detect_media(
 
 
 def face_tracks(
-    path: Path, fps: float, encoder: FaceEncoder, settings: DetectorSettings
+    path: Path,
+    fps: float,
+    encoder: FaceEncoder,
+    settings: DetectorSettings,
+    on_sample: Callable[[float], None] | None = None,
 ) -> tuple[list[Track], float]:
     """The embedded face tracks of a file, and the time of its last sample."""
     search = FaceSearch(
@@ -159,9 +177,14 @@ def face_tracks(
     # Descriptors (torch, which releases the GIL) are computed in a thread of their own
     # while the next samples are searched: on a stream cheap to decode, the second core
     # is otherwise idle. Each track's embeddings keep the order they were asked in.
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="likeness-embed") as pool:
-        for frame in prefetched(sample_frames(path, fps)):
+    with (
+        ThreadPoolExecutor(max_workers=1, thread_name_prefix="likeness-embed") as pool,
+        contextlib.closing(prefetched(sample_frames(path, fps))) as frames,
+    ):
+        for frame in frames:
             duration = max(duration, frame.time)
+            if on_sample is not None:  # may raise to stop here (the decoder stops too)
+                on_sample(frame.time)
             for found in search.search(frame):
                 track = found.track
                 if asked.get(id(track), 0) < EMBED_PER_TRACK:  # a few per track, not per frame
@@ -189,10 +212,15 @@ class LocalDetector:
             self._fingerprint = fingerprint(self._encoders, self._settings)
         return self._fingerprint
 
-    def detect(self, paths: Sequence[Path], fps: float) -> Iterator[tuple[Path, DetectionResult]]:
+    def detect(
+        self, paths: Sequence[Path], fps: float, on_sample: SampleHook | None = None
+    ) -> Iterator[tuple[Path, DetectionResult]]:
         for path in paths:
+            hook = None if on_sample is None else functools.partial(on_sample, path)
             try:
-                yield path, detect_media(path, fps, self._encoders, self._settings)
+                yield path, detect_media(path, fps, self._encoders, self._settings, hook)
+            except TaskCancelledError:  # not this file's failure: the whole scan stops
+                raise
             except LikenessError as exc:
                 yield path, DetectionFailed(exc.message)
 

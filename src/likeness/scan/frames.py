@@ -18,7 +18,7 @@ A stream whose packets carry no timestamps is decoded frame by frame as before.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -174,32 +174,76 @@ def _frame(frame: Any) -> Frame:
     )
 
 
-def prefetched(frames: Iterator[Frame], depth: int = 4) -> Iterator[Frame]:
+def prefetched(frames: Iterator[Frame], depth: int = 4) -> Generator[Frame, None, None]:
     """Decode in a second thread while the caller detects: FFmpeg releases the GIL, so
-    the two overlap on two cores. Errors from decoding are raised to the caller."""
+    the two overlap on two cores. Errors from decoding are raised to the caller. When the
+    caller stops early (a cancelled scan), the decoding thread stops too and closes the
+    file, instead of waiting forever with it open."""
     import queue
     import threading
 
     done = object()
     box: queue.Queue[object] = queue.Queue(maxsize=depth)
+    stop = threading.Event()
+
+    def put(item: object) -> bool:
+        while not stop.is_set():
+            try:
+                box.put(item, timeout=0.05)
+                return True
+            except queue.Full:
+                continue
+        return False
 
     def produce() -> None:
         try:
             for frame in frames:
-                box.put(frame)
+                if not put(frame):
+                    return
         except BaseException as exc:  # handed to the consumer
-            box.put(exc)
-        box.put(done)
+            put(exc)
+        finally:
+            close = getattr(frames, "close", None)
+            if close is not None:  # a generator: its container is closed now
+                close()
+        put(done)
 
-    threading.Thread(target=produce, daemon=True, name="likeness-decode").start()
-    while True:
-        item = box.get()
-        if item is done:
-            return
-        if isinstance(item, BaseException):
-            raise item
-        assert isinstance(item, Frame)
-        yield item
+    thread = threading.Thread(target=produce, daemon=True, name="likeness-decode")
+    thread.start()
+    try:
+        while True:
+            item = box.get()
+            if item is done:
+                return
+            if isinstance(item, BaseException):
+                raise item
+            assert isinstance(item, Frame)
+            yield item
+    finally:
+        stop.set()
+        thread.join()
+
+
+def expected_samples(path: Path, fps: float) -> int:
+    """About how many samples a scan at ``fps`` takes of ``path``, from its duration as
+    the container states it (one for an image or a file that states none): the measure
+    of a scan's progress, never of its result."""
+    if media_kind(path) is not MediaKind.VIDEO:
+        return 1
+    try:
+        with _open(path) as container:
+            if not container.streams.video:
+                return 1
+            stream = container.streams.video[0]
+            if stream.duration is not None and stream.time_base:
+                seconds = float(stream.duration * stream.time_base)
+            elif container.duration is not None:
+                seconds = container.duration / 1_000_000  # AV_TIME_BASE
+            else:
+                return 1
+    except (ImportError, InvalidInputError):
+        return 1
+    return max(1, int(seconds * fps) + 1)
 
 
 def has_audio(path: Path) -> bool:

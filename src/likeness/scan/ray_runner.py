@@ -28,6 +28,7 @@ from likeness.scan.detect import (
     DetectionFailed,
     DetectionResult,
     DetectorSettings,
+    SampleHook,
     detect_media,
     fingerprint,
 )
@@ -98,7 +99,12 @@ class RayDetector:
         self._ray = ray
         self._task = ray.remote(num_cpus=1)(_detect_task)
 
-    def detect(self, paths: Sequence[Path], fps: float) -> Iterator[tuple[Path, DetectionResult]]:
+    def detect(
+        self, paths: Sequence[Path], fps: float, on_sample: SampleHook | None = None
+    ) -> Iterator[tuple[Path, DetectionResult]]:
+        """One task per file; ``on_sample`` is not called (a task reports nothing until
+        it ends: the caller counts whole files). Tasks not yet answered are cancelled
+        when the caller stops early (a cancelled scan)."""
         if not paths:
             return
         self._start()
@@ -107,8 +113,15 @@ class RayDetector:
             (path, self._task.remote(str(path), fps, self._encoders, self._settings, key))
             for path in paths
         ]
-        for path, ref in pending:
-            yield path, self._ray.get(ref)
+        answered = 0
+        try:
+            for path, ref in pending:
+                result = self._ray.get(ref)
+                answered += 1
+                yield path, result
+        finally:
+            for _, ref in pending[answered:]:
+                self._ray.cancel(ref)
 
     def close(self) -> None:
         with self._lock:

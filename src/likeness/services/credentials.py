@@ -21,6 +21,7 @@ from typing import BinaryIO
 from likeness.domain.decision import DecisionOutcome
 from likeness.domain.lifecycle import EventType
 from likeness.domain.scan import Appearance, MediaStatus, ScanOptions, ScanReport
+from likeness.domain.task import Stage, Step
 from likeness.errors import InvalidInputError, NotClearedError
 from likeness.ledger.canonical import JsonValue
 from likeness.ledger.entry import SALT_SIZE, commitment
@@ -46,6 +47,7 @@ from likeness.services.events import credential_issued, performer_key, scan_clea
 from likeness.services.ledger import LedgerService
 from likeness.services.ports import Clock
 from likeness.services.scans import ScanService
+from likeness.services.tasks import StepReporter, ignore
 from likeness.store.database import Database
 from likeness.store.log_store import SaltRepository
 from likeness.store.record_keys import personal
@@ -110,21 +112,24 @@ class CredentialService:
         *,
         title: str | None = None,
         submitted_by: str | None = None,
+        steps: StepReporter = ignore,
     ) -> Signing:
         """``sign``, answering a refusal with the scan's report instead of raising (a
         scan job keeps it). ``title``: the file's name in the manifest (default the
         source's); ``submitted_by``: the account that asked, over HTTP. ``dest`` may be an
-        empty stream (a scan job signs into memory)."""
+        empty stream (a scan job signs into memory). ``steps``: the scan's progress, then
+        the signing stage (services/tasks.py)."""
         mime_of(source)  # a format a credential goes into, before any scan
         if isinstance(dest, Path):
             _check_target(dest)
-        report = self._scans.scan([source], options, submitted_by=submitted_by)
+        report = self._scans.scan([source], options, submitted_by=submitted_by, steps=steps)
         media = report.media[0]
         if media.status is MediaStatus.ERROR or media.sha256 is None:
             raise InvalidInputError(media.error or f"{source}: cannot be scanned")
         refusal = _refusal(title or source.name, media.appearances)
         if refusal is not None:
             return Signing(report=report, issued=None, refusal=refusal)
+        steps(Step(Stage.SIGNING, done=1, total=1))  # the last chance to cancel
         record, consent_receipts = self._record(media.sha256, options, media.appearances)
         salt = secrets.token_bytes(SALT_SIZE)
         (scan_receipt,) = self._ledger.append_with_receipts(

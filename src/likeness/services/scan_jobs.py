@@ -36,6 +36,7 @@ from sqlalchemy.engine import Connection
 from likeness.domain.account import Account, Role
 from likeness.domain.scan import ScanOptions, ScanReport
 from likeness.domain.scan_job import CredentialOutcome, CredentialStatus, ScanJobStatus
+from likeness.domain.task import Task, TaskKind, TaskStatus
 from likeness.errors import (
     ConflictError,
     InvalidInputError,
@@ -43,6 +44,7 @@ from likeness.errors import (
     NotFoundError,
     PermissionDeniedError,
     StoreError,
+    TaskCancelledError,
     VaultError,
 )
 from likeness.provenance.signing import mime_of
@@ -51,6 +53,7 @@ from likeness.services.access import audience_of, require_production
 from likeness.services.credentials import CredentialService
 from likeness.services.ports import Clock, IdFactory
 from likeness.services.scans import ScanService
+from likeness.services.tasks import TaskProgress, TaskService
 from likeness.store.database import Database
 from likeness.store.held_folders import HeldFolder, left_behind
 from likeness.store.record_keys import keys_of
@@ -65,6 +68,7 @@ from likeness.store.sealed_fields import is_sealed, open_field, seal_field
 from likeness.store.sealed_files import SealedWriter, new_key, read_sealed
 from likeness.store.secret_box import SecretBox
 from likeness.store.shredding import shred_folder
+from likeness.store.tasks import TaskRepository
 
 log = logging.getLogger(__name__)
 SAFE_NAME_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-")
@@ -83,6 +87,7 @@ class ScanJob:
     created_at: datetime
     finished_at: datetime | None
     credential: CredentialOutcome | None = None  # asked for with the scan
+    progress: Task | None = None  # its stage and percentage while it runs (the task board)
 
 
 @dataclass(frozen=True)
@@ -138,9 +143,11 @@ class ScanJobService:
         executor: Executor,
         reports: SecretBox,
         memory: MemoryFiles,
+        tasks: TaskService,
         credentials: Callable[[], CredentialService] | None = None,
         signed_root: Path | None = None,
     ) -> None:
+        self._tasks = tasks
         self._database = database
         self._clock = clock
         self._ids = ids
@@ -195,6 +202,8 @@ class ScanJobService:
                 if ProductionRepository(connection).get(options.production_id) is None:
                     raise NotFoundError("production", options.production_id)
                 ScanJobRepository(connection).add(_row(job))
+                kind = TaskKind.SCAN if credential is None else TaskKind.CREDENTIAL
+                self._tasks.put(connection, kind, account.id, task_id=job_id)
         except BaseException:
             _clear(folder, staged.held)
             raise
@@ -209,6 +218,8 @@ class ScanJobService:
             row = ScanJobRepository(connection).get(job_id)
             submitter = None if row is None else AccountRepository(connection).get(row.account_id)
             job = None if row is None else self._job(connection, row)
+            if job is not None and not job.status.finished:
+                job = dataclasses.replace(job, progress=TaskRepository(connection).get(job_id))
         if job is None:
             raise NotFoundError("scan job", job_id)
         by_platform = submitter is not None and submitter.role is Role.PLATFORM
@@ -222,6 +233,18 @@ class ScanJobService:
         if job.report is None:
             return job
         return dataclasses.replace(job, report=job.report.seen_by(audience_of(account)))
+
+    def cancel(self, account: Account, job_id: str) -> ScanJob:
+        """Ask a queued or running job to stop; whoever may read it (``get``) may cancel
+        it. It stops at its next progress report (within a fraction of a second while it
+        decodes), shreds its uploads and ends ``cancelled``; refused once it finished."""
+        job = self.get(account, job_id)
+        if job.status.finished or job.progress is None:
+            raise ConflictError(
+                f"this scan has finished ({job.status.value}): there is nothing to cancel"
+            )
+        task = self._tasks.cancel(job_id)
+        return dataclasses.replace(job, progress=task)
 
     def jobs(self, production_id: str | None) -> list[ScanJob]:
         """A production's jobs (every job: ``None``, for admins). A production's list
@@ -264,6 +287,12 @@ class ScanJobService:
             live, dead = self._job_folders()
             repository = ScanJobRepository(connection)
             interrupted = repository.interrupt_unfinished(self._clock.now(), keep=live)
+            TaskRepository(connection).interrupt(
+                (TaskKind.SCAN, TaskKind.CREDENTIAL),
+                at=self._clock.now(),
+                message=INTERRUPTED_MESSAGE,
+                keep=live,
+            )
             in_clear = repository.reports_in_clear()
             for job_id, report in in_clear:  # with the performers it shows, for erasure
                 try:
@@ -303,13 +332,17 @@ class ScanJobService:
         self, job: ScanJob, key: bytes, uploads: Sequence[Upload], lock: HeldFolder | None
     ) -> None:
         """Open the uploads into memory, scan, shred them, then say how it ended: a
-        finished job has left nothing behind."""
-        self._set(job.id, ScanJobStatus.RUNNING)
+        finished job has left nothing behind. Each step is reported to the task board,
+        where a cancel stops it at the next report."""
+        progress = self._tasks.progress(job.id)
         report: ScanReport | None = None
         credential: CredentialOutcome | None = None
         error = None
+        cancelled = False
         names: dict[str, str] = {}  # in-memory path: upload name
         try:
+            progress.check()  # cancelled while it waited
+            self._set(job.id, ScanJobStatus.RUNNING)
             with self._memory.folder() as held:
                 for upload in uploads:
                     copy = held.add(upload.path.name.removesuffix(".sealed"))
@@ -318,11 +351,16 @@ class ScanJobService:
                     names[str(copy.path)] = upload.name
                 if job.credential is None:
                     scanned = self._scans.scan(
-                        [Path(p) for p in names], job.options, submitted_by=job.account_id
+                        [Path(p) for p in names],
+                        job.options,
+                        submitted_by=job.account_id,
+                        steps=progress,
                     )
                 else:
-                    scanned, credential = self._sign(job, held, next(iter(names)))
+                    scanned, credential = self._sign(job, held, next(iter(names)), progress)
             report = _by_upload_name(scanned, names)
+        except TaskCancelledError:
+            cancelled, report, credential = True, None, None
         except Exception as exc:  # a failed job says why; the server goes on
             log.exception("scan job %s failed", job.id)
             error = (
@@ -332,10 +370,26 @@ class ScanJobService:
                 error = error.replace(path, name)
         finally:
             _clear(self._root / job.id, lock)
+        if cancelled:
+            self._cancelled(job.id, progress)
+            return
         self._finish(job.id, report, error, credential)
+        progress.finish(
+            TaskStatus.FAILED if report is None else TaskStatus.DONE,
+            error,
+        )
+
+    def _cancelled(self, job_id: str, progress: TaskProgress) -> None:
+        now = self._clock.now()
+        with self._database.write() as connection:
+            ScanJobRepository(connection).set_status(
+                job_id, ScanJobStatus.CANCELLED, error=CANCELLED_MESSAGE, finished_at=now
+            )
+            self._drop_signed(connection, job_id)
+        progress.finish(TaskStatus.CANCELLED, CANCELLED_MESSAGE)
 
     def _sign(
-        self, job: ScanJob, held: MemoryFolder, source: str
+        self, job: ScanJob, held: MemoryFolder, source: str, progress: TaskProgress
     ) -> tuple[ScanReport, CredentialOutcome]:
         """Sign the upload held in memory into memory, and seal the signed copy for its
         download under the key of the job's report (an erasure destroying the report's
@@ -350,6 +404,7 @@ class ScanJobService:
                 job.options,
                 title=job.credential.file,
                 submitted_by=job.account_id,
+                steps=progress,
             )
         if signing.issued is None:
             refused = dataclasses.replace(
@@ -478,6 +533,8 @@ class ScanJobService:
 
 
 ERASED_MESSAGE = "erased with a performer it showed"
+CANCELLED_MESSAGE = "cancelled before it finished; nothing of its uploads was kept"
+INTERRUPTED_MESSAGE = "the server stopped before this scan finished; submit it again"
 UNREADABLE_MESSAGE = "its report was stored in a form this version cannot read; scan again"
 
 

@@ -47,6 +47,7 @@ from likeness.domain.scan import (
     ScanReport,
     seconds,
 )
+from likeness.domain.task import Stage, Step
 from likeness.errors import InvalidInputError, LikenessError
 from likeness.recognition.media import media_kind
 from likeness.scan.appearances import Sighting, merge
@@ -57,6 +58,7 @@ from likeness.scan.detect import (
     Detector,
     MediaDetections,
 )
+from likeness.scan.frames import expected_samples
 from likeness.services.events import appearance_flagged, flag_notification
 from likeness.services.gallery import GalleryService
 from likeness.services.ledger import LedgerService
@@ -67,6 +69,7 @@ from likeness.services.ports import (
     ProvenanceReader,
     SyntheticMediaClassifier,
 )
+from likeness.services.tasks import StepReporter, ignore
 from likeness.services.uses import UseService
 from likeness.store.database import Database
 from likeness.store.flags import FlagRepository
@@ -160,23 +163,33 @@ class ScanService:
         *,
         submitted_by: str | None = None,
         location: str | None = None,
+        steps: StepReporter = ignore,
     ) -> ScanReport:
         """Scan ``paths``: each file detected (unless cached), identified and decided; one
         bad file never stops the batch. ``submitted_by``: the account that asked for the
         scan over HTTP, recorded on its flags and their log entries; ``location``: where a
-        watcher found the media (its URL), recorded on its flags."""
-        files = [self._look_up(path, options) for path in expand(paths)]
+        watcher found the media (its URL), recorded on its flags. ``steps`` is told each
+        stage of each file and the samples searched of those expected (it may raise
+        ``TaskCancelledError`` to stop the scan: nothing is flagged then)."""
+        tally = _Tally(expand(paths), options.fps, steps)
+        files = []
+        for path in tally.paths:
+            tally.report(path, Stage.DECODING)
+            files.append(self._look_up(path, options))
         todo: dict[str, Path] = {}  # by content: the first file with those bytes
         for f in files:
             if f.cached is None and f.sha256 is not None:
                 todo.setdefault(f.sha256, f.path)
-        answers = _Answers(self._detector.detect(list(todo.values()), options.fps))
+        answers = _Answers(self._detector.detect(list(todo.values()), options.fps, tally.sample))
         done: dict[str, MediaDetections] = {}  # by content: the same bytes twice, once
         origins: dict[str, _Origin] = {}  # by content, likewise
         media = []
         for file in files:
             progress(file.path)
-            media.append(self._scan_one(file, options, answers, done, origins))
+            tally.report(file.path, Stage.DETECTING)
+            media.append(self._scan_one(file, options, answers, done, origins, tally))
+            tally.finished(file.path)
+        tally.report(None, Stage.DECIDING)
         return self._flag(
             ScanReport(options.production_id, tuple(media)), options, submitted_by, location
         )
@@ -208,6 +221,7 @@ class ScanService:
         answers: _Answers,
         done: dict[str, MediaDetections],
         origins: dict[str, _Origin],
+        tally: _Tally,
     ) -> MediaResult:
         path = str(file.path)
         if file.error is not None or file.sha256 is None:
@@ -234,6 +248,7 @@ class ScanService:
             done[file.sha256] = found
             self._cache.put(self._cache_key(file.sha256, options), _sealable(found))
         synthetic = origin.synthetic is not None
+        tally.report(file.path, Stage.IDENTIFYING)
         try:
             appearances = self._appearances(path, file.sha256, found, options, synthetic)
         except LikenessError as exc:
@@ -403,6 +418,48 @@ class ScanService:
                 self._stay_down.keep(flag, path)
             except LikenessError as exc:
                 log.warning("no stay-down fingerprint for flag %d: %s", flag.log_index, exc.message)
+
+
+class _Tally:
+    """A scan's progress: samples searched of samples expected over its files (each
+    file's expected count from its stated duration at the scan's rate), reported to
+    ``steps`` with the stage and the file it is at."""
+
+    def __init__(self, paths: list[Path], fps: float, steps: StepReporter) -> None:
+        self.paths = paths
+        self._steps = steps
+        watched = steps is not ignore  # nobody watching: no file is opened to count
+        self._expected = {p: expected_samples(p, fps) if watched else 1 for p in paths}
+        self._part = {p: i for i, p in enumerate(paths, start=1)}
+        self._seen: dict[Path, int] = {}
+        self._total = sum(self._expected.values())
+        self._before = 0  # samples of the files already finished
+        self._stage = Stage.DECODING
+        self._current: Path | None = None
+
+    def sample(self, path: Path, time: float) -> None:
+        """A detector searched a sample of ``path`` (it may detect ahead of the file
+        being decided: the count is by file)."""
+        self._seen[path] = self._seen.get(path, 0) + 1
+        self.report(path, Stage.DETECTING)
+
+    def report(self, path: Path | None, stage: Stage) -> None:
+        self._stage, self._current = stage, path or self._current
+        current = self._current
+        within = 0 if current is None else min(self._seen.get(current, 0), self._expected[current])
+        self._steps(
+            Step(
+                stage,
+                done=min(self._total, self._before + within),
+                total=self._total,
+                part=0 if current is None else self._part[current],
+                parts=len(self.paths),
+            )
+        )
+
+    def finished(self, path: Path) -> None:
+        self._before += self._expected[path]
+        self._seen.pop(path, None)
 
 
 class _Answers:
