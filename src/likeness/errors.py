@@ -156,6 +156,11 @@ class PermissionDeniedError(LikenessError):
     kind = ErrorKind.FORBIDDEN
 
 
+class LookupThrottledError(PermissionDeniedError):
+    """Too many performer lookups that found nobody: the account waits before the next
+    (services/performer_lookup.py)."""
+
+
 class AuthenticationError(LikenessError):
     """A credential is missing, malformed, unknown or revoked."""
 

@@ -35,6 +35,12 @@ from likeness.services.events import (
 )
 from likeness.services.inputs import PerformerChanges, PerformerInput, ProductionInput
 from likeness.services.ledger import LedgerService
+from likeness.services.performer_lookup import (
+    ExactQuery,
+    LookupThrottle,
+    name_matches,
+    union_spellings,
+)
 from likeness.services.ports import Clock, IdFactory
 from likeness.services.roster import parse_roster
 from likeness.store.change_counter import bump
@@ -143,6 +149,20 @@ class RegistryService:
         with self._database.read() as connection:
             return _require_performer(PerformerRepository(connection), performer_id)
 
+    def find_exact(self, query: ExactQuery, *, asker: str) -> Performer | None:
+        """The one performer with exactly these details, or None; never a list. ``asker``
+        (an account id) has its misses counted and throttled (services/performer_lookup.py
+        says what a lookup reveals). A name is compared with every registered performer's,
+        opened one by one: the names are sealed and have no blind index."""
+        now = self._clock.now()
+        with self._database.write() as connection:
+            throttle = LookupThrottle(connection)
+            throttle.check(asker, now)
+            found = _find_exact(PerformerRepository(connection), query)
+            if found is None:
+                throttle.missed(asker, now)
+        return found
+
     def list_performers(self) -> list[Performer]:
         with self._database.read() as connection:
             return PerformerRepository(connection).all()
@@ -228,6 +248,17 @@ class RegistryService:
     def list_productions(self) -> list[Production]:
         with self._database.read() as connection:
             return ProductionRepository(connection).all()
+
+
+def _find_exact(repository: PerformerRepository, query: ExactQuery) -> Performer | None:
+    if query.union is not None and query.member_number is not None:
+        spellings = [(u, query.member_number) for u in union_spellings(query.union)]
+        holders = repository.holders_of(spellings)
+        holder = next((holders[s] for s in spellings if s in holders), None)
+        return None if holder is None else repository.get(holder)
+    matches = [p for p in repository.all() if name_matches(p, query)]
+    # Two performers sharing a name and a birthday: naming either would be a guess.
+    return matches[0] if len(matches) == 1 else None
 
 
 def _clean(value: str | None) -> str | None:

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 from starlette.concurrency import run_in_threadpool
 
-from likeness.api.portal.labels import performer_name
+from likeness.api.portal.labels import ERASED_PERFORMER, performer_name, performer_names
 from likeness.api.portal.pages import (
     Csrf,
     Session,
@@ -22,6 +24,7 @@ from likeness.domain.account import Role
 from likeness.domain.consent import (
     Grantor,
 )
+from likeness.domain.performer import Performer
 from likeness.errors import (
     InvalidInputError,
     LikenessError,
@@ -34,6 +37,9 @@ from likeness.services.access import (
     require_production,
     require_role,
 )
+from likeness.services.inputs import parse_date
+from likeness.services.logins import OpenSession
+from likeness.services.performer_lookup import ExactQuery
 
 router = APIRouter(include_in_schema=False)
 
@@ -41,7 +47,87 @@ router = APIRouter(include_in_schema=False)
 @router.get("/portal/consents/new")
 def consent_form(request: Request, session: Session) -> HTMLResponse:
     require_role(session.account, Role.PRODUCTION)
-    return page(request, "consent_new.html", session, error=None, values={})
+    return _form_page(request, session, values={})
+
+
+@router.post("/portal/consents/new/find")
+async def find_performer(request: Request, session: Csrf) -> HTMLResponse:
+    """Find one performer outside the production's consents by exact details (a union
+    membership, or a name with the date of birth); the form then offers them."""
+    account = session.account
+    require_role(account, Role.PRODUCTION)
+    form = await request.form()
+    values = {k: v for k, v in form.items() if isinstance(v, str)}
+    registry = services_of(request).registry
+    try:
+        query = _lookup_query(values)
+        found = await run_in_threadpool(lambda: registry.find_exact(query, asker=account.id))
+    except LikenessError as exc:
+        return _form_page(
+            request, session, values={}, lookup=values, status=422, lookup_error=problem(exc)
+        )
+    if found is None:
+        return _form_page(request, session, values={}, lookup=values, missed=True)
+    return _form_page(
+        request, session, values={"performer_id": found.id}, found=(found.id, _named(found))
+    )
+
+
+def _lookup_query(values: dict[str, str]) -> ExactQuery:
+    if values.get("by") == "membership":
+        return ExactQuery.by_membership(values.get("union", ""), values.get("member_number", ""))
+    born = values.get("date_of_birth", "").strip()
+    day = parse_date(born, "date of birth") if born else None
+    return ExactQuery.by_name(values.get("name", ""), day)
+
+
+def _named(performer: Performer) -> str:
+    return performer.professional_name or performer.legal_name
+
+
+def _form_page(
+    request: Request,
+    session: OpenSession,
+    *,
+    values: dict[str, Any],
+    status: int = 200,
+    error: str | None = None,
+    found: tuple[str, str] | None = None,
+    lookup: dict[str, str] | None = None,
+    lookup_error: str | None = None,
+    missed: bool = False,
+) -> HTMLResponse:
+    """The request form: the performers the account may pick (those its production
+    holds consents with; every registered one for an administrator), the one it has
+    just found, and (for an administrator) the production it requests for."""
+    services = services_of(request)
+    account = session.account
+    if account.role is Role.ADMIN:
+        known: dict[str, str] = {p.id: _named(p) for p in services.registry.list_performers()}
+        productions = sorted((p.title, p.id) for p in services.registry.list_productions())
+    else:
+        held = services.consents.find(production_id=account.production_id)
+        known = performer_names(services, (r.performer_id for r in held))
+        productions = []
+    chosen = values.get("performer_id", "")
+    if found is None and chosen and chosen not in known:
+        # the one found before, sent back with a refused request: still offered
+        name = performer_name(services, chosen)
+        found = None if name == ERASED_PERFORMER else (chosen, name)
+    return page(
+        request,
+        "consent_new.html",
+        session,
+        status=status,
+        error=error,
+        values=values,
+        known=sorted(((name, i) for i, name in known.items() if found is None or i != found[0])),
+        found=found,
+        productions=productions,
+        lookup=lookup or {},
+        lookup_error=lookup_error,
+        missed=missed,
+    )
 
 
 @router.post("/portal/consents")
@@ -60,13 +146,11 @@ async def request_consent(request: Request, session: Csrf) -> Response:
             services.consents.request, body.performer_id, production_id, body.to_request()
         )
     except (LikenessError, ValueError) as exc:
-        message = problem(exc)
-        return page(
+        return _form_page(
             request,
-            "consent_new.html",
             session,
             status=422,
-            error=message,
+            error=problem(exc),
             values=values | {"modalities": modalities},
         )
     return back(f"/portal/consents/{recorded.value.id}", "Consent requested.")
