@@ -6,10 +6,11 @@ from __future__ import annotations
 import secrets
 import threading
 import time
-from collections import OrderedDict
+from collections import Counter, OrderedDict
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 
 from sqlalchemy.engine import Connection
@@ -44,6 +45,10 @@ from likeness.store.witnesses import WitnessRepository
 
 FULL_TILE_CACHE = 4096  # tiles of 8 KiB: 32 MiB at most
 COSIGNATURES_TTL = 1.0  # seconds a checkpoint's cosignature lines are served from memory
+# Every entry opens with its time (RFC 8785 sorts "at" first): {"at":"2026-01-05T09:...
+_AT = b'{"at":"'
+_HEAD = len(_AT) + 10
+_GROWTH_CHUNK = 5000
 
 
 @dataclass(frozen=True)
@@ -62,6 +67,9 @@ class LedgerService:
         self._tiles_lock = threading.Lock()
         # (stored note, note with cosignatures, monotonic time it is good until)
         self._cosignatures: tuple[str, str, float] | None = None
+        # Entries counted by day so far: entries never change, so only new ones are read.
+        self._growth: tuple[int, Counter[date]] = (0, Counter())
+        self._growth_lock = threading.Lock()
 
     @property
     def verifier_key(self) -> str:
@@ -162,6 +170,22 @@ class LedgerService:
     def size(self) -> int:
         with self._database.read() as connection:
             return SqlLogStore(connection).size()
+
+    def growth(self) -> list[tuple[date, int]]:
+        """Entries appended each day (UTC, the entries' own times), oldest first."""
+        with self._growth_lock, self._database.read() as connection:
+            counted, days = self._growth
+            store = SqlLogStore(connection)
+            size = store.size()
+            if size < counted:  # a smaller log (a restored backup): count again
+                counted, days = 0, Counter()
+            days = Counter(days)
+            for start in range(counted, size, _GROWTH_CHUNK):
+                for head in store.entry_heads(start, min(size, start + _GROWTH_CHUNK), _HEAD):
+                    if head.startswith(_AT):
+                        days[date.fromisoformat(head[len(_AT) :].decode("ascii"))] += 1
+            self._growth = (size, days)
+            return sorted(days.items())
 
     def receipt(self, index: int) -> Receipt:
         """Entry ``index`` with its inclusion proof against the latest checkpoint."""

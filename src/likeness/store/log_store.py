@@ -139,6 +139,16 @@ class SqlLogStore:
         hashes = self._db.execute(select(func.count()).select_from(log_hashes)).scalar_one()
         return int(entries), int(hashes)
 
+    def entry_heads(self, start: int, stop: int, length: int) -> list[bytes]:
+        """The first ``length`` bytes of entries ``[start, stop)``, in order: what counting
+        entries by time needs, without reading whole entries."""
+        rows = self._db.execute(
+            select(func.substr(log_entries.c.data, 1, length))
+            .where(log_entries.c.idx >= start, log_entries.c.idx < stop)
+            .order_by(log_entries.c.idx)
+        )
+        return [bytes(head) for (head,) in rows]
+
     def entries(self, start: int, stop: int) -> list[bytes]:
         rows = self._db.execute(
             select(log_entries.c.idx, log_entries.c.data)

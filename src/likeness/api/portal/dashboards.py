@@ -8,6 +8,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from likeness.api.portal.earnings import earnings_charts
 from likeness.api.portal.labels import performer_name, production_title
 from likeness.api.portal.pages import (
     Session,
@@ -85,6 +86,7 @@ def _performer_view(services: Services, account: Account) -> dict[str, Any]:
         "uses": uses,
         "titles": titles,
         "earnings": earnings,
+        "earnings_charts": earnings_charts(services, performer.id, today),
         "year": today.year,
         "flagged": flagged,
         "takedowns": services.takedowns.listed(account),

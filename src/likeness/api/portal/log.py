@@ -8,6 +8,7 @@ from fastapi import APIRouter, File, Request, UploadFile
 from fastapi.responses import HTMLResponse, Response
 from starlette.concurrency import run_in_threadpool
 
+from likeness.api.portal.growth import growth_chart
 from likeness.api.portal.pages import (
     Csrf,
     Session,
@@ -72,6 +73,7 @@ def log_page(request: Request, session: Session) -> HTMLResponse:
         "log.html",
         session,
         size=services.ledger.size(),
+        growth=growth_chart(services.ledger.growth(), services.clock.now().date()),
         checkpoint=services.ledger.checkpoint(),
         verifier_key=services.ledger.verifier_key,
     )
