@@ -420,6 +420,7 @@ def build_services(
             vault=vault,
             encoders=encoders,
             gallery=gallery,
+            shredder=biometrics,
         ),
         detector=detector,
         scans=scans,

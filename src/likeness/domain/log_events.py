@@ -29,6 +29,7 @@ class LogEventType(StrEnum):
     SCAN_CLEARED = "scan.cleared"
     CREDENTIAL_ISSUED = "credential.issued"
     ENROLMENT_ADDED = "enrolment.added"
+    ENROLMENT_REMOVED = "enrolment.removed"
     MATCH_REJECTED = "match.rejected"
     CALIBRATION_ACTIVATED = "calibration.activated"
     RETENTION_WARNED = "retention.warned"

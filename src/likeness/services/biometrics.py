@@ -9,7 +9,7 @@ can no longer be opened. Flags hold no image (a media hash, a modality and times
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from typing import Protocol
 
 from sqlalchemy.engine import Connection
@@ -43,6 +43,31 @@ class BiometricShredder:
         destroy_data_key(connection, performer_id)
         ScanJobRepository(connection).erase_showing(performer_id)
         return template_ids
+
+    def destroy_templates(
+        self, connection: Connection, performer_id: str, modalities: Collection[str]
+    ) -> list[str]:
+        """Inside the caller's transaction: the performer's templates of some modalities
+        (a person removing their own) and the salts behind their commitments; the data
+        key too when no template is left. Scan reports, corrections and the log stay.
+        Returns the destroyed template ids."""
+        repository = TemplateRepository(connection)
+        template_ids = repository.remove_modalities(performer_id, modalities)
+        salts = SaltRepository(connection)
+        for template_id in template_ids:
+            salts.erase(template_key(template_id))
+        if not repository.for_performer(performer_id):
+            destroy_data_key(connection, performer_id)
+        return template_ids
+
+    def shred_templates(self, performer_id: str, template_ids: Sequence[str]) -> None:
+        """After the transaction commits: those templates' sealed files (the template and
+        the photo or frame it was made from) and the derived stores."""
+        self._vault.shred_blobs(
+            performer_id, [name for t in template_ids for name in (t, f"{t}.scan")]
+        )
+        for store in self._derived:
+            store.shred()
 
     def shred_files(self, performer_id: str) -> None:
         """After the transaction commits: the sealed files and the derived stores

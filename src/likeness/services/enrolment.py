@@ -10,16 +10,18 @@ told to rebuild its index.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, replace
+from datetime import datetime
 from pathlib import Path
 
 from likeness.domain.consent import Modality
 from likeness.errors import InvalidInputError, NotFoundError
 from likeness.recognition.encoders import Encoders
 from likeness.recognition.media import load_audio, load_rgb, load_rgb_bytes
-from likeness.recognition.ports import Detection, Face
-from likeness.services.events import Recorded, enrolment_added
+from likeness.recognition.ports import Detection, Face, Pixels, Samples
+from likeness.services.biometrics import BiometricShredder
+from likeness.services.events import Recorded, enrolment_added, enrolment_removed
 from likeness.services.gallery import GalleryService, enrolment_modality, pack
 from likeness.services.ledger import LedgerService
 from likeness.services.ports import Clock, IdFactory
@@ -52,6 +54,51 @@ class Sample:
 
 
 @dataclass(frozen=True)
+class Measure:
+    """One measure a verdict was reached on, as a person reads it ("face size", "212 px")."""
+
+    name: str
+    value: str
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """What enrolling one file would say of it, reached by the same gates without keeping
+    anything. ``message`` says what was found, or why the file is refused (without the
+    file's name: the verdict is shown beside it); ``hint``, what to do about it."""
+
+    modality: Modality | None  # None: a kind of file enrolment does not read
+    accepted: bool
+    message: str
+    hint: str | None = None
+    measures: tuple[Measure, ...] = ()
+    notes: tuple[str, ...] = ()
+
+
+def refused(path: Path, modality: Modality | None, exc: InvalidInputError) -> Verdict:
+    """The verdict of a file a gate refused: its message, less the file's own path."""
+    return Verdict(modality, False, exc.message.removeprefix(f"{path}: "), exc.hint)
+
+
+@dataclass(frozen=True)
+class Holding:
+    """What is enrolled of one modality, never the templates themselves."""
+
+    modality: Modality
+    templates: int
+    model_ids: tuple[str, ...]
+    first_at: datetime
+    last_at: datetime
+
+
+@dataclass(frozen=True)
+class Removal:
+    performer_id: str
+    modalities: tuple[Modality, ...]
+    template_ids: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class Enrolment:
     performer_id: str
     template_ids: tuple[str, ...]
@@ -70,6 +117,7 @@ class EnrolmentService:
         vault: VaultFiles,
         encoders: Encoders,
         gallery: GalleryService,
+        shredder: BiometricShredder,
         gates: Gates = Gates(),
     ) -> None:
         self._database = database
@@ -79,6 +127,7 @@ class EnrolmentService:
         self._vault = vault
         self._encoders = encoders
         self._gallery = gallery
+        self._shredder = shredder
         self._gates = gates
 
     def enrol(
@@ -132,6 +181,76 @@ class EnrolmentService:
         models = ",".join(sorted({sample.model_id for sample in samples}))
         return Recorded(Enrolment(performer_id, tuple(template_ids), models), tuple(indexes))
 
+    def holdings(self, performer_id: str) -> list[Holding]:
+        """What the performer has enrolled, by modality (face first)."""
+        with self._database.read() as connection:
+            rows = TemplateRepository(connection).for_performer(performer_id)
+        found = []
+        for modality in Modality:
+            mine = [r for r in rows if r.modality == modality.value]
+            if mine:
+                models = tuple(sorted({r.model_id for r in mine}))
+                first, last = mine[0].created_at, mine[-1].created_at
+                found.append(Holding(modality, len(mine), models, first, last))
+        return found
+
+    def remove(self, performer_id: str, modalities: Collection[Modality]) -> Recorded[Removal]:
+        """Destroy the performer's templates of these modalities (rows, sealed files and
+        the salts of their commitments) and log it. Scans will no longer recognise them
+        by these modalities; past reports and the log stay."""
+        chosen = tuple(m for m in Modality if m in modalities)
+        if not chosen:
+            raise InvalidInputError("choose face, voice or both to remove")
+        with self._database.write() as connection:
+            if not PerformerRepository(connection).exists(performer_id):
+                raise NotFoundError("performer", performer_id)
+            template_ids = self._shredder.destroy_templates(
+                connection, performer_id, [m.value for m in chosen]
+            )
+            if not template_ids:
+                raise InvalidInputError(
+                    f"nothing to remove: no {' or '.join(m.value for m in chosen)} "
+                    "templates are enrolled"
+                )
+            event = enrolment_removed(
+                performer_id, modalities=chosen, template_ids=template_ids, at=self._clock.now()
+            )
+            indexes = self._ledger.record(connection, [event])
+        self._shredder.shred_templates(performer_id, template_ids)
+        self._gallery.invalidate()
+        removal = Removal(performer_id, chosen, tuple(template_ids))
+        return Recorded(removal, tuple(indexes))
+
+    def check(self, path: Path, modality: Modality | None = None) -> Verdict:
+        """The verdict ``enrol`` would reach on one file, by the same gates, keeping
+        nothing: no vault file, no template, no log entry (the portal shows it before a
+        person presses "Enrol"; that request uploads again and enrols all or nothing)."""
+        notes: list[str] = []
+        kind = modality
+        try:
+            kind = modality or enrolment_modality(path)
+            if kind is Modality.FACE:
+                _, chosen = self._clear_face(path, notes)
+                quality = chosen.quality
+                measures = (
+                    Measure("face size", f"{quality.size} px (at least {self._gates.min_face})"),
+                    Measure(
+                        "sharpness",
+                        f"{quality.sharpness:.1f} (at least {self._gates.min_sharpness:g})",
+                    ),
+                    Measure("turn", f"{quality.yaw:.2f} (at most {self._gates.max_yaw:g})"),
+                )
+                found = "one clear face"
+                mine = tuple(note.removeprefix(f"{path}: ") for note in notes)
+                return Verdict(kind, True, found, measures=measures, notes=mine)
+            if kind is Modality.VOICE:
+                _, speech = self._speech(path)
+                heard = Measure("speech", f"{speech:.1f} s (at least {self._gates.min_speech:g} s)")
+                return Verdict(kind, True, f"{speech:.1f} s of speech", measures=(heard,))
+            raise InvalidInputError(f"modality {kind.value!r} is not face or voice")
+        except InvalidInputError as exc:
+            return refused(path, kind, exc)
+
     def _sample(self, path: Path, modality: Modality | None, notes: list[str]) -> Sample:
         kind = modality or enrolment_modality(path)
         if kind is Modality.FACE:
@@ -144,17 +263,27 @@ class EnrolmentService:
     def voice_sample(self, path: Path) -> Sample:
         """A voice template from a recording that passes the speech gate."""
         encoder = self._encoders.voice()
+        samples, _ = self._speech(path)
+        return Sample(Modality.VOICE, encoder.model_id, path.read_bytes(), encoder.embed(samples))
+
+    def _speech(self, path: Path) -> tuple[Samples, float]:
+        """The recording's samples and seconds of speech, if they pass the speech gate."""
         samples = load_audio(path)
-        speech = encoder.speech_seconds(samples)
+        speech = self._encoders.voice().speech_seconds(samples)
         if speech < self._gates.min_speech:
             raise InvalidInputError(
                 f"{path}: only {speech:.1f} s of speech; at least "
                 f"{self._gates.min_speech:.0f} s are needed to enrol a voice",
                 hint="record the performer reading a few sentences",
             )
-        return Sample(Modality.VOICE, encoder.model_id, path.read_bytes(), encoder.embed(samples))
+        return samples, speech
 
     def _face(self, path: Path, notes: list[str]) -> Face:
+        image, chosen = self._clear_face(path, notes)
+        return Face(chosen.box, chosen.quality, self._encoders.face().embed(image, chosen))
+
+    def _clear_face(self, path: Path, notes: list[str]) -> tuple[Pixels, Detection]:
+        """The photo and its one clear face, if it passes the photo gates."""
         encoder, image = self._encoders.face(), load_rgb(path)
         detections = encoder.detect(image)
         chosen, ignored = one_face(detections)
@@ -173,24 +302,24 @@ class EnrolmentService:
                 f"{path}: enrolled the one clear face; ignored {ignored} weak face "
                 f"detection{'s' if ignored > 1 else ''} (crop the photo if that is wrong)"
             )
-        face = Face(chosen.box, chosen.quality, encoder.embed(image, chosen))
-        gates = self._gates
-        if face.quality.size < gates.min_face:
+        quality, gates = chosen.quality, self._gates
+        if quality.size < gates.min_face:
             raise InvalidInputError(
-                f"{path}: the face is {face.quality.size} px; at least "
-                f"{gates.min_face} px are needed"
+                f"{path}: the face is {quality.size} px; at least {gates.min_face} px are needed",
+                hint="use a photo taken closer, or a larger copy of it (not enlarged)",
             )
-        if face.quality.sharpness < gates.min_sharpness:
+        if quality.sharpness < gates.min_sharpness:
             raise InvalidInputError(
                 f"{path}: the face is too blurred (sharpness "
-                f"{face.quality.sharpness:.1f} < {gates.min_sharpness})"
+                f"{quality.sharpness:.1f} < {gates.min_sharpness})",
+                hint="use a sharper photo: in focus, steady, well lit",
             )
-        if face.quality.yaw > gates.max_yaw:
+        if quality.yaw > gates.max_yaw:
             raise InvalidInputError(
-                f"{path}: the face is turned too far (yaw {face.quality.yaw:.2f}"
+                f"{path}: the face is turned too far (yaw {quality.yaw:.2f}"
                 f" > {gates.max_yaw}); use a frontal photo"
             )
-        return face
+        return image, chosen
 
     def reindex(self) -> int:
         """Re-embed, from the sealed scans, every face template made by another model

@@ -29,7 +29,16 @@ from likeness.recognition.encoders import Encoders
 from likeness.recognition.media import MediaKind, media_kind, png_bytes
 from likeness.recognition.ports import Detection
 from likeness.scan.frames import sample_frames
-from likeness.services.enrolment import Enrolment, EnrolmentService, Gates, Sample, one_face
+from likeness.services.enrolment import (
+    Enrolment,
+    EnrolmentService,
+    Gates,
+    Measure,
+    Sample,
+    Verdict,
+    one_face,
+    refused,
+)
 from likeness.services.events import Recorded
 from likeness.store.database import Database
 from likeness.store.repositories import PerformerRepository
@@ -82,6 +91,27 @@ class VideoEnrolmentService:
         with self._database.read() as connection:
             if not PerformerRepository(connection).exists(performer_id):
                 raise NotFoundError("performer", performer_id)
+        motion, poses = self._live(path)
+        video_sha256 = hashlib.sha256(path.read_bytes()).hexdigest()
+        samples = [self._sample(shot, motion, video_sha256, pose) for pose, shot in poses]
+        return self._enrolment.record(performer_id, samples)
+
+    def check(self, path: Path) -> Verdict:
+        """The verdict ``enrol`` would reach on the video, by the same checks, keeping
+        nothing (no frame, template or log entry)."""
+        try:
+            motion, _ = self._live(path)
+        except InvalidInputError as exc:  # LivenessError too
+            return refused(path, Modality.FACE, exc)
+        measures = (
+            Measure("turn", f"{motion.yaw_min:+.2f} to {motion.yaw_max:+.2f}"),
+            Measure("depth (parallax)", f"{motion.planar_residual:.3f}"),
+            Measure("frames with a face", str(motion.frames)),
+        )
+        return Verdict(Modality.FACE, True, "a live head turn", measures=measures)
+
+    def _live(self, path: Path) -> tuple[liveness.Motion, list[tuple[str, _Seen]]]:
+        """The liveness measures and the three poses for templates, if the video passes."""
         if media_kind(path) is not MediaKind.VIDEO:
             raise InvalidInputError(
                 f"{path}: not a video; live enrolment reads a short video of the head turning",
@@ -89,11 +119,7 @@ class VideoEnrolmentService:
             )
         seen, frames = self._watch(path)
         motion = self._check(path, frames)
-        video_sha256 = hashlib.sha256(path.read_bytes()).hexdigest()
-        samples = [
-            self._sample(shot, motion, video_sha256, pose) for pose, shot in self._poses(seen)
-        ]
-        return self._enrolment.record(performer_id, samples)
+        return motion, self._poses(seen)
 
     def _watch(self, path: Path) -> tuple[list[_Seen], list[liveness.FaceFrame]]:
         """Every sampled frame with one face: the frames that pass the photo gates (for

@@ -366,6 +366,24 @@ def enrolment_added(
     return PendingEvent(event, template_key(template_id), salt_owner=biometric(performer_id))
 
 
+def enrolment_removed(
+    performer_id: str, *, modalities: Sequence[Modality], template_ids: Sequence[str], at: datetime
+) -> PendingEvent:
+    """``enrolment.removed``: the performer (or their representative) removed their
+    templates of these modalities; which templates, committed. Their ``enrolment.added``
+    commitments can no longer be opened (the salts are erased with the templates)."""
+    event = LogEvent(
+        type=LogEventType.ENROLMENT_REMOVED.value,
+        at=at,
+        ids={"performer": performer_id},
+        record={
+            "modalities": sorted(m.value for m in modalities),
+            "template_ids": sorted(template_ids),
+        },
+    )
+    return PendingEvent(event, performer_key(performer_id), salt_owner=personal(performer_id))
+
+
 def match_rejected(performer_id: str, media_sha256: str, at: datetime) -> PendingEvent:
     event = LogEvent(
         type=LogEventType.MATCH_REJECTED.value,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -37,6 +38,24 @@ class TemplateRepository:
     def all(self) -> list[TemplateRow]:
         rows = self._db.execute(select(templates).order_by(templates.c.id))
         return [TemplateRow(**row._mapping) for row in rows]
+
+    def for_performer(self, performer_id: str) -> list[TemplateRow]:
+        rows = self._db.execute(
+            select(templates)
+            .where(templates.c.performer_id == performer_id)
+            .order_by(templates.c.created_at, templates.c.id)
+        )
+        return [TemplateRow(**row._mapping) for row in rows]
+
+    def remove_modalities(self, performer_id: str, modalities: Collection[str]) -> list[str]:
+        """Delete a performer's templates of these modalities (their match corrections
+        stay: they are about media, not the templates); returns the template ids."""
+        chosen = (templates.c.performer_id == performer_id) & templates.c.modality.in_(
+            sorted(modalities)
+        )
+        ids = [row[0] for row in self._db.execute(select(templates.c.id).where(chosen))]
+        self._db.execute(delete(templates).where(chosen))
+        return ids
 
     def remove_for_performer(self, performer_id: str) -> list[str]:
         """Delete a performer's templates and corrections; returns the template ids."""

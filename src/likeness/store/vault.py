@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 import secrets
 import shutil
+from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
 
@@ -22,7 +23,7 @@ from sqlalchemy.engine import Connection
 
 from likeness.errors import VaultError
 from likeness.store.record_keys import biometric, keys_of
-from likeness.store.shredding import shred_folder
+from likeness.store.shredding import shred_file, shred_folder
 from likeness.store.tables import vault_keys
 
 NONCE = 12
@@ -102,6 +103,13 @@ class VaultFiles:
             raise VaultError(
                 f"vault blob {blob_id} of performer {performer_id} is damaged or was moved"
             ) from None
+
+    def shred_blobs(self, performer_id: str, blob_ids: Sequence[str]) -> None:
+        """Overwrite, then remove, some of the performer's files (those that exist)."""
+        for blob_id in blob_ids:
+            path = self._root / performer_id / f"{blob_id}.sealed"
+            if path.is_file():
+                shred_file(path)
 
     def shred(self, performer_id: str) -> None:
         """Overwrite, then remove, every file of the performer."""

@@ -1,0 +1,104 @@
+// Enrolment page (templates/enrolment.html): recording in the browser where it works,
+// and the enrol button held back while a checked file is refused. The page works
+// without this script: files are chosen, checked and enrolled by plain form posts.
+"use strict";
+
+(() => {
+  // After a quality check, enrol only when every file passed (the server checks again).
+  document.addEventListener("htmx:afterSwap", (event) => {
+    const box = event.detail.target;
+    const form = box && box.id ? document.querySelector(`form[data-verdicts="${box.id}"]`) : null;
+    if (!form) return;
+    const verdicts = box.querySelector(".verdicts");
+    const enrol = form.querySelector("button[data-enrol]");
+    if (enrol) enrol.disabled = verdicts !== null && verdicts.dataset.allAccepted !== "true";
+  });
+
+  // Choosing other files makes the last verdicts stale: the enrol button waits for
+  // the new check, which the same change starts.
+  document.addEventListener("change", (event) => {
+    const input = event.target;
+    if (!(input instanceof HTMLInputElement) || input.type !== "file") return;
+    const form = input.form;
+    const enrol = form ? form.querySelector("button[data-enrol]") : null;
+    if (enrol) enrol.disabled = false;
+  });
+
+  const canRecord = () =>
+    Boolean(navigator.mediaDevices && navigator.mediaDevices.getUserMedia && window.MediaRecorder);
+
+  // Put a recording in the form's file input, as if it had been chosen.
+  function useRecording(input, blob, name) {
+    const file = new File([blob], name, { type: blob.type || "video/webm" });
+    const files = new DataTransfer();
+    files.items.add(file);
+    input.files = files.files;
+    input.dispatchEvent(new Event("change", { bubbles: true }));
+  }
+
+  function setUp(box) {
+    const input = document.getElementById(box.dataset.input);
+    const button = box.querySelector("button[data-record]");
+    const status = box.querySelector(".recorder-status");
+    const preview = box.querySelector("video");
+    const video = box.dataset.recorder === "video";
+    const seconds = Number(box.dataset.seconds || "0");
+    const label = button.textContent;
+    let recorder = null;
+
+    function say(text) { status.textContent = text; }
+
+    function stop() {
+      if (recorder && recorder.state !== "inactive") recorder.stop();
+    }
+
+    async function start() {
+      let stream;
+      try {
+        stream = await navigator.mediaDevices.getUserMedia(
+          video ? { video: { facingMode: "user" }, audio: false } : { audio: true },
+        );
+      } catch (error) {
+        say(`The ${video ? "camera" : "microphone"} could not be used (${error.name}); choose a file instead.`);
+        return;
+      }
+      const chunks = [];
+      recorder = new MediaRecorder(stream);
+      recorder.addEventListener("dataavailable", (e) => { if (e.data.size) chunks.push(e.data); });
+      recorder.addEventListener("stop", () => {
+        stream.getTracks().forEach((track) => track.stop());
+        if (preview) {
+          preview.srcObject = null;
+          preview.classList.remove("live");
+        }
+        button.textContent = label;
+        const blob = new Blob(chunks, { type: recorder.mimeType });
+        recorder = null;
+        say("Recorded; checking it now.");
+        useRecording(input, blob, video ? "head-turn.webm" : "recording.webm");
+      });
+      if (preview) {
+        preview.srcObject = stream;
+        preview.classList.add("live");
+        preview.play().catch(() => {});
+      }
+      recorder.start();
+      if (video) {
+        button.disabled = true;
+        say(`Recording ${seconds} seconds: face the camera, turn slowly left, then right.`);
+        setTimeout(() => { button.disabled = false; stop(); }, seconds * 1000);
+      } else {
+        button.textContent = "Stop recording";
+        say("Recording: read aloud, then press Stop recording.");
+      }
+    }
+
+    button.addEventListener("click", () => { if (recorder) stop(); else start(); });
+    box.hidden = false;
+  }
+
+  document.addEventListener("DOMContentLoaded", () => {
+    if (!canRecord()) return;
+    document.querySelectorAll("[data-recorder]").forEach(setUp);
+  });
+})();
