@@ -223,6 +223,7 @@ MATRIX: list[tuple[str, str, frozenset[str], Request]] = [
     ("GET", "/v1/scans", PRODUCERS | {"production_other"}, no_body),
     ("GET", "/v1/scans/{job}", PRODUCERS, no_body),
     ("GET", "/v1/scans/{job}/report", PRODUCERS, no_body),
+    ("POST", "/v1/scans/{job}/cancel", PRODUCERS, no_body),
     ("POST", "/v1/credentials", PRODUCERS, credential_upload),
     ("GET", "/v1/credentials/{job}", PRODUCERS, no_body),
     ("GET", "/v1/credentials/{job}/file", PRODUCERS, no_body),

@@ -20,6 +20,7 @@ from likeness.domain.performer import Performer
 from likeness.domain.production import Production
 from likeness.domain.retention import Holding
 from likeness.domain.takedown import Takedown, TakedownStep
+from likeness.domain.task import Task
 from likeness.domain.use import ReportedUse
 from likeness.domain.webhook import Delivery, DeliveryStatus, Webhook
 from likeness.services.checks import CheckResult
@@ -275,6 +276,22 @@ def scan_job_json(job: ScanJob) -> dict[str, Any]:
         "finished_at": plain(job.finished_at),
         "summary": summary,
         "credential": None if job.credential is None else job.credential.to_json(),
+        "progress": None if job.progress is None else task_json(job.progress),
+    }
+
+
+def task_json(task: Task) -> dict[str, Any]:
+    """Where long work stands (services/tasks.py): its stage, units done of those
+    expected, whole percent (None while unknown) and whether a cancel was asked for."""
+    return {
+        "status": task.status.value,
+        "stage": task.stage,
+        "done": task.done,
+        "total": task.total,
+        "percent": task.percent,
+        "cancel_requested": task.cancel_requested_at is not None,
+        "updated_at": plain(task.updated_at),
+        "message": task.message,
     }
 
 

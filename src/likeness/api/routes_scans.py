@@ -66,6 +66,14 @@ def get_scan(job_id: str, caller: Caller, services: ServicesDep) -> dict[str, An
     return scan_job_json(services.scan_jobs.get(caller, job_id))
 
 
+@router.post("/{job_id}/cancel", response_model=ScanJobOut, status_code=202)
+def cancel_scan(job_id: str, caller: Caller, services: ServicesDep) -> dict[str, Any]:
+    """Ask a queued or running scan (or credential signing) to stop: it stops at its next
+    progress report, shreds its uploads and ends ``cancelled``. 409 once it has finished."""
+    require_role(caller, Role.PRODUCTION, Role.PLATFORM)
+    return scan_job_json(services.scan_jobs.cancel(caller, job_id))
+
+
 @router.get("/{job_id}/report", response_model=Out)
 def scan_report(job_id: str, caller: Caller, services: ServicesDep) -> dict[str, Any]:
     """The report (docs/scan-report.md) once the job is done. The portal shows it as a

@@ -387,6 +387,19 @@ class CredentialOut(Out):
     reason: str | None
 
 
+class ProgressOut(Out):
+    """Where a running job stands (services/tasks.py)."""
+
+    status: str  # running, done, failed, cancelled
+    stage: str  # queued, decoding, detecting, identifying, deciding, signing (file i of n)
+    done: int
+    total: int | None
+    percent: int | None
+    cancel_requested: bool
+    updated_at: str | None
+    message: str | None
+
+
 class ScanJobOut(Out):
     id: str
     production_id: str
@@ -398,6 +411,7 @@ class ScanJobOut(Out):
     finished_at: str | None
     summary: dict[str, Any] | None
     credential: CredentialOut | None = None
+    progress: ProgressOut | None = None  # while it is queued or running
 
 
 class WebhookIn(In):

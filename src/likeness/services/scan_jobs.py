@@ -203,12 +203,12 @@ class ScanJobService:
                     raise NotFoundError("production", options.production_id)
                 ScanJobRepository(connection).add(_row(job))
                 kind = TaskKind.SCAN if credential is None else TaskKind.CREDENTIAL
-                self._tasks.put(connection, kind, account.id, task_id=job_id)
+                task = self._tasks.put(connection, kind, account.id, task_id=job_id)
         except BaseException:
             _clear(folder, staged.held)
             raise
         self._executor.submit(self._run, job, staged.key, uploads, staged.held)
-        return job
+        return dataclasses.replace(job, progress=task)
 
     def get(self, account: Account, job_id: str) -> ScanJob:
         """A job as ``account`` may read it: an admin any; a platform the jobs it

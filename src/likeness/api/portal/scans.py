@@ -1,5 +1,7 @@
-"""Clearance scans: upload, progress, report; and a clearance credential signed into a
-cleared file, offered for download once the scan is clean."""
+"""Clearance scans: upload (with upload progress: static/upload.js), the scan's stage and
+percentage while it runs (polled with htmx from the task board), cancelling it, and its
+results with names and a timeline with thumbnails; a clearance credential signed into
+a cleared file, offered for download once the scan is clean."""
 
 from __future__ import annotations
 
@@ -7,6 +9,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import HTMLResponse, Response, StreamingResponse
+from markupsafe import Markup
 
 from likeness.api.portal.labels import performer_names, production_title
 from likeness.api.portal.pages import (
@@ -19,11 +22,12 @@ from likeness.api.portal.pages import (
 from likeness.api.present import scan_job_json
 from likeness.api.uploads import InMemoryUploads, stage_scan
 from likeness.domain.account import Role
-from likeness.domain.scan import ScanOptions
+from likeness.domain.scan import ScanOptions, ScanReport
 from likeness.errors import (
     InvalidInputError,
 )
 from likeness.scan.report import report_html
+from likeness.scan.timeline import timeline_html
 from likeness.services.access import (
     require_role,
 )
@@ -60,17 +64,47 @@ async def submit_scan(
 
 @router.get("/portal/scans/{job_id}")
 def scan_page(request: Request, job_id: str, session: Session) -> HTMLResponse:
+    """The scan's page; htmx polls it for the status part alone while the scan runs."""
     require_role(session.account, Role.PRODUCTION)
-    job = services_of(request).scan_jobs.get(session.account, job_id)
+    services = services_of(request)
+    job = services.scan_jobs.get(session.account, job_id)
     name = "_scan_status.html" if request.headers.get("hx-request") else "scan.html"
+    report = job.report
+    names = (
+        {}
+        if report is None
+        else performer_names(services, (a.performer_id for a in report.appearances()))
+    )
     return page(
         request,
         name,
         session,
         job=scan_job_json(job),
         finished=job.status.finished,
-        report=job.report,
+        report=report,
+        names=names,
+        timelines=_timelines(report, names),
     )
+
+
+@router.post("/portal/scans/{job_id}/cancel")
+def cancel_scan(request: Request, job_id: str, session: Csrf) -> Response:
+    """Ask a queued or running scan to stop (whoever may read it may cancel it)."""
+    require_role(session.account, Role.PRODUCTION)
+    services_of(request).scan_jobs.cancel(session.account, job_id)
+    return back(f"/portal/scans/{job_id}", "Cancelling: the scan stops at its next step.")
+
+
+def _timelines(report: ScanReport | None, names: dict[str, str]) -> list[Markup]:
+    """Each scanned file's timeline (scan/timeline.py: escaped there, drawn with
+    attributes only), as in the downloadable report."""
+    if report is None:
+        return []
+    return [
+        Markup(timeline_html(media, names, key=f"portal-{i}"))  # noqa: S704 (built escaped)
+        for i, media in enumerate(report.media)
+        if media.error is None
+    ]
 
 
 @router.get("/portal/scans/{job_id}/report.html")
