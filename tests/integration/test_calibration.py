@@ -97,12 +97,12 @@ def test_a_calibration_measures_the_folder_and_reports_both_distributions(
     assert data["impostor_pairs_needed"] == 60
     page = calibration_html(run)
     svg = page[page.index("<svg") : page.index("</svg>")]
-    genuine_bars = svg[svg.index("class='genuine'") : svg.index("class='impostor'")]
-    impostor_bars = svg[svg.index("class='impostor'") :]
+    genuine_bars = svg[svg.index('data-name="genuine"') : svg.index('data-name="impostor"')]
+    impostor_bars = svg[svg.index('data-name="impostor"') :]
     assert sum(int(n) for n in _pairs_of(genuine_bars)) == 2
     assert sum(int(n) for n in _pairs_of(impostor_bars)) == 13
-    assert f"class='threshold' data-value='{c.threshold:g}'" in svg
-    assert "class='default' data-value='0.5'" in svg
+    assert f'data-label="chosen" data-value="{c.threshold!r}"' in svg
+    assert 'data-label="default" data-value="0.5"' in svg
     assert "<script" not in page and "http" not in page.replace("http://www.w3.org/2000/svg", "")
     # The operator's labels are nowhere in what is stored or reported.
     assert "Ada Lovelace" not in json.dumps(data) and "Ada Lovelace" not in page
@@ -110,7 +110,7 @@ def test_a_calibration_measures_the_folder_and_reports_both_distributions(
 
 
 def _pairs_of(svg: str) -> list[str]:
-    return [part.split("'")[0] for part in svg.split("data-pairs='")[1:]]
+    return [part.split('"')[0] for part in svg.split('data-count="')[1:]]
 
 
 def test_activation_changes_what_identify_scans_and_checks_decide_and_name(

@@ -58,10 +58,10 @@ def test_calibration_on_the_packaged_photos(services: Services, tmp_path: Path) 
     assert sum(data["histogram"]["impostor"]) == len(impostor)
     page = report_html(run)
     svg = page[page.index("<svg") : page.index("</svg>")]
-    genuine_part = svg[svg.index("<g class='genuine'") : svg.index("<g class='impostor'")]
-    impostor_part = svg[svg.index("<g class='impostor'") :]
+    genuine_part = svg[svg.index('data-name="genuine"') : svg.index('data-name="impostor"')]
+    impostor_part = svg[svg.index('data-name="impostor"') :]
     assert _pairs(genuine_part) == len(genuine) and _pairs(impostor_part) == len(impostor)
-    assert f"class='threshold' data-value='{c.threshold:g}'" in svg
+    assert f'data-label="chosen" data-value="{c.threshold!r}"' in svg
 
     # activation: identify decides by the calibration's threshold and names it
     obama = services.registry.add_performer(
@@ -77,4 +77,4 @@ def test_calibration_on_the_packaged_photos(services: Services, tmp_path: Path) 
 
 
 def _pairs(svg: str) -> int:
-    return sum(int(part.split("'")[0]) for part in svg.split("data-pairs='")[1:])
+    return sum(int(part.split('"')[0]) for part in svg.split('data-count="')[1:])

@@ -18,6 +18,8 @@ from dataclasses import dataclass
 
 from markupsafe import Markup, escape
 
+from likeness.domain.calibration import DistanceHistogram
+
 WIDTH = 360
 FONT = 12
 INK = "#1d1d1f"
@@ -286,7 +288,8 @@ def histogram_chart(
         anchor = "end" if mx > left + inner_w * 0.6 else "start"
         tx = mx - 3 if anchor == "end" else mx + 3
         parts.append(
-            f'<line class="marker" data-value="{marker.value!r}" x1="{_f(mx)}" y1="{top - 6}" '
+            f'<line class="marker" data-label="{escape(marker.label)}" '
+            f'data-value="{marker.value!r}" x1="{_f(mx)}" y1="{top - 6}" '
             f'x2="{_f(mx)}" y2="{top + inner_h}" stroke="{INK}" stroke-width="1.5"{dash}/>'
             f'<text x="{_f(tx)}" y="{top + 6 + i * 14}" text-anchor="{anchor}" fill="{INK}">'
             f"{escape(marker.label)} {marker.value:g}</text>"
@@ -324,3 +327,27 @@ def histogram_chart(
 def month_label(year: int, month: int) -> str:
     """A month as a column's foot: "Jan 2026"."""
     return f"{MONTHS[month - 1]} {year}"
+
+
+def distributions_chart(
+    key: str, histogram: DistanceHistogram, threshold: float, default: float
+) -> Markup:
+    """A calibration's genuine and impostor distances with its chosen threshold and the
+    settings' default (the portal's calibration page and the CLI's HTML report)."""
+    return histogram_chart(
+        key,
+        "Genuine and impostor distances",
+        f"Two overlaid histograms, each bin the share of its own pairs: genuine pairs "
+        f"(same person, {sum(histogram.genuine):,}) and impostor pairs (different people, "
+        f"{sum(histogram.impostor):,}) by distance. A match is a distance below the "
+        f"threshold: the chosen threshold {threshold:g} is a solid line, the settings' "
+        f"default {default:g} a dashed one.",
+        histogram.edges(),
+        [
+            Series("genuine", histogram.genuine, GENUINE),
+            Series("impostor", histogram.impostor, IMPOSTOR),
+        ],
+        [Marker("chosen", threshold), Marker("default", default, dashed=True)],
+        axis_label="distance",
+        empty="No distances were measured.",
+    )

@@ -9,46 +9,13 @@ names), file names or embeddings.
 from __future__ import annotations
 
 import html
-import math
 import statistics
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import Any
 
-from likeness.domain.calibration import RatePoint
+from likeness.api.charts import distributions_chart
+from likeness.domain.calibration import RatePoint, distance_histogram
 from likeness.services.calibration import CalibrationRun
-
-MAX_BINS = 40
-WIDTH, HEIGHT = 720, 300
-LEFT, RIGHT, TOP, BOTTOM = 56, 16, 16, 44  # plot margins, px
-GENUINE, IMPOSTOR = "#2e7d32", "#c62828"
-
-
-@dataclass(frozen=True)
-class Histogram:
-    start: float  # left edge of the first bin
-    width: float
-    genuine: tuple[int, ...]
-    impostor: tuple[int, ...]
-
-    def edges(self) -> list[float]:
-        return [round(self.start + i * self.width, 6) for i in range(len(self.genuine) + 1)]
-
-
-def histogram(genuine: Sequence[float], impostor: Sequence[float]) -> Histogram:
-    """Both distributions over the same bins (a width of 0.01 or more, at most 40 bins)."""
-    low, high = min(genuine[0], impostor[0]), max(genuine[-1], impostor[-1])
-    width = max(0.01, math.ceil((high - low) / MAX_BINS * 100) / 100)
-    start = math.floor(low / width) * width
-    count = max(1, math.floor((high - start) / width) + 1)
-
-    def counts(values: Sequence[float]) -> tuple[int, ...]:
-        bins = [0] * count
-        for v in values:
-            bins[min(count - 1, int((v - start) / width))] += 1
-        return tuple(bins)
-
-    return Histogram(round(start, 6), width, counts(genuine), counts(impostor))
 
 
 def _summary(values: Sequence[float]) -> dict[str, Any]:
@@ -64,7 +31,7 @@ def _summary(values: Sequence[float]) -> dict[str, Any]:
 def report_json(run: CalibrationRun) -> dict[str, Any]:
     """The report's JSON form (docs/recognition.md, "Calibration")."""
     e, c = run.evaluation, run.calibration
-    h = histogram(e.distances.genuine, e.distances.impostor)
+    h = c.histogram or distance_histogram(e.distances)
     return {
         "calibration": c.to_json(),
         "default_threshold": run.default_threshold,
@@ -100,7 +67,8 @@ def report_html(run: CalibrationRun) -> str:
         "<style>body{font:14px system-ui,sans-serif;margin:2em;color:#222}"
         "table{border-collapse:collapse}td,th{border-bottom:1px solid #ddd;padding:4px 8px;"
         "text-align:right}th:first-child,td:first-child{text-align:left}"
-        ".chosen{font-weight:bold;background:#fff8e1}</style></head><body>",
+        ".chosen{font-weight:bold;background:#fff8e1}figure.chart{max-width:720px;margin:1em 0}"
+        "</style></head><body>",
         f"<h1>Calibration {esc(c.id)}</h1>",
         "<table id='facts'>",
         *(
@@ -146,71 +114,8 @@ def _rate_row(point: RatePoint, chosen: float) -> str:
 
 
 def _plot(run: CalibrationRun) -> str:
-    """Both distributions as shares of their own pairs per bin, on one distance axis."""
-    e = run.evaluation
-    h = histogram(e.distances.genuine, e.distances.impostor)
-    edges = h.edges()
-    low = min(edges[0], run.default_threshold, e.threshold)
-    high = max(edges[-1], run.default_threshold, e.threshold)
-    shares = [[n / max(1, sum(counts)) for n in counts] for counts in (h.genuine, h.impostor)]
-    top = max(max(s) for s in shares) or 1.0
-    inner_w, inner_h = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
-
-    def x(d: float) -> float:
-        return LEFT + (d - low) / max(high - low, 1e-9) * inner_w
-
-    def y(share: float) -> float:
-        return TOP + inner_h * (1 - share / top)
-
-    parts = [
-        f"<svg xmlns='http://www.w3.org/2000/svg' id='distributions' width='{WIDTH}' "
-        f"height='{HEIGHT}' viewBox='0 0 {WIDTH} {HEIGHT}' role='img' "
-        "aria-label='genuine and impostor distance distributions'>",
-        f"<line x1='{LEFT}' y1='{TOP + inner_h}' x2='{WIDTH - RIGHT}' y2='{TOP + inner_h}' "
-        "stroke='#444'/>",
-        f"<line x1='{LEFT}' y1='{TOP}' x2='{LEFT}' y2='{TOP + inner_h}' stroke='#444'/>",
-    ]
-    for name, colour, series in (
-        ("genuine", GENUINE, shares[0]),
-        ("impostor", IMPOSTOR, shares[1]),
-    ):
-        parts.append(f"<g class='{name}' fill='{colour}' fill-opacity='0.5'>")
-        for i, share in enumerate(series):
-            if share == 0:
-                continue
-            left, right = x(edges[i]), x(edges[i + 1])
-            parts.append(
-                f"<rect x='{left:.1f}' y='{y(share):.1f}' width='{right - left:.1f}' "
-                f"height='{TOP + inner_h - y(share):.1f}' data-from='{edges[i]:g}' "
-                f"data-pairs='{h.genuine[i] if name == 'genuine' else h.impostor[i]}'/>"
-            )
-        parts.append("</g>")
-    for cls, value, dash, label in (
-        ("threshold", e.threshold, "", "chosen"),
-        ("default", run.default_threshold, " stroke-dasharray='6 4'", "default"),
-    ):
-        parts.append(
-            f"<line class='{cls}' data-value='{value:g}' x1='{x(value):.1f}' y1='{TOP}' "
-            f"x2='{x(value):.1f}' y2='{TOP + inner_h}' stroke='#000'{dash}/>"
-            f"<text x='{x(value) + 3:.1f}' y='{TOP + 12}' font-size='11'>{label} "
-            f"{value:g}</text>"
-        )
-    tick = 0.1
-    for i in range(math.ceil(low / tick), math.floor(high / tick) + 1):
-        d = i * tick
-        parts.append(
-            f"<text x='{x(d):.1f}' y='{HEIGHT - BOTTOM + 16}' font-size='11' "
-            f"text-anchor='middle'>{d:.1f}</text>"
-        )
-    parts.append(
-        f"<text x='{LEFT + inner_w / 2:.0f}' y='{HEIGHT - 6}' font-size='12' "
-        "text-anchor='middle'>distance (a match is below the threshold)</text>"
-        f"<text x='12' y='{TOP + inner_h / 2:.0f}' font-size='12' text-anchor='middle' "
-        f"transform='rotate(-90 12 {TOP + inner_h / 2:.0f})'>share of pairs</text>"
-        f"<text x='{WIDTH - RIGHT}' y='{TOP + 28}' font-size='12' text-anchor='end' "
-        f"fill='{GENUINE}'>genuine ({len(e.distances.genuine)} pairs)</text>"
-        f"<text x='{WIDTH - RIGHT}' y='{TOP + 44}' font-size='12' text-anchor='end' "
-        f"fill='{IMPOSTOR}'>impostor ({len(e.distances.impostor)} pairs)</text>"
-    )
-    parts.append("</svg>")
-    return "".join(parts)
+    """Both distributions as shares of their own pairs per bin, on one distance axis, with
+    the chosen threshold and the settings' default: the portal's chart (api/charts.py)."""
+    histogram = distance_histogram(run.evaluation.distances)
+    threshold = run.evaluation.threshold
+    return str(distributions_chart("distributions", histogram, threshold, run.default_threshold))

@@ -25,6 +25,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
+from typing import Any
 
 from likeness.domain.consent import Modality
 from likeness.errors import InvalidInputError
@@ -114,6 +115,59 @@ def pair_distances(samples: Mapping[str, Sequence[Sequence[float]]]) -> Distance
             hint="add a second photo or recording of at least one person",
         )
     return Distances(tuple(sorted(genuine)), tuple(sorted(impostor)))
+
+
+MAX_BINS = 40  # a histogram's bins at most
+BIN_WIDTH = 0.01  # at least
+
+
+@dataclass(frozen=True)
+class DistanceHistogram:
+    """Genuine and impostor pair counts over the same bins: what a calibration's
+    distances looked like, kept with it (counts only: no label, file or embedding)."""
+
+    start: float  # left edge of the first bin
+    width: float
+    genuine: tuple[int, ...]
+    impostor: tuple[int, ...]
+
+    def edges(self) -> list[float]:
+        return [round(self.start + i * self.width, 6) for i in range(len(self.genuine) + 1)]
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "start": self.start,
+            "width": self.width,
+            "genuine": list(self.genuine),
+            "impostor": list(self.impostor),
+        }
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> DistanceHistogram:
+        return cls(
+            float(data["start"]),
+            float(data["width"]),
+            tuple(int(n) for n in data["genuine"]),
+            tuple(int(n) for n in data["impostor"]),
+        )
+
+
+def distance_histogram(distances: Distances) -> DistanceHistogram:
+    """Both distributions over the same bins (``BIN_WIDTH`` wide or more, at most
+    ``MAX_BINS``)."""
+    genuine, impostor = distances.genuine, distances.impostor
+    low, high = min(genuine[0], impostor[0]), max(genuine[-1], impostor[-1])
+    width = max(BIN_WIDTH, math.ceil((high - low) / MAX_BINS * 100) / 100)
+    start = math.floor(low / width) * width
+    count = max(1, math.floor((high - start) / width) + 1)
+
+    def counts(values: Sequence[float]) -> tuple[int, ...]:
+        bins = [0] * count
+        for v in values:
+            bins[min(count - 1, int((v - start) / width))] += 1
+        return tuple(bins)
+
+    return DistanceHistogram(round(start, 6), width, counts(genuine), counts(impostor))
 
 
 @dataclass(frozen=True)
@@ -210,6 +264,7 @@ class Calibration:
     created_at: datetime
     created_by: str | None
     active: bool
+    histogram: DistanceHistogram | None = None  # None: made before histograms were kept
 
     @property
     def demonstrated(self) -> bool:

@@ -6,9 +6,11 @@ it is used to pair files and is never stored or logged). Faces are read from ima
 voices from audio or video. Every file is embedded with the encoder in use now, so a
 calibration belongs to one model id; the gallery uses the active calibration of exactly
 that model (services/gallery.py). What is stored: the model and detector ids, a digest of
-the files' hashes, counts, the chosen threshold and its rates; never the files, the
-labels or the embeddings. Activating a calibration changes what matches, so it is a
-decision of record: a ``calibration.activated`` log entry.
+the files' hashes, counts, the chosen threshold and its rates, and a histogram of the
+genuine and impostor distances (pair counts per bin, for the portal's chart); never the
+files, the labels, the distances one by one or the embeddings. Activating a calibration
+changes what matches, so it is a decision of record: a ``calibration.activated`` log
+entry.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from likeness.domain.calibration import (
     Calibration,
     Evaluation,
     ThresholdInForce,
+    distance_histogram,
     evaluate,
     pair_distances,
     pairs_needed,
@@ -118,6 +121,7 @@ class CalibrationService:
             created_at=self._clock.now(),
             created_by=created_by,
             active=False,
+            histogram=distance_histogram(evaluation.distances),
         )
         with self._database.write() as connection:
             CalibrationRepository(connection).add(calibration)

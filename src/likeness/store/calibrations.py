@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.engine import Connection
 
-from likeness.domain.calibration import BoundMethod, Calibration, Rate
+from likeness.domain.calibration import BoundMethod, Calibration, DistanceHistogram, Rate
 from likeness.domain.consent import Modality
 from likeness.store.tables import calibrations
 
@@ -31,7 +31,7 @@ class CalibrationRepository:
                 impostor_pairs=item.impostor_pairs,
                 threshold=repr(item.threshold),
                 target_fmr=repr(item.target_fmr),
-                rates=json.dumps({"fmr": _rate_json(item.fmr), "fnmr": _rate_json(item.fnmr)}),
+                rates=json.dumps(_rates_json(item)),
                 created_at=item.created_at,
                 created_by=item.created_by,
                 active=False,  # activation is its own step (``activate``)
@@ -69,6 +69,15 @@ class CalibrationRepository:
         )
 
 
+def _rates_json(item: Calibration) -> dict[str, Any]:
+    """The rates at the threshold, and the distances' histogram (counts per bin) where
+    there is one: kept in the same JSON column, so no schema change was needed for it."""
+    rates: dict[str, Any] = {"fmr": _rate_json(item.fmr), "fnmr": _rate_json(item.fnmr)}
+    if item.histogram is not None:
+        rates["histogram"] = item.histogram.to_json()
+    return rates
+
+
 def _rate_json(value: Rate) -> dict[str, Any]:
     return {
         "errors": value.errors,
@@ -104,4 +113,7 @@ def _calibration(row: Any) -> Calibration:
         created_at=row.created_at,
         created_by=row.created_by,
         active=bool(row.active),
+        histogram=None
+        if "histogram" not in rates
+        else DistanceHistogram.from_json(rates["histogram"]),
     )

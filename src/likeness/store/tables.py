@@ -521,7 +521,8 @@ calibrations = Table(
     Column("impostor_pairs", BigInteger, nullable=False),
     Column("threshold", String(16), nullable=False),  # decimal text, as chosen
     Column("target_fmr", String(16), nullable=False),
-    Column("rates", Text, nullable=False),  # JSON: FMR and FNMR at the threshold, bounded
+    # JSON: FMR and FNMR at the threshold, bounded; the distances' histogram (counts)
+    Column("rates", Text, nullable=False),
     Column("created_at", UTCDateTime, nullable=False),
     Column("created_by", Text),
     Column("active", Boolean, nullable=False),

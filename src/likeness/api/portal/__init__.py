@@ -16,6 +16,7 @@ from likeness.api.portal import (
     account,
     admin,
     auth,
+    calibration,
     consents,
     dashboards,
     enrolment,
@@ -41,6 +42,7 @@ for part in (
     tasks,
     takedowns,
     log,
+    calibration,
     retention,
 ):
     router.include_router(part.router)
