@@ -1,7 +1,9 @@
 """The consent flow in a real browser (Debian's Chromium driven by Playwright, with
-``executable_path``) against a real ``likeness serve`` process: a production requests
-consent, the performer logs in and grants it, the production reports a use under it,
-picked from the consents it holds, and sees it covered and its cost."""
+``executable_path``) against a real ``likeness serve`` process: a production finds a
+performer it has no consent with by exact name and date of birth and requests consent,
+the performer logs in and grants it (the request named by production and project, not
+by id), the production reports a use under it, choosing the consent (and with it the
+performer) and the purpose from lists, and sees it covered and its cost."""
 
 from __future__ import annotations
 
@@ -89,7 +91,15 @@ def test_consent_requested_granted_then_covered_with_its_cost(
     page = production.new_page()
     log_in(page, base, "production")
     page.get_by_role("link", name="Request consent").first.click()
-    page.get_by_label("Performer id").fill(performer_id)
+    picker = page.get_by_label("Performer", exact=True)
+    assert picker.locator("option", has_text="Bo Other").count() == 0  # not browsable
+    # found by exact name and date of birth, from the keyboard (Enter submits the lookup)
+    page.get_by_label("Full name").fill("bo other")
+    page.get_by_label("Date of birth", exact=True).fill("1985-06-01")
+    page.get_by_label("Date of birth", exact=True).press("Enter")
+    page.locator("#lookup-found", has_text="Bo Other").wait_for()
+    assert picker.input_value() == performer_id  # the picker holds the one found
+    assert picker.locator("option:checked").inner_text() == "Bo Other"
     page.get_by_label("face").check()
     page.get_by_label("Project").fill("The Long Night")
     page.get_by_label("Purposes, one per line").fill(f"{purpose}\nwave from the bridge")
@@ -110,7 +120,8 @@ def test_consent_requested_granted_then_covered_with_its_cost(
     log_in(mine, base, "performer-other")
     pending = mine.get_by_role("region", name=re.compile("Requests waiting"))
     consent_id = consent_url.rsplit("/", 1)[1]
-    pending.get_by_role("link", name=consent_id).click()
+    assert pending.get_by_role("link", name=consent_id).count() == 0  # no id as a label
+    pending.get_by_role("link", name="The Long Night", exact=True).click()  # its title
     assert mine.url.split("?")[0] == consent_url
     plain = mine.locator("#plain-language").inner_text()
     assert purpose in plain and "1500" in plain and "scene 7" in plain
@@ -130,7 +141,8 @@ def test_consent_requested_granted_then_covered_with_its_cost(
     )
     page.locator("#consent-performer", has_text="Bo Other").wait_for()
     page.get_by_label("face").check()
-    page.get_by_label("scene 7").check()  # the scenes decide: no purpose needs picking
+    page.get_by_label(purpose).check()  # the purpose, from the consent's list
+    page.get_by_label("scene 7").check()  # the scenes decide whether it is within it
     page.get_by_label("Date of the use").fill(world.today.isoformat())
     page.get_by_role("button", name="Preview cost").click()
     decision = page.locator("#preview-decision")
