@@ -1,0 +1,75 @@
+"""Enrolment in a real browser (Debian's Chromium via Playwright) against ``likeness
+serve`` with the real dlib model: a performer chooses photos, sees each one's verdict
+(one accepted, one refused with its reason) before anything is kept, enrols the good
+one, and sees the enrolment listed."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from likeness.bootstrap import build_services
+from likeness.settings import load_settings
+from tests.api_world import World
+from tests.integration.test_portal_browser import browser, log_in, served
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.model]
+ASSETS = Path(__file__).parents[1] / "assets"
+GOOD = ASSETS / "faces" / "obama.jpg"
+NO_FACE = ASSETS / "face_free" / "brick.jpg"
+
+__all__ = ["browser", "served"]  # fixtures, shared with test_portal_browser.py
+
+
+def template_count(home: Path) -> int:
+    services = build_services(load_settings(home=home))
+    try:
+        with services.database.read() as connection:
+            return int(connection.exec_driver_sql("SELECT count(*) FROM templates").scalar_one())
+    finally:
+        services.close()
+
+
+def test_a_performer_sees_the_verdicts_then_enrols(
+    served: tuple[World, str], browser: Any, tmp_path: Path
+) -> None:
+    from playwright.sync_api import expect
+
+    world, base = served
+    home = world.services.settings.home
+    page = browser.new_page()
+    log_in(page, base, "performer")
+    page.get_by_role("link", name="Enrolment").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Enrolment: Ada Lovelace")
+    expect(page.locator("#enrolled")).to_contain_text("Nothing enrolled yet")
+
+    photos = page.locator("#face-form")
+    photos.get_by_label("Photos").set_input_files([GOOD, NO_FACE])  # checked as chosen
+    verdicts = page.locator("#face-verdicts")
+    good = verdicts.locator("li", has_text="obama.jpg")
+    bad = verdicts.locator("li", has_text="brick.jpg")
+    expect(good.locator(".state")).to_have_text("accepted", timeout=60_000)
+    expect(good).to_contain_text("one clear face")
+    expect(bad.locator(".state")).to_have_text("refused")
+    expect(bad).to_contain_text("found 0 faces; an enrolment photo must show exactly one")
+    expect(bad).to_contain_text("use a clearer, frontal photo")
+    enrol = photos.get_by_role("button", name="Enrol these photos")
+    expect(enrol).to_be_disabled()  # a refused file: nothing can be kept yet
+    page.screenshot(path=str(tmp_path / "verdicts.png"), full_page=True)
+    assert template_count(home) == 0  # the check kept nothing
+
+    photos.get_by_label("Photos").set_input_files([GOOD])
+    expect(verdicts.locator(".state")).to_have_text(["accepted"], timeout=60_000)
+    expect(enrol).to_be_enabled()
+    enrol.click()
+    page.wait_for_url(re.compile(r".*/portal/enrolment\?flash=.*"), timeout=60_000)
+    expect(page.locator(".flash")).to_contain_text("Enrolled 1 template from the photos")
+    row = page.locator("#enrolled tbody tr")
+    expect(row.locator("td").nth(0)).to_have_text("face")
+    expect(row.locator("td").nth(1)).to_have_text("1")
+    expect(row.locator("td").nth(4)).to_contain_text("dlib")
+    assert template_count(home) == 1
+    page.screenshot(path=str(tmp_path / "enrolled.png"), full_page=True)
