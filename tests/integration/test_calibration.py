@@ -151,7 +151,8 @@ def test_activation_changes_what_identify_scans_and_checks_decide_and_name(
     assert appearance.threshold == run.calibration.threshold
     assert appearance.to_json()["calibration"] == run.calibration.id
     assert run.calibration.id in report_csv(report).splitlines()[1]
-    assert f"{run.calibration.threshold:g} ({run.calibration.id})" in report_html(report)
+    chip = f"<code class='id-chip'>{run.calibration.id}</code>"
+    assert f"{run.calibration.threshold:g} (calibration {chip})" in report_html(report)
 
     use = UseFacts(
         production_id=ids["film"],

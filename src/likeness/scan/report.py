@@ -192,7 +192,12 @@ def _threshold_cell(a: Appearance) -> str:
     """The threshold that decided the identification and its calibration (id or default)."""
     if a.threshold is None:
         return ""
-    return f"{a.threshold:g} ({html.escape(a.calibration or 'default')})"
+    if a.calibration is None or a.calibration == "default":
+        return f"{a.threshold:g} (default)"
+    # a calibration's id names no person: shown as an id, marked as one
+    return (
+        f"{a.threshold:g} (calibration <code class='id-chip'>{html.escape(a.calibration)}</code>)"
+    )
 
 
 def _row(a: Appearance, names: Mapping[str, str]) -> str:
