@@ -321,7 +321,7 @@ def test_a_key_is_shown_once_works_and_is_refused_once_revoked(admin: Admin) -> 
     assert made.status_code == 200
     assert made.headers["cache-control"] == "no-store"
     assert "This is the only time it is shown" in made.text
-    found = re.search(r'<code id="new-key">(llk_[^<]+)</code>', made.text)
+    found = re.search(r'id="new-key" readonly value="(llk_[^"]+)"', made.text)
     assert found is not None
     token = found.group(1)
     api = TestClient(admin.app, base_url="https://testserver")
