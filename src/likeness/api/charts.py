@@ -113,7 +113,8 @@ def _figure(
         f'<desc id="{ident}-desc">{escape(description)}</desc>' + "".join(drawing) + "</svg>"
         f'<details class="chart-data"><summary>{escape(title)}: the figures</summary>'
         + (f"<p>{escape(note)}</p>" if note else "")
-        + f'<div class="table-wrap"><table><thead><tr>{head}</tr></thead>'
+        + f'<div class="table-wrap" role="region" tabindex="0" '
+        f'aria-label="{escape(title)}: the figures"><table><thead><tr>{head}</tr></thead>'
         f"<tbody>{body}</tbody></table></div></details></figure>"
     )
 
