@@ -60,7 +60,7 @@ from likeness.services.scans import ScanService
 from likeness.services.takedowns import TakedownService
 from likeness.services.tasks import TaskService
 from likeness.services.uses import UseService
-from likeness.services.watch import WatchService
+from likeness.services.watch import WatchRuns, WatchService
 from likeness.services.webhooks import RetryPolicy, WebhookService
 from likeness.services.witness_server import WitnessService
 from likeness.services.witnesses import WitnessClientService
@@ -127,6 +127,8 @@ class Services:
     _fingerprints: FingerprintService | None = field(default=None, repr=False)
     _calibrations: CalibrationService | None = field(default=None, repr=False)
     _executor: ThreadPoolExecutor | None = field(default=None, repr=False)
+    _watch_runs: WatchRuns | None = field(default=None, repr=False)
+    _watch_executor: ThreadPoolExecutor | None = field(default=None, repr=False)
 
     def leader_lock(self, name: str) -> LeaderLock:
         """The leader lock ``name`` of this store (store/leader.py): what must run in one
@@ -199,6 +201,22 @@ class Services:
         return self._scan_jobs
 
     @property
+    def watch_runs(self) -> WatchRuns:
+        """Runs of the watcher started from the portal, on a thread of their own (started
+        on first use, stopped with the services)."""
+        if self._watch_runs is None:
+            self._watch_executor = ThreadPoolExecutor(
+                max_workers=1, thread_name_prefix="likeness-watch-run"
+            )
+            self._watch_runs = WatchRuns(
+                watch=self.watch,
+                tasks=self.tasks,
+                executor=self._watch_executor,
+                clock=self.clock,
+            )
+        return self._watch_runs
+
+    @property
     def credentials(self) -> CredentialService:
         """Clearance credentials, signed with the home's key (made now for a home that
         predates them)."""
@@ -260,6 +278,11 @@ class Services:
         if self._executor is not None:
             self._executor.shutdown(wait=True, cancel_futures=True)
             self._executor = None
+        if self._watch_runs is not None:
+            self._watch_runs.stop()
+        if self._watch_executor is not None:
+            self._watch_executor.shutdown(wait=True, cancel_futures=True)
+            self._watch_executor = None
         for writer in (self._writer, self._receipt_writer):
             if writer is not None:
                 writer.close()

@@ -217,7 +217,7 @@ def test_another_production_neither_sees_nor_cancels_it_and_csrf_is_checked(
     assert task is not None and task.cancel_requested_at is None
 
     pause.release.set()
-    assert 'id="scan-state">done<' in _poll(http, url, lambda t: "scan-state\">done" in t)
+    assert 'id="scan-state">done<' in _poll(http, url, lambda t: 'scan-state">done' in t)
 
 
 def test_the_api_cancels_a_queued_scan_and_refuses_a_finished_one(

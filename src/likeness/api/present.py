@@ -290,6 +290,7 @@ def task_json(task: Task) -> dict[str, Any]:
         "total": task.total,
         "percent": task.percent,
         "cancel_requested": task.cancel_requested_at is not None,
+        "started_at": plain(task.started_at),
         "updated_at": plain(task.updated_at),
         "message": task.message,
     }

@@ -396,6 +396,7 @@ class ProgressOut(Out):
     total: int | None
     percent: int | None
     cancel_requested: bool
+    started_at: str | None
     updated_at: str | None
     message: str | None
 

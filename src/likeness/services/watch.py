@@ -8,6 +8,12 @@ media file at ``LIKENESS_WATCH_MAX_BYTES``), media types checked. An item is
 remembered by its URL (never fetched twice) and by its content's SHA-256 (never
 scanned twice); whatever goes wrong with one item is recorded on it and the run goes
 on. Media is held in memory while it is checked, never written to a disk.
+
+A run reports its steps (each source listed, each new item checked, the item's scan
+within it) to a ``StepReporter``: ``WatchRuns`` starts runs from the portal on a
+thread the composition root owns and puts them on the task board, where they show
+their progress and can be cancelled (the item being checked is then not recorded: the
+next run takes it up again).
 """
 
 from __future__ import annotations
@@ -16,25 +22,33 @@ import hashlib
 import json
 import threading
 from collections.abc import Callable, Sequence
+from concurrent.futures import Executor
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
+from likeness.domain.account import Account, Role
 from likeness.domain.decision import DecisionOutcome
 from likeness.domain.scan import NO_PRODUCTION, ScanOptions, ScanReport
+from likeness.domain.task import Stage, Step, Task, TaskKind, TaskStatus
 from likeness.domain.watch import ItemStatus, SourceKind, WatchedItem, WatchedSource
 from likeness.egress import Egress
 from likeness.errors import (
+    ConflictError,
     EgressError,
     InvalidInputError,
     LikenessError,
     NotFoundError,
+    PermissionDeniedError,
+    TaskCancelledError,
 )
 from likeness.recognition.media import MEDIA_SUFFIXES
 from likeness.scan.memory_files import MemoryFiles
 from likeness.services.feeds import media_urls
 from likeness.services.ports import Clock, IdFactory
 from likeness.services.scans import ScanService, expand
+from likeness.services.tasks import StepReporter, TaskProgress, TaskService, ignore
 from likeness.store.database import Database
 from likeness.store.repositories import ProductionRepository
 from likeness.store.watched import WatchRepository
@@ -128,12 +142,21 @@ class WatchService:
         with self._database.read() as connection:
             return WatchRepository(connection).items(source_id)
 
-    def run(self, progress: Callable[[str], None] = lambda _: None) -> WatchRun:
-        """Poll every source once; each new item is fetched, checked and recorded."""
-        with self._running:
+    def run(
+        self, progress: Callable[[str], None] = lambda _: None, *, steps: StepReporter = ignore
+    ) -> WatchRun:
+        """Poll every source once; each new item is fetched, checked and recorded.
+        ``steps`` hears each source listed and each item checked (it may raise
+        ``TaskCancelledError``: the run stops there, the items recorded so far stay)."""
+        steps(Step(Stage.QUEUED))
+        while not self._running.acquire(timeout=1.0):  # a run already going in this process
+            steps(Step(Stage.QUEUED))  # keeps the board current, and lets a cancel in
+        try:
             items: list[WatchedItem] = []
             errors: list[tuple[str, str]] = []
-            for source in self.sources():
+            sources = self.sources()
+            for part, source in enumerate(sources, start=1):
+                steps(Step(Stage.LISTING, 0, None, part, len(sources), "source"))
                 try:
                     urls = self._listed(source)
                 except LikenessError as exc:
@@ -142,14 +165,19 @@ class WatchService:
                     continue
                 with self._database.read() as connection:
                     seen = WatchRepository(connection).seen_urls(source.id)
-                for url in (u for u in urls if u not in seen):
+                new = [u for u in urls if u not in seen]
+                for done, url in enumerate(new):
+                    checking = Step(Stage.CHECKING, done, len(new), part, len(sources), "source")
+                    steps(checking)
                     progress(url)
-                    item = self._item(source, url)
+                    item = self._item(source, url, _as_step(steps, checking))
                     with self._database.write() as connection:
                         WatchRepository(connection).add_item(item)
                     items.append(item)
                 self._ran(source, None)
             return WatchRun(items=tuple(items), source_errors=tuple(errors))
+        finally:
+            self._running.release()
 
     def _ran(self, source: WatchedSource, error: str | None) -> None:
         with self._database.write() as connection:
@@ -174,9 +202,11 @@ class WatchService:
             raise InvalidInputError(f"{url} is larger than {limit} bytes: not read past that")
         return answer.body, answer.content_type
 
-    def _item(self, source: WatchedSource, url: str) -> WatchedItem:
+    def _item(self, source: WatchedSource, url: str, steps: StepReporter) -> WatchedItem:
         try:
-            status, sha, detail = self._check(source, url)
+            status, sha, detail = self._check(source, url, steps)
+        except TaskCancelledError:  # the run stops; this item is not recorded
+            raise
         except (LikenessError, EgressError) as exc:
             status, sha, detail = ItemStatus.ERROR, None, exc.message
         except Exception as exc:  # a file no decoder can read must not stop the run
@@ -190,7 +220,9 @@ class WatchService:
             seen_at=self._clock.now(),
         )
 
-    def _check(self, source: WatchedSource, url: str) -> tuple[ItemStatus, str | None, str | None]:
+    def _check(
+        self, source: WatchedSource, url: str, steps: StepReporter
+    ) -> tuple[ItemStatus, str | None, str | None]:
         with self._memory.folder() as held:
             if source.kind is SourceKind.FOLDER:
                 path = Path(url)
@@ -215,8 +247,20 @@ class WatchService:
                 if matched:
                     return ItemStatus.MATCHED, sha, json.dumps({"flags": matched})
             production = source.production_id or NO_PRODUCTION
-            report = self._scans.scan([path], ScanOptions(production_id=production), location=url)
+            report = self._scans.scan(
+                [path], ScanOptions(production_id=production), location=url, steps=steps
+            )
             return _outcome(report, sha)
+
+
+def _as_step(steps: StepReporter, step: Step) -> StepReporter:
+    """An item's scan reports as the watch run's step (the item's place in the run, not
+    the scan's samples); each report is still a chance to cancel."""
+
+    def report(_: Step) -> None:
+        steps(step)
+
+    return report
 
 
 def _outcome(report: ScanReport, sha: str) -> tuple[ItemStatus, str | None, str | None]:
@@ -294,3 +338,98 @@ class WatchDispatcher:
             except Exception as exc:  # the next round tries again
                 self._on_error(exc)
             self._stop.wait(self._interval)
+
+
+STALE = timedelta(minutes=10)  # a run that wrote no progress for this long has stopped
+WATCH_RUN_STOPPED = "the run stopped reporting (its server process stopped?); run it again"
+
+
+class WatchRuns:
+    """Runs of the watcher started by an admin from the portal: each on the executor the
+    composition root owns (one at a time), tracked on the task board, cancellable."""
+
+    def __init__(
+        self, *, watch: WatchService, tasks: TaskService, executor: Executor, clock: Clock
+    ) -> None:
+        self._watch = watch
+        self._tasks = tasks
+        self._executor = executor
+        self._clock = clock
+        self._mine: set[str] = set()  # runs this process started
+
+    def start(self, account: Account) -> Task:
+        """Start a run now, unless one started from the portal is still going."""
+        _require_admin(account)
+        self._expire_stale()
+        running = [t for t in self._tasks.recent(TaskKind.WATCH, 5) if not t.status.finished]
+        if running:
+            raise ConflictError(
+                "a run of the watcher is under way: wait for it, or cancel it",
+                hint=f"its progress is at /portal/watch/runs/{running[0].id}",
+            )
+        progress = self._tasks.open(TaskKind.WATCH, account.id)
+        self._mine.add(progress.task_id)
+        self._executor.submit(self._run, progress)
+        task = self._tasks.get(progress.task_id)
+        assert task is not None
+        return task
+
+    def runs(self, account: Account, limit: int = 10) -> list[Task]:
+        _require_admin(account)
+        self._expire_stale()
+        return self._tasks.recent(TaskKind.WATCH, limit)
+
+    def get(self, account: Account, task_id: str) -> Task:
+        _require_admin(account)
+        task = self._tasks.visible(account, task_id)
+        if task.kind is not TaskKind.WATCH:
+            raise NotFoundError("watch run", task_id)
+        return task
+
+    def cancel(self, account: Account, task_id: str) -> Task:
+        self.get(account, task_id)
+        return self._tasks.cancel(task_id)
+
+    def stop(self) -> None:
+        """Ask this process's runs still going to stop (the services are closing)."""
+        for task_id in list(self._mine):
+            task = self._tasks.get(task_id)
+            if task is not None and not task.status.finished:
+                self._tasks.cancel(task_id)
+
+    def _run(self, progress: TaskProgress) -> None:
+        try:
+            done = self._watch.run(steps=progress)
+        except TaskCancelledError:
+            progress.finish(TaskStatus.CANCELLED, "cancelled; the items checked before stay")
+        except Exception as exc:  # the run says why; the server goes on
+            message = exc.message if isinstance(exc, LikenessError) else repr(exc)
+            progress.finish(TaskStatus.FAILED, message)
+        else:
+            progress.finish(TaskStatus.DONE, summary(done))
+        finally:
+            self._mine.discard(progress.task_id)
+
+    def _expire_stale(self) -> None:
+        for task in self._tasks.recent(TaskKind.WATCH, 5):
+            if not task.status.finished and task.updated_at < self._clock.now() - STALE:
+                self._tasks.finish(task.id, TaskStatus.FAILED, WATCH_RUN_STOPPED)
+
+
+def summary(run: WatchRun) -> str:
+    """What a run found, in a line: ``3 new items (1 flagged, 2 clear); 1 source unread``."""
+    counts: dict[str, int] = {}
+    for item in run.items:
+        counts[item.status.value] = counts.get(item.status.value, 0) + 1
+    line = f"{len(run.items)} new item{'s' if len(run.items) != 1 else ''}"
+    if counts:
+        line += " (" + ", ".join(f"{n} {status}" for status, n in sorted(counts.items())) + ")"
+    if run.source_errors:
+        unread = len(run.source_errors)
+        line += f"; {unread} source{'s' if unread != 1 else ''} could not be read"
+    return line
+
+
+def _require_admin(account: Account) -> None:
+    if account.role is not Role.ADMIN:
+        raise PermissionDeniedError("only an admin runs the watcher from the portal")
