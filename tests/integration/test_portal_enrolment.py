@@ -6,15 +6,23 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
+import subprocess
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
 from PIL import Image
 
-from likeness.bootstrap import Services
-from tests.api_world import World
+from likeness.api.app import create_app
+from likeness.bootstrap import Services, build_services, initialise
+from likeness.settings import load_settings
+from likeness.testing import FixedClock
+from tests.api_world import World, build_world
+from tests.integration.test_phrase_enrolment import other_words, say, seeded
 from tests.integration.test_portal import csrf_in, log_in, world
+from tests.liveness_clips import still_clip, turning_clip
 
 pytestmark = [pytest.mark.slow, pytest.mark.model]
 ASSETS = Path(__file__).parents[1] / "assets"
@@ -213,3 +221,124 @@ def test_enrolment_changes_need_the_csrf_token(world: tuple[World, TestClient]) 
         assert "security token" in answer.text
     assert stored(w.services) == before
     assert csrf_in(http.get("/portal/enrolment").text) == token
+
+
+def espeak(text: str, out: Path) -> Path:
+    found = shutil.which("espeak-ng")
+    if found is None:
+        pytest.fail("the voice tests need Debian's espeak-ng (scripts/system-deps installs it)")
+    subprocess.run([found, "-v", "en-us+m3", "-s", "150", "-w", str(out), text], check=True)
+    return out
+
+
+def test_recordings_get_a_speech_verdict(world: tuple[World, TestClient], tmp_path: Path) -> None:
+    w, http = world
+    token = log_in(http, "performer")
+    before = stored(w.services)
+    reading = espeak(
+        "The studio asked to scan the background actors on Tuesday morning before lunch.",
+        tmp_path / "reading.wav",
+    )
+    short = espeak("Yes.", tmp_path / "short.wav")
+    answer = http.post(
+        "/portal/enrolment/check",
+        headers={"HX-Request": "true", "X-CSRF-Token": token},
+        data={"kind": "voice"},
+        files=[
+            ("files", ("reading.wav", reading.read_bytes(), "audio/wav")),
+            ("files", ("short.wav", short.read_bytes(), "audio/wav")),
+        ],
+    )
+    seen = verdicts(answer.text)
+    assert seen["reading.wav"][0] == "accepted"
+    assert re.fullmatch(r"\d+\.\d s of speech", seen["reading.wav"][1])
+    assert float(seen["reading.wav"][1].split()[0]) >= 3.0
+    assert seen["short.wav"][0] == "refused"
+    assert re.fullmatch(
+        r"only \d\.\d s of speech; at least 3 s are needed to enrol a voice", seen["short.wav"][1]
+    )
+    assert stored(w.services) == before
+
+
+@pytest.fixture
+def clips(tmp_path: Path) -> dict[str, Path]:
+    return {
+        "turning": turning_clip(tmp_path / "turning.mp4", GOOD),
+        "still": still_clip(tmp_path / "still.mp4", GOOD),
+    }
+
+
+def test_a_head_turn_video_gets_the_liveness_verdict(
+    world: tuple[World, TestClient], clips: dict[str, Path]
+) -> None:
+    w, http = world
+    token = log_in(http, "performer")
+    before = stored(w.services)
+    answers = {
+        name: http.post(
+            "/portal/enrolment/check",
+            headers={"HX-Request": "true", "X-CSRF-Token": token},
+            data={"kind": "video"},
+            files=[("files", (f"{name}.mp4", clip.read_bytes(), "video/mp4"))],
+        )
+        for name, clip in clips.items()
+    }
+    assert verdicts(answers["turning"].text) == {"turning.mp4": ("accepted", "a live head turn")}
+    [(word, message)] = verdicts(answers["still"].text).values()
+    assert word == "refused"
+    assert message.startswith("the head did not turn both ways")
+    assert stored(w.services) == before
+    enrolled = http.post(
+        "/portal/enrolment/video",
+        data={"csrf_token": token},
+        files=[("files", ("turning.mp4", clips["turning"].read_bytes(), "video/mp4"))],
+    )
+    assert enrolled.status_code == 303, enrolled.text
+    assert stored(w.services)[0] == before[0] + 3  # the frontal frame and one each way
+
+
+@pytest.fixture
+def seeded_world(tmp_path: Path, clock: FixedClock) -> Iterator[tuple[World, TestClient]]:
+    """The portal's world whose phrases are drawn from a seeded generator, so that the
+    outcome does not depend on which words chance picks (test_phrase_enrolment.py)."""
+    settings = load_settings(home=tmp_path / "home")
+    initialise(settings, clock=clock)
+    services = build_services(settings, clock=clock)
+    world = build_world(services)
+    app = create_app(seeded(services), deliver_webhooks=False)
+    yield world, TestClient(app, base_url="https://testserver", follow_redirects=False)
+    services.close()
+
+
+def test_the_phrase_is_shown_then_its_recording_enrols_the_voice(
+    seeded_world: tuple[World, TestClient], tmp_path: Path
+) -> None:
+    w, http = seeded_world
+    token = log_in(http, "performer")
+    shown = http.post(
+        "/portal/enrolment/phrase", headers={"HX-Request": "true", "X-CSRF-Token": token}
+    )
+    words = re.search(r'<p class="plain" id="phrase-words">([^<]+)</p>', shown.text)
+    phrase_token = re.search(r'name="token" value="([^"]+)"', shown.text)
+    assert words is not None and phrase_token is not None
+    recording = say(words.group(1).split(), tmp_path / "phrase.wav")
+    rows, size, _ = stored(w.services)
+    answer = http.post(
+        "/portal/enrolment/voice",
+        data={"csrf_token": token, "token": phrase_token.group(1)},
+        files=[("files", ("phrase.wav", recording.read_bytes(), "audio/wav"))],
+    )
+    assert answer.status_code == 303, answer.text
+    assert stored(w.services)[:2] == (rows + 1, size + 1)
+    entry = json.loads(w.services.ledger.receipt(size).entry)
+    assert entry["type"] == "enrolment.added"
+
+    wrong = say(other_words(tuple(words.group(1).split())), tmp_path / "wrong.wav")
+    refused = http.post(
+        "/portal/enrolment/voice",
+        data={"csrf_token": token, "token": phrase_token.group(1)},
+        files=[("files", ("wrong.wav", wrong.read_bytes(), "audio/wav"))],
+    )
+    assert refused.status_code == 422
+    assert "Nothing was enrolled: wrong.wav: the recording does not say the phrase" in refused.text
+    assert stored(w.services)[:2] == (rows + 1, size + 1)
