@@ -147,7 +147,10 @@ def report_html(
             continue
         parts.append(timeline_html(media, names, key=str(index)))
         parts.append(
-            "<div class='table-wrap'><table><tr><th><span class='visually-hidden'>"
+            # focusable: a keyboard scrolls the table when it is wider than the screen
+            f"<div class='table-wrap' tabindex='0' role='region' "
+            f"aria-label='Appearances in {e(media.path)}'>"
+            "<table><tr><th><span class='visually-hidden'>"
             "picture</span></th><th>who</th><th>modality</th><th>from</th>"
             "<th>to</th><th>distance</th><th>threshold</th><th>decision</th><th>why</th></tr>"
         )
