@@ -15,6 +15,8 @@ from likeness.bootstrap import build_services
 from likeness.settings import load_settings
 from tests.api_world import World
 from tests.integration.test_portal_browser import browser, log_in, served
+from tests.integration.test_portal_enrolment import espeak
+from tests.integration.test_scan_report_browser import CHROMIUM, FLAGS
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.model]
 ASSETS = Path(__file__).parents[1] / "assets"
@@ -73,3 +75,42 @@ def test_a_performer_sees_the_verdicts_then_enrols(
     expect(row.locator("td").nth(4)).to_contain_text("dlib")
     assert template_count(home) == 1
     page.screenshot(path=str(tmp_path / "enrolled.png"), full_page=True)
+
+
+def test_a_recording_made_in_the_browser_is_checked(
+    served: tuple[World, str], tmp_path: Path
+) -> None:
+    """The microphone is Chromium's fake device playing espeak-ng speech: MediaRecorder's
+    WebM/Opus goes into the form as if chosen, and the server decodes and checks it."""
+    from playwright import sync_api as playwright
+    from playwright.sync_api import expect
+
+    world, base = served
+    speech = espeak(
+        "The studio asked to scan the background actors on Tuesday morning before lunch, "
+        "and again on Thursday after the rehearsal.",
+        tmp_path / "speech.wav",
+    )
+    fake = [
+        "--use-fake-ui-for-media-stream",
+        "--use-fake-device-for-media-stream",
+        f"--use-file-for-fake-audio-capture={speech}%noloop",
+    ]
+    with playwright.sync_playwright() as p:
+        chromium = p.chromium.launch(executable_path=CHROMIUM, args=[*FLAGS, *fake])
+        try:
+            page = chromium.new_page()
+            log_in(page, base, "performer")
+            page.goto(f"{base}/portal/enrolment")
+            voice = page.locator("#voice-form")
+            record = voice.get_by_role("button", name="Record with the microphone")
+            record.click()
+            expect(voice.get_by_role("button", name="Stop recording")).to_be_visible()
+            page.wait_for_timeout(7_000)
+            voice.get_by_role("button", name="Stop recording").click()
+            verdict = page.locator("#voice-verdicts li", has_text="recording.webm")
+            expect(verdict.locator(".state")).to_have_text("accepted", timeout=60_000)
+            expect(verdict).to_contain_text("s of speech")
+            assert template_count(world.services.settings.home) == 0
+        finally:
+            chromium.close()
