@@ -22,6 +22,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.model]
 ASSETS = Path(__file__).parents[1] / "assets"
 GOOD = ASSETS / "faces" / "obama.jpg"
 NO_FACE = ASSETS / "face_free" / "brick.jpg"
+AXE = Path(__file__).parents[1] / "browser" / "node_modules" / "axe-core" / "axe.min.js"
 
 __all__ = ["browser", "served"]  # fixtures, shared with test_portal_browser.py
 
@@ -33,6 +34,19 @@ def template_count(home: Path) -> int:
             return int(connection.exec_driver_sql("SELECT count(*) FROM templates").scalar_one())
     finally:
         services.close()
+
+
+def serious_violations(page: Any) -> list[str]:
+    """axe-core's serious and critical findings on the page as it is now."""
+    if not AXE.exists():
+        pytest.fail(f"{AXE} is missing: run scripts/browser-deps (npm ci in tests/browser)")
+    page.add_script_tag(path=str(AXE))
+    result = page.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
+    return [
+        f"{v['id']} ({v['impact']}): {[n['target'] for n in v['nodes']]}"
+        for v in result["violations"]
+        if v["impact"] in ("serious", "critical")
+    ]
 
 
 def test_a_performer_sees_the_verdicts_then_enrols(
@@ -62,6 +76,12 @@ def test_a_performer_sees_the_verdicts_then_enrols(
     expect(enrol).to_be_disabled()  # a refused file: nothing can be kept yet
     page.screenshot(path=str(tmp_path / "verdicts.png"), full_page=True)
     assert template_count(home) == 0  # the check kept nothing
+    page.locator("#voice-form").get_by_role("button", name="Show me a phrase to read").click()
+    expect(page.locator("#phrase-words")).to_have_text(re.compile(r"^\w+( \w+){4}$"))
+    assert serious_violations(page) == []  # with the verdicts and the phrase shown
+    page.set_viewport_size({"width": 375, "height": 812})
+    assert page.evaluate("document.documentElement.scrollWidth") <= 375
+    page.set_viewport_size({"width": 1280, "height": 900})
 
     photos.get_by_label("Photos").set_input_files([GOOD])
     expect(verdicts.locator(".state")).to_have_text(["accepted"], timeout=60_000)
