@@ -61,7 +61,9 @@ class PersonalKeys:
         self._held: dict[str, bytes] = {}
 
     def load(self, performer_ids: Iterable[str], *, create: bool = False) -> None:
-        wanted = {personal(p) for p in performer_ids} - self._held.keys()
+        # not ``set - self._held.keys()``: that copies every held key into a new set on
+        # each call, and has() calls this once per row (quadratic over a registry)
+        wanted = {k for k in map(personal, performer_ids) if k not in self._held}
         if wanted:
             self._held |= self._keys.get_many(self._db, wanted, create=create)
 
