@@ -141,7 +141,9 @@ def column_chart(
     inner_w, inner_h = WIDTH - left - right, height - top - bottom
     axis_top = _nice_top(max(max(b.value for b in bars), 0))
     slot = inner_w / len(bars)
-    every = math.ceil(len(bars) / 6)  # at most six labels along the bottom
+    # a label along the bottom every so many bars, so that none overlaps the next
+    widest = max(len(_short(b.label)) for b in bars) * FONT * 0.6 + 8
+    every = max(1, math.ceil(widest / slot))
     parts: list[str] = []
     for tick in (0, axis_top / 2, axis_top):
         y = top + inner_h * (1 - tick / axis_top)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import xml.etree.ElementTree as ET
 
 import pytest
@@ -157,3 +158,16 @@ def test_a_histogram_with_nothing_counted_gives_a_message() -> None:
     assert parse(empty).text == "No distances."
     with pytest.raises(ValueError, match="2 counts for 1 bins"):
         histogram_chart("cal", "t", "d", [0, 1], [Series("genuine", [1, 2], GENUINE)])
+
+
+def test_labels_along_the_bottom_never_overlap() -> None:
+    months = [Bar(f"{name} 2026", i) for i, name in enumerate("JFMAMJJASOND")]
+    figure = parse(column_chart("m", "t", "d", months))
+    labels = [
+        (float(t.get("x", "nan")), t.text or "")
+        for t in figure.iter(f"{SVG}text")
+        if t.get("text-anchor") == "middle"
+    ]
+    assert [text for _, text in labels] == ["J 2026", "A 2026", "J 2026", "O 2026"]
+    gaps = [b[0] - a[0] for a, b in itertools.pairwise(labels)]
+    assert min(gaps) >= len("J 2026") * 12 * 0.6  # 12-unit text, about 0.6 em a character
