@@ -10,13 +10,14 @@ from typing import Annotated
 import typer
 from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 
-from likeness.api.portal.labels import performer_names
 from likeness.cli.state import state_of
 from likeness.domain.consent import ReplicaKind
 from likeness.domain.decision import DecisionOutcome
-from likeness.domain.scan import ScanOptions
+from likeness.domain.scan import ScanOptions, ScanReport
+from likeness.errors import NotFoundError
 from likeness.scan.report import report_csv, report_html
 from likeness.services.inputs import parse_date
+from likeness.services.registry import RegistryService
 from likeness.services.scans import expand
 
 
@@ -87,7 +88,7 @@ def scan(
     if json_path:
         json_path.write_text(json.dumps(report.to_json(), indent=2) + "\n", encoding="utf-8")
     if html_path:
-        names = performer_names(services, (a.performer_id for a in report.appearances()))
+        names = _performer_names(services.registry, report)
         page = report_html(report, names, production=title)
         html_path.write_text(page, encoding="utf-8")
     if csv_path:
@@ -100,3 +101,17 @@ def scan(
     if fail_on is not None and report.count(fail_on):
         typer.echo(f"failing: {report.count(fail_on)} appearance(s) are {fail_on.value}", err=True)
         raise typer.Exit(12)
+
+
+def _performer_names(registry: RegistryService, report: ScanReport) -> dict[str, str]:
+    """The name each appearing performer works under, for the HTML report (not from the
+    portal's labels: the CLI starts without the web stack). One erased since is left
+    out: the report calls them "a performer not named here"."""
+    names = {}
+    for performer_id in {a.performer_id for a in report.appearances() if a.performer_id}:
+        try:
+            person = registry.get_performer(performer_id)
+        except NotFoundError:
+            continue
+        names[performer_id] = person.professional_name or person.legal_name
+    return names
