@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
+import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
@@ -61,6 +63,7 @@ VISITS: tuple[Visit, ...] = (
     ),
     Visit("/portal/consents/{consent_id}", "/portal/consents/{requested}", PERFORMER_SIDE),
     Visit("/portal/uses/new", "/portal/uses/new", ("production", "admin")),
+    Visit("/portal/uses/new", "/portal/uses/new?consent_id={consent}", ("production",)),
     Visit("/portal/scans", "/portal/scans", ("production", "admin")),
     Visit("/portal/scans/{job_id}", "/portal/scans/{scan}", ("production", "admin")),
     Visit("/portal/scans/{job_id}", "/portal/scans/{job}", ("production",)),
@@ -93,6 +96,8 @@ VISITS: tuple[Visit, ...] = (
     Visit("/portal/admin/webhooks", "/portal/admin/webhooks", ("admin",)),
     Visit("/portal/calibration", "/portal/calibration", ("auditor", "admin")),
     Visit("/portal/enrolment", "/portal/enrolment", PERFORMER_SIDE),
+    Visit("/portal/watch", "/portal/watch", ("admin",)),
+    Visit("/portal/watch/runs/{task_id}", "/portal/watch/runs/{watch_run}", ("admin",)),
     Visit("/portal/enrolment/remove", "/portal/enrolment/remove?modality=face", PERFORMER_SIDE),
 )
 
@@ -102,7 +107,8 @@ REFUSED: tuple[tuple[str, str], ...] = (("performer", "/portal/scans"),)
 # GET routes under the portal's prefixes that are not pages, and why.
 NOT_PAGES: dict[str, str] = {
     "/": "a redirect to /portal or /login, both visited",
-    "/portal/uses/consent-fields": "an htmx fragment of /portal/uses/new (checked there)",
+    "/portal/uses/consent-fields": "an htmx fragment of the use form, whose template "
+    "/portal/uses/new?consent_id= renders in the page (visited)",
     "/portal/receipts/{index}": "a JSON download (a log receipt)",
     "/portal/scans/{job_id}/signed": "a file download (the signed copy)",
 }
@@ -143,7 +149,8 @@ def build_tour_world(services: Services, scratch: Path) -> TourWorld:
     settings must allow loopback egress: ``LOOPBACK``), Ada Lovelace and Bo Other
     enrolled (as fake faces: ``services`` must use the fake encoders), a finished scan of
     The Long Night in which Ada is covered and Bo is not, a scan of Other Film that flags
-    Ada, and a takedown notice Ada drafted from that flag."""
+    Ada, a takedown notice Ada drafted from that flag, and a finished watch run over a
+    folder holding the clip."""
     world = build_world(services)
     performer = services.accounts.get_account(world.accounts["performer"])
     # a subscriber on a closed loopback port: the deliveries the scans cause stay failed
@@ -181,6 +188,17 @@ def build_tour_world(services: Services, scratch: Path) -> TourWorld:
     takedown = services.takedowns.draft(
         performer, flag, "https://videos.example/watch?v=1", contact="ada@example.org"
     )
+    admin = services.accounts.get_account(world.accounts["admin"])
+    released = scratch / "released"
+    released.mkdir()
+    shutil.copy(clip, released / "trailer.mp4")
+    services.watch.add(str(released), world.production, added_by=admin.id)
+    run = services.watch_runs.start(admin)
+    deadline = time.monotonic() + 120
+    while not services.watch_runs.get(admin, run.id).status.finished:
+        if time.monotonic() > deadline:
+            raise RuntimeError("the tour world's watch run did not finish")
+        time.sleep(0.05)
     ids = {
         "consent": world.consent,
         "requested": world.requested,
@@ -189,6 +207,7 @@ def build_tour_world(services: Services, scratch: Path) -> TourWorld:
         "takedown": takedown.takedown.id,
         "performer": world.performer,
         "account": world.accounts["performer"],
+        "watch_run": run.id,
     }
     return TourWorld(world, ids)
 
