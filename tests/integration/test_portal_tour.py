@@ -10,7 +10,7 @@ from collections.abc import Iterator
 import pytest
 from fastapi.testclient import TestClient
 
-from likeness.api.app import create_app
+from likeness.api.app import create_app, fastapi_app
 from likeness.bootstrap import build_services, initialise
 from likeness.settings import load_settings
 from likeness.testing import fake_encoders
@@ -57,6 +57,19 @@ def test_every_page_route_is_visited_or_said_not_to_be_a_page(
     stale = {v.route for v in VISITS} - routes
     assert stale == set(), "visits of routes the app no longer has"
     assert {role for v in VISITS for role in v.roles} == {ANONYMOUS, *ROLES}
+
+
+def test_a_page_route_without_a_visit_is_named(tour: tuple[TourWorld, object]) -> None:
+    world, _ = tour
+    app = create_app(world.world.services, deliver_webhooks=False)
+    before = unvisited(app)
+
+    def nowhere() -> str:
+        return "a page no role visits"
+
+    fastapi_app(app).add_api_route("/portal/nowhere/{thing_id}", nowhere, methods=["GET"])
+    fastapi_app(app).add_api_route("/portal/nowhere", nowhere, methods=["POST"])  # not a page
+    assert unvisited(app) == sorted([*before, "/portal/nowhere/{thing_id}"])
 
 
 @pytest.mark.parametrize("role", [ANONYMOUS, *ROLES])
