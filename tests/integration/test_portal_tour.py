@@ -30,8 +30,6 @@ from tests.portal_tour import (
     visible_text,
 )
 
-pytestmark = pytest.mark.slow  # a scan of a short clip to build the world: ~10 s
-
 
 @pytest.fixture(scope="module")
 def tour(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[TourWorld, object]]:
