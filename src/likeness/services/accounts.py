@@ -172,6 +172,12 @@ class AccountService:
             found = {a.id: logins.of_account(a.id) for a in AccountRepository(connection).all()}
         return {account: login.username for account, login in found.items() if login}
 
+    def username(self, account_id: str) -> str | None:
+        """One account's portal login name, if it has a login."""
+        with self._database.read() as connection:
+            login = LoginRepository(connection).of_account(account_id)
+        return None if login is None else login.username
+
     def username_taken(self, username: str) -> bool:
         with self._database.read() as connection:
             return LoginRepository(connection).by_username(username.strip().lower()) is not None

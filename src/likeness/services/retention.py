@@ -179,6 +179,12 @@ class RetentionService:
             destroyed=tuple(destroyed),
         )
 
+    def holdings(self) -> list[Holding]:
+        """Every performer holding biometric data and where each stands today, read in
+        one pass (the administration page; ``notice`` is one performer's)."""
+        with self._database.read() as connection:
+            return self._holdings(connection, None, self._clock.now().date())
+
     def notice(self, performer_id: str) -> RetentionNotice:
         """Where the performer stands, for their dashboard."""
         today = self._clock.now().date()

@@ -180,7 +180,7 @@ def _account_view(services: Services, account_id: str) -> dict[str, Any]:
     )
     return {
         "target": account,
-        "username": services.accounts.usernames().get(account.id),
+        "username": services.accounts.username(account.id),
         "tied_performer": performer_names(services, [account.performer_id]),
         "tied_production": production_titles(services, [account.production_id]),
         "keys": keys,

@@ -13,7 +13,6 @@ from starlette.concurrency import run_in_threadpool
 
 from likeness.api.portal.labels import performer_names
 from likeness.api.portal.pages import Csrf, Session, back, page, problem, services_of
-from likeness.api.portal.retention import INTERACTIONS
 from likeness.bootstrap import Services
 from likeness.domain.account import Account
 from likeness.domain.log_events import WEBHOOK_EVENTS
@@ -100,19 +99,14 @@ async def disable_webhook(request: Request, webhook_id: str, session: Csrf) -> R
 def _retention_view(services: Services) -> dict[str, Any]:
     """Who holds biometric data and where each stands, and what a run would do now."""
     retention = services.retention
-    notices = [retention.notice(p.id) for p in services.registry.list_performers()]
-    held = sorted(
-        (n for n in notices if n.holding is not None),
-        key=lambda n: n.holding.destroy_on if n.holding else n.today,
-    )
+    held = sorted(retention.holdings(), key=lambda h: (h.destroy_on, h.performer_id))
     dry = retention.run(dry_run=True)
-    ids = [n.holding.performer_id for n in held if n.holding]
     return {
         "policy": retention.policy,
         "held": held,
         "dry": dry,
-        "names": performer_names(services, ids),
-        "interactions": INTERACTIONS,
+        "names": performer_names(services, (h.performer_id for h in held)),
+        "today": services.clock.now().date(),
         "due_ids": _due(dry),
     }
 
