@@ -29,4 +29,4 @@ function focusableScrollers(root) {
 
 document.addEventListener("DOMContentLoaded", () => focusableScrollers(document));
 window.addEventListener("resize", () => focusableScrollers(document));
-document.addEventListener("htmx:afterSettle", (event) => focusableScrollers(event.target));
+document.addEventListener("htmx:afterSettle", () => focusableScrollers(document));
