@@ -9,6 +9,7 @@ import re
 import shutil
 import subprocess
 from collections.abc import Iterator
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -17,8 +18,12 @@ from PIL import Image
 
 from likeness.api.app import create_app
 from likeness.bootstrap import Services, build_services, initialise
+from likeness.domain.consent import Modality
+from likeness.errors import InvalidInputError
+from likeness.services.inputs import PerformerInput
 from likeness.settings import load_settings
 from likeness.testing import FixedClock
+from likeness.testing.media import RED, Block, Tone, face_image, tones_wav
 from tests.api_world import World, build_world
 from tests.integration.test_phrase_enrolment import other_words, say, seeded
 from tests.integration.test_portal import csrf_in, log_in, world
@@ -342,3 +347,34 @@ def test_the_phrase_is_shown_then_its_recording_enrols_the_voice(
     assert refused.status_code == 422
     assert "Nothing was enrolled: wrong.wav: the recording does not say the phrase" in refused.text
     assert stored(w.services)[:2] == (rows + 1, size + 1)
+
+
+def test_removing_one_modality_keeps_the_other(fake_services: Services, tmp_path: Path) -> None:
+    """The service under the removal page (fake encoders: colour blocks are faces, tones
+    are voices): the voice goes, the face stays recognised with its sealed files."""
+    services = fake_services
+    ada = services.registry.add_performer(
+        PerformerInput(legal_name="Ada", date_of_birth=date(1970, 1, 1))
+    ).value.id
+    photo = face_image(tmp_path / "ada.png", [Block(RED)])
+    voice = tones_wav(tmp_path / "ada.wav", [Tone(200, 0, 4)], duration=4)
+    face_ids = services.enrolment.enrol(ada, [photo]).value.template_ids
+    voice_ids = services.enrolment.enrol(ada, [voice]).value.template_ids
+    folder = services.layout.vault / ada
+    assert {p.stem for p in folder.iterdir()} == {
+        name for t in (*face_ids, *voice_ids) for name in (t, f"{t}.scan")
+    }
+    assert services.gallery.identify(voice).voices[0].performer_id == ada
+
+    recorded = services.enrolment.remove(ada, {Modality.VOICE})
+    assert recorded.value.template_ids == voice_ids
+    assert [h.modality for h in services.enrolment.holdings(ada)] == [Modality.FACE]
+    assert {p.stem for p in folder.iterdir()} == {
+        name for t in face_ids for name in (t, f"{t}.scan")
+    }
+    assert services.gallery.identify(photo).faces[0].performer_id == ada  # key still there
+    assert services.gallery.identify(voice).voices[0].performer_id is None
+    with pytest.raises(InvalidInputError, match="nothing to remove: no voice templates"):
+        services.enrolment.remove(ada, {Modality.VOICE})
+    with pytest.raises(InvalidInputError, match="choose face, voice or both"):
+        services.enrolment.remove(ada, set())

@@ -131,6 +131,13 @@ def test_a_recording_made_in_the_browser_is_checked(
             verdict = page.locator("#voice-verdicts li", has_text="recording.webm")
             expect(verdict.locator(".state")).to_have_text("accepted", timeout=60_000)
             expect(verdict).to_contain_text("s of speech")
+
+            # The fake camera shows a moving test pattern, no face: recorded, then refused.
+            camera = page.locator("#video-form")
+            camera.get_by_role("button", name=re.compile("Record with the camera")).click()
+            shot = page.locator("#video-verdicts li", has_text="head-turn.webm")
+            expect(shot.locator(".state")).to_have_text("refused", timeout=60_000)
+            expect(shot).to_contain_text("a face was found in 0 frame(s)")
             assert template_count(world.services.settings.home) == 0
         finally:
             chromium.close()
