@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import html
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
@@ -141,8 +142,11 @@ def _axis(top: int, length: float) -> list[str]:
 
 
 def _dom_id(media: MediaResult, key: str) -> str:
-    digest = hashlib.sha256(f"{key}\0{media.path}".encode()).hexdigest()[:10]
-    return f"timeline-{digest}"
+    """The fragment's element id prefix: from ``key`` where given (stable, as a golden
+    file needs), else from the media's path."""
+    if key:
+        return "timeline-" + re.sub(r"[^A-Za-z0-9_-]", "-", key)
+    return "timeline-" + hashlib.sha256(media.path.encode()).hexdigest()[:10]
 
 
 def timeline_html(media: MediaResult, names: Mapping[str, str], *, key: str = "") -> str:
@@ -150,8 +154,9 @@ def timeline_html(media: MediaResult, names: Mapping[str, str], *, key: str = ""
     lane per person and modality, bars coloured by decision, thumbnails at the start
     of faces, an axis in m:ss) and the same appearances as a list, its text alternative.
 
-    ``names`` maps performer ids to the names the reader may see; ``key`` keeps the
-    fragment's element ids unique when a page shows one media file more than once.
+    ``names`` maps performer ids to the names the reader may see; ``key`` (a page's own
+    index or id for the file) makes the fragment's element ids unique on a page that
+    shows several files; without it they derive from the media's path.
     """
     e = html.escape
     length = max(media.duration, max((float(a.end) for a in media.appearances), default=0.0))
