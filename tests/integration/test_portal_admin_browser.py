@@ -94,3 +94,39 @@ def test_an_admin_creates_an_account_and_a_key_then_disables_the_account(
     listed = httpx.get(f"{base}/v1/accounts", headers=bearer(world.tokens["admin"])).json()
     [cy] = [a for a in listed if a["name"] == "Cy Casting"]
     assert cy["disabled_at"] is not None
+
+
+def test_an_admin_sets_a_role_and_revokes_a_key_with_the_keyboard_alone(
+    served: tuple[World, str],  # noqa: F811
+    browser: Any,  # noqa: F811
+) -> None:
+    from playwright.sync_api import expect
+
+    world, base = served
+    page = browser.new_page()
+    log_in(page, base, "admin")
+    page.goto(f"{base}/portal/admin/accounts/{world.accounts['auditor']}")
+    page.focus("#new-role")
+    page.keyboard.press("End")  # the last role: Administrator
+    page.keyboard.press("Tab")
+    page.keyboard.press("Tab")  # past the performer picker to the production one
+    assert page.evaluate("document.activeElement.id") == "new-production_id"
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.id") == "set-role"
+    page.keyboard.press("Enter")
+    expect(page.locator("#account-role")).to_have_text("Administrator")
+    expect(page.locator(".flash")).to_contain_text("auditor is now: Administrator")
+
+    # Tab from the label field reaches the button that creates the key.
+    page.focus("#label")
+    page.keyboard.type("nightly export")
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.id") == "create-key"
+    page.keyboard.press("Enter")
+    expect(page.get_by_text("This is the only time it is shown.")).to_be_visible()
+    page.goto(f"{base}/portal/admin/accounts/{world.accounts['auditor']}")
+    revoke = page.get_by_role("button", name=re.compile("Revoke the key nightly export"))
+    revoke.focus()
+    page.keyboard.press("Enter")
+    expect(page.locator(".flash")).to_contain_text("API key 'nightly export'")
+    expect(page.locator("#keys")).to_contain_text("revoked")
