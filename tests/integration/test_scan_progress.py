@@ -130,7 +130,7 @@ def test_a_running_scan_shows_its_stage_and_percent_then_names_and_a_timeline(
     done = _poll(http, url, lambda t: 'id="scan-state">done<' in t)
     assert "<progress" not in done and 'hx-swap-oob="true"' in done  # the Cancel form goes
     assert 'hx-get="' not in done  # polling stops
-    who = re.findall(r'<span class="who">([^<]+)</span>', done)
+    who = re.findall(r'<span class="who-name">([^<]+)</span>', done)
     assert who == ["Ada Lovelace"]
     assert f'data-copy="{world.performer}"' in done  # the id beside the name, in a chip
     assert "<figure class='scan-timeline' data-media='take 3.mp4'>" in done
