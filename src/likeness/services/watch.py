@@ -365,7 +365,7 @@ class WatchRuns:
         if running:
             raise ConflictError(
                 "a run of the watcher is under way: wait for it, or cancel it",
-                hint=f"its progress is at /portal/watch/runs/{running[0].id}",
+                hint="its progress is listed on the watch page",
             )
         progress = self._tasks.open(TaskKind.WATCH, account.id)
         self._mine.add(progress.task_id)
