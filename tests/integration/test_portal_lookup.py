@@ -215,6 +215,9 @@ def test_misses_make_the_account_wait_and_hits_do_not_take_them_back(
     clock.advance(seconds=2)
     assert registry.find_exact(hit, asker=asker) is not None
     assert cy  # the hits were Cy
+    with w.services.database.read() as connection:  # counted under keyed hashes only
+        keys = [r[0] for r in connection.exec_driver_sql("SELECT key_hash FROM login_throttle")]
+    assert keys and not any(asker in k or other in k for k in keys)
     # the portal says so in the form
     token = log_in(http, "production")
     for _ in range(2):

@@ -106,10 +106,13 @@ class LookupThrottle:
     def _digest(self, asker: str) -> str:
         return self._key(f"performer-lookup\x1f{asker}")
 
-    def check(self, asker: str, now: datetime) -> None:
-        """Refuse a lookup while the account waits after its misses."""
+    def attempt(self, asker: str, now: datetime) -> Failures | None:
+        """Count a lookup as a miss before it runs, or refuse it while the account waits
+        (counted first, as logins are, so that parallel guesses cannot all slip in
+        before the first miss is written); ``took_back`` returns the count of a hit."""
         self._repository.forget_before(now - self._policy.forget_after)
-        failures = self._repository.get(self._digest(asker))
+        key = self._digest(asker)
+        failures = self._repository.get(key)
         if failures and failures.blocked_until and failures.blocked_until > now:
             until = failures.blocked_until.strftime("%H:%M:%S UTC")
             raise LookupThrottledError(
@@ -117,12 +120,24 @@ class LookupThrottle:
                 hint="check the member number or the name and date of birth with the "
                 "performer or their representative",
             )
-
-    def missed(self, asker: str, now: datetime) -> None:
-        key = self._digest(asker)
-        failures = self._repository.get(key)
         count = (failures.count if failures else 0) + 1
         free = self._policy.free_per_user_and_address
-        self._repository.put(
-            key, Failures(count, now, self._policy.blocked_until(count, free, now))
-        )
+        blocked = self._policy.blocked_until(count, free, now)
+        self._repository.put(key, Failures(count, now, blocked))
+        return failures
+
+    def took_back(self, asker: str, before: Failures | None) -> None:
+        """A lookup that found its performer: its own count is taken back, and the
+        account is left as ``attempt`` found it (``before``) unless other lookups were
+        counted meanwhile. The misses before it stay counted."""
+        key = self._digest(asker)
+        now = self._repository.get(key)
+        if now is None:
+            return
+        count = max(now.count - 1, 0)
+        if before is None and count == 0:
+            self._repository.remove(key)
+        elif before is not None and count == before.count:
+            self._repository.put(key, before)
+        else:  # others counted meanwhile: theirs stand, and the wait they set
+            self._repository.put(key, Failures(count, now.last_at, now.blocked_until))

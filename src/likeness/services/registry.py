@@ -154,13 +154,15 @@ class RegistryService:
         (an account id) has its misses counted and throttled (services/performer_lookup.py
         says what a lookup reveals). A name is compared with every registered performer's,
         opened one by one: the names are sealed and have no blind index."""
-        now = self._clock.now()
         with self._database.write() as connection:
-            throttle = LookupThrottle(connection)
-            throttle.check(asker, now)
+            before = LookupThrottle(connection).attempt(asker, self._clock.now())
+        # the search in a read transaction: a name lookup opens every performer, and
+        # must not hold the writer's lock while it does
+        with self._database.read() as connection:
             found = _find_exact(PerformerRepository(connection), query)
-            if found is None:
-                throttle.missed(asker, now)
+        if found is not None:
+            with self._database.write() as connection:
+                LookupThrottle(connection).took_back(asker, before)
         return found
 
     def list_performers(self) -> list[Performer]:
