@@ -4,24 +4,59 @@
 "use strict";
 
 (() => {
+  // The form whose verdicts an htmx request fills (null for other requests).
+  const formOf = (box) =>
+    box && box.id ? document.querySelector(`form[data-verdicts="${box.id}"]`) : null;
+
+  // While a check runs (a video takes seconds): say so, show the upload's progress in
+  // the form's bar, and hold the enrol button back.
+  document.addEventListener("htmx:beforeRequest", (event) => {
+    const box = event.detail.target;
+    const form = formOf(box);
+    if (!form) return;
+    box.setAttribute("aria-busy", "true");
+    box.innerHTML = '<p class="hint" role="status">Checking the files… nothing is kept.</p>';
+    const enrol = form.querySelector("button[data-enrol]");
+    if (enrol) enrol.disabled = true;
+  });
+  document.addEventListener("htmx:xhr:progress", (event) => {
+    const form = event.target.closest("form[data-verdicts]");
+    const bar = form ? form.querySelector("progress") : null;
+    if (!bar || !event.detail.lengthComputable) return;
+    const wrapper = bar.closest("[hidden]");
+    if (wrapper) wrapper.hidden = false;
+    bar.max = 100;
+    bar.value = Math.floor((event.detail.loaded * 100) / event.detail.total);
+  });
+
+  // A check the server refused (a stale session, a file over the size limit): say so.
+  document.addEventListener("htmx:afterRequest", (event) => {
+    const box = event.detail.target;
+    const form = formOf(box);
+    if (!form || event.detail.successful) return;
+    box.removeAttribute("aria-busy");
+    const status = event.detail.xhr ? event.detail.xhr.status : 0;
+    box.innerHTML = "";
+    const said = document.createElement("p");
+    said.className = "flash error";
+    said.setAttribute("role", "alert");
+    said.textContent = status === 413
+      ? "The files are larger than the server accepts: choose fewer or smaller files."
+      : `The check failed (${status || "no answer"}): reload the page and try again.`;
+    box.appendChild(said);
+    const enrol = form.querySelector("button[data-enrol]");
+    if (enrol) enrol.disabled = false;
+  });
+
   // After a quality check, enrol only when every file passed (the server checks again).
   document.addEventListener("htmx:afterSwap", (event) => {
     const box = event.detail.target;
-    const form = box && box.id ? document.querySelector(`form[data-verdicts="${box.id}"]`) : null;
+    const form = formOf(box);
     if (!form) return;
+    box.removeAttribute("aria-busy");
     const verdicts = box.querySelector(".verdicts");
     const enrol = form.querySelector("button[data-enrol]");
     if (enrol) enrol.disabled = verdicts !== null && verdicts.dataset.allAccepted !== "true";
-  });
-
-  // Choosing other files makes the last verdicts stale: the enrol button waits for
-  // the new check, which the same change starts.
-  document.addEventListener("change", (event) => {
-    const input = event.target;
-    if (!(input instanceof HTMLInputElement) || input.type !== "file") return;
-    const form = input.form;
-    const enrol = form ? form.querySelector("button[data-enrol]") : null;
-    if (enrol) enrol.disabled = false;
   });
 
   const canRecord = () =>
