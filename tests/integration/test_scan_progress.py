@@ -16,6 +16,7 @@ from fastapi.testclient import TestClient
 
 from likeness.api.app import create_app
 from likeness.bootstrap import Services
+from likeness.errors import TaskCancelledError
 from likeness.testing.encoders import FakeFaceEncoder
 from likeness.testing.media import GREEN, RED, Block, face_image
 from tests.api_world import World, bearer, build_world
@@ -75,11 +76,11 @@ class Pause:
         monkeypatch.setattr(FakeFaceEncoder, "detect", detect)
 
 
-def _submit(http: TestClient, token: str, clip: Path, **data: str) -> str:
+def _submit(http: TestClient, token: str, *clips: Path) -> str:
     answer = http.post(
         "/portal/scans",
-        data={"csrf_token": token, **data},
-        files={"files": (clip.name, clip.read_bytes(), "video/mp4")},
+        data={"csrf_token": token},
+        files=[("files", (clip.name, clip.read_bytes(), "video/mp4")) for clip in clips],
     )
     assert answer.status_code == 303, answer.text
     return answer.headers["location"].partition("?")[0]
@@ -144,13 +145,18 @@ def test_cancelling_stops_the_scan_and_shreds_its_uploads(
     portal: Callable[[], TestClient],
     clip: Path,
     monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
 ) -> None:
     pause = Pause(monkeypatch, after=2)
     http = portal()
     token = log_in(http, "production")
-    url = _submit(http, token, clip)
+    bo = face_image(tmp_path / "bo-shot.png", [Block(GREEN, x=100)], size=SIZE)
+    second = make_clip(tmp_path / "take 4.mp4", [(0, 4, bo)], size=SIZE)
+    url = _submit(http, token, clip, second)
     job_id = url.rsplit("/", 1)[1]
     assert pause.reached.wait(20)
+    running = _poll(http, url, lambda t: "detecting (file 1 of 2)" in t)
+    assert _percent(running) == 5 * 100 // (17 + 9)  # samples of both files expected
     folder = fake_services.layout.root / "jobs" / job_id
     assert folder.is_dir() and any(folder.iterdir())  # its sealed upload, while it runs
     held = fake_services.layout.root / "held"
@@ -166,7 +172,7 @@ def test_cancelling_stops_the_scan_and_shreds_its_uploads(
     assert "cancelled before it finished" in ended
     assert not folder.exists()  # shredded
     assert list(held.iterdir()) == []  # the in-memory copy is gone
-    assert pause.calls == 2  # no whole-frame search after the cancel
+    assert pause.calls == 2  # no whole-frame search after the cancel, in neither file
     assert fake_services.scans.flag_count() == 0
     for _ in range(100):  # the decoding thread stopped with the scan
         if not any(t.name == "likeness-decode" for t in threading.enumerate()):
@@ -300,3 +306,27 @@ def _no_paused_scan_left(fake_services: Services) -> Iterator[None]:
     yield
     while PAUSES:
         PAUSES.pop().release.set()
+
+
+def test_a_cancel_inside_detection_stops_the_detector_and_its_decoding_thread(
+    fake_services: Services, clip: Path
+) -> None:
+    """Not one file's failure (the batch would go on to the next file): the whole
+    detection stops, and the thread decoding ahead stops and closes the file."""
+    seen: list[float] = []
+
+    def cancel_at_third(path: Path, at: float) -> None:
+        seen.append(at)
+        if len(seen) == 3:
+            raise TaskCancelledError("01J0000000000000000000000T")
+
+    answers = fake_services.detector.detect([clip, clip], 2.0, cancel_at_third)
+    with pytest.raises(TaskCancelledError):
+        next(answers)
+    assert seen == [0.0, 0.5, 1.0]
+    for _ in range(100):
+        if not any(t.name == "likeness-decode" for t in threading.enumerate()):
+            break
+        time.sleep(0.05)
+    else:
+        raise AssertionError("the decoding thread outlived the detection")
