@@ -14,7 +14,7 @@ import pytest
 from likeness.bootstrap import build_services
 from likeness.settings import load_settings
 from tests.api_world import World
-from tests.integration.test_portal_browser import browser, log_in, served
+from tests.integration.test_portal_browser import browser, log_in, serve_world, served
 from tests.integration.test_portal_enrolment import espeak
 from tests.integration.test_scan_report_browser import CHROMIUM, FLAGS
 
@@ -141,3 +141,36 @@ def test_a_recording_made_in_the_browser_is_checked(
             assert template_count(world.services.settings.home) == 0
         finally:
             chromium.close()
+
+
+def enrolled_face(world: World) -> str:
+    return world.services.enrolment.enrol(world.performer, [GOOD]).value.template_ids[0]
+
+
+def test_templates_are_removed_from_the_keyboard_after_the_confirmation(
+    browser: Any, tmp_path: Path
+) -> None:
+    from playwright.sync_api import expect
+
+    with serve_world(tmp_path / "home", enrolled_face) as up:
+        home = up.world.services.settings.home
+        page = browser.new_page()
+        log_in(page, up.base, "representative")  # Ada's agent
+        page.goto(f"{up.base}/portal/enrolment")
+        expect(page.locator("#enrolled tbody tr td").nth(1)).to_have_text("1")
+        page.get_by_role("link", name="Remove templates").focus()
+        page.keyboard.press("Enter")
+        page.wait_for_url(re.compile(r".*/portal/enrolment/remove"))
+        expect(page.locator("#removal-meaning")).to_contain_text(
+            "their appearances show as unknown people"
+        )
+        expect(page.get_by_label(re.compile("^face: 1 template"))).to_be_checked()
+        page.get_by_label(re.compile("I understand")).focus()
+        page.keyboard.press("Space")
+        page.keyboard.press("Tab")
+        assert page.evaluate("document.activeElement.textContent") == "Remove the templates"
+        page.keyboard.press("Enter")
+        page.wait_for_url(re.compile(r".*/portal/enrolment\?flash=.*"))
+        expect(page.locator(".flash")).to_contain_text("Removed 1 face template")
+        expect(page.locator("#enrolled")).to_contain_text("Nothing enrolled yet")
+        assert template_count(home) == 0
