@@ -63,12 +63,14 @@ def test_the_production_and_admin_dashboards_name_performers(
     html, text = shown(http, "/portal")
     assert bare_ids(text) == []
     link = re.search(rf'<a href="/portal/consents/{w.consent}">([^<]+)</a>', html)
-    assert link is not None and link.group(1) == "Ada Lovelace: The Long Night"
+    assert link is not None and link.group(1) == "Ada Lovelace"  # the project is the title
     http.cookies.clear()
     log_in(http, "admin")
     html, text = shown(http, "/portal")
     assert bare_ids(text) == []
-    assert "Bo Other: The Long Night" in text and "Ada Lovelace: The Long Night" in text
+    # every production's consents: both parties, and the project where it is not the title
+    assert "Bo Other for Other Film: The Long Night" in text
+    assert "Ada Lovelace for The Long Night" in text
 
 
 @pytest.mark.parametrize("role", ["performer", "production"])
