@@ -101,6 +101,7 @@ def test_timeline_has_a_text_alternative_and_no_inline_style_or_script() -> None
         "unknown person (face), 1:00–1:01: unknown",
     ]
     assert "style=" not in fragment and "<script" not in fragment and "<style" not in fragment
+    assert "http" not in fragment  # names no URL: a self-contained report has none
 
 
 def test_two_timelines_of_one_page_have_distinct_ids() -> None:

@@ -172,8 +172,8 @@ def timeline_html(media: MediaResult, names: Mapping[str, str], *, key: str = ""
     parts = [
         f"<figure class='scan-timeline' data-media='{e(media.path)}'>",
         f"<svg class='timeline' width='100%' height='{height}' role='img'"
-        f" aria-labelledby='{ident}-label' focusable='false'"
-        " xmlns='http://www.w3.org/2000/svg'>",
+        # no xmlns: inline SVG in HTML needs none, and the report names no URL at all
+        f" aria-labelledby='{ident}-label' focusable='false'>",
         f"<title id='{ident}-label'>{e(label)}</title>",
     ]
     for index, lane in enumerate(lanes):
