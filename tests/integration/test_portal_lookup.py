@@ -242,6 +242,8 @@ def test_the_query_refuses_less_than_exact_details() -> None:
         ExactQuery.by_name("Ada Lovelace", None)
     with pytest.raises(InvalidInputError, match="union and the member number"):
         ExactQuery.by_membership("", "123")
+    with pytest.raises(InvalidInputError, match="a name with the date of birth"):
+        ExactQuery(name="Ada Lovelace")  # built by hand, short of a whole query
 
 
 @pytest.mark.parametrize("role", ["performer", "representative", "platform", "auditor"])

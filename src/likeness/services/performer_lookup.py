@@ -52,6 +52,14 @@ class ExactQuery:
     name: str | None = None
     date_of_birth: date | None = None
 
+    def __post_init__(self) -> None:
+        membership = self.union is not None and self.member_number is not None
+        named = self.name is not None and self.date_of_birth is not None
+        if membership == named:  # neither (nothing to match exactly) or both (ambiguous)
+            raise InvalidInputError(
+                "look a performer up by a union membership, or by a name with the date of birth"
+            )
+
     @classmethod
     def by_membership(cls, union: str, member_number: str) -> ExactQuery:
         union, member_number = union.strip(), member_number.strip()
