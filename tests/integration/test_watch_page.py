@@ -16,6 +16,8 @@ from fastapi.testclient import TestClient
 
 from likeness.api.app import create_app
 from likeness.bootstrap import Services
+from likeness.domain.task import TaskKind, TaskStatus
+from likeness.errors import ConflictError
 from likeness.testing.encoders import FakeFaceEncoder
 from likeness.testing.media import GREEN, RED, Block, face_image
 from tests.api_world import World, build_world
@@ -171,3 +173,20 @@ def test_only_admins_see_the_watch_page_and_runs(
     ):
         assert answer.status_code == 403
     assert watching.watch.sources() == []
+
+
+def test_a_run_whose_process_stopped_is_marked_failed_and_another_may_start(
+    watching: Services, world: World
+) -> None:
+    admin = watching.accounts.get_account(world.accounts["admin"])
+    # A run left running by a process that died: on the board, no thread behind it.
+    orphan = watching.tasks.open(TaskKind.WATCH, admin.id)
+    with pytest.raises(ConflictError, match="under way"):
+        watching.watch_runs.start(admin)
+    watching.clock.advance(minutes=9)  # type: ignore[attr-defined]
+    assert watching.watch_runs.runs(admin)[0].status is TaskStatus.RUNNING  # not yet
+    watching.clock.advance(minutes=2)  # type: ignore[attr-defined]
+    [stale] = watching.watch_runs.runs(admin)
+    assert stale.id == orphan.task_id and stale.status is TaskStatus.FAILED
+    assert stale.message is not None and "stopped reporting" in stale.message
+    assert watching.watch_runs.start(admin).status is TaskStatus.RUNNING
