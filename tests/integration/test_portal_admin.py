@@ -4,6 +4,7 @@ and retention, each page for an admin and each refusal for the other roles."""
 from __future__ import annotations
 
 import re
+import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -316,7 +317,8 @@ def test_a_key_is_shown_once_works_and_is_refused_once_revoked(admin: Admin) -> 
     http, csrf = admin.client()
     target = w.accounts["auditor"]
     made = http.post(
-        f"/portal/admin/accounts/{target}/keys", data={"csrf_token": csrf, "label": "audit job"}
+        f"/portal/admin/accounts/{target}/keys",
+        data={"csrf_token": csrf, "label": "audit job", "keys_seen": _keys_seen(http, target)},
     )
     assert made.status_code == 200
     assert made.headers["cache-control"] == "no-store"
@@ -338,6 +340,78 @@ def test_a_key_is_shown_once_works_and_is_refused_once_revoked(admin: Admin) -> 
     assert "was revoked" in refused.text
     twice = http.post(f"/portal/admin/keys/{key_id}/revoke", data={"csrf_token": csrf})
     assert "was already revoked" in http.get(twice.headers["location"]).text
+
+
+def _keys_seen(http: TestClient, account_id: str) -> str:
+    """The count of keys the account page's key form was drawn with."""
+    page = http.get(f"/portal/admin/accounts/{account_id}").text
+    found = re.search(r'name="keys_seen" value="(\d+)"', page)
+    assert found is not None
+    return found.group(1)
+
+
+def test_a_resent_key_form_makes_no_second_key(admin: Admin) -> None:
+    """Reloading the page that shows a new key sends its form again: that must not make a
+    second live key whose secret nobody saw."""
+    target = admin.world.accounts["auditor"]
+    http, csrf = admin.client()
+    before = admin.services.accounts.list_api_keys(target)
+    form = {"csrf_token": csrf, "label": "ci", "keys_seen": _keys_seen(http, target)}
+    made = http.post(f"/portal/admin/accounts/{target}/keys", data=form)
+    assert made.status_code == 200
+    assert "Reloading this page creates no second key" in made.text
+    again = http.post(f"/portal/admin/accounts/{target}/keys", data=form)  # the reload
+    assert again.status_code == 303
+    said = unescape(http.get(again.headers["location"]).text)
+    assert f"the account has {len(before) + 1} API keys now, not the {len(before)}" in said
+    assert "no key was created" in said
+    stale = http.post(f"/portal/admin/accounts/{target}/keys", data=form | {"keys_seen": ""})
+    assert "does not say how many keys" in unescape(http.get(stale.headers["location"]).text)
+    after = admin.services.accounts.list_api_keys(target)
+    assert len(after) == len(before) + 1  # one key, from the first sending only
+    fresh = form | {"keys_seen": _keys_seen(http, target)}  # a form drawn afresh works
+    assert http.post(f"/portal/admin/accounts/{target}/keys", data=fresh).status_code == 200
+    assert len(admin.services.accounts.list_api_keys(target)) == len(before) + 2
+
+
+def test_two_forms_at_once_with_one_username_make_one_account_and_its_login(
+    admin: Admin,
+) -> None:
+    """Two admins (or a double click) send one username at once: one account is made with
+    its login, the other is refused with nothing made: no account without a login."""
+    first, first_csrf = admin.client()
+    second, second_csrf = admin.client()
+    before = {a.id for a in admin.services.accounts.list_accounts()}
+    answers: list[tuple[int, str]] = []
+    for round_ in range(4):
+        start = threading.Barrier(2)
+
+        def send(
+            http: TestClient, csrf: str, n: int = round_, start: threading.Barrier = start
+        ) -> None:
+            start.wait()
+            answer = http.post(
+                "/portal/admin/accounts",
+                data={"csrf_token": csrf, "name": f"Twin {n}", "username": f"twin{n}"}
+                | {"role": "auditor", "password": "twelve chars or more"},
+            )
+            answers.append((answer.status_code, unescape(answer.text)))
+
+        threads = [
+            threading.Thread(target=send, args=(first, first_csrf)),
+            threading.Thread(target=send, args=(second, second_csrf)),
+        ]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    assert sorted(status for status, _ in answers) == [200] * 4 + [422] * 4
+    assert all("is taken by another account" in text for status, text in answers if status == 422)
+    made = [a for a in admin.services.accounts.list_accounts() if a.id not in before]
+    usernames = admin.services.accounts.usernames()
+    assert sorted(a.name for a in made) == [f"Twin {n}" for n in range(4)]
+    assert sorted(usernames[a.id] for a in made) == [f"twin{n}" for n in range(4)]
+    admin.client("twin0", "twelve chars or more")  # the login made with it works
 
 
 # -- the registry ----------------------------------------------------------------------

@@ -126,9 +126,20 @@ def seed_demo(services: Services) -> Seeded:
     ).value
     seeded.production_id = production.id
 
-    def login(name: str, username: str, role: Role, **ties: str) -> Account:
-        account = services.accounts.add_account(name, role, **ties)
-        services.logins.set_password(account.id, username, DEMO_PASSWORD)
+    def login(
+        name: str,
+        username: str,
+        role: Role,
+        performer_id: str | None = None,
+        production_id: str | None = None,
+    ) -> Account:
+        account = services.accounts.add_account(
+            name,
+            role,
+            performer_id=performer_id,
+            production_id=production_id,
+            login=services.logins.new_login(username, DEMO_PASSWORD),
+        )
         seeded.logins[username] = role.value
         return account
 

@@ -11,14 +11,17 @@ from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 from datetime import timedelta
 
+from sqlalchemy.exc import IntegrityError
+
 from likeness.domain.account import Account, ApiKey, Role, SessionEnd
 from likeness.domain.ids import AccountId, ApiKeyId, PerformerId, ProductionId
 from likeness.errors import AuthenticationError, ConflictError, InvalidInputError, NotFoundError
 from likeness.services.caching import VersionedCache
+from likeness.services.logins import NewLogin
 from likeness.services.ports import Clock, IdFactory
 from likeness.store.change_counter import ChangeWatch, bump
 from likeness.store.database import Database
-from likeness.store.logins import LoginRepository, SessionRepository
+from likeness.store.logins import Login, LoginRepository, SessionRepository
 from likeness.store.repositories import (
     AccountRepository,
     PerformerRepository,
@@ -35,6 +38,13 @@ class IssuedKey:
 
     key: ApiKey
     token: str
+
+
+def _taken(username: str) -> ConflictError:
+    return ConflictError(
+        f"username {username!r} is taken by another account; no account was created",
+        hint="choose another username",
+    )
 
 
 def _hash(secret: str) -> str:
@@ -64,7 +74,12 @@ class AccountService:
         *,
         performer_id: str | None = None,
         production_id: str | None = None,
+        login: NewLogin | None = None,
     ) -> Account:
+        """Create an account and, given ``login`` (``LoginService.new_login``), its portal
+        login in the same transaction: an account is never left without the login it was
+        made with, and of two requests for one username one gets the account and the
+        other ``ConflictError`` with nothing created."""
         account = Account(
             id=AccountId(self._ids.new()),
             name=name.strip(),
@@ -73,12 +88,23 @@ class AccountService:
             production_id=None if production_id is None else ProductionId(production_id),
             created_at=self._clock.now(),
         )
-        with self._database.write() as connection:
-            if performer_id and not PerformerRepository(connection).exists(performer_id):
-                raise NotFoundError("performer", performer_id)
-            if production_id and ProductionRepository(connection).get(production_id) is None:
-                raise NotFoundError("production", production_id)
-            AccountRepository(connection).add(account)
+        try:
+            with self._database.write() as connection:
+                if performer_id and not PerformerRepository(connection).exists(performer_id):
+                    raise NotFoundError("performer", performer_id)
+                if production_id and ProductionRepository(connection).get(production_id) is None:
+                    raise NotFoundError("production", production_id)
+                if login is not None and LoginRepository(connection).by_username(login.username):
+                    raise _taken(login.username)
+                AccountRepository(connection).add(account)
+                if login is not None:
+                    LoginRepository(connection).set(
+                        Login(account.id, login.username, login.password_hash), account.created_at
+                    )
+        except IntegrityError as exc:  # the unique username, should writers ever interleave
+            if login is None:
+                raise
+            raise _taken(login.username) from exc
         return account
 
     def list_accounts(self) -> list[Account]:
@@ -183,8 +209,17 @@ class AccountService:
             return LoginRepository(connection).by_username(username.strip().lower()) is not None
 
     def create_api_key(
-        self, account_id: str, label: str = "", *, expires_in: timedelta | None = None
+        self,
+        account_id: str,
+        label: str = "",
+        *,
+        expires_in: timedelta | None = None,
+        keys_seen: int | None = None,
     ) -> IssuedKey:
+        """A new key of the account. ``keys_seen``: how many keys the account had when
+        the asking form was drawn; the key is made only if it still has that many (checked
+        in the write transaction), so a form sent twice (a reload of the page answering
+        it, a double click) makes one key, not a second live secret nobody saw."""
         if expires_in is not None and expires_in <= timedelta(0):
             raise InvalidInputError("an API key's lifetime must be positive")
         secret = secrets.token_urlsafe(32)
@@ -202,6 +237,14 @@ class AccountService:
             if repository.get(account_id) is None:
                 raise NotFoundError(
                     "account", account_id, hint="'likeness account list' shows them"
+                )
+            held = len(repository.keys(account_id))
+            if keys_seen is not None and held != keys_seen:
+                raise ConflictError(
+                    f"the account has {held} API key{'s' if held != 1 else ''} now, not the "
+                    f"{keys_seen} it had when the form was shown: the form was sent again "
+                    "(a reload?) or another key was made meanwhile; no key was created",
+                    hint="see the account's keys on its page, and create one there if needed",
                 )
             repository.add_key(key)
         return IssuedKey(key=key, token=f"{TOKEN_PREFIX}_{key.id}_{secret}")

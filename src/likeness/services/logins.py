@@ -63,6 +63,16 @@ class OpenSession:
 
 
 @dataclass(frozen=True)
+class NewLogin:
+    """The login of an account yet to be created, its password already hashed: argon2
+    is slow on purpose, so it runs before the write transaction that creates the account
+    and this login together (``AccountService.add_account``), never inside it."""
+
+    username: str
+    password_hash: str
+
+
+@dataclass(frozen=True)
 class Device:
     """A signed-in device (one live session) as its owner sees it."""
 
@@ -141,17 +151,21 @@ class LoginService:
         self._hasher = hasher or PasswordHasher()
         self._throttle = LoginThrottle(database, throttle_key, throttle)
 
+    def new_login(
+        self, username: str, password: str, *, min_length: int = MIN_PASSWORD
+    ) -> NewLogin:
+        """A checked username and the hash of a checked password, for an account created
+        with its login in one transaction (``AccountService.add_account(login=...)``)."""
+        username = _checked_username(username)
+        _check_new_password(password, min_length)
+        return NewLogin(username, self._hasher.hash(password))
+
     def set_password(
         self, account_id: str, username: str, password: str, *, min_length: int = MIN_PASSWORD
     ) -> None:
         """Set an account's login; changing an existing password ends every session of the
         account (a stolen cookie must not outlive the password it was opened with)."""
-        username = username.strip().lower()
-        if not USERNAME.fullmatch(username):
-            raise InvalidInputError(
-                f"username {username!r} is not allowed",
-                hint="2-64 characters: lower-case letters, digits, '.', '_' and '-'",
-            )
+        username = _checked_username(username)
         _check_new_password(password, min_length)
         password_hash = self._hasher.hash(password)
         now = self._clock.now()
@@ -345,6 +359,16 @@ class LoginService:
     def log_out(self, token: str) -> None:
         with self._database.write() as connection:
             SessionRepository(connection).remove(_digest(token))
+
+
+def _checked_username(username: str) -> str:
+    username = username.strip().lower()
+    if not USERNAME.fullmatch(username):
+        raise InvalidInputError(
+            f"username {username!r} is not allowed",
+            hint="2-64 characters: lower-case letters, digits, '.', '_' and '-'",
+        )
+    return username
 
 
 def _check_new_password(password: str, min_length: int) -> None:

@@ -144,8 +144,10 @@ async def create_account(request: Request, session: Csrf) -> Response:
         role = _role(values)
         tie = _tie(values, role)
         username, password, generated = _login(services, values)
-        account = services.accounts.add_account(values.get("name", ""), role, **tie)
-        services.logins.set_password(account.id, username, password)
+        login = services.logins.new_login(username, password)  # argon2 first, outside the lock
+        # The account and its login in one transaction: of two forms sent at once with one
+        # username, one creates both and the other is refused, leaving nothing behind.
+        account = services.accounts.add_account(values.get("name", ""), role, **tie, login=login)
         return account, password, generated
 
     try:
@@ -277,7 +279,10 @@ async def create_key(request: Request, account_id: str, session: Csrf) -> Respon
     label = label if isinstance(label, str) else ""
     try:
         account = services.accounts.get_account(account_id)
-        issued = await run_in_threadpool(services.accounts.create_api_key, account.id, label)
+        seen = _keys_seen(form.get("keys_seen"))
+        issued = await run_in_threadpool(
+            lambda: services.accounts.create_api_key(account.id, label, keys_seen=seen)
+        )
     except LikenessError as exc:
         return back(f"/portal/admin/accounts/{account_id}", f"No key created: {problem(exc)}")
     return _no_store(
@@ -303,6 +308,16 @@ async def revoke_key(request: Request, key_id: str, session: Csrf) -> Response:
         url,
         f"API key {_key_label(key)} revoked: it is refused from now on, and the account's "
         "portal sessions ended.",
+    )
+
+
+def _keys_seen(value: object) -> int:
+    """The count of keys the form was drawn with: a resent form makes no second key."""
+    if isinstance(value, str) and value.isdigit():
+        return int(value)
+    raise InvalidInputError(
+        "the form does not say how many keys the account had when it was shown",
+        hint="reload the account's page and create the key from there",
     )
 
 
