@@ -106,11 +106,14 @@ def test_an_exact_membership_finds_the_performer_and_the_form_offers_them(
     assert bare_ids(visible_text(page)) == []  # the id shows only in its chip
     assert f'<code class="id" title="Identifier">{cy}</code>' in page
     assert str(CY_BORN) not in page and "Cynthia" not in page  # nothing else told back
-    # the request it makes goes to that performer
+    # the request it makes goes to that performer, with the proof that it found them
+    proof = re.search(r'name="found_token" value="([0-9a-f]{64})"', page)
+    assert proof is not None
     answer = http.post(
         "/portal/consents",
         data={
             "csrf_token": token,
+            "found_token": proof.group(1),
             "performer_id": cy,
             "replica_kind": "employment_based",
             "modality": "face",
@@ -273,3 +276,65 @@ def test_an_administrator_picks_the_production_and_any_performer(
     assert productions is not None
     assert "The Long Night" in productions.group(0) and "Other Film" in productions.group(0)
     assert bare_ids(visible_text(form)) == []
+
+
+def request_for(w: World, token: str, performer_id: str, **extra: str) -> dict[str, str]:
+    return {
+        "csrf_token": token,
+        "performer_id": performer_id,
+        "replica_kind": "employment_based",
+        "modality": "face",
+        "project": "The Long Night",
+        "purposes": "walk through the crowd in the market scene",
+        "scenes": "scene 12",
+        "media": "theatrical release",
+        "territory": "worldwide",
+        "valid_from": w.today.isoformat(),
+    } | extra
+
+
+def test_an_id_read_elsewhere_gets_no_name_and_no_request(
+    world: tuple[World, TestClient],
+) -> None:
+    """Performer ids are public in the log: a production that sends one it never found
+    (here in a refused form, then in a complete one) learns no name and asks nobody."""
+    w, http = world
+    cy = add_cy(w)
+    token = log_in(http, "production")
+    before = w.services.consents.find(performer_id=cy)
+    refused = http.post("/portal/consents", data={"csrf_token": token, "performer_id": cy})
+    assert refused.status_code in (403, 422)
+    assert "Cy Starling" not in refused.text and "Cynthia" not in refused.text
+    asked = http.post("/portal/consents", data=request_for(w, token, cy))
+    assert asked.status_code == 422  # the form again, saying why
+    assert "find them by exact details first" in asked.text
+    assert "Cy Starling" not in asked.text
+    forged = http.post("/portal/consents", data=request_for(w, token, cy, found_token="0" * 64))
+    assert forged.status_code == 422 and "Cy Starling" not in forged.text
+    assert w.services.consents.find(performer_id=cy) == before
+
+
+def test_a_found_proof_is_for_one_performer_and_one_session(
+    world: tuple[World, TestClient],
+) -> None:
+    w, http = world
+    cy = add_cy(w)
+    token = log_in(http, "production")
+    _, page = find(http, token, by="membership", union="SAG-AFTRA", member_number="SA-40417")
+    proof = re.search(r'name="found_token" value="([0-9a-f]{64})"', page)
+    assert proof is not None
+    other = w.performer_other  # never found: Cy's proof does not name them
+    moved = http.post(
+        "/portal/consents", data=request_for(w, token, other, found_token=proof.group(1))
+    )
+    assert moved.status_code == 422 and "Bo Other" not in moved.text
+    token = log_in(http, "production")  # a new session: the old proof is void
+    stale = http.post(
+        "/portal/consents", data=request_for(w, token, cy, found_token=proof.group(1))
+    )
+    assert stale.status_code == 422 and "Cy Starling" not in stale.text
+    _, page = find(http, token, by="membership", union="SAG-AFTRA", member_number="SA-40417")
+    proof = re.search(r'name="found_token" value="([0-9a-f]{64})"', page)
+    assert proof is not None
+    made = http.post("/portal/consents", data=request_for(w, token, cy, found_token=proof.group(1)))
+    assert made.status_code == 303, made.text  # the proof works where it belongs

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -20,6 +22,7 @@ from likeness.api.portal.pages import (
 )
 from likeness.api.schemas import ConsentRequestIn
 from likeness.api.wording import describe_consent
+from likeness.bootstrap import Services
 from likeness.domain.account import Role
 from likeness.domain.consent import (
     Grantor,
@@ -73,6 +76,35 @@ async def find_performer(request: Request, session: Csrf) -> HTMLResponse:
     )
 
 
+def found_token(session: OpenSession, performer_id: str) -> str:
+    """Proof, carried in the form, that this session found ``performer_id`` by exact
+    details: keyed by the session's secret CSRF token, so it cannot be made for an id read
+    elsewhere (performer ids are public in the log) nor used from another session."""
+    message = f"found-performer:{performer_id}".encode()
+    return hmac.new(session.csrf_token.encode(), message, hashlib.sha256).hexdigest()
+
+
+def _was_found(session: OpenSession, values: dict[str, str]) -> bool:
+    chosen = values.get("performer_id", "")
+    given = values.get("found_token", "")
+    return bool(chosen) and hmac.compare_digest(given, found_token(session, chosen))
+
+
+def _may_ask(services: Services, session: OpenSession, values: dict[str, str]) -> None:
+    """A production asks only a performer it holds consents with or has just found by
+    exact details: never one whose id it typed or read (that would browse the registry,
+    and the consent page would show the name)."""
+    account = session.account
+    if account.role is Role.ADMIN or _was_found(session, values):
+        return
+    held = services.consents.find(production_id=account.production_id)
+    if values.get("performer_id", "") not in {r.performer_id for r in held}:
+        raise PermissionDeniedError(
+            "choose the performer from the list, or find them by exact details first",
+            hint="use '1. Who' to find a performer your production holds no consents with",
+        )
+
+
 def _lookup_query(values: dict[str, str]) -> ExactQuery:
     if values.get("by") == "membership":
         return ExactQuery.by_membership(values.get("union", ""), values.get("member_number", ""))
@@ -110,8 +142,9 @@ def _form_page(
         known = performer_names(services, (r.performer_id for r in held))
         productions = []
     chosen = values.get("performer_id", "")
-    if found is None and chosen and chosen not in known:
-        # the one found before, sent back with a refused request: still offered
+    if found is None and chosen and chosen not in known and _was_found(session, values):
+        # the one found before, sent back with a refused request: still offered (only with
+        # this session's proof that it found them: no name for an id typed or read)
         name = performer_name(services, chosen)
         found = None if name == ERASED_PERFORMER else (chosen, name)
     return page(
@@ -123,6 +156,7 @@ def _form_page(
         values=values,
         known=sorted(((name, i) for i, name in known.items() if found is None or i != found[0])),
         found=found,
+        found_proof=None if found is None else found_token(session, found[0]),
         productions=productions,
         lookup=lookup or {},
         lookup_error=lookup_error,
@@ -141,6 +175,7 @@ async def request_consent(request: Request, session: Csrf) -> Response:
     production_id = account.production_id or values.get("production_id", "")
     try:
         require_production(account, production_id)
+        _may_ask(services, session, values)
         body = _consent_form(values, modalities, production_id)
         recorded = await run_in_threadpool(
             services.consents.request, body.performer_id, production_id, body.to_request()
