@@ -75,9 +75,22 @@ class Verdict:
     notes: tuple[str, ...] = ()
 
 
-def refused(path: Path, modality: Modality | None, exc: InvalidInputError) -> Verdict:
-    """The verdict of a file a gate refused: its message, less the file's own path."""
-    return Verdict(modality, False, exc.message.removeprefix(f"{path}: "), exc.hint)
+def refused(
+    path: Path, modality: Modality | None, exc: InvalidInputError, name: str | None = None
+) -> Verdict:
+    """The verdict of a file a gate refused: its message less the file's own path, which
+    is said as ``name`` (the upload's name) wherever else the message repeats it."""
+    shown = name or path.name
+    message = exc.message.removeprefix(f"{path}: ")
+    hint = None if exc.hint is None else as_named(exc.hint, path, shown)
+    return Verdict(modality, False, as_named(message, path, shown), hint)
+
+
+def as_named(text: str, path: Path, name: str) -> str:
+    """``text`` with every mention of ``path`` (and of the name it was held under) said as
+    ``name``: a decoder's message repeats the path of the file it read, and where the
+    server holds an upload is no business of the person who sent it."""
+    return text.replace(str(path), name).replace(path.name, name)
 
 
 @dataclass(frozen=True)
@@ -221,10 +234,13 @@ class EnrolmentService:
         removal = Removal(performer_id, chosen, tuple(template_ids))
         return Recorded(removal, tuple(indexes))
 
-    def check(self, path: Path, modality: Modality | None = None) -> Verdict:
+    def check(
+        self, path: Path, modality: Modality | None = None, *, name: str | None = None
+    ) -> Verdict:
         """The verdict ``enrol`` would reach on one file, by the same gates, keeping
         nothing: no vault file, no template, no log entry (the portal shows it before a
-        person presses "Enrol"; that request uploads again and enrols all or nothing)."""
+        person presses "Enrol"; that request uploads again and enrols all or nothing).
+        ``name``: what to call the file in the verdict (an upload's own name)."""
         notes: list[str] = []
         kind = modality
         try:
@@ -241,7 +257,8 @@ class EnrolmentService:
                     Measure("turn", f"{quality.yaw:.2f} (at most {self._gates.max_yaw:g})"),
                 )
                 found = "one clear face"
-                mine = tuple(note.removeprefix(f"{path}: ") for note in notes)
+                shown = name or path.name
+                mine = tuple(as_named(n.removeprefix(f"{path}: "), path, shown) for n in notes)
                 return Verdict(kind, True, found, measures=measures, notes=mine)
             if kind is Modality.VOICE:
                 _, speech = self._speech(path)
@@ -249,7 +266,7 @@ class EnrolmentService:
                 return Verdict(kind, True, f"{speech:.1f} s of speech", measures=(heard,))
             raise InvalidInputError(f"modality {kind.value!r} is not face or voice")
         except InvalidInputError as exc:
-            return refused(path, kind, exc)
+            return refused(path, kind, exc, name)
 
     def _sample(self, path: Path, modality: Modality | None, notes: list[str]) -> Sample:
         kind = modality or enrolment_modality(path)

@@ -96,13 +96,13 @@ class VideoEnrolmentService:
         samples = [self._sample(shot, motion, video_sha256, pose) for pose, shot in poses]
         return self._enrolment.record(performer_id, samples)
 
-    def check(self, path: Path) -> Verdict:
+    def check(self, path: Path, *, name: str | None = None) -> Verdict:
         """The verdict ``enrol`` would reach on the video, by the same checks, keeping
-        nothing (no frame, template or log entry)."""
+        nothing (no frame, template or log entry); ``name``: what to call the file."""
         try:
             motion, _ = self._live(path)
         except InvalidInputError as exc:  # LivenessError too
-            return refused(path, Modality.FACE, exc)
+            return refused(path, Modality.FACE, exc, name)
         measures = (
             Measure("turn", f"{motion.yaw_min:+.2f} to {motion.yaw_max:+.2f}"),
             Measure("depth (parallax)", f"{motion.planar_residual:.3f}"),

@@ -38,6 +38,10 @@ HOME = "/portal/enrolment"
 KINDS = ("face", "video", "voice")  # the three forms: photos, a head-turn video, recordings
 Kind = Annotated[str, Form(pattern="^(face|video|voice)$")]
 Files = Annotated[list[UploadFile], File()]
+# The most files one form takes: plenty for an enrolment, and a bound on the work (a face
+# or voice detection per file) that one request can ask of the server.
+MOST_FILES = {"face": 10, "video": 1, "voice": 5}
+NOUNS = {"face": "photos", "video": "video", "voice": "recordings"}
 
 
 @dataclass(frozen=True)
@@ -71,9 +75,10 @@ async def check(request: Request, session: Csrf, files: Files, kind: Kind) -> HT
     own_performer(session.account)
     services = services_of(request)
     try:
+        _within_cap(files, kind)
         names = [upload.filename or "upload" for upload in files]
         async with held_uploads(services.memory, files) as paths:
-            verdicts = await run_in_threadpool(_verdicts, services, kind, paths)
+            verdicts = await run_in_threadpool(_verdicts, services, kind, paths, names)
         checked = [Checked(n, v) for n, v in zip(names, verdicts, strict=True)]
         error = None
     except InvalidInputError as exc:  # nothing chosen, or an empty file
@@ -90,6 +95,7 @@ async def enrol_photos(request: Request, session: Csrf, files: Files) -> Respons
     performer_id = own_performer(session.account)
     services = services_of(request)
     try:
+        _within_cap(files, "face")
         async with held_uploads(services.memory, files) as paths:
             recorded = await run_in_threadpool(
                 services.enrolment.enrol, performer_id, paths, Modality.FACE
@@ -121,6 +127,7 @@ async def enrol_voice(
     performer_id = own_performer(session.account)
     services = services_of(request)
     try:
+        _within_cap(files, "voice")
         async with held_uploads(services.memory, files) as paths:
             if token:
                 _one(files, "recording of the phrase")
@@ -202,11 +209,31 @@ def _removal_page(
     )
 
 
-def _verdicts(services: Services, kind: str, paths: Sequence[Path]) -> list[Verdict]:
+def _verdicts(
+    services: Services, kind: str, paths: Sequence[Path], names: Sequence[str]
+) -> list[Verdict]:
+    """Each file's verdict, naming it as it was chosen, never where it is held."""
+    held = zip(paths, names, strict=True)
     if kind == "video":
-        return [services.video_enrolment.check(path) for path in paths]
+        return [services.video_enrolment.check(path, name=name) for path, name in held]
     modality = Modality.FACE if kind == "face" else Modality.VOICE
-    return [services.enrolment.check(path, modality) for path in paths]
+    return [services.enrolment.check(path, modality, name=name) for path, name in held]
+
+
+def _within_cap(files: Sequence[UploadFile], kind: str) -> None:
+    """Refuse more files than one form of ``kind`` takes, before any is read."""
+    most = MOST_FILES[kind]
+    if len(files) <= most:
+        return
+    if most == 1:
+        raise InvalidInputError(
+            f"one form takes one {NOUNS[kind]}, not {len(files)} files; nothing was read",
+            hint=f"choose the one {NOUNS[kind]} to send",
+        )
+    raise InvalidInputError(
+        f"one form takes at most {most} {NOUNS[kind]}, not {len(files)}; nothing was read",
+        hint=f"choose at most {most}, and send the others in another round",
+    )
 
 
 def _one(files: Sequence[UploadFile], what: str) -> None:
@@ -260,5 +287,6 @@ def _page(
         "checked": checked,
         "error": error,
         "phrase": phrase,
+        "most_files": MOST_FILES,
     }
     return page(request, "enrolment.html", session, status=status, **context)
