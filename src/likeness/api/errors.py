@@ -18,7 +18,7 @@ from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from likeness.errors import ErrorKind, LikenessError
+from likeness.errors import ErrorKind, InvalidInputError, LikenessError
 
 log = logging.getLogger(__name__)
 
@@ -101,6 +101,36 @@ def likeness_error_response(exc: LikenessError) -> JSONResponse:
 
 HtmlErrors = Callable[[Request, LikenessError, int], Response]
 
+# How a page names what a refused form field lacked (pydantic's error types), in words.
+_FIELD_PROBLEMS: dict[str, Callable[[Mapping[str, Any]], str]] = {
+    "missing": lambda _: "nothing was given",
+    "string_too_long": lambda c: f"longer than {c.get('max_length')} characters",
+    "string_too_short": lambda c: f"shorter than {c.get('min_length')} characters",
+    "string_pattern_mismatch": lambda _: "not one of the choices the form offers",
+}
+
+
+def form_problem(errors: list[dict[str, Any]]) -> InvalidInputError:
+    """A refused form as a portal page says it: each field by its name in words
+    ("current password: longer than 1024 characters"), not a JSON pointer."""
+    said = []
+    for error in errors:
+        field = str(error.get("loc", ("", "the form"))[-1]).replace("_", " ")
+        ctx = error.get("ctx") or {}
+        words = _FIELD_PROBLEMS.get(error.get("type", ""))
+        said.append(f"{field}: {words(ctx) if words else str(error.get('msg', 'not valid'))}")
+    return InvalidInputError(
+        f"the form was refused: {'; '.join(said)}",
+        hint="go back, correct what is named, and send the form again",
+    )
+
+
+# What a portal page says of an HTTP error FastAPI raises itself, by status.
+_PAGE_ERRORS = {
+    404: "there is no page at this address",
+    405: "this page does not take that kind of request",
+}
+
 
 def install(app: FastAPI, *, is_html: Callable[[str], bool], html_error: HtmlErrors) -> None:
     """Errors on the portal's pages (``is_html(path)``) are pages; all others are JSON."""
@@ -112,7 +142,9 @@ def install(app: FastAPI, *, is_html: Callable[[str], bool], html_error: HtmlErr
         return likeness_error_response(exc)
 
     @app.exception_handler(RequestValidationError)
-    async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
+    async def _validation(request: Request, exc: RequestValidationError) -> Response:
+        if is_html(request.url.path):  # a form sent from a page: answer with a page
+            return html_error(request, form_problem(list(exc.errors())), 422)
         errors = [
             {"loc": [str(p) for p in e.get("loc", ())], "msg": e.get("msg", ""), "type": e["type"]}
             for e in exc.errors()
@@ -123,9 +155,16 @@ def install(app: FastAPI, *, is_html: Callable[[str], bool], html_error: HtmlErr
         return envelope(422, f"invalid request: {where}", kind="invalid", details=errors)
 
     @app.exception_handler(StarletteHTTPException)
-    async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
-        if isinstance(exc.__cause__, LikenessError):  # raised while the body was parsed
-            return likeness_error_response(exc.__cause__)
+    async def _http(request: Request, exc: StarletteHTTPException) -> Response:
+        cause = exc.__cause__ if isinstance(exc.__cause__, LikenessError) else None
+        if is_html(request.url.path):
+            said = cause or LikenessError(_PAGE_ERRORS.get(exc.status_code, str(exc.detail)))
+            status = STATUS_BY_KIND[cause.kind] if cause else exc.status_code
+            answer = html_error(request, said, status)
+            answer.headers.update(exc.headers or {})
+            return answer
+        if cause is not None:  # raised while the body was parsed
+            return likeness_error_response(cause)
         return envelope(exc.status_code, str(exc.detail), headers=exc.headers)
 
     @app.exception_handler(Exception)
