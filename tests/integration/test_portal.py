@@ -262,7 +262,7 @@ def test_a_consent_request_lists_one_purpose_per_line(world: tuple[World, TestCl
         "/portal/consents",
         data={
             "csrf_token": token,
-            "performer_id": w.performer_other,
+            "performer_id": w.performer,  # held: a production picks from its consents
             "replica_kind": "independently_created",
             "modality": "voice",
             "project": "The Long Night",
