@@ -101,8 +101,12 @@ VISITS: tuple[Visit, ...] = (
     Visit("/portal/enrolment/remove", "/portal/enrolment/remove?modality=face", PERFORMER_SIDE),
 )
 
-# Pages a role may not open: the error page it gets instead (403), checked like the rest.
-REFUSED: tuple[tuple[str, str], ...] = (("performer", "/portal/scans"),)
+# The error page a role gets instead (status): a page it may not open, one that is not
+# there. Checked like the rest.
+REFUSED: tuple[tuple[str, str, int], ...] = (
+    ("performer", "/portal/scans", 403),
+    ("production", "/portal/no-such-page", 404),
+)
 
 # GET routes under the portal's prefixes that are not pages, and why.
 NOT_PAGES: dict[str, str] = {
