@@ -213,6 +213,9 @@ class Services:
                 tasks=self.tasks,
                 executor=self._watch_executor,
                 clock=self.clock,
+                ids=self.ids,
+                database=self.database,
+                root=self.layout.root / "watch-runs",
             )
         return self._watch_runs
 

@@ -10,6 +10,7 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote
 
 import pytest
 from fastapi.testclient import TestClient
@@ -172,6 +173,8 @@ def test_only_admins_see_the_watch_page_and_runs(
         ),
     ):
         assert answer.status_code == 403
+        # The admin that every refusal allows is named once.
+        assert "(allowed: admin)" in answer.text and "admin, admin" not in answer.text
     assert watching.watch.sources() == []
 
 
@@ -190,3 +193,69 @@ def test_a_run_whose_process_stopped_is_marked_failed_and_another_may_start(
     assert stale.id == orphan.task_id and stale.status is TaskStatus.FAILED
     assert stale.message is not None and "stopped reporting" in stale.message
     assert watching.watch_runs.start(admin).status is TaskStatus.RUNNING
+
+
+def test_a_restart_ends_runs_no_live_process_holds_and_keeps_those_one_does(
+    watching: Services,
+    world: World,
+    site: tuple[Path, str],
+    http: TestClient,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    _, base = site
+    watching.watch.add(f"{base}/feed.xml", world.production)
+    admin = watching.accounts.get_account(world.accounts["admin"])
+    # A run left on the board by a process that died: nothing holds it.
+    orphan = watching.tasks.open(TaskKind.WATCH, admin.id).task_id
+    watching.clock.advance(minutes=11)  # type: ignore[attr-defined]
+    reached = _hold_second_search(monkeypatch)
+    held = watching.watch_runs.start(admin).id  # the orphan went stale: this one starts
+    assert reached.wait(20)
+    watching.tasks.open(TaskKind.WATCH, admin.id, task_id="01J0000000000000000000DEAD")
+    # Another server process starts (the lock is per open file: this process's hold
+    # counts as another's would), running its start-up inside the TestClient.
+    with TestClient(create_app(watching, deliver_webhooks=False), base_url="https://testserver"):
+        pass
+    dead = watching.tasks.get("01J0000000000000000000DEAD")
+    assert dead is not None and dead.status is TaskStatus.FAILED
+    assert dead.message == "the server stopped before the run finished; run it again"
+    running = watching.tasks.get(held)
+    assert running is not None and running.status is TaskStatus.RUNNING  # its process lives
+    token = log_in(http, "admin")
+    page = http.get("/portal/watch/runs/01J0000000000000000000DEAD").text
+    assert 'id="run-state">failed<' in page and "the server stopped before" in page
+    stale = watching.tasks.get(orphan)
+    assert stale is not None and stale.status is TaskStatus.FAILED
+    release.set()
+    _poll(http, f"/portal/watch/runs/{held}", r'id="run-state">done<')
+    assert list((watching.layout.root / "watch-runs").iterdir()) == []  # let go when done
+    assert http.post("/portal/watch/run", data={"csrf_token": token}).status_code == 303
+
+
+def test_a_stale_run_is_ended_when_its_page_is_read(
+    watching: Services, world: World, http: TestClient
+) -> None:
+    admin = watching.accounts.get_account(world.accounts["admin"])
+    orphan = watching.tasks.open(TaskKind.WATCH, admin.id).task_id
+    log_in(http, "admin")
+    url = f"/portal/watch/runs/{orphan}"
+    assert 'id="run-state">running<' in http.get(url, headers={"hx-request": "true"}).text
+    watching.clock.advance(minutes=11)  # type: ignore[attr-defined]
+    polled = http.get(url, headers={"hx-request": "true"}).text  # what the page polls
+    assert 'id="run-state">failed<' in polled and "stopped reporting" in polled
+
+
+def test_a_cancel_of_a_run_no_process_holds_ends_it_at_once(
+    watching: Services, world: World, http: TestClient
+) -> None:
+    admin = watching.accounts.get_account(world.accounts["admin"])
+    orphan = watching.tasks.open(TaskKind.WATCH, admin.id).task_id
+    token = log_in(http, "admin")
+    url = f"/portal/watch/runs/{orphan}"
+    cancelled = http.post(f"{url}/cancel", data={"csrf_token": token})
+    assert cancelled.status_code == 303 and "Cancelled." in unquote(cancelled.headers["location"])
+    task = watching.tasks.get(orphan)
+    assert task is not None and task.status is TaskStatus.CANCELLED
+    assert task.message == "cancelled; no server process was running it any more"
+    assert 'id="run-state">cancelled<' in http.get(url).text
+    assert http.post("/portal/watch/run", data={"csrf_token": token}).status_code == 303

@@ -86,6 +86,9 @@ def create_app(
         interrupted = services.scan_jobs.interrupt_unfinished()
         if interrupted:
             log_.warning("%d scan job(s) were cut short by a stop", interrupted)
+        interrupted = services.watch_runs.interrupt_unfinished()
+        if interrupted:
+            log_.warning("%d watch run(s) were cut short by a stop", interrupted)
         leaders = [
             WhileLeader(services.leader_lock(name), make, name=name) for name, make in tasks.items()
         ]

@@ -24,7 +24,7 @@ PERFORMER_SIDE = frozenset({Role.PERFORMER, Role.REPRESENTATIVE})
 def require_role(account: Account, *roles: Role) -> None:
     if account.role is Role.ADMIN or account.role in roles:
         return
-    allowed = ", ".join(sorted(r.value for r in (*roles, Role.ADMIN)))
+    allowed = ", ".join(sorted({r.value for r in (*roles, Role.ADMIN)}))  # admin once
     raise PermissionDeniedError(
         f"a {account.role.value} account may not do this (allowed: {allowed})"
     )

@@ -18,6 +18,7 @@ next run takes it up again).
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import threading
@@ -50,7 +51,9 @@ from likeness.services.ports import Clock, IdFactory
 from likeness.services.scans import ScanService, expand
 from likeness.services.tasks import StepReporter, TaskProgress, TaskService, ignore
 from likeness.store.database import Database
+from likeness.store.held_folders import HeldFolder, left_behind
 from likeness.store.repositories import ProductionRepository
+from likeness.store.tasks import TaskRepository
 from likeness.store.watched import WatchRepository
 
 MAX_FEED = 4 * 1024 * 1024  # a feed or listing larger than this is cut (and refused)
@@ -342,20 +345,38 @@ class WatchDispatcher:
 
 STALE = timedelta(minutes=10)  # a run that wrote no progress for this long has stopped
 WATCH_RUN_STOPPED = "the run stopped reporting (its server process stopped?); run it again"
+WATCH_RUN_INTERRUPTED = "the server stopped before the run finished; run it again"
+WATCH_RUN_ORPHAN_CANCELLED = "cancelled; no server process was running it any more"
 
 
 class WatchRuns:
     """Runs of the watcher started by an admin from the portal: each on the executor the
-    composition root owns (one at a time), tracked on the task board, cancellable."""
+    composition root owns (one at a time), tracked on the task board, cancellable.
+
+    While a run goes, its process holds a folder named after it under ``root`` (an
+    ``flock``, dropped by the kernel when the process dies, however it dies): a run on
+    the board whose folder no live process holds was cut short, and is ended at the
+    next start-up, or at once when an admin cancels it."""
 
     def __init__(
-        self, *, watch: WatchService, tasks: TaskService, executor: Executor, clock: Clock
+        self,
+        *,
+        watch: WatchService,
+        tasks: TaskService,
+        executor: Executor,
+        clock: Clock,
+        ids: IdFactory,
+        database: Database,
+        root: Path,
     ) -> None:
         self._watch = watch
         self._tasks = tasks
         self._executor = executor
         self._clock = clock
-        self._mine: set[str] = set()  # runs this process started
+        self._ids = ids
+        self._root = root
+        self._mine: dict[str, HeldFolder] = {}  # runs this process started, and their folders
+        self._database = database
 
     def start(self, account: Account) -> Task:
         """Start a run now, unless one started from the portal is still going."""
@@ -367,10 +388,17 @@ class WatchRuns:
                 "a run of the watcher is under way: wait for it, or cancel it",
                 hint="its progress is listed on the watch page",
             )
-        progress = self._tasks.open(TaskKind.WATCH, account.id)
-        self._mine.add(progress.task_id)
+        task_id = self._ids.new()
+        # Held before the run is on the board: a start-up sweep never sees it unheld.
+        held = HeldFolder(self._root / task_id)
+        try:
+            progress = self._tasks.open(TaskKind.WATCH, account.id, task_id=task_id)
+        except BaseException:
+            _let_go(held)
+            raise
+        self._mine[task_id] = held
         self._executor.submit(self._run, progress)
-        task = self._tasks.get(progress.task_id)
+        task = self._tasks.get(task_id)
         assert task is not None
         return task
 
@@ -384,11 +412,54 @@ class WatchRuns:
         task = self._tasks.visible(account, task_id)
         if task.kind is not TaskKind.WATCH:
             raise NotFoundError("watch run", task_id)
+        if self._stale(task):
+            self._tasks.finish(task.id, TaskStatus.FAILED, WATCH_RUN_STOPPED)
+            task = self._tasks.visible(account, task_id)
         return task
 
     def cancel(self, account: Account, task_id: str) -> Task:
+        """Ask a run to stop at its next step; a run no live process holds (its process
+        died) has no next step, and is ended as cancelled now."""
         self.get(account, task_id)
-        return self._tasks.cancel(task_id)
+        cancelled = self._tasks.cancel(task_id)
+        folder = self._root / task_id
+        with self._database.write() as connection, left_behind(folder) as free:
+            if free or not folder.is_dir():  # nobody holds it: no next step will come
+                TaskRepository(connection).finish(
+                    task_id,
+                    TaskStatus.CANCELLED,
+                    at=self._clock.now(),
+                    message=WATCH_RUN_ORPHAN_CANCELLED,
+                    stage=TaskStatus.CANCELLED.value,
+                )
+        return self._tasks.get(task_id) or cancelled
+
+    def interrupt_unfinished(self) -> int:
+        """At start-up: runs on the board that no live process holds were cut short by a
+        stop; they are marked failed, and the folders dead processes left are removed.
+        Returns how many runs were interrupted."""
+        with self._database.write() as connection:
+            # Under the writers' lock, and ``start`` holds a run's folder before the run
+            # is on the board: a run seen here unheld has no live process behind it.
+            live, dead = set[str](), list[Path]()
+            if self._root.is_dir():
+                for folder in self._root.iterdir():
+                    with left_behind(folder) as free:
+                        if free:
+                            dead.append(folder)
+                        else:
+                            live.add(folder.name)
+            interrupted = TaskRepository(connection).interrupt(
+                (TaskKind.WATCH,),
+                at=self._clock.now(),
+                message=WATCH_RUN_INTERRUPTED,
+                keep=live,
+            )
+        for folder in dead:
+            with left_behind(folder) as free:
+                if free:
+                    _remove(folder)
+        return interrupted
 
     def stop(self) -> None:
         """Ask this process's runs still going to stop (the services are closing)."""
@@ -408,11 +479,16 @@ class WatchRuns:
         else:
             progress.finish(TaskStatus.DONE, summary(done))
         finally:
-            self._mine.discard(progress.task_id)
+            held = self._mine.pop(progress.task_id, None)
+            if held is not None:  # finished on the board first: never unheld while running
+                _let_go(held)
+
+    def _stale(self, task: Task) -> bool:
+        return not task.status.finished and task.updated_at < self._clock.now() - STALE
 
     def _expire_stale(self) -> None:
         for task in self._tasks.recent(TaskKind.WATCH, 5):
-            if not task.status.finished and task.updated_at < self._clock.now() - STALE:
+            if self._stale(task):
                 self._tasks.finish(task.id, TaskStatus.FAILED, WATCH_RUN_STOPPED)
 
 
@@ -433,3 +509,14 @@ def summary(run: WatchRun) -> str:
 def _require_admin(account: Account) -> None:
     if account.role is not Role.ADMIN:
         raise PermissionDeniedError("only an admin runs the watcher from the portal")
+
+
+def _let_go(held: HeldFolder) -> None:
+    path = held.path
+    held.release()
+    _remove(path)
+
+
+def _remove(folder: Path) -> None:
+    with contextlib.suppress(FileNotFoundError):
+        folder.rmdir()  # a run's folder holds nothing: it only marks the run as held

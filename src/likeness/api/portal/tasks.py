@@ -75,5 +75,7 @@ def run_page(request: Request, task_id: str, session: Session) -> HTMLResponse:
 @router.post("/portal/watch/runs/{task_id}/cancel")
 def cancel_run(request: Request, task_id: str, session: Csrf) -> Response:
     require_role(session.account, Role.ADMIN)
-    services_of(request).watch_runs.cancel(session.account, task_id)
+    task = services_of(request).watch_runs.cancel(session.account, task_id)
+    if task.status.finished:  # no live process held it: ended now
+        return back(f"/portal/watch/runs/{task_id}", "Cancelled.")
     return back(f"/portal/watch/runs/{task_id}", "Cancelling: the run stops at its next step.")
