@@ -164,6 +164,16 @@ def _production(services: Services, account: Account) -> list[Group]:
                     job.finished_at,
                 )
             )
+        elif stats is not None and stats.errors:
+            finished.append(
+                Item(
+                    f"The scan of {media} finished, but {_files(stats.errors)} could not be "
+                    "scanned: nothing uncovered in the rest",
+                    f"/portal/scans/{job.id}",
+                    "See which",
+                    job.finished_at,
+                )
+            )
         else:
             finished.append(
                 Item(
@@ -284,3 +294,7 @@ def inbox_page(request: Request, session: Session) -> HTMLResponse:
     groups = inbox(services_of(request), session.account)
     waiting = sum(len(g.items) + g.more for g in groups)
     return page(request, "inbox.html", session, groups=groups, waiting=waiting)
+
+
+def _files(count: int) -> str:
+    return f"{count} file{'s' if count != 1 else ''}"

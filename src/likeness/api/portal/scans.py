@@ -84,6 +84,7 @@ def scan_page(request: Request, job_id: str, session: Session) -> HTMLResponse:
         report=report,
         names=names,
         timelines=_timelines(report, names),
+        not_scanned=_not_scanned(report),
     )
 
 
@@ -93,6 +94,18 @@ def cancel_scan(request: Request, job_id: str, session: Csrf) -> Response:
     require_role(session.account, Role.PRODUCTION)
     services_of(request).scan_jobs.cancel(session.account, job_id)
     return back(f"/portal/scans/{job_id}", "Cancelling: the scan stops at its next step.")
+
+
+def _not_scanned(report: ScanReport | None) -> list[tuple[str, str]]:
+    """Each file the scan could not read, with why: listed above the results, so that a
+    page with no appearances is never taken for a clean scan of every file."""
+    if report is None:
+        return []
+    return [
+        (media.path, media.error.removeprefix(f"{media.path}: "))
+        for media in report.media
+        if media.error is not None
+    ]
 
 
 def _timelines(report: ScanReport | None, names: dict[str, str]) -> list[Markup]:
