@@ -29,6 +29,7 @@ from likeness.store.scan_jobs import ScanJobRepository, ScanJobRow
 from likeness.testing.media import GREEN, RED, Block, face_image
 from tests.api_world import ROLES, World, build_world
 from tests.clips import make_clip
+from tests.integration.test_calibration import PEOPLE, labelled_folder
 
 ANONYMOUS = "anonymous"  # no session: the pages anyone may open
 PERFORMER_SIDE = ("performer", "representative")
@@ -153,8 +154,8 @@ def build_tour_world(services: Services, scratch: Path) -> TourWorld:
     settings must allow loopback egress: ``LOOPBACK``), Ada Lovelace and Bo Other
     enrolled (as fake faces: ``services`` must use the fake encoders), a finished scan of
     The Long Night in which Ada is covered and Bo is not, a scan of Other Film that flags
-    Ada, a takedown notice Ada drafted from that flag, and a finished watch run over a
-    folder holding the clip."""
+    Ada, a takedown notice Ada drafted from that flag, a finished watch run over a
+    folder holding the clip, and a face calibration on a labelled folder."""
     world = build_world(services)
     performer = services.accounts.get_account(world.accounts["performer"])
     # a subscriber on a closed loopback port: the deliveries the scans cause stay failed
@@ -203,6 +204,9 @@ def build_tour_world(services: Services, scratch: Path) -> TourWorld:
         if time.monotonic() > deadline:
             raise RuntimeError("the tour world's watch run did not finish")
         time.sleep(0.05)
+    # a calibration with its distance histogram: the calibration page draws its chart
+    people = labelled_folder(scratch / "calibration", PEOPLE)
+    services.calibrations.calibrate(people, target_fmr=0.05, created_by="cli:tour")
     ids = {
         "consent": world.consent,
         "requested": world.requested,
