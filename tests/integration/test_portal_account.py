@@ -8,11 +8,13 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import select
 
 from likeness.api.app import create_app
 from likeness.bootstrap import Services, build_services, initialise
 from likeness.services.logins import device_label
 from likeness.settings import load_settings
+from likeness.store.tables import sessions
 from likeness.testing import FixedClock
 from tests.api_world import PASSWORD, World, build_world
 
@@ -120,9 +122,10 @@ def test_the_account_page_lists_devices_without_their_tokens(
     assert "(this device)" in html
     [other] = handles(html)  # the current device has no End button
     with services.database.read() as connection:
-        rows = connection.exec_driver_sql(
-            "SELECT token_hash, device, address FROM sessions WHERE account_id = ?",
-            (world.accounts["performer"],),
+        rows = connection.execute(
+            select(sessions.c.token_hash, sessions.c.device, sessions.c.address).where(
+                sessions.c.account_id == world.accounts["performer"]
+            )
         ).fetchall()
     assert {r[1] for r in rows} == {"Chrome on Linux", "Firefox on Windows"}
     assert {r[2] for r in rows} == {"testclient"}
@@ -141,9 +144,10 @@ def test_last_use_is_written_at_most_once_a_minute(
 
     def last_seen() -> object:
         with services.database.read() as connection:
-            return connection.exec_driver_sql(
-                "SELECT last_seen_at FROM sessions WHERE account_id = ?",
-                (world.accounts["performer"],),
+            return connection.execute(
+                select(sessions.c.last_seen_at).where(
+                    sessions.c.account_id == world.accounts["performer"]
+                )
             ).scalar_one()
 
     signed_in = last_seen()
