@@ -466,7 +466,9 @@ class WatchRuns:
         for task_id in list(self._mine):
             task = self._tasks.get(task_id)
             if task is not None and not task.status.finished:
-                self._tasks.cancel(task_id)
+                # it may finish between the read and the cancel: then there is nothing to stop
+                with contextlib.suppress(ConflictError):
+                    self._tasks.cancel(task_id)
 
     def _run(self, progress: TaskProgress) -> None:
         try:
